@@ -1,0 +1,93 @@
+// PreviewAssembler: preview datagrams in, whole H.264 access units out.
+// Pure and deterministic (no I/O, no clock): the receiver feeds it, tests and
+// fuzzers drive it directly.
+#pragma once
+
+#include "ipcam/wire.h"
+
+#include <cstdint>
+#include <functional>
+
+namespace ipcam {
+
+enum class TimePosition { kBefore, kAfter };
+enum class LossPolicy {
+  kDropUntilKeyframe,  // after any loss, emit nothing until a whole keyframe
+  kPassCorrupted,      // emit damaged frames, flagged corrupted
+};
+
+struct AssemblerConfig {
+  TimePosition time_position = TimePosition::kBefore;
+  LossPolicy loss_policy = LossPolicy::kDropUntilKeyframe;
+  // Upper bound on one frame; data past it makes the frame damaged and is
+  // discarded, so garbage can never grow memory.
+  size_t max_frame_size = 8u << 20;
+  // Payload size of a full data piece. 0 = learn it (the largest seen).
+  // In `before` mode a shorter piece, with the sequence contiguous and a
+  // slice NAL in the frame, ends the frame without waiting for the next
+  // time datagram.
+  size_t data_payload_size = 0;
+  bool early_end = true;
+};
+
+// Frame memory: g_malloc'd, handed to the consumer, who g_free()s it (the
+// element wraps it into a GstBuffer without copying).
+struct Frame {
+  uint8_t *data = nullptr;
+  size_t size = 0;
+  size_t capacity = 0;
+  uint32_t camera_ms = 0;    // the camera's clock for this frame
+  uint32_t frame_index = 0;  // frames emitted since construction/reset
+  bool keyframe = false;     // holds an IDR slice
+  bool discont = false;      // something was lost or dropped before this frame
+  bool corrupted = false;    // this frame itself lost data (kPassCorrupted only)
+  bool early = false;        // ended from the data, before the next boundary
+};
+
+struct AssemblerStats {
+  uint64_t datagrams = 0;       // every datagram offered
+  uint64_t bytes = 0;           // payload bytes of accepted data datagrams
+  uint64_t frames = 0;          // frames emitted
+  uint64_t keyframes = 0;       // keyframes emitted
+  uint64_t lost = 0;            // datagrams never seen (sequence gaps)
+  uint64_t duplicates = 0;      // datagrams seen twice (dropped)
+  uint64_t reordered = 0;       // late datagrams (counted lost, then not)
+  uint64_t malformed = 0;       // failed parse_datagram
+  uint64_t ignored = 0;         // well-formed but of a type we skip (5, ...)
+  uint64_t discontinuities = 0; // frames emitted with discont set
+  uint64_t dropped_frames = 0;  // frames not emitted because damaged
+  uint64_t oversize = 0;        // frames that hit max_frame_size
+};
+
+class PreviewAssembler {
+ public:
+  // Called for every finished frame; the callee owns frame.data.
+  using FrameCallback = std::function<void(Frame &&)>;
+
+  explicit PreviewAssembler(AssemblerConfig config = {});
+  ~PreviewAssembler();
+  PreviewAssembler(const PreviewAssembler &) = delete;
+  PreviewAssembler &operator=(const PreviewAssembler &) = delete;
+
+  // One raw datagram (header included). Copies its payload once into the
+  // current frame; emits zero or more frames through `emit`.
+  void push(ByteView datagram, const FrameCallback &emit);
+
+  // Forget all state (new preview session: the camera restarts its sequence
+  // numbers). Stats are kept. The next frame emitted carries discont.
+  void reset();
+
+  // Flush: emit the frame being assembled if it can be (end of stream).
+  void flush(const FrameCallback &emit);
+
+  const AssemblerStats &stats() const { return stats_; }
+  const AssemblerConfig &config() const { return config_; }
+
+ private:
+  struct State;
+  AssemblerConfig config_;
+  AssemblerStats stats_;
+  State *s_;
+};
+
+}  // namespace ipcam

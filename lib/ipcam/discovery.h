@@ -1,0 +1,45 @@
+// Discovery: broadcast 0x0114 to the discovery ports, collect every answer
+// until the timeout. Never sends to 255.255.255.255: with no broadcast
+// address given it asks each up IPv4 interface for its own broadcast address.
+#pragma once
+
+#include "ipcam/wire.h"
+
+#include <gio/gio.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace ipcam {
+
+struct DiscoveryConfig {
+  // Where to send; empty = the broadcast address of each up IPv4 interface.
+  std::vector<std::string> broadcast_addresses;
+  std::vector<uint16_t> ports = {22600, 21600};
+  // Local port the request is sent from (the apps use 22601). If it is
+  // taken, any free port is used instead.
+  uint16_t source_port = 22601;
+  unsigned timeout_ms = 2000;
+};
+
+struct DiscoveredCamera {
+  std::string address;  // numeric IPv4 of the answer's sender
+  uint16_t port = 0;    // the port it answered from
+  Bytes answer;         // the raw answer
+  std::string serial;   // where the answer parses, else empty
+};
+
+// Serial from an answer: a 0x0115 control message whose payload is (or
+// starts with) printable text, or a bare printable answer. Empty if none.
+std::string parse_discovery_serial(ByteView answer);
+
+// Blocks up to config.timeout_ms (cancellable). One entry per camera
+// address, in order of first answer. Returns false only on a local error
+// (no socket, no interface to send on); finding nothing is success with an
+// empty list. `where` (optional) receives a description of where it asked,
+// e.g. "127.255.255.255 ports 22600, 21600", for "no camera" messages.
+bool discover(const DiscoveryConfig &config, std::vector<DiscoveredCamera> &cameras,
+              GCancellable *cancellable, std::string *where, GError **error);
+
+}  // namespace ipcam

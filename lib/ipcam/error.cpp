@@ -1,0 +1,3 @@
+#include "ipcam/error.h"
+
+G_DEFINE_QUARK(ipcam-error-quark, ipcam_error)

@@ -1,0 +1,55 @@
+// PreviewReceiver: the UDP socket on the client's preview port. Receives
+// datagrams in batches (recvmmsg) into reusable buffers, accepts only those
+// from the camera's address, and feeds a PreviewAssembler.
+#pragma once
+
+#include "ipcam/assembler.h"
+
+#include <gio/gio.h>
+
+#include <cstdint>
+#include <string>
+
+namespace ipcam {
+
+struct ReceiverStats {
+  uint64_t foreign = 0;        // datagrams from another address, ignored
+  uint64_t kernel_drops = 0;   // SO_RXQ_OVFL counter, when the kernel reports it
+  uint64_t batches = 0;        // receive calls that returned data
+};
+
+class PreviewReceiver {
+ public:
+  PreviewReceiver();
+  ~PreviewReceiver();
+  PreviewReceiver(const PreviewReceiver &) = delete;
+  PreviewReceiver &operator=(const PreviewReceiver &) = delete;
+
+  // Binds the UDP socket. `bind_address` empty = any IPv4 address; `port` 0
+  // = any free port (read it back with port()). `rcvbuf` 0 = keep the
+  // kernel's default.
+  bool bind(const std::string &bind_address, uint16_t port, int rcvbuf, GError **error);
+  uint16_t port() const;
+  bool bound() const;
+  void close();
+
+  // Only datagrams from this IPv4 address are accepted (empty = any).
+  bool set_camera_address(const std::string &address, GError **error);
+
+  // Waits up to `timeout_ms` (-1 = forever) for datagrams, then drains what
+  // is queued (batches of up to 64) into `assembler`, which emits frames
+  // through `emit`. Returns true when at least one datagram was received.
+  // Returns false with G_IO_ERROR_TIMED_OUT on timeout, G_IO_ERROR_CANCELLED
+  // when `cancellable` fires, other errors on socket failure.
+  bool receive(PreviewAssembler &assembler, const PreviewAssembler::FrameCallback &emit,
+               int timeout_ms, GCancellable *cancellable, GError **error);
+
+  const ReceiverStats &stats() const { return stats_; }
+
+ private:
+  struct Impl;
+  Impl *impl_;
+  ReceiverStats stats_;
+};
+
+}  // namespace ipcam

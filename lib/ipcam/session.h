@@ -1,0 +1,94 @@
+// ControlSession: one TCP control connection to a camera.
+// Connect, log in (the camera sends an alive request before login accepted),
+// answer every alive request, send an own keep-alive, request/reply with
+// timeouts, raw messages. A reader thread owns the socket's input; requests
+// may be made from any thread, also while preview data streams.
+#pragma once
+
+#include "ipcam/error.h"
+#include "ipcam/wire.h"
+
+#include <gio/gio.h>
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace ipcam {
+
+struct SessionConfig {
+  std::string host;             // camera address (IPv4 or name)
+  uint16_t port = 6666;         // control port
+  std::string user = "admin";
+  std::string password = "12345";  // never logged
+  unsigned connect_timeout_ms = 5000;
+  unsigned reply_timeout_ms = 5000;       // login, firmware, still, record
+  unsigned file_list_timeout_ms = 10000;  // the whole file list
+  unsigned keepalive_interval_ms = 5000;  // own alive response; 0 = never
+  // No byte at all from the camera for this long = connection lost
+  // (the camera sends alive requests every few seconds). 0 = never.
+  unsigned idle_timeout_ms = 15000;
+  // Send start preview with 8 zero bytes instead of no payload.
+  bool start_preview_with_payload = false;
+};
+
+struct RawReply {
+  uint32_t type = 0;
+  Bytes payload;
+};
+
+class ControlSession {
+ public:
+  // Every message that is not an answer someone waits for (unknown types,
+  // unsolicited messages). Called on the reader thread; keep it short.
+  using MessageHandler = std::function<void(const RawReply &)>;
+  // Called once on the reader thread when the connection is lost after
+  // login (not when close() is called). `error` describes why.
+  using LostHandler = std::function<void(const GError *error)>;
+
+  explicit ControlSession(SessionConfig config);
+  ~ControlSession();  // closes
+  ControlSession(const ControlSession &) = delete;
+  ControlSession &operator=(const ControlSession &) = delete;
+
+  void set_message_handler(MessageHandler h);
+  void set_lost_handler(LostHandler h);
+
+  // Blocking: connect with timeout, log in, start the reader thread.
+  // Cancellable from another thread. Errors: IPCAM_ERROR_CANNOT_CONNECT,
+  // _TIMEOUT, _NOT_IPCAM, _LOGIN_REFUSED, _CANCELLED.
+  bool connect(GCancellable *cancellable, GError **error);
+  // Stops the reader thread and closes the socket. Idempotent. Wakes every
+  // waiting request with IPCAM_ERROR_NOT_CONNECTED.
+  void close();
+  bool connected() const;
+
+  // The address the camera was reached at (numeric IPv4), for the preview
+  // receiver's source filter and HTTP downloads.
+  std::string peer_address() const;
+  // The local address of the control connection (where the camera sends
+  // its preview).
+  std::string local_address() const;
+
+  // Requests. Each fails at once with IPCAM_ERROR_NOT_CONNECTED when there
+  // is no session, with _TIMEOUT after the configured timeout, with
+  // _CONNECTION_LOST if the connection drops while waiting.
+  bool start_preview(GError **error);  // no reply expected
+  bool firmware_version(std::string &version, GError **error);
+  bool file_list(std::vector<FileEntry> &files, GError **error);
+  bool take_still(GError **error);                      // waits for 0xA039
+  bool set_recording(bool start, GError **error);       // waits for 0xA03B
+  // Sends any message and returns every message (other than alive requests)
+  // that arrives within `timeout_ms`. Never fails on an empty answer.
+  bool raw(uint32_t type, ByteView payload, unsigned timeout_ms, std::vector<RawReply> &replies,
+           GError **error);
+
+  const SessionConfig &config() const;
+
+ private:
+  struct Impl;
+  Impl *impl_;
+};
+
+}  // namespace ipcam

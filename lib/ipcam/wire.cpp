@@ -1,0 +1,353 @@
+#include "ipcam/wire.h"
+
+#include "ipcam/error.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cstring>
+
+namespace ipcam {
+
+const char *message_type_name(uint32_t type) {
+  switch (type) {
+    case msg::kLogin: return "login";
+    case msg::kLoginAccepted: return "login accepted";
+    case msg::kAliveRequest: return "alive request";
+    case msg::kAliveResponse: return "alive response";
+    case msg::kDiscoveryRequest: return "discovery request";
+    case msg::kDiscoveryResponse: return "discovery response";
+    case msg::kStartPreview: return "start preview";
+    case msg::kRequestFileList: return "request file list";
+    case msg::kFileListPart: return "file list part";
+    case msg::kRequestFirmware: return "request firmware info";
+    case msg::kFirmwareInfo: return "firmware info";
+    case msg::kTakeStill: return "take still";
+    case msg::kStillSaved: return "picture saved";
+    case msg::kControlRecording: return "control recording";
+    case msg::kRecordingAccepted: return "recording command accepted";
+    default: return nullptr;
+  }
+}
+
+bool encode_control(uint32_t type, ByteView payload, Bytes &out) {
+  if (payload.size() > kControlMaxPayload) return false;
+  size_t at = out.size();
+  out.resize(at + kControlHeaderSize + payload.size());
+  uint8_t *p = out.data() + at;
+  p[0] = kControlMagic[0];
+  p[1] = kControlMagic[1];
+  store_be16(p + 2, uint16_t(payload.size()));
+  store_be32(p + 4, type);
+  if (!payload.empty()) std::memcpy(p + kControlHeaderSize, payload.data(), payload.size());
+  return true;
+}
+
+Bytes encode_control(uint32_t type, ByteView payload) {
+  Bytes out;
+  encode_control(type, payload, out);
+  return out;
+}
+
+ControlParseResult parse_control(ByteView s) {
+  ControlParseResult r;
+  // Judge the magic as soon as the bytes are there, so a foreign device is
+  // recognised from its first byte rather than after a timeout.
+  if (s.size() >= 1 && s[0] != kControlMagic[0]) { r.status = ControlParseStatus::kBadMagic; return r; }
+  if (s.size() >= 2 && s[1] != kControlMagic[1]) { r.status = ControlParseStatus::kBadMagic; return r; }
+  if (s.size() < kControlHeaderSize) return r;
+  size_t len = load_be16(s.data() + 2);
+  if (s.size() < kControlHeaderSize + len) return r;
+  r.status = ControlParseStatus::kOk;
+  r.type = load_be32(s.data() + 4);
+  r.payload = s.subspan(kControlHeaderSize, len);
+  r.consumed = kControlHeaderSize + len;
+  return r;
+}
+
+bool encode_login(std::string_view user, std::string_view password, Bytes &out, GError **error) {
+  auto check = [&](std::string_view v, const char *what) {
+    if (v.size() >= kLoginFieldSize) {
+      g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_INVALID_ARGUMENT,
+                  "the %s is %zu bytes long; the camera's login allows at most %zu", what, v.size(),
+                  kLoginFieldSize - 1);
+      return false;
+    }
+    if (v.find('\0') != std::string_view::npos) {
+      g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_INVALID_ARGUMENT, "the %s contains a NUL byte", what);
+      return false;
+    }
+    return true;
+  };
+  if (!check(user, "user name") || !check(password, "password")) return false;
+  out.assign(kLoginPayloadSize, 0);
+  std::memcpy(out.data(), user.data(), user.size());
+  std::memcpy(out.data() + kLoginFieldSize, password.data(), password.size());
+  return true;
+}
+
+static std::string nul_padded(const uint8_t *p, size_t n) {
+  const void *end = std::memchr(p, 0, n);
+  return std::string(reinterpret_cast<const char *>(p),
+                     end ? size_t(static_cast<const uint8_t *>(end) - p) : n);
+}
+
+std::optional<Credentials> parse_login(ByteView payload, GError **error) {
+  if (payload.size() < kLoginPayloadSize) {
+    g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_PARSE,
+                "login payload is %zu bytes; expected at least %zu", payload.size(), kLoginPayloadSize);
+    return std::nullopt;
+  }
+  return Credentials{nul_padded(payload.data(), kLoginFieldSize),
+                     nul_padded(payload.data() + kLoginFieldSize, kLoginFieldSize)};
+}
+
+Bytes file_list_request_payload() { return {0x01, 0x00, 0x00, 0x00}; }
+
+Bytes recording_payload(bool start) { return {uint8_t(start ? 1 : 0), 0x00, 0x00, 0x00}; }
+
+// ---------------------------------------------------------------- files
+
+std::optional<FileListPart> parse_file_list_part(ByteView payload, GError **error) {
+  if (payload.size() < 8) {
+    g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_PARSE,
+                "file list part is %zu bytes; it needs at least 8 (part count and index)", payload.size());
+    return std::nullopt;
+  }
+  FileListPart part;
+  part.total = load_le32(payload.data());
+  part.index = load_le32(payload.data() + 4);
+  part.text = std::string_view(reinterpret_cast<const char *>(payload.data() + 8), payload.size() - 8);
+  return part;
+}
+
+Bytes encode_file_list_part(uint32_t total, uint32_t index, std::string_view text) {
+  Bytes out(8 + text.size());
+  store_le32(out.data(), total);
+  store_le32(out.data() + 4, index);
+  std::memcpy(out.data() + 8, text.data(), text.size());
+  return out;
+}
+
+bool parse_file_list_text(std::string_view text, std::vector<FileEntry> &out, GError **error) {
+  out.clear();
+  // Cameras pad the last part with NULs on some firmwares: stop at the first.
+  if (auto nul = text.find('\0'); nul != std::string_view::npos) text = text.substr(0, nul);
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t end = text.find(';', pos);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view entry = text.substr(pos, end - pos);
+    pos = end + 1;
+    // Tolerate whitespace and newlines between entries.
+    while (!entry.empty() && g_ascii_isspace(entry.front())) entry.remove_prefix(1);
+    while (!entry.empty() && g_ascii_isspace(entry.back())) entry.remove_suffix(1);
+    if (entry.empty()) continue;
+    size_t colon = entry.rfind(':');
+    if (colon == std::string_view::npos || colon == 0) {
+      g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_PARSE,
+                  "file list entry \"%.*s\" is not path:size", int(std::min<size_t>(entry.size(), 200)),
+                  entry.data());
+      out.clear();
+      return false;
+    }
+    std::string_view size_text = entry.substr(colon + 1);
+    uint64_t size = 0;
+    auto [ptr, ec] = std::from_chars(size_text.data(), size_text.data() + size_text.size(), size);
+    if (size_text.empty() || ec != std::errc() || ptr != size_text.data() + size_text.size()) {
+      g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_PARSE,
+                  "file list entry \"%.*s\" has a size that is not a decimal number",
+                  int(std::min<size_t>(entry.size(), 200)), entry.data());
+      out.clear();
+      return false;
+    }
+    out.push_back(FileEntry{std::string(entry.substr(0, colon)), size});
+  }
+  return true;
+}
+
+std::string format_file_list_text(const std::vector<FileEntry> &files) {
+  std::string s;
+  for (const auto &f : files) {
+    s += f.path;
+    s += ':';
+    s += std::to_string(f.size);
+    s += ';';
+  }
+  return s;
+}
+
+bool FileListAssembler::add(ByteView payload, GError **error) {
+  auto part = parse_file_list_part(payload, error);
+  if (!part) return false;
+  if (part->total == 0 || part->total > kMaxParts) {
+    g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_PARSE, "file list part says the list has %u parts",
+                part->total);
+    return false;
+  }
+  if (total_ == 0) {
+    total_ = part->total;
+    parts_.assign(total_, std::nullopt);
+  } else if (part->total != total_) {
+    g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_PARSE,
+                "file list part says %u parts where an earlier one said %u", part->total, total_);
+    return false;
+  }
+  if (part->index >= total_) {
+    g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_PARSE, "file list part %u is out of range (%u parts)",
+                part->index, total_);
+    return false;
+  }
+  if (parts_[part->index]) {
+    g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_PARSE, "file list part %u arrived twice", part->index);
+    return false;
+  }
+  parts_[part->index] = std::string(part->text);
+  received_++;
+  return true;
+}
+
+bool FileListAssembler::complete() const { return total_ != 0 && received_ == total_; }
+
+bool FileListAssembler::finish(std::vector<FileEntry> &out, GError **error) const {
+  if (total_ == 0) {
+    g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_PARSE, "no file list part was received");
+    return false;
+  }
+  std::string text;
+  for (uint32_t i = 0; i < total_; i++) {
+    if (!parts_[i]) {
+      g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_PARSE,
+                  "file list incomplete: part %u of %u is missing (%u received)", i, total_, received_);
+      return false;
+    }
+    std::string_view t = *parts_[i];
+    // A part padded with NULs ends at its first NUL.
+    if (auto nul = t.find('\0'); nul != std::string_view::npos) t = t.substr(0, nul);
+    text += t;
+  }
+  return parse_file_list_text(text, out, error);
+}
+
+void FileListAssembler::reset() {
+  total_ = 0;
+  received_ = 0;
+  parts_.clear();
+}
+
+std::vector<Bytes> encode_file_list(const std::vector<FileEntry> &files, size_t part_size) {
+  std::string text = format_file_list_text(files);
+  if (part_size == 0) part_size = 1;
+  size_t n = std::max<size_t>(1, (text.size() + part_size - 1) / part_size);
+  std::vector<Bytes> parts;
+  for (size_t i = 0; i < n; i++) {
+    std::string_view chunk = std::string_view(text).substr(std::min(text.size(), i * part_size), part_size);
+    parts.push_back(encode_file_list_part(uint32_t(n), uint32_t(i), chunk));
+  }
+  return parts;
+}
+
+// ---------------------------------------------------------------- firmware
+
+static bool printable_text(ByteView b) {
+  size_t n = 0;
+  for (uint8_t c : b) {
+    if (c == 0) break;
+    if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') return false;
+    if (c == 0x7F) return false;
+    n++;
+  }
+  return n > 0;
+}
+
+static std::string trimmed(std::string s) {
+  while (!s.empty() && g_ascii_isspace(s.back())) s.pop_back();
+  size_t i = 0;
+  while (i < s.size() && g_ascii_isspace(s[i])) i++;
+  return s.substr(i);
+}
+
+std::optional<std::string> parse_firmware(ByteView payload, GError **error) {
+  // Plain text from the first byte (some firmwares): printable with no NUL
+  // in the first 80 bytes, where the binary layout has its u32 fields.
+  ByteView head = payload.first(std::min(payload.size(), kFirmwareVersionOffset));
+  bool head_has_nul = std::find(head.begin(), head.end(), 0) != head.end();
+  if (!head_has_nul && printable_text(payload)) return trimmed(nul_padded(payload.data(), payload.size()));
+  if (payload.size() > kFirmwareVersionOffset) {
+    ByteView tail = payload.subspan(kFirmwareVersionOffset);
+    if (printable_text(tail)) return trimmed(nul_padded(tail.data(), tail.size()));
+  }
+  g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_PARSE,
+              "firmware info of %zu bytes holds no version string (expected text at byte %zu): %s",
+              payload.size(), kFirmwareVersionOffset, hex_dump(payload).c_str());
+  return std::nullopt;
+}
+
+Bytes encode_firmware(std::string_view version, const uint32_t fields[20]) {
+  Bytes out(std::max(kFirmwareInfoSize, kFirmwareVersionOffset + version.size() + 1), 0);
+  if (fields)
+    for (int i = 0; i < 20; i++) store_le32(out.data() + 4 * i, fields[i]);
+  std::memcpy(out.data() + kFirmwareVersionOffset, version.data(), version.size());
+  return out;
+}
+
+// ---------------------------------------------------------------- preview
+
+const char *datagram_status_name(DatagramStatus s) {
+  switch (s) {
+    case DatagramStatus::kOk: return "ok";
+    case DatagramStatus::kTooShort: return "shorter than its 8-byte header";
+    case DatagramStatus::kBadMagic: return "bad magic (not BC DE)";
+    case DatagramStatus::kLengthPastEnd: return "length field past the end";
+    case DatagramStatus::kBadTime: return "time datagram shorter than 16 bytes";
+  }
+  return "unknown";
+}
+
+DatagramStatus parse_datagram(ByteView b, PreviewDatagram &out) {
+  if (b.size() < kPreviewHeaderSize) return DatagramStatus::kTooShort;
+  if (b[0] != kPreviewMagic[0] || b[1] != kPreviewMagic[1]) return DatagramStatus::kBadMagic;
+  size_t len = load_be16(b.data() + 2);
+  if (len > b.size() - kPreviewHeaderSize) return DatagramStatus::kLengthPastEnd;
+  out.seq = load_be16(b.data() + 4);
+  out.type = load_be16(b.data() + 6);
+  out.payload = b.subspan(kPreviewHeaderSize, len);
+  if (out.type == datagram::kTime && len < kTimePayloadSize) return DatagramStatus::kBadTime;
+  return DatagramStatus::kOk;
+}
+
+uint32_t time_datagram_ms(ByteView payload) {
+  if (payload.size() < kTimeMsOffset + 4) return 0;
+  return load_le32(payload.data() + kTimeMsOffset);
+}
+
+size_t encode_datagram(uint16_t seq, uint16_t type, ByteView payload, uint8_t *out, size_t cap) {
+  if (payload.size() > 0xFFFF || cap < kPreviewHeaderSize + payload.size()) return 0;
+  out[0] = kPreviewMagic[0];
+  out[1] = kPreviewMagic[1];
+  store_be16(out + 2, uint16_t(payload.size()));
+  store_be16(out + 4, seq);
+  store_be16(out + 6, type);
+  if (!payload.empty()) std::memcpy(out + kPreviewHeaderSize, payload.data(), payload.size());
+  return kPreviewHeaderSize + payload.size();
+}
+
+void encode_time_payload(uint32_t ms, uint8_t out[kTimePayloadSize], ByteView prefix) {
+  std::memset(out, 0, kTimePayloadSize);
+  std::memcpy(out, prefix.data(), std::min(prefix.size(), kTimeMsOffset));
+  store_le32(out + kTimeMsOffset, ms);
+}
+
+std::string hex_dump(ByteView bytes, size_t max) {
+  static const char digits[] = "0123456789abcdef";
+  std::string s;
+  size_t n = std::min(bytes.size(), max);
+  for (size_t i = 0; i < n; i++) {
+    if (i) s += ' ';
+    s += digits[bytes[i] >> 4];
+    s += digits[bytes[i] & 15];
+  }
+  if (bytes.size() > max) s += " ...";
+  return s;
+}
+
+}  // namespace ipcam

@@ -1,0 +1,25 @@
+# Sourced by scripts/test and scripts/demo: installs the Debian packages in
+# scripts/packages.txt that are missing (apt-get update once, only if needed).
+ipcam_install_deps() {
+  local list="$1" missing=() pkg
+  while read -r pkg; do
+    [ -z "$pkg" ] && continue
+    case "$pkg" in \#*) continue ;; esac
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  done < "$list"
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "installing missing packages: ${missing[*]}" >&2
+  local sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo apt-get update -q >&2 || return 1
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}" >&2
+}
+
+# Configures (once) and builds a build dir: ipcam_build DIR [meson options...]
+ipcam_build() {
+  local dir="$1"; shift
+  if [ ! -f "$dir/build.ninja" ]; then
+    meson setup "$dir" "$@" >&2 || return 1
+  fi
+  meson compile -C "$dir" >&2
+}
