@@ -1,0 +1,150 @@
+// The C++ side of ipcamsrc, shared by its source files: settings (what the
+// application asked for) kept apart from runtime state (what the element is
+// doing). Created in instance init, deleted in finalize.
+#pragma once
+
+#include "ipcam-clock-mapper.h"
+#include "ipcam-h264-info.h"
+#include "ipcam/assembler.h"
+#include "ipcam/receiver.h"
+#include "ipcam/session.h"
+#include "ipcamsrc.h"
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+
+GST_DEBUG_CATEGORY_EXTERN(ipcamsrc_debug);
+#define GST_CAT_DEFAULT ipcamsrc_debug
+
+namespace ipcam {
+
+// GMutex with scoped locking; never held across a blocking call.
+class Mutex {
+ public:
+  Mutex() { g_mutex_init(&m_); }
+  ~Mutex() { g_mutex_clear(&m_); }
+  Mutex(const Mutex &) = delete;
+  Mutex &operator=(const Mutex &) = delete;
+  void lock() { g_mutex_lock(&m_); }
+  void unlock() { g_mutex_unlock(&m_); }
+
+ private:
+  GMutex m_;
+};
+
+class Locker {
+ public:
+  explicit Locker(Mutex &m) : m_(m) { m_.lock(); }
+  ~Locker() { m_.unlock(); }
+  Locker(const Locker &) = delete;
+  Locker &operator=(const Locker &) = delete;
+
+ private:
+  Mutex &m_;
+};
+
+inline constexpr guint kDefaultControlPort = 6666;
+inline constexpr guint kDefaultPreviewPort = 6669;
+inline constexpr guint kDefaultHttpPort = 80;
+inline constexpr const char *kDefaultDiscoveryPorts = "22600,21600";
+inline constexpr const char *kDefaultUser = "admin";
+inline constexpr const char *kDefaultPassword = "12345";
+inline constexpr guint kDefaultTimeoutMs = 5000;
+inline constexpr guint kDefaultKeepaliveMs = 5000;
+inline constexpr guint kDefaultLatencyMs = 100;
+inline constexpr gint kDefaultReconnectAttempts = 10;
+inline constexpr guint kDefaultReconnectBackoffMs = 500;
+inline constexpr guint kReconnectBackoffCapMs = 8000;
+// How much the sink may hold beyond the jitter allowance (the socket queue).
+inline constexpr GstClockTime kMaxExtraLatency = 500 * GST_MSECOND;
+
+struct SrcSettings {
+  std::string address;  // empty = discover
+  guint control_port = kDefaultControlPort;
+  guint preview_port = kDefaultPreviewPort;
+  guint http_port = kDefaultHttpPort;
+  std::string discovery_address;  // empty = each interface's broadcast
+  std::string discovery_ports = kDefaultDiscoveryPorts;
+  std::string user = kDefaultUser;
+  std::string password = kDefaultPassword;  // never logged, never read back
+  guint timeout_ms = kDefaultTimeoutMs;
+  guint keepalive_ms = kDefaultKeepaliveMs;
+  GstIpcamTimePosition time_position = GST_IPCAM_TIME_POSITION_BEFORE;
+  GstIpcamTimestampMode timestamp_mode = GST_IPCAM_TIMESTAMP_MODE_CAMERA;
+  guint latency_ms = kDefaultLatencyMs;
+  GstIpcamLossPolicy loss_policy = GST_IPCAM_LOSS_POLICY_DROP_UNTIL_KEYFRAME;
+  gint reconnect_attempts = kDefaultReconnectAttempts;
+  guint reconnect_backoff_ms = kDefaultReconnectBackoffMs;
+};
+
+// A frame from the assembler with the running time it arrived at.
+struct ArrivedFrame {
+  Frame frame;
+  uint64_t arrival_ns = 0;
+};
+
+struct SrcState {
+  SrcState();
+  ~SrcState();
+
+  // ---- guarded by `lock`
+  Mutex lock;
+  SrcSettings settings;
+  std::shared_ptr<ControlSession> session;  // null when not connected
+  std::string camera_address;
+  std::string serial;
+  std::string firmware;
+  AssemblerStats assembler_stats;  // snapshot, refreshed by the streaming thread
+  ReceiverStats receiver_stats;
+  uint64_t reconnects = 0;
+
+  // ---- bound in NULL->READY, used by the streaming thread afterwards
+  PreviewReceiver receiver;
+
+  // ---- streaming thread only (and start/stop, which never overlap it)
+  std::unique_ptr<PreviewAssembler> assembler;
+  std::deque<ArrivedFrame> frames;
+  CameraClockMapper mapper;
+  std::optional<H264StreamInfo> stream_info;
+  bool caps_sent = false;
+  bool need_keyframe = true;  // after (re)connect: resume at a keyframe
+  bool pending_discont = true;
+  bool session_up = false;
+  gint64 last_datagram_us = 0;
+  uint64_t arrival_origin_us = 0;  // fallback clock when no pipeline clock
+  bool arrival_origin_set = false;
+  uint64_t last_pts_ns = 0;
+
+  // Set by the session's reader thread when the connection drops.
+  std::shared_ptr<std::atomic<bool>> lost = std::make_shared<std::atomic<bool>>(false);
+
+  // unlock() cancels it, unlock_stop() resets it.
+  GCancellable *cancellable = nullptr;
+
+  void clear_frames();
+};
+
+}  // namespace ipcam
+
+struct _GstIpcamSrc {
+  GstPushSrc parent;
+  ipcam::SrcState *state;
+};
+
+// ipcamsrc-connection.cpp (streaming thread): connect, reconnect, errors.
+GstFlowReturn gst_ipcam_src_connect(GstIpcamSrc *self);
+GstFlowReturn gst_ipcam_src_reconnect(GstIpcamSrc *self, const char *why);
+void gst_ipcam_src_disconnect(GstIpcamSrc *self);
+
+// ipcamsrc-signals.cpp: the action signals.
+void gst_ipcam_src_install_signals(GstIpcamSrcClass *klass);
+
+// ipcamsrc-uri.cpp: GstURIHandler.
+void gst_ipcam_src_uri_handler_init(gpointer g_iface, gpointer iface_data);
+
+// Posts an element message (takes ownership of `s`).
+void gst_ipcam_src_post(GstIpcamSrc *self, GstStructure *s);

@@ -1,0 +1,436 @@
+/**
+ * SECTION:element-ipcamsrc
+ * @title: ipcamsrc
+ *
+ * Live H.264 preview from a WiFi action camera (CamPark ACT76, TecTecTec
+ * XPro2 and their "camdroid" clones). Connects to the camera's control port,
+ * logs in, asks for the preview and turns the UDP preview datagrams into
+ * whole H.264 access units, stamped from the camera's clock.
+ *
+ * ## Example launch line
+ * |[
+ * gst-launch-1.0 ipcamsrc address=192.168.1.1 ! h264parse ! avdec_h264 ! autovideosink
+ * gst-launch-1.0 playbin uri=ipcam://admin:12345@192.168.1.1
+ * ]|
+ *
+ * Action signals control the camera while it streams: take-still,
+ * take-still-fetch, start-recording, stop-recording, list-files,
+ * get-firmware, download-file, raw-command (see docs/ipcamsrc.md).
+ */
+#include "ipcamsrc-state.h"
+
+#include <gst/video/video.h>
+
+#include <cstring>
+
+GST_DEBUG_CATEGORY(ipcamsrc_debug);
+
+using ipcam::Locker;
+
+enum {
+  PROP_0,
+  PROP_ADDRESS,
+  PROP_CONTROL_PORT,
+  PROP_PREVIEW_PORT,
+  PROP_HTTP_PORT,
+  PROP_DISCOVERY_ADDRESS,
+  PROP_DISCOVERY_PORTS,
+  PROP_USER,
+  PROP_PASSWORD,
+  PROP_TIMEOUT,
+  PROP_KEEPALIVE_INTERVAL,
+  PROP_TIME_POSITION,
+  PROP_TIMESTAMP_MODE,
+  PROP_LATENCY,
+  PROP_LOSS_POLICY,
+  PROP_RECONNECT_ATTEMPTS,
+  PROP_RECONNECT_BACKOFF,
+  PROP_SERIAL,
+  PROP_FIRMWARE_VERSION,
+  PROP_STATS,
+};
+
+static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE(
+    "src", GST_PAD_SRC, GST_PAD_ALWAYS,
+    GST_STATIC_CAPS("video/x-h264, stream-format=(string)byte-stream, alignment=(string)au"));
+
+#define gst_ipcam_src_parent_class parent_class
+G_DEFINE_TYPE_WITH_CODE(GstIpcamSrc, gst_ipcam_src, GST_TYPE_PUSH_SRC,
+                        G_IMPLEMENT_INTERFACE(GST_TYPE_URI_HANDLER, gst_ipcam_src_uri_handler_init);
+                        GST_DEBUG_CATEGORY_INIT(ipcamsrc_debug, "ipcamsrc", 0,
+                                                "WiFi action camera source"));
+GST_ELEMENT_REGISTER_DEFINE(ipcamsrc, "ipcamsrc", GST_RANK_NONE, GST_TYPE_IPCAM_SRC);
+
+GType gst_ipcam_time_position_get_type(void) {
+  static GType type = 0;
+  static const GEnumValue values[] = {
+      {GST_IPCAM_TIME_POSITION_BEFORE, "Time datagram precedes its frame's data", "before"},
+      {GST_IPCAM_TIME_POSITION_AFTER, "Time datagram follows its frame's data", "after"},
+      {0, nullptr, nullptr}};
+  if (g_once_init_enter(&type)) g_once_init_leave(&type, g_enum_register_static("GstIpcamTimePosition", values));
+  return type;
+}
+
+GType gst_ipcam_timestamp_mode_get_type(void) {
+  static GType type = 0;
+  static const GEnumValue values[] = {
+      {GST_IPCAM_TIMESTAMP_MODE_CAMERA, "Camera clock mapped onto running time", "camera"},
+      {GST_IPCAM_TIMESTAMP_MODE_ARRIVAL, "Running time at arrival", "arrival"},
+      {0, nullptr, nullptr}};
+  if (g_once_init_enter(&type)) g_once_init_leave(&type, g_enum_register_static("GstIpcamTimestampMode", values));
+  return type;
+}
+
+GType gst_ipcam_loss_policy_get_type(void) {
+  static GType type = 0;
+  static const GEnumValue values[] = {
+      {GST_IPCAM_LOSS_POLICY_DROP_UNTIL_KEYFRAME, "After a loss, drop frames until the next keyframe",
+       "drop-until-keyframe"},
+      {GST_IPCAM_LOSS_POLICY_PASS_CORRUPTED, "Pass damaged frames on, flagged CORRUPTED", "pass-corrupted"},
+      {0, nullptr, nullptr}};
+  if (g_once_init_enter(&type)) g_once_init_leave(&type, g_enum_register_static("GstIpcamLossPolicy", values));
+  return type;
+}
+
+namespace ipcam {
+
+SrcState::SrcState() : cancellable(g_cancellable_new()) {}
+
+SrcState::~SrcState() {
+  clear_frames();
+  g_object_unref(cancellable);
+}
+
+void SrcState::clear_frames() {
+  for (auto &f : frames) g_free(f.frame.data);
+  frames.clear();
+}
+
+}  // namespace ipcam
+
+void gst_ipcam_src_post(GstIpcamSrc *self, GstStructure *s) {
+  gst_element_post_message(GST_ELEMENT(self), gst_message_new_element(GST_OBJECT(self), s));
+}
+
+static GstStructure *stats_structure(ipcam::SrcState *st) {
+  Locker l(st->lock);
+  const auto &a = st->assembler_stats;
+  return gst_structure_new("ipcam-stats", "frames", G_TYPE_UINT64, a.frames, "bytes", G_TYPE_UINT64, a.bytes,
+                           "datagrams", G_TYPE_UINT64, a.datagrams, "lost", G_TYPE_UINT64, a.lost,
+                           "duplicates", G_TYPE_UINT64, a.duplicates, "reordered", G_TYPE_UINT64, a.reordered,
+                           "malformed", G_TYPE_UINT64, a.malformed, "discontinuities", G_TYPE_UINT64,
+                           a.discontinuities, "keyframes", G_TYPE_UINT64, a.keyframes, "dropped-frames",
+                           G_TYPE_UINT64, a.dropped_frames, "reconnects", G_TYPE_UINT64, st->reconnects,
+                           "foreign", G_TYPE_UINT64, st->receiver_stats.foreign, "kernel-drops",
+                           G_TYPE_UINT64, st->receiver_stats.kernel_drops, nullptr);
+}
+
+static void gst_ipcam_src_set_property(GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec) {
+  auto *self = GST_IPCAM_SRC(object);
+  Locker l(self->state->lock);
+  auto &s = self->state->settings;
+  switch (prop_id) {
+    case PROP_ADDRESS: s.address = g_value_get_string(value) ? g_value_get_string(value) : ""; break;
+    case PROP_CONTROL_PORT: s.control_port = g_value_get_uint(value); break;
+    case PROP_PREVIEW_PORT: s.preview_port = g_value_get_uint(value); break;
+    case PROP_HTTP_PORT: s.http_port = g_value_get_uint(value); break;
+    case PROP_DISCOVERY_ADDRESS:
+      s.discovery_address = g_value_get_string(value) ? g_value_get_string(value) : "";
+      break;
+    case PROP_DISCOVERY_PORTS:
+      s.discovery_ports = g_value_get_string(value) ? g_value_get_string(value) : ipcam::kDefaultDiscoveryPorts;
+      break;
+    case PROP_USER: s.user = g_value_get_string(value) ? g_value_get_string(value) : ""; break;
+    case PROP_PASSWORD: s.password = g_value_get_string(value) ? g_value_get_string(value) : ""; break;
+    case PROP_TIMEOUT: s.timeout_ms = g_value_get_uint(value); break;
+    case PROP_KEEPALIVE_INTERVAL: s.keepalive_ms = g_value_get_uint(value); break;
+    case PROP_TIME_POSITION: s.time_position = GstIpcamTimePosition(g_value_get_enum(value)); break;
+    case PROP_TIMESTAMP_MODE: s.timestamp_mode = GstIpcamTimestampMode(g_value_get_enum(value)); break;
+    case PROP_LATENCY: s.latency_ms = g_value_get_uint(value); break;
+    case PROP_LOSS_POLICY: s.loss_policy = GstIpcamLossPolicy(g_value_get_enum(value)); break;
+    case PROP_RECONNECT_ATTEMPTS: s.reconnect_attempts = g_value_get_int(value); break;
+    case PROP_RECONNECT_BACKOFF: s.reconnect_backoff_ms = g_value_get_uint(value); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec); break;
+  }
+}
+
+static void gst_ipcam_src_get_property(GObject *object, guint prop_id, GValue *value, GParamSpec *pspec) {
+  auto *self = GST_IPCAM_SRC(object);
+  auto *st = self->state;
+  if (prop_id == PROP_STATS) {
+    g_value_take_boxed(value, stats_structure(st));
+    return;
+  }
+  Locker l(st->lock);
+  const auto &s = st->settings;
+  switch (prop_id) {
+    case PROP_ADDRESS: g_value_set_string(value, s.address.c_str()); break;
+    case PROP_CONTROL_PORT: g_value_set_uint(value, s.control_port); break;
+    case PROP_PREVIEW_PORT:
+      // Port 0 reads back as the port actually bound once in READY.
+      g_value_set_uint(value, st->receiver.bound() ? st->receiver.port() : s.preview_port);
+      break;
+    case PROP_HTTP_PORT: g_value_set_uint(value, s.http_port); break;
+    case PROP_DISCOVERY_ADDRESS: g_value_set_string(value, s.discovery_address.c_str()); break;
+    case PROP_DISCOVERY_PORTS: g_value_set_string(value, s.discovery_ports.c_str()); break;
+    case PROP_USER: g_value_set_string(value, s.user.c_str()); break;
+    case PROP_PASSWORD: g_value_set_string(value, "***"); break;
+    case PROP_TIMEOUT: g_value_set_uint(value, s.timeout_ms); break;
+    case PROP_KEEPALIVE_INTERVAL: g_value_set_uint(value, s.keepalive_ms); break;
+    case PROP_TIME_POSITION: g_value_set_enum(value, s.time_position); break;
+    case PROP_TIMESTAMP_MODE: g_value_set_enum(value, s.timestamp_mode); break;
+    case PROP_LATENCY: g_value_set_uint(value, s.latency_ms); break;
+    case PROP_LOSS_POLICY: g_value_set_enum(value, s.loss_policy); break;
+    case PROP_RECONNECT_ATTEMPTS: g_value_set_int(value, s.reconnect_attempts); break;
+    case PROP_RECONNECT_BACKOFF: g_value_set_uint(value, s.reconnect_backoff_ms); break;
+    case PROP_SERIAL: g_value_set_string(value, st->serial.c_str()); break;
+    case PROP_FIRMWARE_VERSION: g_value_set_string(value, st->firmware.c_str()); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec); break;
+  }
+}
+
+static GstStateChangeReturn gst_ipcam_src_change_state(GstElement *element, GstStateChange transition) {
+  auto *self = GST_IPCAM_SRC(element);
+  auto *st = self->state;
+  if (transition == GST_STATE_CHANGE_NULL_TO_READY) {
+    // Bound here, like udpsrc, so port 0 can be read back before PLAYING.
+    guint port;
+    {
+      Locker l(st->lock);
+      port = st->settings.preview_port;
+    }
+    g_autoptr(GError) error = nullptr;
+    if (!st->receiver.bind("", guint16(port), 0, &error)) {
+      GST_ELEMENT_ERROR(self, RESOURCE, OPEN_READ,
+                        ("Could not listen for the camera's preview on UDP port %u: %s. Another program "
+                         "(or another ipcamsrc) may be using it; set preview-port.",
+                         port, error->message),
+                        (nullptr));
+      return GST_STATE_CHANGE_FAILURE;
+    }
+    GST_DEBUG_OBJECT(self, "preview socket bound on port %u", st->receiver.port());
+  }
+  GstStateChangeReturn ret = GST_ELEMENT_CLASS(parent_class)->change_state(element, transition);
+  if (transition == GST_STATE_CHANGE_READY_TO_NULL) st->receiver.close();
+  return ret;
+}
+
+static gboolean gst_ipcam_src_start(GstBaseSrc *src) {
+  auto *self = GST_IPCAM_SRC(src);
+  auto *st = self->state;
+  ipcam::AssemblerConfig config;
+  {
+    Locker l(st->lock);
+    config.time_position = st->settings.time_position == GST_IPCAM_TIME_POSITION_AFTER
+                               ? ipcam::TimePosition::kAfter
+                               : ipcam::TimePosition::kBefore;
+    config.loss_policy = st->settings.loss_policy == GST_IPCAM_LOSS_POLICY_PASS_CORRUPTED
+                             ? ipcam::LossPolicy::kPassCorrupted
+                             : ipcam::LossPolicy::kDropUntilKeyframe;
+    st->assembler_stats = {};
+    st->receiver_stats = {};
+    st->reconnects = 0;
+  }
+  st->assembler = std::make_unique<ipcam::PreviewAssembler>(config);
+  st->mapper.reset();
+  st->stream_info.reset();
+  st->caps_sent = false;
+  st->need_keyframe = true;
+  st->pending_discont = true;
+  st->session_up = false;
+  st->arrival_origin_set = false;
+  st->last_pts_ns = 0;
+  st->lost->store(false);
+  // Connecting happens in the streaming thread (first create()), so this
+  // state change returns at once.
+  return TRUE;
+}
+
+static gboolean gst_ipcam_src_stop(GstBaseSrc *src) {
+  auto *self = GST_IPCAM_SRC(src);
+  gst_ipcam_src_disconnect(self);
+  self->state->clear_frames();
+  self->state->assembler.reset();
+  return TRUE;
+}
+
+static gboolean gst_ipcam_src_unlock(GstBaseSrc *src) {
+  auto *self = GST_IPCAM_SRC(src);
+  GST_DEBUG_OBJECT(self, "unlock");
+  g_cancellable_cancel(self->state->cancellable);
+  return TRUE;
+}
+
+static gboolean gst_ipcam_src_unlock_stop(GstBaseSrc *src) {
+  auto *self = GST_IPCAM_SRC(src);
+  GST_DEBUG_OBJECT(self, "unlock stop");
+  g_cancellable_reset(self->state->cancellable);
+  return TRUE;
+}
+
+// Caps are set from create(), once the first keyframe's SPS says the size.
+static gboolean gst_ipcam_src_negotiate(GstBaseSrc *) { return TRUE; }
+
+static gboolean gst_ipcam_src_query(GstBaseSrc *src, GstQuery *query) {
+  auto *self = GST_IPCAM_SRC(src);
+  if (GST_QUERY_TYPE(query) == GST_QUERY_LATENCY) {
+    GstClockTime min;
+    {
+      Locker l(self->state->lock);
+      min = self->state->settings.latency_ms * GST_MSECOND;
+    }
+    gst_query_set_latency(query, TRUE, min, min + ipcam::kMaxExtraLatency);
+    GST_DEBUG_OBJECT(self, "latency: min %" GST_TIME_FORMAT, GST_TIME_ARGS(min));
+    return TRUE;
+  }
+  return GST_BASE_SRC_CLASS(parent_class)->query(src, query);
+}
+
+static void gst_ipcam_src_init(GstIpcamSrc *self) {
+  self->state = new ipcam::SrcState();
+  gst_base_src_set_live(GST_BASE_SRC(self), TRUE);
+  gst_base_src_set_format(GST_BASE_SRC(self), GST_FORMAT_TIME);
+  gst_base_src_set_do_timestamp(GST_BASE_SRC(self), FALSE);
+}
+
+static void gst_ipcam_src_finalize(GObject *object) {
+  auto *self = GST_IPCAM_SRC(object);
+  delete self->state;
+  self->state = nullptr;
+  G_OBJECT_CLASS(parent_class)->finalize(object);
+}
+
+GstFlowReturn gst_ipcam_src_create(GstPushSrc *psrc, GstBuffer **buf);  // ipcamsrc-stream.cpp
+
+static void install_properties(GObjectClass *oc) {
+  const auto rw = GParamFlags(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
+  const auto ro = GParamFlags(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_property(
+      oc, PROP_ADDRESS,
+      g_param_spec_string("address", "Address",
+                          "Camera address (IPv4 or host name); empty = discover and take the first camera "
+                          "that answers",
+                          "", rw));
+  g_object_class_install_property(
+      oc, PROP_CONTROL_PORT,
+      g_param_spec_uint("control-port", "Control port", "Camera's TCP control port", 1, 65535,
+                        ipcam::kDefaultControlPort, rw));
+  g_object_class_install_property(
+      oc, PROP_PREVIEW_PORT,
+      g_param_spec_uint("preview-port", "Preview port",
+                        "Local UDP port the camera sends its preview to (bound in READY; 0 = any free "
+                        "port, read back after READY; real cameras always send to 6669)",
+                        0, 65535, ipcam::kDefaultPreviewPort, rw));
+  g_object_class_install_property(
+      oc, PROP_HTTP_PORT,
+      g_param_spec_uint("http-port", "HTTP port", "Camera's HTTP port for stored files", 1, 65535,
+                        ipcam::kDefaultHttpPort, rw));
+  g_object_class_install_property(
+      oc, PROP_DISCOVERY_ADDRESS,
+      g_param_spec_string("discovery-address", "Discovery address",
+                          "Broadcast address discovery asks on when address is empty (empty = the "
+                          "broadcast address of every up IPv4 interface)",
+                          "", rw));
+  g_object_class_install_property(
+      oc, PROP_DISCOVERY_PORTS,
+      g_param_spec_string("discovery-ports", "Discovery ports",
+                          "Comma-separated UDP ports discovery asks on (firmwares differ)",
+                          ipcam::kDefaultDiscoveryPorts, rw));
+  g_object_class_install_property(
+      oc, PROP_USER,
+      g_param_spec_string("user", "User", "Login user name", ipcam::kDefaultUser, rw));
+  g_object_class_install_property(
+      oc, PROP_PASSWORD,
+      g_param_spec_string("password", "Password",
+                          "Login password (the cameras' default is 12345; reads back as ***, never logged)",
+                          ipcam::kDefaultPassword, rw));
+  g_object_class_install_property(
+      oc, PROP_TIMEOUT,
+      g_param_spec_uint("timeout", "Timeout",
+                        "Milliseconds to wait for the camera: connect, each reply, discovery, and preview "
+                        "silence before reconnecting",
+                        100, 600000, ipcam::kDefaultTimeoutMs, rw));
+  g_object_class_install_property(
+      oc, PROP_KEEPALIVE_INTERVAL,
+      g_param_spec_uint("keepalive-interval", "Keep-alive interval",
+                        "Milliseconds between own alive messages to the camera (0 = only answer its "
+                        "requests)",
+                        0, 600000, ipcam::kDefaultKeepaliveMs, rw));
+  g_object_class_install_property(
+      oc, PROP_TIME_POSITION,
+      g_param_spec_enum("time-position", "Time position",
+                        "Whether the camera sends a frame's time datagram before or after its data",
+                        gst_ipcam_time_position_get_type(), GST_IPCAM_TIME_POSITION_BEFORE, rw));
+  g_object_class_install_property(
+      oc, PROP_TIMESTAMP_MODE,
+      g_param_spec_enum("timestamp-mode", "Timestamp mode", "What buffer timestamps are derived from",
+                        gst_ipcam_timestamp_mode_get_type(), GST_IPCAM_TIMESTAMP_MODE_CAMERA, rw));
+  g_object_class_install_property(
+      oc, PROP_LATENCY,
+      g_param_spec_uint("latency", "Latency",
+                        "Jitter allowance in milliseconds, reported as the minimum latency", 0, 10000,
+                        ipcam::kDefaultLatencyMs, rw));
+  g_object_class_install_property(
+      oc, PROP_LOSS_POLICY,
+      g_param_spec_enum("loss-policy", "Loss policy", "What to do with frames after a datagram was lost",
+                        gst_ipcam_loss_policy_get_type(), GST_IPCAM_LOSS_POLICY_DROP_UNTIL_KEYFRAME, rw));
+  g_object_class_install_property(
+      oc, PROP_RECONNECT_ATTEMPTS,
+      g_param_spec_int("reconnect-attempts", "Reconnect attempts",
+                       "Reconnects tried after the camera drops or falls silent before giving up with an "
+                       "error (-1 = forever, 0 = never)",
+                       -1, G_MAXINT, ipcam::kDefaultReconnectAttempts, rw));
+  g_object_class_install_property(
+      oc, PROP_RECONNECT_BACKOFF,
+      g_param_spec_uint("reconnect-backoff", "Reconnect back-off",
+                        "Milliseconds before the first reconnect; doubles per attempt up to 8000", 0, 60000,
+                        ipcam::kDefaultReconnectBackoffMs, rw));
+  g_object_class_install_property(
+      oc, PROP_SERIAL,
+      g_param_spec_string("serial", "Serial", "Camera serial number from its discovery answer (if any)", "",
+                          ro));
+  g_object_class_install_property(
+      oc, PROP_FIRMWARE_VERSION,
+      g_param_spec_string("firmware-version", "Firmware version", "Camera firmware version, read at connect",
+                          "", ro));
+  g_object_class_install_property(
+      oc, PROP_STATS,
+      g_param_spec_boxed("stats", "Statistics",
+                         "Preview statistics (ipcam-stats: frames, bytes, datagrams, lost, duplicates, "
+                         "reordered, malformed, discontinuities, keyframes, dropped-frames, reconnects, "
+                         "foreign, kernel-drops)",
+                         GST_TYPE_STRUCTURE, ro));
+}
+
+static void gst_ipcam_src_class_init(GstIpcamSrcClass *klass) {
+  auto *oc = G_OBJECT_CLASS(klass);
+  auto *ec = GST_ELEMENT_CLASS(klass);
+  auto *bc = GST_BASE_SRC_CLASS(klass);
+  auto *pc = GST_PUSH_SRC_CLASS(klass);
+
+  oc->set_property = gst_ipcam_src_set_property;
+  oc->get_property = gst_ipcam_src_get_property;
+  oc->finalize = gst_ipcam_src_finalize;
+  install_properties(oc);
+
+  gst_element_class_set_static_metadata(ec, "WiFi action camera source", "Source/Video/Network",
+                                        "Live H.264 preview and control of camdroid WiFi action cameras "
+                                        "(CamPark, TecTecTec and clones)",
+                                        "ipcam project");
+  gst_element_class_add_static_pad_template(ec, &src_template);
+  ec->change_state = gst_ipcam_src_change_state;
+
+  bc->start = gst_ipcam_src_start;
+  bc->stop = gst_ipcam_src_stop;
+  bc->unlock = gst_ipcam_src_unlock;
+  bc->unlock_stop = gst_ipcam_src_unlock_stop;
+  bc->negotiate = gst_ipcam_src_negotiate;
+  bc->query = gst_ipcam_src_query;
+  pc->create = gst_ipcam_src_create;
+
+  gst_ipcam_src_install_signals(klass);
+
+  gst_type_mark_as_plugin_api(gst_ipcam_time_position_get_type(), GstPluginAPIFlags(0));
+  gst_type_mark_as_plugin_api(gst_ipcam_timestamp_mode_get_type(), GstPluginAPIFlags(0));
+  gst_type_mark_as_plugin_api(gst_ipcam_loss_policy_get_type(), GstPluginAPIFlags(0));
+}
