@@ -1,0 +1,138 @@
+// Shared state of the `ipcam` tool: global options, exit codes, and the
+// helpers every command uses (finding the camera, logging in, printing).
+#pragma once
+
+#include "ipcam/discovery.h"
+#include "ipcam/error.h"
+#include "ipcam/session.h"
+
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace ipcam::cli {
+
+// Exit codes, documented in `ipcam --help` and docs/cli.md.
+enum ExitCode : int {
+  kExitOk = 0,
+  kExitFailed = 1,
+  kExitUsage = 2,
+  kExitNoCamera = 3,
+  kExitLoginRefused = 4,
+  kExitNotIpcam = 5,
+  kExitTimeout = 6,
+  kExitIo = 7,
+  kExitInterrupted = 130,  // Ctrl+C, as shells report SIGINT
+};
+
+// Options accepted before or after the command name.
+struct GlobalOptions {
+  std::string camera;  // empty = discover
+  int control_port = 6666;
+  int preview_port = 6669;
+  int http_port = 80;
+  std::string user = "admin";
+  std::string password = "12345";  // never printed
+  double timeout_s = 0;            // 0 = each operation's default
+  bool json = false;
+  bool verbose = false;
+  std::string server;  // ipcam-rtsp-server base URL
+  std::vector<std::string> broadcast;
+  std::vector<uint16_t> discovery_ports;
+};
+
+// Everything a command gets: options, its positional arguments, and the
+// cancellable that Ctrl+C cancels.
+struct Context {
+  GlobalOptions opt;
+  std::vector<std::string> args;  // after the command name
+  GCancellable *cancellable = nullptr;
+  // Commands that must finish cleanly on Ctrl+C (preview, relay) set this;
+  // it runs on the main thread instead of cancelling.
+  std::function<void()> on_interrupt;
+};
+
+// A failure: its exit code and a message for a person.
+struct Failure {
+  int code = kExitFailed;
+  std::string message;
+};
+
+// Maps a GError (IPCAM_ERROR, G_IO_ERROR, ...) onto an exit code.
+int exit_code_for(const GError *error);
+// Failure from a GError, with an optional prefix naming what was tried.
+Failure failure_from(const GError *error, const std::string &what = {});
+
+// Milliseconds for an operation: --timeout if given, else `default_ms`.
+unsigned timeout_ms(const GlobalOptions &opt, unsigned default_ms);
+
+// The camera address: --camera, or the first camera discovery finds.
+bool resolve_camera(Context &ctx, std::string &address, Failure &failure);
+// A logged-in control session to the camera.
+std::unique_ptr<ControlSession> open_session(Context &ctx, Failure &failure);
+// Discovery configured from the global options.
+DiscoveryConfig discovery_config(const GlobalOptions &opt);
+
+// True when progress bars may be drawn: stderr is a terminal and CI is unset.
+bool interactive_stderr();
+void verbose(const Context &ctx, const char *format, ...) G_GNUC_PRINTF(2, 3);
+// One line on stderr (status, readiness, progress): never on stdout.
+void status(const char *format, ...) G_GNUC_PRINTF(1, 2);
+
+// Prints a JSON document (one per command) on stdout.
+void print_json(JsonNode *root);
+// Builds a JsonNode with a builder callback: build_json([](JsonBuilder *b){...}).
+JsonNode *build_json(const std::function<void(JsonBuilder *)> &fill);
+
+// "1.2 MB" for people.
+std::string human_size(uint64_t bytes);
+
+// ---------------------------------------------------------------- commands
+
+using CommandFn = int (*)(Context &ctx);
+
+struct Command {
+  const char *name;
+  const char *parameters;  // for the usage line, e.g. "PATH... | --latest"
+  const char *summary;     // one line for `ipcam --help`
+  const char *description; // shown by `ipcam CMD --help`
+  const GOptionEntry *entries;  // command options (nullptr-terminated), or nullptr
+  CommandFn run;
+};
+
+// Per-command option storage, filled by GOption before run().
+struct CommandOptions {
+  gchar *output = nullptr;  // fetch --output DIR, preview --output FILE
+  gboolean latest = FALSE;
+  gboolean resume = FALSE;  // fetch --continue
+  gboolean fetch = FALSE;   // still --fetch
+  gchar *to = nullptr;      // relay --to HOST:PORT
+  gchar *sdp = nullptr;     // relay --sdp FILE
+  ~CommandOptions();
+};
+extern CommandOptions g_cmd;
+
+int cmd_discover(Context &ctx);
+int cmd_info(Context &ctx);
+int cmd_ls(Context &ctx);
+int cmd_fetch(Context &ctx);
+int cmd_still(Context &ctx);
+int cmd_record(Context &ctx);
+int cmd_raw(Context &ctx);
+int cmd_preview(Context &ctx);
+int cmd_relay(Context &ctx);
+
+// Installs (or with nullptr removes) what Ctrl+C does instead of cancelling.
+void set_interrupt_handler(Context &ctx, std::function<void()> fn);
+
+// Prints "ipcam: message" on stderr and returns the failure's code.
+int report(const Failure &failure);
+// A usage error (exit 2) that points at the command's help.
+int usage_error(const char *command, const std::string &message);
+
+}  // namespace ipcam::cli

@@ -1,0 +1,103 @@
+// ipcam discover, ipcam info: who is out there, and what it runs.
+#include "cli.h"
+
+#include <cstdio>
+
+namespace ipcam::cli {
+
+int cmd_discover(Context &ctx) {
+  if (!ctx.args.empty()) return usage_error("discover", "unexpected argument '" + ctx.args[0] + "'");
+  std::vector<DiscoveredCamera> cameras;
+  std::string where;
+  g_autoptr(GError) error = nullptr;
+  DiscoveryConfig dc = discovery_config(ctx.opt);
+  verbose(ctx, "asking for %u ms", dc.timeout_ms);
+  if (!discover(dc, cameras, ctx.cancellable, &where, &error))
+    return report(failure_from(error, "discovery failed"));
+  if (g_cancellable_is_cancelled(ctx.cancellable)) return report({kExitInterrupted, "interrupted"});
+  verbose(ctx, "asked %s", where.c_str());
+
+  if (ctx.opt.json) {
+    print_json(build_json([&](JsonBuilder *b) {
+      json_builder_begin_array(b);
+      for (const auto &c : cameras) {
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "address");
+        json_builder_add_string_value(b, c.address.c_str());
+        json_builder_set_member_name(b, "port");
+        json_builder_add_int_value(b, c.port);
+        json_builder_set_member_name(b, "serial");
+        if (c.serial.empty())
+          json_builder_add_null_value(b);
+        else
+          json_builder_add_string_value(b, c.serial.c_str());
+        json_builder_end_object(b);
+      }
+      json_builder_end_array(b);
+    }));
+  } else {
+    for (const auto &c : cameras)
+      std::printf("%-15s  serial %s  (answered from port %u)\n", c.address.c_str(),
+                  c.serial.empty() ? "unknown" : c.serial.c_str(), c.port);
+    std::fflush(stdout);
+  }
+  if (cameras.empty())
+    return report({kExitNoCamera,
+                   "no camera answered on " + where + "; is the computer on the camera's WiFi?"});
+  return kExitOk;
+}
+
+// The serial is only in the discovery answer: ask the camera directly.
+static std::string serial_of(Context &ctx, const std::string &address) {
+  DiscoveryConfig dc = discovery_config(ctx.opt);
+  dc.broadcast_addresses = {address};
+  dc.timeout_ms = std::min(dc.timeout_ms, 1000u);
+  std::vector<DiscoveredCamera> cameras;
+  g_autoptr(GError) error = nullptr;
+  if (!discover(dc, cameras, ctx.cancellable, nullptr, &error)) {
+    verbose(ctx, "no serial: %s", error->message);
+    return {};
+  }
+  for (const auto &c : cameras)
+    if (c.address == address) return c.serial;
+  return cameras.empty() ? std::string() : cameras[0].serial;
+}
+
+int cmd_info(Context &ctx) {
+  if (!ctx.args.empty()) return usage_error("info", "unexpected argument '" + ctx.args[0] + "'");
+  Failure failure;
+  auto session = open_session(ctx, failure);
+  if (!session) return report(failure);
+  std::string firmware;
+  g_autoptr(GError) error = nullptr;
+  if (!session->firmware_version(firmware, &error))
+    return report(failure_from(error, "reading the firmware version"));
+  std::string address = session->peer_address();
+  session->close();
+  std::string serial = serial_of(ctx, address);
+
+  if (ctx.opt.json) {
+    print_json(build_json([&](JsonBuilder *b) {
+      json_builder_begin_object(b);
+      json_builder_set_member_name(b, "address");
+      json_builder_add_string_value(b, address.c_str());
+      json_builder_set_member_name(b, "control_port");
+      json_builder_add_int_value(b, ctx.opt.control_port);
+      json_builder_set_member_name(b, "firmware");
+      json_builder_add_string_value(b, firmware.c_str());
+      json_builder_set_member_name(b, "serial");
+      if (serial.empty())
+        json_builder_add_null_value(b);
+      else
+        json_builder_add_string_value(b, serial.c_str());
+      json_builder_end_object(b);
+    }));
+  } else {
+    std::printf("address   %s\nfirmware  %s\nserial    %s\n", address.c_str(), firmware.c_str(),
+                serial.empty() ? "unknown (no discovery answer)" : serial.c_str());
+    std::fflush(stdout);
+  }
+  return kExitOk;
+}
+
+}  // namespace ipcam::cli

@@ -1,0 +1,200 @@
+// ipcam ls, ipcam fetch: stored files, from the camera or through
+// ipcam-rtsp-server (--server).
+#include "stored-files.h"
+
+#include "ipcam/files.h"
+#include "server.h"
+
+#include <glib/gstdio.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+
+namespace ipcam::cli {
+
+bool list_files(Context &ctx, std::vector<FileEntry> &files, std::string &camera_address,
+                Failure &failure) {
+  if (!ctx.opt.server.empty()) {
+    ServerClient server(ctx);
+    return server.files(files, failure);
+  }
+  auto session = open_session(ctx, failure);
+  if (!session) return false;
+  g_autoptr(GError) error = nullptr;
+  if (!session->file_list(files, &error)) {
+    failure = failure_from(error, "reading the file list");
+    return false;
+  }
+  camera_address = session->peer_address();
+  return true;
+}
+
+namespace {
+
+// A progress bar on a terminal; a plain line otherwise.
+class Progress {
+ public:
+  Progress(const FileEntry &file, bool bar) : bar_(bar) {
+    const char *slash = std::strrchr(file.path.c_str(), '/');
+    name_ = slash ? slash + 1 : file.path;
+    start_ = g_get_monotonic_time();
+    if (!bar_)
+      status("fetching %s (%s)", file.path.c_str(),
+             file.size ? human_size(file.size).c_str() : "size unknown");
+  }
+  void update(uint64_t done, uint64_t total) {
+    if (!bar_) return;
+    gint64 now = g_get_monotonic_time();
+    if (now - last_ < 100000 && done != total) return;  // ten updates a second is plenty
+    last_ = now;
+    double secs = std::max(0.001, double(now - start_) / 1e6);
+    std::string rate = human_size(static_cast<uint64_t>(double(done) / secs)) + "/s";
+    if (total > 0) {
+      int pct = static_cast<int>(100.0 * double(done) / double(total));
+      int filled = pct * 30 / 100;
+      std::fprintf(stderr, "\r%-24.24s [%-30s] %3d%% %10s %12s", name_.c_str(),
+                   std::string(static_cast<size_t>(filled), '#').c_str(), pct,
+                   human_size(done).c_str(), rate.c_str());
+    } else {
+      std::fprintf(stderr, "\r%-24.24s %10s %12s", name_.c_str(), human_size(done).c_str(),
+                   rate.c_str());
+    }
+    drawn_ = true;
+  }
+  ~Progress() {
+    if (drawn_) std::fputc('\n', stderr);
+  }
+
+ private:
+  bool bar_;
+  bool drawn_ = false;
+  std::string name_;
+  gint64 start_ = 0;
+  gint64 last_ = 0;
+};
+
+void add_result_json(JsonBuilder *b, const FileEntry &f, const std::string &local) {
+  json_builder_begin_object(b);
+  json_builder_set_member_name(b, "path");
+  json_builder_add_string_value(b, f.path.c_str());
+  json_builder_set_member_name(b, "size");
+  json_builder_add_int_value(b, static_cast<gint64>(f.size));
+  json_builder_set_member_name(b, "local");
+  json_builder_add_string_value(b, local.c_str());
+  json_builder_end_object(b);
+}
+
+}  // namespace
+
+int fetch_files(Context &ctx, const std::string &camera_address,
+                const std::vector<FileEntry> &files, const std::string &dir, bool resume) {
+  if (g_mkdir_with_parents(dir.c_str(), 0755) != 0)
+    return report({kExitIo, "cannot create folder " + dir + ": " + g_strerror(errno)});
+  std::unique_ptr<ServerClient> server;
+  if (!ctx.opt.server.empty()) server = std::make_unique<ServerClient>(ctx);
+  bool bar = interactive_stderr() && !ctx.opt.verbose;
+  std::vector<std::pair<FileEntry, std::string>> done;
+  for (const auto &file : files) {
+    std::string local;
+    Failure failure;
+    bool ok;
+    {
+      Progress progress(file, bar);
+      auto on_progress = [&](uint64_t d, uint64_t t) { progress.update(d, t); };
+      if (server) {
+        ok = server->download(file, dir, resume, on_progress, local, failure);
+      } else {
+        DownloadOptions o;
+        o.host = camera_address;
+        o.port = static_cast<uint16_t>(ctx.opt.http_port);
+        o.timeout_ms = timeout_ms(ctx.opt, 10000);
+        o.expected_size = file.size;
+        o.resume = resume;
+        g_autoptr(GError) error = nullptr;
+        ok = download_file(o, file.path, dir, on_progress, ctx.cancellable, &local, &error);
+        if (!ok) failure = failure_from(error, "fetching " + file.path);
+      }
+    }
+    if (!ok) {
+      if (g_cancellable_is_cancelled(ctx.cancellable)) {
+        failure.code = kExitInterrupted;
+        failure.message = "fetching " + file.path + ": interrupted; " +
+                          (resume ? "the partial file is kept; run the same command to resume"
+                                  : "nothing kept (--continue keeps partial files to resume)");
+      }
+      return report(failure);
+    }
+    if (!ctx.opt.json) {
+      std::printf("%s\n", local.c_str());
+      std::fflush(stdout);
+    }
+    done.emplace_back(file, local);
+  }
+  if (ctx.opt.json)
+    print_json(build_json([&](JsonBuilder *b) {
+      json_builder_begin_array(b);
+      for (const auto &[f, local] : done) add_result_json(b, f, local);
+      json_builder_end_array(b);
+    }));
+  return kExitOk;
+}
+
+int cmd_ls(Context &ctx) {
+  if (!ctx.args.empty()) return usage_error("ls", "unexpected argument '" + ctx.args[0] + "'");
+  std::vector<FileEntry> files;
+  std::string address;
+  Failure failure;
+  if (!list_files(ctx, files, address, failure)) return report(failure);
+  if (ctx.opt.json) {
+    print_json(build_json([&](JsonBuilder *b) {
+      json_builder_begin_array(b);
+      for (const auto &f : files) {
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "path");
+        json_builder_add_string_value(b, f.path.c_str());
+        json_builder_set_member_name(b, "size");
+        json_builder_add_int_value(b, static_cast<gint64>(f.size));
+        json_builder_end_object(b);
+      }
+      json_builder_end_array(b);
+    }));
+    return kExitOk;
+  }
+  for (const auto &f : files)
+    std::printf("%12llu  %s\n", static_cast<unsigned long long>(f.size), f.path.c_str());
+  std::fflush(stdout);
+  if (files.empty()) status("no files on the camera");
+  return kExitOk;
+}
+
+int cmd_fetch(Context &ctx) {
+  if (ctx.args.empty() && !g_cmd.latest)
+    return usage_error("fetch", "name the files to fetch (as 'ipcam ls' prints them), or --latest");
+  if (!ctx.args.empty() && g_cmd.latest)
+    return usage_error("fetch", "give either paths or --latest, not both");
+  std::vector<FileEntry> files;
+  std::string address;
+  Failure failure;
+  if (!list_files(ctx, files, address, failure)) return report(failure);
+
+  std::vector<FileEntry> wanted;
+  if (g_cmd.latest) {
+    // The camera lists files in the order it recorded them.
+    if (files.empty()) return report({kExitIo, "no files on the camera to fetch"});
+    wanted.push_back(files.back());
+  } else {
+    for (const auto &path : ctx.args) {
+      auto it = std::find_if(files.begin(), files.end(), [&](const FileEntry &f) {
+        return f.path == path;
+      });
+      if (it == files.end())
+        return report({kExitIo, "no file " + path + " on the camera; see 'ipcam ls'"});
+      wanted.push_back(*it);
+    }
+  }
+  std::string dir = g_cmd.output ? g_cmd.output : ".";
+  return fetch_files(ctx, address, wanted, dir, g_cmd.resume);
+}
+
+}  // namespace ipcam::cli

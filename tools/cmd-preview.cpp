@@ -1,0 +1,282 @@
+// ipcam preview, ipcam relay: the live stream through ipcamsrc pipelines.
+#include "cli.h"
+
+#include <glib/gstdio.h>
+#include <gst/gst.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstring>
+
+namespace ipcam::cli {
+
+namespace {
+
+struct ElementDeleter {
+  void operator()(GstElement *e) const { gst_object_unref(e); }
+};
+using ElementPtr = std::unique_ptr<GstElement, ElementDeleter>;
+
+GstElement *make(const char *factory, const char *name, Failure &failure) {
+  GstElement *e = gst_element_factory_make(factory, name);
+  if (!e)
+    failure = {kExitFailed, std::string("GStreamer element '") + factory +
+                                "' is missing; install the ipcam plugin and "
+                                "gstreamer1.0-plugins-good/-bad"};
+  return e;
+}
+
+// ipcamsrc configured from the global options. The camera is found here,
+// with the tool's own discovery options and messages.
+GstElement *make_source(Context &ctx, std::string &address, Failure &failure) {
+  if (!resolve_camera(ctx, address, failure)) return nullptr;
+  GstElement *src = make("ipcamsrc", "camera", failure);
+  if (!src) return nullptr;
+  g_object_set(src, "address", address.c_str(), "control-port", guint(ctx.opt.control_port),
+               "preview-port", guint(ctx.opt.preview_port), "http-port", guint(ctx.opt.http_port),
+               "user", ctx.opt.user.c_str(), "password", ctx.opt.password.c_str(), nullptr);
+  if (ctx.opt.timeout_s > 0) g_object_set(src, "timeout", timeout_ms(ctx.opt, 5000), nullptr);
+  return src;
+}
+
+// ipcamsrc reports camera failures as RESOURCE errors whose text says which.
+int exit_code_for_message(const GError *error) {
+  if (error->domain == GST_RESOURCE_ERROR) {
+    if (error->code == GST_RESOURCE_ERROR_NOT_AUTHORIZED) return kExitLoginRefused;
+    if (error->code == GST_RESOURCE_ERROR_NOT_FOUND) return kExitNoCamera;
+    if (error->code == GST_RESOURCE_ERROR_WRITE || error->code == GST_RESOURCE_ERROR_OPEN_WRITE)
+      return kExitIo;
+    const char *m = error->message;
+    if (std::strstr(m, "not an ipcam")) return kExitNotIpcam;
+    if (std::strstr(m, "No answer") || std::strstr(m, "timed out")) return kExitTimeout;
+    if (std::strstr(m, "Could not connect")) return kExitNoCamera;
+  }
+  return kExitFailed;
+}
+
+// Runs the pipeline until EOS or error. Ctrl+C sends EOS (so mp4mux writes
+// its index); `on_first_frame` runs once when video flows.
+int run_pipeline(Context &ctx, GstElement *pipeline, GstElement *watch,
+                 const std::function<void()> &on_first_frame) {
+  std::atomic<uint64_t> frames{0};
+  std::atomic<uint64_t> bytes{0};
+  struct ProbeData {
+    std::atomic<uint64_t> *frames, *bytes;
+  } probe_data{&frames, &bytes};
+  g_autoptr(GstPad) pad = gst_element_get_static_pad(watch, "src");
+  gst_pad_add_probe(
+      pad, GST_PAD_PROBE_TYPE_BUFFER,
+      [](GstPad *, GstPadProbeInfo *info, gpointer d) -> GstPadProbeReturn {
+        auto *pd = static_cast<ProbeData *>(d);
+        pd->frames->fetch_add(1);
+        pd->bytes->fetch_add(gst_buffer_get_size(GST_PAD_PROBE_INFO_BUFFER(info)));
+        return GST_PAD_PROBE_OK;
+      },
+      &probe_data, nullptr);
+
+  std::atomic<bool> stopping{false};
+  set_interrupt_handler(ctx, [&] {
+    stopping = true;
+    gst_element_send_event(pipeline, gst_event_new_eos());
+  });
+
+  int code = kExitOk;
+  if (gst_element_set_state(pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) code = -1;
+  g_autoptr(GstBus) bus = gst_element_get_bus(pipeline);
+  bool announced = false;
+  bool bar = interactive_stderr();
+  gint64 stop_deadline = 0;
+  gint64 last_bar = 0;
+  for (bool done = false; !done;) {
+    g_autoptr(GstMessage) msg = gst_bus_timed_pop_filtered(
+        bus, 200 * GST_MSECOND, GstMessageType(GST_MESSAGE_ERROR | GST_MESSAGE_EOS));
+    if (!announced && frames > 0) {
+      announced = true;
+      on_first_frame();
+    }
+    gint64 now = g_get_monotonic_time();
+    if (bar && announced && !stopping && now - last_bar > 500000) {
+      last_bar = now;
+      std::fprintf(stderr, "\r%llu frames, %s", static_cast<unsigned long long>(frames.load()),
+                   human_size(bytes.load()).c_str());
+    }
+    if (stopping && stop_deadline == 0) stop_deadline = now + 10 * G_USEC_PER_SEC;
+    if (stop_deadline && now > stop_deadline) {
+      if (bar) std::fputc('\n', stderr);
+      code = report({kExitFailed, "the pipeline did not finish within 10 s of Ctrl+C"});
+      break;
+    }
+    if (!msg) continue;
+    if (bar && announced) std::fputc('\n', stderr);
+    if (GST_MESSAGE_TYPE(msg) == GST_MESSAGE_EOS) {
+      done = true;
+    } else {
+      g_autoptr(GError) error = nullptr;
+      g_autofree char *debug = nullptr;
+      gst_message_parse_error(msg, &error, &debug);
+      verbose(ctx, "pipeline error from %s: %s", GST_OBJECT_NAME(GST_MESSAGE_SRC(msg)),
+              debug ? debug : "");
+      code = report({exit_code_for_message(error), error->message});
+      done = true;
+    }
+  }
+  set_interrupt_handler(ctx, nullptr);
+  gst_element_set_state(pipeline, GST_STATE_NULL);
+  if (code == -1) code = report({kExitFailed, "could not start the pipeline"});
+  if (code == kExitOk)
+    status("stopped after %llu frames (%s)", static_cast<unsigned long long>(frames.load()),
+           human_size(bytes.load()).c_str());
+  if (code == kExitOk && frames == 0) code = report({kExitFailed, "no video arrived from the camera"});
+  return code;
+}
+
+bool init_gstreamer(Failure &failure) {
+  g_autoptr(GError) error = nullptr;
+  if (!gst_init_check(nullptr, nullptr, &error)) {
+    failure = {kExitFailed, std::string("cannot start GStreamer: ") + error->message};
+    return false;
+  }
+  return true;
+}
+
+// HOST:PORT, HOST, or :PORT.
+bool parse_destination(const std::string &text, std::string &host, int &port) {
+  host = "127.0.0.1";
+  port = 5220;
+  if (text.empty()) return true;
+  auto colon = text.rfind(':');
+  std::string h = colon == std::string::npos ? text : text.substr(0, colon);
+  if (!h.empty()) host = h;
+  if (colon == std::string::npos) return true;
+  guint64 p = 0;
+  if (!g_ascii_string_to_unsigned(text.c_str() + colon + 1, 10, 1, 65535, &p, nullptr)) return false;
+  port = static_cast<int>(p);
+  return true;
+}
+
+std::string sdp_text(const std::string &host, int port, const std::string &fmtp) {
+  return "v=0\r\n"
+         "o=- 0 0 IN IP4 " + host + "\r\n"
+         "s=ipcam live preview\r\n"
+         "c=IN IP4 " + host + "\r\n"
+         "t=0 0\r\n"
+         "m=video " + std::to_string(port) + " RTP/AVP 99\r\n"
+         "a=rtpmap:99 H264/90000\r\n"
+         "a=fmtp:99 packetization-mode=1" + fmtp + "\r\n";
+}
+
+}  // namespace
+
+int cmd_preview(Context &ctx) {
+  std::string output = g_cmd.output ? g_cmd.output : "";
+  if (ctx.args.size() > 1 || (!ctx.args.empty() && !output.empty()))
+    return usage_error("preview", "give one output: FILE.mp4 or - (standard output)");
+  if (!ctx.args.empty()) output = ctx.args[0];
+  if (output.empty()) {
+    g_autoptr(GDateTime) now = g_date_time_new_now_local();
+    g_autofree char *name = g_date_time_format(now, "preview-%Y%m%d-%H%M%S.mp4");
+    output = name;
+  }
+  bool to_stdout = output == "-";
+  if (to_stdout && isatty(STDOUT_FILENO))
+    return usage_error("preview", "standard output is a terminal; pipe it (ipcam preview - | "
+                                  "ffplay -f h264 -) or give --output FILE.mp4");
+  Failure failure;
+  if (!init_gstreamer(failure)) return report(failure);
+  std::string address;
+  ElementPtr pipeline(gst_pipeline_new("preview"));
+  GstElement *src = make_source(ctx, address, failure);
+  if (!src) return report(failure);
+  GstElement *parse = make("h264parse", "parse", failure);
+  GstElement *mux = to_stdout ? nullptr : make("mp4mux", "mux", failure);
+  GstElement *sink = make(to_stdout ? "fdsink" : "filesink", "sink", failure);
+  if (!parse || !sink || (!to_stdout && !mux)) return report(failure);
+  if (to_stdout) {
+    // SPS/PPS before every keyframe so a reader can join at any point.
+    g_object_set(parse, "config-interval", -1, nullptr);
+    g_object_set(sink, "fd", 1, "sync", FALSE, nullptr);
+    gst_bin_add_many(GST_BIN(pipeline.get()), src, parse, sink, nullptr);
+    gst_element_link_many(src, parse, sink, nullptr);
+  } else {
+    g_object_set(sink, "location", output.c_str(), nullptr);
+    gst_bin_add_many(GST_BIN(pipeline.get()), src, parse, mux, sink, nullptr);
+    gst_element_link_many(src, parse, mux, sink, nullptr);
+  }
+  int code = run_pipeline(ctx, pipeline.get(), parse, [&] {
+    if (to_stdout)
+      status("streaming %s as raw H.264 to standard output; press Ctrl+C to stop", address.c_str());
+    else
+      status("recording %s to %s; press Ctrl+C to stop and finish the file", address.c_str(),
+             output.c_str());
+  });
+  if (!to_stdout) {
+    if (code == kExitOk)
+      std::printf("%s\n", output.c_str());
+    else
+      g_unlink(output.c_str());  // an MP4 without its index is of no use
+  }
+  return code;
+}
+
+int cmd_relay(Context &ctx) {
+  if (!ctx.args.empty()) return usage_error("relay", "unexpected argument '" + ctx.args[0] + "'");
+  std::string host;
+  int port = 0;
+  if (!parse_destination(g_cmd.to ? g_cmd.to : "", host, port))
+    return usage_error("relay", "--to wants HOST:PORT, e.g. 127.0.0.1:5220");
+  std::string sdp_path = g_cmd.sdp ? g_cmd.sdp : "";
+  g_autoptr(GError) error = nullptr;
+  if (!sdp_path.empty() &&
+      !g_file_set_contents(sdp_path.c_str(), sdp_text(host, port, "").c_str(), -1, &error))
+    return report(failure_from(error, "writing the SDP file"));
+
+  Failure failure;
+  if (!init_gstreamer(failure)) return report(failure);
+  std::string address;
+  ElementPtr pipeline(gst_pipeline_new("relay"));
+  GstElement *src = make_source(ctx, address, failure);
+  if (!src) return report(failure);
+  GstElement *parse = make("h264parse", "parse", failure);
+  GstElement *pay = make("rtph264pay", "pay", failure);
+  GstElement *sink = make("udpsink", "sink", failure);
+  if (!parse || !pay || !sink) return report(failure);
+  g_object_set(parse, "config-interval", -1, nullptr);
+  // mtu counts the RTP header: packets never exceed 1400 bytes.
+  g_object_set(pay, "pt", 99u, "mtu", 1400u, "config-interval", -1, nullptr);
+  g_object_set(sink, "host", host.c_str(), "port", port, "sync", FALSE, "async", FALSE, nullptr);
+  gst_bin_add_many(GST_BIN(pipeline.get()), src, parse, pay, sink, nullptr);
+  gst_element_link_many(src, parse, pay, sink, nullptr);
+
+  // Once the payloader knows SPS/PPS, the SDP can carry them too.
+  struct SdpUpdate {
+    std::string path, host;
+    int port;
+  } update{sdp_path, host, port};
+  if (!sdp_path.empty()) {
+    g_autoptr(GstPad) paysrc = gst_element_get_static_pad(pay, "src");
+    g_signal_connect(paysrc, "notify::caps",
+                     G_CALLBACK(+[](GstPad *p, GParamSpec *, gpointer d) {
+                       auto *u = static_cast<SdpUpdate *>(d);
+                       g_autoptr(GstCaps) caps = gst_pad_get_current_caps(p);
+                       if (!caps) return;
+                       GstStructure *s = gst_caps_get_structure(caps, 0);
+                       std::string fmtp;
+                       if (const char *sprop = gst_structure_get_string(s, "sprop-parameter-sets"))
+                         fmtp += std::string(";sprop-parameter-sets=") + sprop;
+                       if (const char *pli = gst_structure_get_string(s, "profile-level-id"))
+                         fmtp += std::string(";profile-level-id=") + pli;
+                       g_file_set_contents(u->path.c_str(), sdp_text(u->host, u->port, fmtp).c_str(),
+                                           -1, nullptr);
+                     }),
+                     &update);
+  }
+  int code = run_pipeline(ctx, pipeline.get(), parse, [&] {
+    status("relaying %s as RTP H.264 (payload type 99) to %s:%d%s%s; press Ctrl+C to stop",
+           address.c_str(), host.c_str(), port, sdp_path.empty() ? "" : "; SDP in ",
+           sdp_path.c_str());
+  });
+  return code;
+}
+
+}  // namespace ipcam::cli

@@ -1,0 +1,220 @@
+// Helpers shared by the commands: error mapping, finding the camera,
+// logging in, and printing for people (stderr) and scripts (stdout JSON).
+#include "cli.h"
+
+#include <unistd.h>
+
+#include <cstdarg>
+#include <cstdio>
+#include <cstdlib>
+
+namespace ipcam::cli {
+
+CommandOptions g_cmd;
+
+CommandOptions::~CommandOptions() {
+  g_free(output);
+  g_free(to);
+  g_free(sdp);
+}
+
+int exit_code_for(const GError *error) {
+  if (!error) return kExitFailed;
+  if (error->domain == IPCAM_ERROR) {
+    switch (static_cast<IpcamError>(error->code)) {
+      case IPCAM_ERROR_NO_CAMERA:
+      case IPCAM_ERROR_CANNOT_CONNECT:
+        return kExitNoCamera;
+      case IPCAM_ERROR_LOGIN_REFUSED:
+        return kExitLoginRefused;
+      case IPCAM_ERROR_NOT_IPCAM:
+        return kExitNotIpcam;
+      case IPCAM_ERROR_TIMEOUT:
+        return kExitTimeout;
+      case IPCAM_ERROR_IO:
+      case IPCAM_ERROR_UNSAFE_PATH:
+      case IPCAM_ERROR_HTTP:
+        return kExitIo;
+      case IPCAM_ERROR_INVALID_ARGUMENT:
+        return kExitUsage;
+      case IPCAM_ERROR_CANCELLED:
+        return kExitInterrupted;
+      default:
+        return kExitFailed;
+    }
+  }
+  if (error->domain == G_IO_ERROR) {
+    switch (error->code) {
+      case G_IO_ERROR_TIMED_OUT:
+        return kExitTimeout;
+      case G_IO_ERROR_CANCELLED:
+        return kExitInterrupted;
+      case G_IO_ERROR_CONNECTION_REFUSED:
+      case G_IO_ERROR_HOST_NOT_FOUND:
+      case G_IO_ERROR_HOST_UNREACHABLE:
+      case G_IO_ERROR_NETWORK_UNREACHABLE:
+        return kExitNoCamera;
+      default:
+        return kExitIo;
+    }
+  }
+  if (error->domain == G_FILE_ERROR) return kExitIo;
+  return kExitFailed;
+}
+
+// The next step to suggest for each kind of failure.
+static const char *hint_for(const GError *error) {
+  if (!error || error->domain != IPCAM_ERROR) return nullptr;
+  switch (static_cast<IpcamError>(error->code)) {
+    case IPCAM_ERROR_CANNOT_CONNECT:
+      return "is the camera on, and is the computer on the camera's WiFi?";
+    case IPCAM_ERROR_LOGIN_REFUSED:
+      return "check --user and --password (or IPCAM_PASSWORD); the camera also refuses a second "
+             "client while another app or ipcam-rtsp-server is connected (use --server then)";
+    case IPCAM_ERROR_NOT_IPCAM:
+      return "this device does not speak the ipcam protocol; check --camera and --control-port";
+    case IPCAM_ERROR_TIMEOUT:
+      return "is the camera busy or asleep? try again, or a longer --timeout";
+    default:
+      return nullptr;
+  }
+}
+
+Failure failure_from(const GError *error, const std::string &what) {
+  Failure f;
+  f.code = exit_code_for(error);
+  std::string msg = error ? error->message : "unknown error";
+  if (!what.empty()) msg = what + ": " + msg;
+  const char *hint = hint_for(error);
+  // Library messages may already carry a next step; add ours only once.
+  if (hint && msg.find(hint) == std::string::npos) msg += std::string("; ") + hint;
+  f.message = msg;
+  return f;
+}
+
+int report(const Failure &failure) {
+  std::fprintf(stderr, "ipcam: %s\n", failure.message.c_str());
+  return failure.code;
+}
+
+int usage_error(const char *command, const std::string &message) {
+  if (command)
+    std::fprintf(stderr, "ipcam %s: %s\nSee 'ipcam %s --help'.\n", command, message.c_str(),
+                 command);
+  else
+    std::fprintf(stderr, "ipcam: %s\nSee 'ipcam --help'.\n", message.c_str());
+  return kExitUsage;
+}
+
+unsigned timeout_ms(const GlobalOptions &opt, unsigned default_ms) {
+  if (opt.timeout_s > 0) return static_cast<unsigned>(opt.timeout_s * 1000.0 + 0.5);
+  return default_ms;
+}
+
+DiscoveryConfig discovery_config(const GlobalOptions &opt) {
+  DiscoveryConfig dc;
+  dc.broadcast_addresses = opt.broadcast;
+  if (!opt.discovery_ports.empty()) dc.ports = opt.discovery_ports;
+  dc.timeout_ms = timeout_ms(opt, 2000);
+  return dc;
+}
+
+bool resolve_camera(Context &ctx, std::string &address, Failure &failure) {
+  if (!ctx.opt.camera.empty()) {
+    address = ctx.opt.camera;
+    return true;
+  }
+  verbose(ctx, "no --camera given: discovering");
+  std::vector<DiscoveredCamera> cameras;
+  std::string where;
+  g_autoptr(GError) error = nullptr;
+  if (!discover(discovery_config(ctx.opt), cameras, ctx.cancellable, &where, &error)) {
+    failure = failure_from(error, "discovery failed");
+    return false;
+  }
+  if (g_cancellable_is_cancelled(ctx.cancellable)) {
+    failure = {kExitInterrupted, "interrupted"};
+    return false;
+  }
+  if (cameras.empty()) {
+    failure = {kExitNoCamera, "no camera answered on " + where +
+                                  "; is the computer on the camera's WiFi? (or give --camera ADDR)"};
+    return false;
+  }
+  if (cameras.size() > 1)
+    status("%zu cameras answered; using %s (choose one with --camera)", cameras.size(),
+           cameras[0].address.c_str());
+  address = cameras[0].address;
+  verbose(ctx, "found camera %s", address.c_str());
+  return true;
+}
+
+std::unique_ptr<ControlSession> open_session(Context &ctx, Failure &failure) {
+  std::string address;
+  if (!resolve_camera(ctx, address, failure)) return nullptr;
+  SessionConfig sc;
+  sc.host = address;
+  sc.port = static_cast<uint16_t>(ctx.opt.control_port);
+  sc.user = ctx.opt.user;
+  sc.password = ctx.opt.password;
+  if (ctx.opt.timeout_s > 0) {
+    sc.connect_timeout_ms = sc.reply_timeout_ms = sc.file_list_timeout_ms =
+        timeout_ms(ctx.opt, 5000);
+  }
+  auto session = std::make_unique<ControlSession>(sc);
+  verbose(ctx, "connecting to %s port %d as %s", address.c_str(), ctx.opt.control_port,
+          ctx.opt.user.c_str());
+  g_autoptr(GError) error = nullptr;
+  if (!session->connect(ctx.cancellable, &error)) {
+    failure = failure_from(error, "camera " + address + " port " +
+                                      std::to_string(ctx.opt.control_port));
+    return nullptr;
+  }
+  verbose(ctx, "logged in");
+  return session;
+}
+
+bool interactive_stderr() {
+  const char *ci = g_getenv("CI");
+  if (ci && *ci) return false;
+  return isatty(STDERR_FILENO) == 1;
+}
+
+void verbose(const Context &ctx, const char *format, ...) {
+  if (!ctx.opt.verbose) return;
+  va_list ap;
+  va_start(ap, format);
+  g_autofree char *line = g_strdup_vprintf(format, ap);
+  va_end(ap);
+  std::fprintf(stderr, "ipcam: %s\n", line);
+}
+
+void status(const char *format, ...) {
+  va_list ap;
+  va_start(ap, format);
+  g_autofree char *line = g_strdup_vprintf(format, ap);
+  va_end(ap);
+  std::fprintf(stderr, "%s\n", line);
+}
+
+void print_json(JsonNode *root) {
+  g_autoptr(JsonGenerator) gen = json_generator_new();
+  json_generator_set_pretty(gen, TRUE);
+  json_generator_set_root(gen, root);
+  g_autofree char *text = json_generator_to_data(gen, nullptr);
+  std::fprintf(stdout, "%s\n", text);
+  std::fflush(stdout);
+}
+
+JsonNode *build_json(const std::function<void(JsonBuilder *)> &fill) {
+  g_autoptr(JsonBuilder) b = json_builder_new();
+  fill(b);
+  return json_builder_get_root(b);
+}
+
+std::string human_size(uint64_t bytes) {
+  g_autofree char *s = g_format_size(bytes);
+  return s;
+}
+
+}  // namespace ipcam::cli

@@ -1,0 +1,356 @@
+// ipcam: the command-line tool. Parses the global options (accepted before
+// or after the command name) and the command's own, then runs the command
+// on a worker thread while the main thread waits for Ctrl+C.
+#include "cli.h"
+
+#include <glib-unix.h>
+
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <mutex>
+#include <set>
+#include <string_view>
+#include <thread>
+
+using namespace ipcam::cli;
+
+namespace {
+
+// GOption writes into C storage; copied into GlobalOptions after parsing.
+struct RawGlobals {
+  gchar *camera = nullptr;
+  gint control_port = 6666;
+  gint preview_port = 6669;
+  gint http_port = 80;
+  gchar *user = nullptr;
+  gchar *password = nullptr;
+  gdouble timeout = 0;
+  gboolean json = FALSE;
+  gboolean verbose = FALSE;
+  gboolean version = FALSE;
+  gchar *server = nullptr;
+  gchar **broadcast = nullptr;
+  gchar **discovery_ports = nullptr;
+  ~RawGlobals() {
+    g_free(camera);
+    g_free(user);
+    g_free(password);
+    g_free(server);
+    g_strfreev(broadcast);
+    g_strfreev(discovery_ports);
+  }
+} g_raw;
+
+const GOptionEntry kGlobalEntries[] = {
+    {"camera", 'c', 0, G_OPTION_ARG_STRING, &g_raw.camera,
+     "Camera address (default: discover)", "ADDR"},
+    {"control-port", 0, 0, G_OPTION_ARG_INT, &g_raw.control_port,
+     "Camera control port (default 6666)", "PORT"},
+    {"preview-port", 0, 0, G_OPTION_ARG_INT, &g_raw.preview_port,
+     "Local port the camera sends its preview to (default 6669)", "PORT"},
+    {"http-port", 0, 0, G_OPTION_ARG_INT, &g_raw.http_port,
+     "Camera HTTP port for stored files (default 80)", "PORT"},
+    {"user", 'u', 0, G_OPTION_ARG_STRING, &g_raw.user, "User name (default admin)", "NAME"},
+    {"password", 0, 0, G_OPTION_ARG_STRING, &g_raw.password,
+     "Password (default 12345, or $IPCAM_PASSWORD)", "PASSWORD"},
+    {"timeout", 't', 0, G_OPTION_ARG_DOUBLE, &g_raw.timeout,
+     "Seconds to wait for answers (default: 2 for discover and raw, 5 for requests)", "SECONDS"},
+    {"json", 'j', 0, G_OPTION_ARG_NONE, &g_raw.json, "Print one JSON document for scripts",
+     nullptr},
+    {"verbose", 'v', 0, G_OPTION_ARG_NONE, &g_raw.verbose, "Say what is happening on stderr",
+     nullptr},
+    {"version", 0, 0, G_OPTION_ARG_NONE, &g_raw.version, "Print the version and exit", nullptr},
+    {"server", 0, 0, G_OPTION_ARG_STRING, &g_raw.server,
+     "Send still, record, ls and fetch through ipcam-rtsp-server's control API", "URL"},
+    {"broadcast", 0, 0, G_OPTION_ARG_STRING_ARRAY, &g_raw.broadcast,
+     "Discovery: broadcast address to ask (repeatable; default: every interface's)", "ADDR"},
+    {"discovery-port", 0, 0, G_OPTION_ARG_STRING_ARRAY, &g_raw.discovery_ports,
+     "Discovery: camera port to ask (repeatable; default 22600 and 21600)", "PORT"},
+    {}};
+
+const GOptionEntry kFetchEntries[] = {
+    {"output", 'o', 0, G_OPTION_ARG_FILENAME, &g_cmd.output,
+     "Folder to write into (default: the current folder)", "DIR"},
+    {"latest", 0, 0, G_OPTION_ARG_NONE, &g_cmd.latest, "Fetch the newest file", nullptr},
+    {"continue", 0, 0, G_OPTION_ARG_NONE, &g_cmd.resume,
+     "Keep a partial file on failure and resume it next time", nullptr},
+    {}};
+
+const GOptionEntry kStillEntries[] = {
+    {"fetch", 0, 0, G_OPTION_ARG_NONE, &g_cmd.fetch, "Download the new picture", nullptr},
+    {"output", 'o', 0, G_OPTION_ARG_FILENAME, &g_cmd.output,
+     "Folder for --fetch (default: the current folder)", "DIR"},
+    {}};
+
+const GOptionEntry kPreviewEntries[] = {
+    {"output", 'o', 0, G_OPTION_ARG_FILENAME, &g_cmd.output,
+     "MP4 file to write, or - for raw H.264 on stdout (default preview.mp4)", "FILE"},
+    {}};
+
+const GOptionEntry kRelayEntries[] = {
+    {"to", 0, 0, G_OPTION_ARG_STRING, &g_cmd.to, "Where to send RTP (default 127.0.0.1:5220)",
+     "HOST:PORT"},
+    {"sdp", 0, 0, G_OPTION_ARG_FILENAME, &g_cmd.sdp, "Write an SDP file for VLC or ffplay",
+     "FILE"},
+    {}};
+
+const Command kCommands[] = {
+    {"discover", "", "List every camera that answers discovery",
+     "Broadcasts a discovery request and lists every camera that answers, with its address and "
+     "serial.\nExamples:\n  ipcam discover\n  ipcam discover --broadcast 192.168.1.255 "
+     "--discovery-port 22600",
+     nullptr, cmd_discover},
+    {"info", "", "Show the camera's address, firmware and serial",
+     "Logs in and reads the firmware version; the serial comes from the discovery answer.\n"
+     "Example:\n  ipcam --camera 192.168.1.1 info",
+     nullptr, cmd_info},
+    {"ls", "", "List stored files with their sizes",
+     "Lists the files on the camera's card.\nExamples:\n  ipcam ls\n  ipcam ls --json",
+     nullptr, cmd_ls},
+    {"fetch", "PATH... | --latest", "Download stored files",
+     "Downloads files (paths as `ipcam ls` prints them) over HTTP. Nothing partial is left "
+     "behind on failure or Ctrl+C unless --continue is given.\nExamples:\n"
+     "  ipcam fetch --latest\n  ipcam fetch /mnt/sdcard/DCIM/100MEDIA/A.MOV --output clips",
+     kFetchEntries, cmd_fetch},
+    {"still", "", "Take a picture",
+     "Takes a still picture; --fetch downloads it.\nExample:\n  ipcam still --fetch",
+     kStillEntries, cmd_still},
+    {"record", "start|stop", "Start or stop recording on the card",
+     "Examples:\n  ipcam record start\n  ipcam record stop", nullptr, cmd_record},
+    {"raw", "TYPE [HEXBYTES...]", "Send any control message and print every reply",
+     "Sends message TYPE (0x-prefixed hex or decimal) with an optional payload in hex and prints "
+     "every reply until the timeout, with its type and a hex dump.\nExamples:\n"
+     "  ipcam raw 0xA034\n  ipcam raw 0xA025 01000000 --timeout 5",
+     nullptr, cmd_raw},
+    {"preview", "[FILE.mp4 | -]", "Record the live stream to MP4, or raw H.264 to stdout",
+     "Writes the live preview into a playable MP4 (finalised on Ctrl+C), or with - as raw "
+     "H.264 byte stream to standard output. Status goes to standard error.\nExamples:\n"
+     "  ipcam preview --output clip.mp4\n  ipcam preview - | ffplay -f h264 -",
+     kPreviewEntries, cmd_preview},
+    {"relay", "", "Send the live stream as RTP H.264 (payload type 99)",
+     "Sends the live preview as RTP H.264 to HOST:PORT; --sdp writes the SDP file that VLC or "
+     "ffplay opens.\nExample:\n  ipcam relay --to 127.0.0.1:5220 --sdp cam.sdp\n"
+     "  ffplay -protocol_whitelist file,udp,rtp cam.sdp",
+     kRelayEntries, cmd_relay},
+};
+
+const char *kExitCodes =
+    "Exit codes:\n"
+    "  0  ok\n"
+    "  1  other failure\n"
+    "  2  usage error\n"
+    "  3  no camera (nothing answered discovery, or the address does not connect)\n"
+    "  4  login refused (wrong user or password) or camera busy with another client\n"
+    "  5  not an ipcam device (something answered, but not in this protocol)\n"
+    "  6  timeout (the camera stopped answering)\n"
+    "  7  I/O error (local file, network, or the camera's HTTP server)\n"
+    "  130  interrupted (Ctrl+C)\n"
+    "\nThe password is also read from IPCAM_PASSWORD. See docs/cli.md.";
+
+const Command *find_command(std::string_view name) {
+  for (const auto &c : kCommands)
+    if (name == c.name) return &c;
+  return nullptr;
+}
+
+// The first positional argument is the command; options may come before
+// it, so skip option values when looking for it.
+int find_command_index(int argc, char **argv) {
+  static const std::set<std::string_view> kLongWithValue = {
+      "camera", "control-port", "preview-port", "http-port", "user",   "password", "timeout",
+      "server", "broadcast",    "discovery-port", "output",  "to",     "sdp"};
+  static const std::string_view kShortWithValue = "cuto";
+  for (int i = 1; i < argc; i++) {
+    std::string_view a = argv[i];
+    if (a == "--") return i + 1 < argc ? i + 1 : -1;
+    if (a.size() > 2 && a.substr(0, 2) == "--") {
+      if (a.find('=') == std::string_view::npos && kLongWithValue.count(a.substr(2))) i++;
+      continue;
+    }
+    if (a.size() > 1 && a[0] == '-') {
+      if (kShortWithValue.find(a.back()) != std::string_view::npos) i++;
+      continue;
+    }
+    return i;
+  }
+  return -1;
+}
+
+GOptionContext *make_context(const Command *cmd) {
+  GOptionContext *ctx;
+  if (cmd) {
+    g_autofree char *usage = g_strdup_printf("%s %s", cmd->name, cmd->parameters);
+    ctx = g_option_context_new(usage);
+    g_autofree char *summary = g_strdup_printf("%s.", cmd->summary);
+    g_option_context_set_summary(ctx, summary);
+    g_autofree char *desc = g_strdup_printf("%s\n\n%s", cmd->description, kExitCodes);
+    g_option_context_set_description(ctx, desc);
+    if (cmd->entries) g_option_context_add_main_entries(ctx, cmd->entries, nullptr);
+  } else {
+    ctx = g_option_context_new("COMMAND [OPTION...]");
+    GString *s = g_string_new("Control cheap WiFi action cameras (ipcam protocol).\n\nCommands:\n");
+    for (const auto &c : kCommands)
+      g_string_append_printf(s, "  %-10s%s\n", c.name, c.summary);
+    g_string_append(s, "  help CMD  Show the options of a command (also: ipcam CMD --help)");
+    g_option_context_set_summary(ctx, s->str);
+    g_string_free(s, TRUE);
+    g_option_context_set_description(ctx, kExitCodes);
+  }
+  g_option_context_add_main_entries(ctx, kGlobalEntries, nullptr);
+  return ctx;
+}
+
+void print_help(const Command *cmd, FILE *to) {
+  GOptionContext *ctx = make_context(cmd);
+  g_autofree char *text = g_option_context_get_help(ctx, TRUE, nullptr);
+  g_option_context_free(ctx);
+  std::fputs(text, to);
+}
+
+bool port_ok(int port, bool allow_zero = false) {
+  return port >= (allow_zero ? 0 : 1) && port <= 65535;
+}
+
+// Copies the parsed globals; false (with a message) on a bad value.
+bool take_globals(GlobalOptions &o, std::string &error) {
+  if (g_raw.camera) o.camera = g_raw.camera;
+  if (!port_ok(g_raw.control_port) || !port_ok(g_raw.preview_port) || !port_ok(g_raw.http_port)) {
+    error = "ports must be between 1 and 65535";
+    return false;
+  }
+  o.control_port = g_raw.control_port;
+  o.preview_port = g_raw.preview_port;
+  o.http_port = g_raw.http_port;
+  if (g_raw.user) o.user = g_raw.user;
+  if (g_raw.password) {
+    o.password = g_raw.password;
+  } else if (const char *env = g_getenv("IPCAM_PASSWORD")) {
+    o.password = env;
+  }
+  if (g_raw.timeout < 0) {
+    error = "--timeout must be positive";
+    return false;
+  }
+  o.timeout_s = g_raw.timeout;
+  o.json = g_raw.json;
+  o.verbose = g_raw.verbose;
+  if (g_raw.server) o.server = g_raw.server;
+  for (char **b = g_raw.broadcast; b && *b; b++) o.broadcast.push_back(*b);
+  for (char **p = g_raw.discovery_ports; p && *p; p++) {
+    guint64 port = 0;
+    if (!g_ascii_string_to_unsigned(*p, 10, 1, 65535, &port, nullptr)) {
+      error = std::string("--discovery-port: '") + *p + "' is not a port number";
+      return false;
+    }
+    o.discovery_ports.push_back(static_cast<uint16_t>(port));
+  }
+  return true;
+}
+
+// Ctrl+C: the first one cancels the command (or asks it to finish its file),
+// a second one quits at once.
+struct Interrupts {
+  std::mutex mutex;
+  Context *ctx = nullptr;
+  int count = 0;
+} g_interrupts;
+
+gboolean on_signal(gpointer) {
+  std::lock_guard lock(g_interrupts.mutex);
+  if (++g_interrupts.count > 1) {
+    std::fputs("ipcam: interrupted again, quitting\n", stderr);
+    _exit(kExitInterrupted);
+  }
+  if (g_interrupts.ctx && g_interrupts.ctx->on_interrupt)
+    g_interrupts.ctx->on_interrupt();
+  else if (g_interrupts.ctx)
+    g_cancellable_cancel(g_interrupts.ctx->cancellable);
+  return G_SOURCE_CONTINUE;
+}
+
+}  // namespace
+
+void ipcam::cli::set_interrupt_handler(Context &ctx, std::function<void()> fn) {
+  std::lock_guard lock(g_interrupts.mutex);
+  ctx.on_interrupt = std::move(fn);
+}
+
+namespace {
+
+int run_command(const Command *cmd, Context &ctx) {
+  g_autoptr(GMainLoop) loop = g_main_loop_new(nullptr, FALSE);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new();
+  ctx.cancellable = cancellable;
+  {
+    std::lock_guard lock(g_interrupts.mutex);
+    g_interrupts.ctx = &ctx;
+  }
+  guint sigint = g_unix_signal_add(SIGINT, on_signal, nullptr);
+  guint sigterm = g_unix_signal_add(SIGTERM, on_signal, nullptr);
+  int code = kExitFailed;
+  std::thread worker([&] {
+    code = cmd->run(ctx);
+    g_main_context_invoke(nullptr, [](gpointer l) -> gboolean {
+      g_main_loop_quit(static_cast<GMainLoop *>(l));
+      return G_SOURCE_REMOVE;
+    }, loop);
+  });
+  g_main_loop_run(loop);
+  worker.join();
+  g_source_remove(sigint);
+  g_source_remove(sigterm);
+  std::lock_guard lock(g_interrupts.mutex);
+  g_interrupts.ctx = nullptr;
+  return code;
+}
+
+}  // namespace
+
+int main(int argc, char **argv) {
+  g_set_prgname("ipcam");
+  // A closed pipe (ipcam preview - | head) must be an error, not a kill.
+  std::signal(SIGPIPE, SIG_IGN);
+
+  int cmd_index = find_command_index(argc, argv);
+  const Command *cmd = nullptr;
+  std::string cmd_name = cmd_index > 0 ? argv[cmd_index] : "";
+  if (cmd_name == "help") {
+    if (cmd_index + 1 < argc) {
+      cmd = find_command(argv[cmd_index + 1]);
+      if (!cmd) return usage_error(nullptr, std::string("unknown command '") + argv[cmd_index + 1] + "'");
+    }
+    print_help(cmd, stdout);
+    return kExitOk;
+  }
+  if (cmd_index > 0) {
+    cmd = find_command(cmd_name);
+    if (!cmd) return usage_error(nullptr, "unknown command '" + cmd_name + "'");
+  }
+
+  // Parse everything but the command name itself.
+  std::vector<char *> args;
+  for (int i = 0; i < argc; i++)
+    if (i != cmd_index) args.push_back(argv[i]);
+  int n = static_cast<int>(args.size());
+  char **v = args.data();
+  GOptionContext *octx = make_context(cmd);
+  g_autoptr(GError) error = nullptr;
+  gboolean ok = g_option_context_parse(octx, &n, &v, &error);
+  g_option_context_free(octx);
+  if (!ok) return usage_error(cmd ? cmd->name : nullptr, error->message);
+  if (g_raw.version) {
+    std::printf("ipcam %s\n", IPCAM_VERSION);
+    return kExitOk;
+  }
+  if (!cmd) {
+    print_help(nullptr, stderr);
+    return kExitUsage;
+  }
+
+  Context ctx;
+  std::string bad;
+  if (!take_globals(ctx.opt, bad)) return usage_error(cmd->name, bad);
+  for (int i = 1; i < n; i++) ctx.args.emplace_back(v[i]);
+  return run_command(cmd, ctx);
+}

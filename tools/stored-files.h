@@ -1,0 +1,22 @@
+// Listing and fetching stored files, shared by ls, fetch and still --fetch.
+#pragma once
+
+#include "cli.h"
+#include "ipcam/wire.h"
+
+#include <string>
+#include <vector>
+
+namespace ipcam::cli {
+
+// The camera's file list (directly, or through --server). `camera_address`
+// receives the camera's address for HTTP downloads (empty with --server).
+bool list_files(Context &ctx, std::vector<FileEntry> &files, std::string &camera_address,
+                Failure &failure);
+
+// Downloads `files` into `dir`, printing each local path (or one JSON
+// array). Returns the exit code.
+int fetch_files(Context &ctx, const std::string &camera_address,
+                const std::vector<FileEntry> &files, const std::string &dir, bool resume);
+
+}  // namespace ipcam::cli
