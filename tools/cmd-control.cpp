@@ -212,8 +212,16 @@ int cmd_raw(Context &ctx) {
           wait_ms);
   std::vector<RawReply> replies;
   g_autoptr(GError) error = nullptr;
-  if (!session->raw(type, payload, wait_ms, replies, &error))
-    return report(failure_from(error, "sending the raw message"));
+  // raw() waits the whole timeout; Ctrl+C closes the session to end it.
+  ControlSession *s = session.get();
+  set_interrupt_handler(ctx, [&ctx, s] {
+    g_cancellable_cancel(ctx.cancellable);
+    s->close();
+  });
+  bool ok = session->raw(type, payload, wait_ms, replies, &error);
+  set_interrupt_handler(ctx, nullptr);
+  if (g_cancellable_is_cancelled(ctx.cancellable)) return report({kExitInterrupted, "interrupted"});
+  if (!ok) return report(failure_from(error, "sending the raw message"));
   if (ctx.opt.json) {
     print_json(build_json([&](JsonBuilder *b) {
       json_builder_begin_array(b);

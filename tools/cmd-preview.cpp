@@ -57,7 +57,8 @@ int exit_code_for_message(const GError *error) {
 
 // Runs the pipeline until EOS or error. Ctrl+C sends EOS (so mp4mux writes
 // its index); `on_first_frame` runs once when video flows.
-int run_pipeline(Context &ctx, GstElement *pipeline, GstElement *watch,
+// `sink_of_pipe`: the fdsink of `preview -`, whose write errors end quietly.
+int run_pipeline(Context &ctx, GstElement *pipeline, GstElement *watch, GstElement *sink_of_pipe,
                  const std::function<void()> &on_first_frame) {
   std::atomic<uint64_t> frames{0};
   std::atomic<uint64_t> bytes{0};
@@ -117,8 +118,14 @@ int run_pipeline(Context &ctx, GstElement *pipeline, GstElement *watch,
       gst_message_parse_error(msg, &error, &debug);
       verbose(ctx, "pipeline error from %s: %s", GST_OBJECT_NAME(GST_MESSAGE_SRC(msg)),
               debug ? debug : "");
-      code = report({exit_code_for_message(error), error->message});
       done = true;
+      // The reader of `ipcam preview -` went away (| head, ffprobe): a normal end.
+      if (sink_of_pipe && GST_MESSAGE_SRC(msg) == GST_OBJECT_CAST(sink_of_pipe) &&
+          g_error_matches(error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_WRITE)) {
+        status("standard output closed; stopping");
+        continue;
+      }
+      code = report({exit_code_for_message(error), error->message});
     }
   }
   set_interrupt_handler(ctx, nullptr);
@@ -203,7 +210,7 @@ int cmd_preview(Context &ctx) {
     gst_bin_add_many(GST_BIN(pipeline.get()), src, parse, mux, sink, nullptr);
     gst_element_link_many(src, parse, mux, sink, nullptr);
   }
-  int code = run_pipeline(ctx, pipeline.get(), parse, [&] {
+  int code = run_pipeline(ctx, pipeline.get(), parse, to_stdout ? sink : nullptr, [&] {
     if (to_stdout)
       status("streaming %s as raw H.264 to standard output; press Ctrl+C to stop", address.c_str());
     else
@@ -271,7 +278,7 @@ int cmd_relay(Context &ctx) {
                      }),
                      &update);
   }
-  int code = run_pipeline(ctx, pipeline.get(), parse, [&] {
+  int code = run_pipeline(ctx, pipeline.get(), parse, nullptr, [&] {
     status("relaying %s as RTP H.264 (payload type 99) to %s:%d%s%s; press Ctrl+C to stop",
            address.c_str(), host.c_str(), port, sdp_path.empty() ? "" : "; SDP in ",
            sdp_path.c_str());

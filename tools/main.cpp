@@ -262,10 +262,16 @@ gboolean on_signal(gpointer) {
     std::fputs("ipcam: interrupted again, quitting\n", stderr);
     _exit(kExitInterrupted);
   }
-  if (g_interrupts.ctx && g_interrupts.ctx->on_interrupt)
+  if (g_interrupts.ctx && g_interrupts.ctx->on_interrupt) {
     g_interrupts.ctx->on_interrupt();
-  else if (g_interrupts.ctx)
+  } else if (g_interrupts.ctx) {
     g_cancellable_cancel(g_interrupts.ctx->cancellable);
+    // A blocking request that cannot be cancelled must not hold Ctrl+C up.
+    g_timeout_add_seconds(3, [](gpointer) -> gboolean {
+      std::fputs("ipcam: interrupted\n", stderr);
+      _exit(kExitInterrupted);
+    }, nullptr);
+  }
   return G_SOURCE_CONTINUE;
 }
 

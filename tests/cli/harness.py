@@ -1,0 +1,214 @@
+"""Shared pieces of the `ipcam` CLI tests: the emulator on ephemeral ports,
+running the tool, and waiting on what it prints (never sleep-and-hope)."""
+
+import json
+import os
+import queue
+import select
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+import unittest
+
+IPCAM = os.environ.get("IPCAM", "")
+IPCAM_SIM = os.environ.get("IPCAM_SIM", "")
+SAMPLE_H264 = os.environ.get("IPCAM_SAMPLE_H264", "")
+CAMERA_DIR = "/mnt/sdcard/DCIM/100MEDIA/"
+
+# Exit codes, as documented in `ipcam --help` and docs/cli.md.
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_NO_CAMERA = 0, 1, 2, 3
+EXIT_LOGIN_REFUSED, EXIT_NOT_IPCAM, EXIT_TIMEOUT, EXIT_IO = 4, 5, 6, 7
+EXIT_INTERRUPTED = 130
+
+
+def free_udp_port():
+    """A UDP port free right now: the preview-port trick (the camera sends to
+    one fixed client port, so the test picks it and tells both sides)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def free_tcp_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def tool_env(**extra):
+    env = dict(os.environ)
+    env["CI"] = "true"  # no progress bars, no prompts
+    env.pop("IPCAM_PASSWORD", None)
+    env.update(extra)
+    return env
+
+
+class Sim:
+    """ipcam-sim on ephemeral ports; stops on close()."""
+
+    def __init__(self, *args, store=None, video=True):
+        self.preview_port = free_udp_port()
+        self.store_arg = store
+        cmd = [IPCAM_SIM, "--control-port", "0", "--http-port", "0",
+               "--discovery-port", "0", "--discovery-port", "0",
+               "--preview-port", str(self.preview_port)]
+        if store:
+            cmd += ["--store", store]
+        if video and SAMPLE_H264:
+            cmd += ["--h264", SAMPLE_H264]
+        cmd += list(args)
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        line = read_line(self.proc.stdout, 30)
+        if not line:
+            self.close()
+            raise RuntimeError("ipcam-sim printed no ready line: %r" % cmd)
+        self.ready = json.loads(line)
+        self.control_port = self.ready["control_port"]
+        self.http_port = self.ready["http_port"]
+        self.discovery_ports = self.ready["discovery_ports"]
+        self.store = self.ready.get("store", store)
+
+    def options(self):
+        """Global options that point `ipcam` at this emulator."""
+        return ["--camera", "127.0.0.1", "--control-port", str(self.control_port),
+                "--http-port", str(self.http_port), "--preview-port", str(self.preview_port),
+                "--discovery-port", str(self.discovery_ports[0])]
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if self.proc.stdout:
+            self.proc.stdout.close()
+
+
+def read_line(stream, timeout):
+    """One line from a pipe, or None after `timeout` seconds."""
+    fd = stream.fileno()
+    data = b""
+    deadline = time.monotonic() + timeout
+    while not data.endswith(b"\n"):
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return None
+        r, _, _ = select.select([fd], [], [], left)
+        if not r:
+            return None
+        chunk = os.read(fd, 1)
+        if not chunk:
+            return data.decode() or None
+        data += chunk
+    return data.decode()
+
+
+class LineWatcher:
+    """Collects a process's stderr lines on a thread so a test can wait for
+    one (a readiness line) with a timeout."""
+
+    def __init__(self, stream):
+        self.lines = []
+        self._queue = queue.Queue()
+        self._thread = threading.Thread(target=self._run, args=(stream,), daemon=True)
+        self._thread.start()
+
+    def _run(self, stream):
+        for raw in iter(stream.readline, b""):
+            line = raw.decode(errors="replace")
+            self.lines.append(line)
+            self._queue.put(line)
+        self._queue.put(None)
+
+    def wait_for(self, text, timeout=20):
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            try:
+                line = self._queue.get(timeout=left)
+            except queue.Empty:
+                return None
+            if line is None:
+                return None
+            if text in line:
+                return line
+
+    def text(self):
+        self._thread.join(5)
+        return "".join(self.lines)
+
+
+class CliTestCase(unittest.TestCase):
+    def setUp(self):
+        if not IPCAM or not os.path.exists(IPCAM):
+            self.skipTest("IPCAM is not set")
+        self.tmp = tempfile.mkdtemp(prefix="ipcam-cli-test-")
+        self.sims = []
+
+    def tearDown(self):
+        for s in self.sims:
+            s.close()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def start_sim(self, *args, **kwargs):
+        if not IPCAM_SIM:
+            self.skipTest("IPCAM_SIM is not set")
+        sim = Sim(*args, **kwargs)
+        self.sims.append(sim)
+        return sim
+
+    def make_store(self, files):
+        """A store folder with {name: bytes}; returns its path."""
+        store = os.path.join(self.tmp, "store")
+        os.makedirs(store, exist_ok=True)
+        for name, data in files.items():
+            with open(os.path.join(store, name), "wb") as f:
+                f.write(data)
+        return store
+
+    def run_ipcam(self, *args, timeout=60, env=None, cwd=None):
+        return subprocess.run([IPCAM, *args], capture_output=True, text=True, timeout=timeout,
+                              env=env or tool_env(), cwd=cwd or self.tmp)
+
+    def start_ipcam(self, *args, env=None, stdout=subprocess.PIPE, cwd=None):
+        proc = subprocess.Popen([IPCAM, *args], stdout=stdout, stderr=subprocess.PIPE,
+                                env=env or tool_env(), cwd=cwd or self.tmp)
+        self.addCleanup(stop_process, proc)
+        return proc, LineWatcher(proc.stderr)
+
+    def assertExit(self, result, code, *texts):
+        """Exit code and the words a user sees on stderr."""
+        self.assertEqual(result.returncode, code,
+                         "exit %d, wanted %d\nstdout: %s\nstderr: %s"
+                         % (result.returncode, code, result.stdout, result.stderr))
+        for t in texts:
+            self.assertIn(t, result.stderr)
+
+    def json_of(self, result):
+        self.assertExit(result, EXIT_OK)
+        return json.loads(result.stdout)
+
+
+def stop_process(proc, sig=signal.SIGTERM):
+    if proc.poll() is None:
+        proc.send_signal(sig)
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    for s in (proc.stdout, proc.stderr):
+        if s:
+            s.close()
+
+
+def which(program):
+    return shutil.which(program)

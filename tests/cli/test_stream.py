@@ -1,0 +1,102 @@
+"""ipcam preview and relay against ipcam-sim: raw H.264 on stdout that
+ffprobe reads as 640x360, an MP4 finalised by Ctrl+C, and RTP packets of
+payload type 99 that are never larger than 1400 bytes."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import *  # noqa: E402,F401,F403
+
+
+def ffprobe(*args, stdin=None, timeout=30):
+    r = subprocess.run(["ffprobe", "-v", "error", "-show_streams", "-show_format", "-of", "json",
+                        *args], stdin=stdin, capture_output=True, timeout=timeout)
+    return r.returncode, json.loads(r.stdout or b"{}"), r.stderr.decode(errors="replace")
+
+
+@unittest.skipUnless(which("ffprobe"), "ffprobe is not installed")
+class Preview(CliTestCase):
+    def setUp(self):
+        super().setUp()
+        self.sim = self.start_sim()
+
+    def test_raw_h264_to_stdout_piped_into_ffprobe(self):
+        proc, err = self.start_ipcam("preview", "-", *self.sim.options())
+        code, info, text = ffprobe("-probesize", "200000", "-f", "h264", "-i", "pipe:0",
+                                   stdin=proc.stdout)
+        stop_process(proc, signal.SIGINT)
+        self.assertEqual(code, 0, text + err.text())
+        video = info["streams"][0]
+        self.assertEqual(video["codec_name"], "h264")
+        self.assertEqual((video["width"], video["height"]), (640, 360))
+        # Readiness went to stderr, never into the video.
+        self.assertIn("raw H.264 to standard output", err.text())
+
+    def test_stdout_starts_with_a_start_code_and_sps(self):
+        proc, err = self.start_ipcam("preview", *self.sim.options(), "--output", "-")
+        head = proc.stdout.read(5)
+        stop_process(proc, signal.SIGINT)
+        self.assertEqual(head[:4], b"\x00\x00\x00\x01")
+        self.assertIn(head[4] & 0x1F, (7, 9))  # SPS first (an AUD is fine too)
+
+    def test_mp4_finalised_on_ctrl_c(self):
+        out = os.path.join(self.tmp, "clip.mp4")
+        proc, err = self.start_ipcam("preview", "--output", out, *self.sim.options())
+        self.assertIsNotNone(err.wait_for("recording"), err.text())
+        time.sleep(2)  # the length of the recording, not a wait for readiness
+        proc.send_signal(signal.SIGINT)
+        self.assertEqual(proc.wait(20), EXIT_OK, err.text())
+        self.assertEqual(proc.stdout.read().decode().strip(), out)
+        self.assertIn("stopped after", err.text())
+        code, info, text = ffprobe(out)
+        self.assertEqual(code, 0, text)
+        self.assertIn("mp4", info["format"]["format_name"])
+        video = info["streams"][0]
+        self.assertEqual(video["codec_name"], "h264")
+        self.assertEqual((video["width"], video["height"]), (640, 360))
+        self.assertGreater(float(info["format"]["duration"]), 1.0)
+
+    def test_wrong_password_is_reported_by_the_pipeline(self):
+        out = os.path.join(self.tmp, "clip.mp4")
+        r = self.run_ipcam("preview", "--output", out, "--password", "nope", *self.sim.options())
+        self.assertExit(r, EXIT_LOGIN_REFUSED, "refused")
+        self.assertFalse(os.path.exists(out))
+
+
+class Relay(CliTestCase):
+    def test_rtp_packets_and_sdp(self):
+        sim = self.start_sim()
+        rx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.addCleanup(rx.close)
+        rx.bind(("127.0.0.1", 0))
+        rx.settimeout(15)
+        port = rx.getsockname()[1]
+        sdp = os.path.join(self.tmp, "cam.sdp")
+        proc, err = self.start_ipcam("relay", "--to", "127.0.0.1:%d" % port, "--sdp", sdp,
+                                     *sim.options())
+        packets = [rx.recv(65536) for _ in range(200)]
+        for p in packets:
+            self.assertLessEqual(len(p), 1400)
+            self.assertEqual(p[0] >> 6, 2)        # RTP version 2
+            self.assertEqual(p[1] & 0x7F, 99)     # payload type 99
+        nal_types = {p[12] & 0x1F for p in packets}
+        self.assertIn(28, nal_types)  # FU-A: big frames are fragmented
+        self.assertTrue(nal_types & {7, 24}, nal_types)  # SPS, alone or in a STAP-A
+        self.assertIsNotNone(err.wait_for("relaying"), err.text())
+        with open(sdp) as f:
+            text = f.read()
+        self.assertIn("m=video %d RTP/AVP 99" % port, text)
+        self.assertIn("a=rtpmap:99 H264/90000", text)
+        self.assertIn("sprop-parameter-sets=", text)
+        proc.send_signal(signal.SIGINT)
+        self.assertEqual(proc.wait(20), EXIT_OK, err.text())
+
+
+if __name__ == "__main__":
+    unittest.main()
