@@ -1,1 +1,212 @@
-// Implementation in progress; see discovery.h.
+// Discovery: see discovery.h. One UDP socket sends the request to every
+// broadcast address and port, then collects answers until the deadline.
+#include "ipcam/discovery.h"
+
+#include "ipcam/error.h"
+
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netinet/in.h>
+
+#include <algorithm>
+#include <chrono>
+
+namespace ipcam {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// The printable text at the start of `b`. A run cut short by a
+// non-printable byte counts only from 3 characters on, so a binary answer
+// whose first byte happens to be a letter does not pass for a serial.
+std::string leading_text(ByteView b) {
+  std::string s;
+  size_t i = 0;
+  for (; i < b.size(); i++) {
+    uint8_t c = b[i];
+    if (c == 0) break;
+    if (c < 0x20 || c >= 0x7F) {
+      if (s.size() < 3) return {};
+      break;
+    }
+    s += char(c);
+  }
+  while (!s.empty() && s.back() == ' ') s.pop_back();
+  size_t start = s.find_first_not_of(' ');
+  return start == std::string::npos ? std::string() : s.substr(start);
+}
+
+// Broadcast addresses of the up IPv4 interfaces that have one.
+std::vector<std::string> interface_broadcasts() {
+  std::vector<std::string> out;
+  struct ifaddrs *list = nullptr;
+  if (getifaddrs(&list) != 0) return out;
+  for (struct ifaddrs *i = list; i; i = i->ifa_next) {
+    if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET) continue;
+    if (!(i->ifa_flags & IFF_UP) || !(i->ifa_flags & IFF_BROADCAST) || !i->ifa_broadaddr) continue;
+    auto *sin = reinterpret_cast<const struct sockaddr_in *>(i->ifa_broadaddr);
+    if (sin->sin_addr.s_addr == htonl(INADDR_BROADCAST) || sin->sin_addr.s_addr == 0) continue;
+    g_autoptr(GInetAddress) a =
+        g_inet_address_new_from_bytes(reinterpret_cast<const guint8 *>(&sin->sin_addr), G_SOCKET_FAMILY_IPV4);
+    g_autofree char *text = g_inet_address_to_string(a);
+    if (std::find(out.begin(), out.end(), text) == out.end()) out.push_back(text);
+  }
+  freeifaddrs(list);
+  return out;
+}
+
+std::string describe(const std::vector<std::string> &addresses, const std::vector<uint16_t> &ports) {
+  std::string s;
+  for (size_t i = 0; i < addresses.size(); i++) s += (i ? ", " : "") + addresses[i];
+  s += ports.size() == 1 ? " port " : " ports ";
+  for (size_t i = 0; i < ports.size(); i++) s += (i ? ", " : "") + std::to_string(ports[i]);
+  return s;
+}
+
+GSocket *bind_socket(uint16_t source_port, GError **error) {
+  GError *e = nullptr;
+  GSocket *sock = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, &e);
+  if (!sock) {
+    g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_IO, "Cannot open a UDP socket for discovery: %s", e->message);
+    g_error_free(e);
+    return nullptr;
+  }
+  g_socket_set_broadcast(sock, TRUE);
+  g_autoptr(GInetAddress) any = g_inet_address_new_any(G_SOCKET_FAMILY_IPV4);
+  // No address reuse: with SO_REUSEPORT another program on the same port
+  // could receive our answers.
+  g_autoptr(GSocketAddress) wanted = g_inet_socket_address_new(any, source_port);
+  if (g_socket_bind(sock, wanted, FALSE, &e)) return sock;
+  g_debug("discovery: source port %u unavailable (%s), using any free port", source_port, e->message);
+  g_clear_error(&e);
+  g_autoptr(GSocketAddress) any_port = g_inet_socket_address_new(any, 0);
+  if (g_socket_bind(sock, any_port, FALSE, &e)) return sock;
+  g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_IO, "Cannot bind a UDP socket for discovery: %s", e->message);
+  g_error_free(e);
+  g_object_unref(sock);
+  return nullptr;
+}
+
+}  // namespace
+
+std::string parse_discovery_serial(ByteView answer) {
+  ControlParseResult r = parse_control(answer);
+  if (r.status == ControlParseStatus::kOk) return r.type == msg::kDiscoveryResponse ? leading_text(r.payload) : "";
+  if (r.status == ControlParseStatus::kNeedMore && !answer.empty()) return "";  // a cut-off control message
+  return leading_text(answer);
+}
+
+bool discover(const DiscoveryConfig &config, std::vector<DiscoveredCamera> &cameras, GCancellable *cancellable,
+              std::string *where, GError **error) {
+  cameras.clear();
+  std::vector<std::string> targets = config.broadcast_addresses;
+  if (targets.empty()) targets = interface_broadcasts();
+  if (where) *where = describe(targets, config.ports);
+  if (targets.empty()) {
+    g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_IO,
+                "No network interface to search for cameras on (no up IPv4 interface has a broadcast "
+                "address). Join the camera's WiFi, or give its address");
+    return false;
+  }
+  if (config.ports.empty()) {
+    g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_INVALID_ARGUMENT, "No discovery port given (cameras use 22600 and 21600)");
+    return false;
+  }
+  std::vector<GSocketAddress *> destinations;
+  auto free_destinations = [&] {
+    for (auto *d : destinations) g_object_unref(d);
+  };
+  for (const auto &t : targets) {
+    g_autoptr(GInetAddress) a = g_inet_address_new_from_string(t.c_str());
+    if (!a || g_inet_address_get_family(a) != G_SOCKET_FAMILY_IPV4) {
+      g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_INVALID_ARGUMENT,
+                  "\"%s\" is not an IPv4 broadcast address (e.g. 192.168.1.255)", t.c_str());
+      free_destinations();
+      return false;
+    }
+    if (t == "255.255.255.255") {
+      g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_INVALID_ARGUMENT,
+                  "255.255.255.255 is never used: give the broadcast address of the camera's network "
+                  "(e.g. 192.168.1.255), or none to use each interface's own");
+      free_destinations();
+      return false;
+    }
+    for (uint16_t port : config.ports) destinations.push_back(g_inet_socket_address_new(a, port));
+  }
+
+  GSocket *raw_sock = bind_socket(config.source_port, error);
+  if (!raw_sock) {
+    free_destinations();
+    return false;
+  }
+  g_autoptr(GSocket) sock = raw_sock;
+  const Bytes request = encode_control(msg::kDiscoveryRequest);
+  size_t sent = 0;
+  std::string last_send_error;
+  for (GSocketAddress *d : destinations) {
+    GError *e = nullptr;
+    if (g_socket_send_to(sock, d, reinterpret_cast<const gchar *>(request.data()), request.size(), cancellable, &e) >= 0) {
+      sent++;
+    } else {
+      last_send_error = e->message;
+      g_debug("discovery: sending failed: %s", e->message);
+      g_error_free(e);
+    }
+  }
+  free_destinations();
+  if (g_cancellable_is_cancelled(cancellable)) {
+    g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_CANCELLED, "Discovery was cancelled");
+    return false;
+  }
+  if (sent == 0) {
+    g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_IO, "Cannot send the discovery request to %s: %s",
+                describe(targets, config.ports).c_str(), last_send_error.c_str());
+    return false;
+  }
+
+  const auto deadline = Clock::now() + std::chrono::milliseconds(config.timeout_ms);
+  uint8_t buf[2048];
+  for (;;) {
+    auto left = std::chrono::duration_cast<std::chrono::microseconds>(deadline - Clock::now()).count();
+    if (left <= 0) break;
+    GError *e = nullptr;
+    if (!g_socket_condition_timed_wait(sock, G_IO_IN, left, cancellable, &e)) {
+      bool timed_out = g_error_matches(e, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
+      if (!timed_out)
+        g_set_error(error, IPCAM_ERROR,
+                    g_error_matches(e, G_IO_ERROR, G_IO_ERROR_CANCELLED) ? IPCAM_ERROR_CANCELLED : IPCAM_ERROR_IO,
+                    "Discovery: %s", e->message);
+      g_error_free(e);
+      if (timed_out) break;
+      return false;
+    }
+    GSocketAddress *from_raw = nullptr;
+    gssize n = g_socket_receive_from(sock, &from_raw, reinterpret_cast<gchar *>(buf), sizeof buf, cancellable, &e);
+    g_autoptr(GSocketAddress) from = from_raw;
+    if (n < 0) {
+      g_debug("discovery: receive: %s", e->message);
+      g_error_free(e);
+      continue;
+    }
+    ByteView answer(buf, size_t(n));
+    // Our own request, looped back when a discovery port is also ours.
+    if (std::equal(answer.begin(), answer.end(), request.begin(), request.end())) continue;
+    if (!from || !G_IS_INET_SOCKET_ADDRESS(from)) continue;
+    auto *in = G_INET_SOCKET_ADDRESS(from);
+    g_autofree char *address = g_inet_address_to_string(g_inet_socket_address_get_address(in));
+    bool known = std::any_of(cameras.begin(), cameras.end(), [&](const auto &c) { return c.address == address; });
+    g_debug("discovery: %zu bytes from %s:%u%s", answer.size(), address, g_inet_socket_address_get_port(in),
+            known ? " (already listed)" : "");
+    if (known) continue;
+    DiscoveredCamera cam;
+    cam.address = address;
+    cam.port = g_inet_socket_address_get_port(in);
+    cam.answer.assign(answer.begin(), answer.end());
+    cam.serial = parse_discovery_serial(answer);
+    cameras.push_back(std::move(cam));
+  }
+  return true;
+}
+
+}  // namespace ipcam
