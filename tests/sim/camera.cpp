@@ -1,0 +1,311 @@
+#include "camera.h"
+
+#include "control_server.h"
+#include "discovery_responder.h"
+#include "http_file_server.h"
+#include "loop_util.h"
+#include "media_encode.h"
+#include "media_store.h"
+#include "preview_streamer.h"
+#include "video_source.h"
+
+#include <gio/gio.h>
+#include <gst/gst.h>
+#include <json-glib/json-glib.h>
+
+#include <condition_variable>
+#include <mutex>
+#include <random>
+
+namespace ipcam::sim {
+
+struct StartGate {
+  std::mutex mutex;
+  std::condition_variable cv;
+  bool done = false;
+  GError *error = nullptr;
+};
+
+// The camera's moving parts, created and destroyed on the camera thread.
+struct Camera::Parts final : ControlHandler {
+  Parts(const CameraConfig &c, Stats &s, uint64_t seed)
+      : config(c), stats(s), dice(seed), store(), streamer(c, dice, s), control(c, s, *this),
+        discovery(c, s), http(c, store, s) {}
+  ~Parts() override {
+    control.stop();
+    if (source) source->stop();
+    for (auto &w : workers) w.join();
+  }
+
+  bool setup(GError **error) {
+    context = g_main_context_get_thread_default();
+    if (!store.open(config.store, config.samples, error)) return false;
+    if (!config.h264_file.empty()) {
+      source = make_replay_source(config, error);
+      if (!source) return false;
+    } else {
+      source = make_live_source(config);
+    }
+    start_ms = now_ms();
+    return streamer.open(error) && control.start(error) && discovery.start(error) &&
+           http.start(error);
+  }
+
+  // Camera milliseconds: the configured start plus real time (or frame time
+  // when unpaced), plus any injected jump; u32, so it wraps.
+  uint32_t camera_ms() const {
+    int64_t elapsed = config.paced ? now_ms() - start_ms
+                                   : int64_t(double(frame_no) * 1000.0 / config.fps);
+    int64_t jump = config.faults.clock_jump_at > 0 && frame_no >= config.faults.clock_jump_at
+                       ? config.faults.clock_jump_ms
+                       : 0;
+    return uint32_t(int64_t(clock_start) + elapsed + jump);
+  }
+
+  void on_frame(const AccessUnit &au) {
+    uint32_t ms = camera_ms();
+    if (config.faults.clock_jump_at > 0 && frame_no == config.faults.clock_jump_at)
+      stats.add("clock_jumps");
+    Bytes data = config.tag_frames ? tag_access_unit(au.data, frame_no, ms) : au.data;
+    ++frame_no;
+    bool entry = au.keyframe && au.has_sps;
+    if (entry) gop.clear();
+    if (entry || !gop.empty()) gop.push_back(data);
+    if (recording && (entry || !recorded.empty())) recorded.push_back(data);
+    if (streamer.active()) send_preview(entry, data, ms);
+    update_source();
+  }
+
+  void send_preview(bool entry, const Bytes &data, uint32_t ms) {
+    if (need_keyframe && !entry) {
+      stats.add("frames_skipped_for_keyframe");
+      return;
+    }
+    need_keyframe = false;
+    ++preview_frames;
+    unsigned n = config.faults.drop_after_frames;
+    if (n > 0 && preview_frames == uint64_t(n) + 1) {
+      if (config.faults.drop_mid_frame) streamer.send_frame(data, ms, true);
+      stats.add("sessions_dropped_fault");
+      control.drop_session(config.faults.drop_mid_frame ? "fault: --drop-after-frames, mid-frame"
+                                                        : "fault: --drop-after-frames");
+      return;
+    }
+    streamer.send_frame(data, ms);
+  }
+
+  // The source runs while someone watches or records.
+  void update_source() {
+    bool want = streamer.active() || recording;
+    if (want && !source->running()) {
+      g_autoptr(GError) error = nullptr;
+      if (!source->start([this](const AccessUnit &au) { on_frame(au); }, &error))
+        g_warning("video source: %s", error->message);
+    } else if (!want && source->running()) {
+      source->stop();
+    }
+  }
+
+  void start_preview(GInetAddress *client) override {
+    streamer.start(client);
+    preview_frames = 0;
+    need_keyframe = true;
+    if (source->running()) source->request_keyframe();
+    update_source();
+  }
+
+  void session_ended() override {
+    streamer.stop();
+    if (recording) control_recording(false, [] {});
+    update_source();
+  }
+
+  std::vector<FileEntry> file_list() override { return store.list(); }
+
+  // Runs `work` on a worker thread, then `done` back on the camera thread.
+  void in_worker(std::function<void()> work, std::function<void()> done) {
+    GMainContext *ctx = context;
+    workers.emplace_back([ctx, work = std::move(work), done = std::move(done)] {
+      work();
+      invoke_on(ctx, done);
+    });
+  }
+
+  void take_still(std::function<void()> done) override {
+    std::string path = store.reserve("IMG", "JPG");
+    std::vector<Bytes> frames = gop;
+    int w = config.width, h = config.height;
+    in_worker(
+        [this, path, frames, w, h] {
+          g_autoptr(GError) error = nullptr;
+          bool ok = frames.empty() ? write_test_still(path, w, h, &error)
+                                   : write_still_from_frames(frames, path, &error);
+          if (ok) {
+            stats.add("stills_saved");
+            g_message("still: saved %s", path.c_str());
+          } else {
+            g_warning("still: %s", error->message);
+          }
+        },
+        std::move(done));
+  }
+
+  void control_recording(bool start, std::function<void()> done) override {
+    if (start) {
+      if (!recording) {
+        recording = true;
+        recorded = gop;  // begin at the last keyframe, so the file plays
+        stats.add("recordings_started");
+        update_source();
+      }
+      done();
+      return;
+    }
+    if (!recording) {
+      done();
+      return;
+    }
+    recording = false;
+    std::vector<Bytes> frames = std::move(recorded);
+    recorded.clear();
+    update_source();
+    if (frames.empty()) {
+      done();
+      return;
+    }
+    std::string path = store.reserve("VID", "MP4");
+    double fps = config.fps;
+    in_worker(
+        [this, path, frames = std::move(frames), fps] {
+          g_autoptr(GError) error = nullptr;
+          if (write_mp4(frames, fps, path, &error)) {
+            stats.add("recordings_saved");
+            g_message("record: saved %s (%zu frames)", path.c_str(), frames.size());
+          } else {
+            g_warning("record: %s", error->message);
+          }
+        },
+        std::move(done));
+  }
+
+  const CameraConfig &config;
+  Stats &stats;
+  FaultDice dice;
+  MediaStore store;
+  PreviewStreamer streamer;
+  ControlServer control;
+  DiscoveryResponder discovery;
+  HttpFileServer http;
+  std::unique_ptr<VideoSource> source;
+  GMainContext *context = nullptr;
+  std::vector<std::thread> workers;
+
+  uint32_t clock_start = 0;
+  int64_t start_ms = 0;
+  uint32_t frame_no = 0;
+  uint64_t preview_frames = 0;
+  bool need_keyframe = true;
+  bool recording = false;
+  std::vector<Bytes> gop;  // frames since the last keyframe: the "current picture"
+  std::vector<Bytes> recorded;
+};
+
+Camera::Camera(CameraConfig config) : config_(std::move(config)) {
+  seed_ = config_.seed_set ? config_.seed : g_random_int();
+}
+
+Camera::~Camera() { stop(); }
+
+bool Camera::start(GError **error) {
+  if (config_.preview_port <= 0 || config_.preview_port > 65535) {
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                "--preview-port %d: the preview goes to a fixed port on the client (a camera "
+                "cannot learn the client's port); pass the port your receiver bound, e.g. 6669",
+                config_.preview_port);
+    return false;
+  }
+  gst_init(nullptr, nullptr);
+  context_ = g_main_context_new();
+  loop_ = g_main_loop_new(context_, FALSE);
+  auto gate = std::make_shared<StartGate>();
+  thread_ = std::thread([this, gate] { run(gate); });
+  std::unique_lock lock(gate->mutex);
+  gate->cv.wait(lock, [&] { return gate->done; });
+  if (gate->error) {
+    g_propagate_error(error, gate->error);
+    gate->error = nullptr;
+    lock.unlock();
+    stop();
+    return false;
+  }
+  return true;
+}
+
+void Camera::run(std::shared_ptr<StartGate> gate) {
+  g_main_context_push_thread_default(context_);
+  {
+    // Derived from the seed but apart from the fault dice, so the clock
+    // start does not shift which datagrams the faults hit.
+    std::mt19937 clock_rng(uint32_t(seed_ ^ 0x5EEDC10Cu));
+    auto parts = std::make_unique<Parts>(config_, stats_, seed_);
+    parts->clock_start = config_.clock_start_set ? config_.clock_start : clock_rng() % 0x40000000u;
+    GError *error = nullptr;
+    bool ok = parts->setup(&error);
+    if (ok) {
+      ready_.control_port = parts->control.port();
+      ready_.http_port = parts->http.port();
+      ready_.discovery_ports = parts->discovery.ports();
+      ready_.preview_port = config_.preview_port;
+      ready_.store = parts->store.dir();
+    }
+    {
+      std::lock_guard lock(gate->mutex);
+      gate->error = error;
+      gate->done = true;
+    }
+    gate->cv.notify_all();
+    if (ok) g_main_loop_run(loop_);
+  }
+  g_main_context_pop_thread_default(context_);
+}
+
+void Camera::stop() {
+  if (thread_.joinable()) {
+    GMainLoop *loop = loop_;
+    invoke_on(context_, [loop] { g_main_loop_quit(loop); });
+    thread_.join();
+  }
+  if (loop_) {
+    g_main_loop_unref(loop_);
+    loop_ = nullptr;
+  }
+  if (context_) {
+    g_main_context_unref(context_);
+    context_ = nullptr;
+  }
+}
+
+std::string Camera::ready_json() const {
+  g_autoptr(JsonBuilder) b = json_builder_new();
+  json_builder_begin_object(b);
+  json_builder_set_member_name(b, "control_port");
+  json_builder_add_int_value(b, ready_.control_port);
+  json_builder_set_member_name(b, "http_port");
+  json_builder_add_int_value(b, ready_.http_port);
+  json_builder_set_member_name(b, "discovery_ports");
+  json_builder_begin_array(b);
+  for (auto p : ready_.discovery_ports) json_builder_add_int_value(b, p);
+  json_builder_end_array(b);
+  json_builder_set_member_name(b, "preview_port");
+  json_builder_add_int_value(b, ready_.preview_port);
+  json_builder_set_member_name(b, "store");
+  json_builder_add_string_value(b, ready_.store.c_str());
+  json_builder_set_member_name(b, "seed");
+  json_builder_add_int_value(b, gint64(seed_));
+  json_builder_end_object(b);
+  g_autoptr(JsonNode) root = json_builder_get_root(b);
+  g_autofree char *text = json_to_string(root, FALSE);
+  return text;
+}
+
+}  // namespace ipcam::sim

@@ -1,0 +1,88 @@
+// Everything that shapes the emulated camera: one plain struct, filled from
+// the command line (main.cpp) or directly by in-process tests.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace ipcam::sim {
+
+// How the camera turns away a client it does not want (wrong password, or a
+// second client while one is logged in). The real byte pattern is unknown.
+enum class RefuseMode { kClose, kIgnore, kReply };
+enum class UnknownReply { kNone, kEcho };
+enum class TimePosition { kBefore, kAfter };
+enum class DiscoveryFormat { kMessage, kText, kNone };
+
+// Fault injection. Probabilities are per datagram in [0, 1]; all random
+// choices come from one generator seeded with `seed`.
+struct FaultConfig {
+  double loss = 0;        // drop a datagram (its sequence number is used up)
+  double reorder = 0;     // hold a datagram back and send it after the next
+  double duplicate = 0;   // send a datagram twice
+  double truncate = 0;    // cut a datagram short (length field then past end)
+  double bad_magic = 0;   // corrupt the BC DE magic
+  double bad_length = 0;  // length field larger than the payload sent
+  unsigned burst_loss = 0;         // drop N datagrams in a row ...
+  unsigned burst_every = 0;        // ... at the start of every Mth frame
+  unsigned drop_after_frames = 0;  // close control + stop preview after N frames
+  bool drop_mid_frame = false;     // ... halfway through frame N+1 instead
+  bool no_alive = false;           // never send alive requests
+  unsigned reply_delay_ms = 0;     // delay every reply to a client request
+  bool refuse_login = false;       // refuse every login, even a right one
+  bool silent = false;             // accept TCP, never answer anything
+  bool foreign_protocol = false;   // answer like a different device
+  int64_t clock_jump_ms = 0;       // add this to the camera clock ...
+  unsigned clock_jump_at = 0;      // ... from this frame on (0 = never)
+};
+
+struct CameraConfig {
+  std::string bind = "127.0.0.1";  // control and HTTP
+  int control_port = 6666;
+  int http_port = 80;
+  std::vector<int> discovery_ports = {22600, 21600};
+  int preview_port = 6669;  // on the client; 0 is refused
+  std::string user = "admin";
+  std::string password = "12345";
+  std::string firmware = "v1.0 rc5";
+  std::string serial = "IPCAMSIM0001";
+  std::string store;  // empty = a temporary folder removed at stop
+  bool samples = true;
+
+  // Video: live encoding unless h264_file is set.
+  std::string h264_file;
+  double fps = 30;
+  int width = 640;
+  int height = 360;
+  int keyframe_interval = 30;
+  bool paced = true;  // false: send frames as fast as possible
+  bool tag_frames = false;
+
+  size_t datagram_size = 1000;  // type-1 payload bytes per datagram
+  TimePosition time_position = TimePosition::kBefore;
+  std::vector<uint8_t> time_prefix;  // time payload bytes 0..11 (zeros if empty)
+  uint16_t initial_seq = 0;
+  bool clock_start_set = false;
+  uint32_t clock_start = 0;  // camera ms at start; random-ish unless set
+
+  size_t part_size = 512;  // file list text bytes per 0xA026 part
+  unsigned alive_interval_ms = 3000;
+  unsigned alive_timeout_ms = 10000;
+  unsigned message_gap_ms = 20;
+  bool coalesce = false;
+
+  RefuseMode refuse_mode = RefuseMode::kClose;
+  std::vector<uint8_t> refuse_bytes;
+  RefuseMode busy_mode = RefuseMode::kClose;
+  std::vector<uint8_t> busy_bytes;
+  UnknownReply unknown_reply = UnknownReply::kNone;
+  DiscoveryFormat discovery_format = DiscoveryFormat::kMessage;
+
+  bool seed_set = false;
+  uint64_t seed = 0;
+  FaultConfig faults;
+  bool verbose = false;
+};
+
+}  // namespace ipcam::sim

@@ -1,0 +1,133 @@
+#include "preview_streamer.h"
+
+#include <sys/socket.h>
+
+#include <algorithm>
+
+namespace ipcam::sim {
+
+PreviewStreamer::PreviewStreamer(const CameraConfig &config, FaultDice &dice, Stats &stats)
+    : config_(config), dice_(dice), stats_(stats), seq_(config.initial_seq) {}
+
+PreviewStreamer::~PreviewStreamer() {
+  stop();
+  if (socket_) g_object_unref(socket_);
+}
+
+bool PreviewStreamer::open(GError **error) {
+  socket_ = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP,
+                         error);
+  if (!socket_) return false;
+  // Big frames burst dozens of datagrams at once; a roomy send buffer keeps
+  // the emulator from dropping what the fault options did not ask for.
+  g_socket_set_option(socket_, SOL_SOCKET, SO_SNDBUF, 1 << 20, nullptr);
+  return true;
+}
+
+void PreviewStreamer::start(GInetAddress *client) {
+  stop();
+  target_ = g_inet_socket_address_new(client, guint16(config_.preview_port));
+  g_autofree char *ip = g_inet_address_to_string(client);
+  g_message("preview: streaming to %s:%d", ip, config_.preview_port);
+  stats_.add("preview_starts");
+}
+
+void PreviewStreamer::stop() {
+  flush_held();
+  if (target_) {
+    g_object_unref(target_);
+    target_ = nullptr;
+  }
+}
+
+void PreviewStreamer::send_frame(ByteView au, uint32_t camera_ms, bool cut_mid_frame) {
+  if (!target_) return;
+  const auto &f = config_.faults;
+  if (f.burst_loss > 0 && f.burst_every > 0 && frames_ % f.burst_every == 0 && frames_ > 0)
+    burst_left_ = f.burst_loss;
+  ++frames_;
+  uint8_t time_payload[kTimePayloadSize];
+  encode_time_payload(camera_ms, time_payload, config_.time_prefix);
+  if (config_.time_position == TimePosition::kBefore)
+    send_datagram(datagram::kTime, ByteView(time_payload, sizeof time_payload));
+  size_t piece = std::max<size_t>(1, config_.datagram_size);
+  size_t pieces = (au.size() + piece - 1) / piece;
+  size_t limit = cut_mid_frame ? pieces / 2 : pieces;
+  for (size_t i = 0; i < limit; ++i) {
+    size_t off = i * piece;
+    send_datagram(datagram::kData, au.subspan(off, std::min(piece, au.size() - off)));
+  }
+  if (cut_mid_frame) {
+    flush_held();
+    return;
+  }
+  if (config_.time_position == TimePosition::kAfter)
+    send_datagram(datagram::kTime, ByteView(time_payload, sizeof time_payload));
+  stats_.add("frames_sent");
+}
+
+void PreviewStreamer::send_datagram(uint16_t type, ByteView payload) {
+  const auto &f = config_.faults;
+  uint16_t seq = seq_++;
+  stats_.add("datagrams");
+  if (burst_left_ > 0) {
+    --burst_left_;
+    stats_.add("burst_lost");
+    stats_.add("datagrams_lost_total");
+    return;
+  }
+  if (dice_.roll(f.loss)) {
+    stats_.add("lost");
+    stats_.add("datagrams_lost_total");
+    return;
+  }
+  Bytes d(kPreviewHeaderSize + payload.size());
+  encode_datagram(seq, type, payload, d.data(), d.size());
+  if (dice_.roll(f.bad_magic)) {
+    d[0] = 0xDE;
+    d[1] = 0xAD;
+    stats_.add("bad_magic");
+  }
+  if (dice_.roll(f.bad_length)) {
+    store_be16(d.data() + 2, uint16_t(payload.size() + 1 + dice_.below(64)));
+    stats_.add("bad_length");
+  }
+  if (d.size() > kPreviewHeaderSize && dice_.roll(f.truncate)) {
+    d.resize(kPreviewHeaderSize + dice_.below(uint32_t(payload.size())));
+    stats_.add("truncated");
+  }
+  bool dup = dice_.roll(f.duplicate);
+  if (!held_ && dice_.roll(f.reorder)) {
+    held_ = std::move(d);
+    stats_.add("reordered");
+    return;
+  }
+  transmit(d);
+  if (dup) {
+    transmit(d);
+    stats_.add("duplicated");
+  }
+  flush_held();
+}
+
+void PreviewStreamer::flush_held() {
+  if (!held_) return;
+  Bytes d = std::move(*held_);
+  held_.reset();
+  transmit(d);
+}
+
+void PreviewStreamer::transmit(const Bytes &d) {
+  if (!target_) return;
+  g_autoptr(GError) error = nullptr;
+  if (g_socket_send_to(socket_, target_, reinterpret_cast<const char *>(d.data()), d.size(),
+                       nullptr, &error) < 0) {
+    // A receiver that is not (yet) listening gives ECONNREFUSED on loopback:
+    // a camera does not care, it keeps sending.
+    stats_.add("send_errors");
+    return;
+  }
+  stats_.add("datagrams_sent");
+}
+
+}  // namespace ipcam::sim
