@@ -1,1 +1,260 @@
-// Implementation in progress; see files.h.
+// Stored files: see files.h. A synchronous libsoup 3 GET streamed into a
+// temporary file in the target folder, renamed only when complete.
+#include "ipcam/files.h"
+
+#include "ipcam/error.h"
+
+#include <glib/gstdio.h>
+#include <libsoup/soup.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <vector>
+
+#ifndef IPCAM_VERSION
+#define IPCAM_VERSION "0"
+#endif
+
+namespace ipcam {
+
+namespace {
+
+constexpr size_t kChunk = 64 * 1024;
+constexpr size_t kMaxNameLength = 255;  // NAME_MAX on Linux file systems
+
+bool unsafe(const std::string &camera_path, const char *why, GError **error) {
+  // The path itself may hold a NUL or control bytes: show it escaped.
+  std::string visible;
+  for (char c : camera_path) visible += c ? std::string(1, c) : std::string("\\0");
+  g_autofree char *shown = g_strescape(visible.c_str(), "\\");
+  g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_UNSAFE_PATH,
+              "Refusing to save camera file \"%s\": %s. Nothing was downloaded", shown, why);
+  return false;
+}
+
+bool write_all(int fd, const uint8_t *p, size_t n) {
+  while (n) {
+    ssize_t w = write(fd, p, n);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) return false;
+    p += w;
+    n -= size_t(w);
+  }
+  return true;
+}
+
+// Owns the temporary file: removes it on failure unless it is a partial
+// file kept for a later resume.
+struct TempFile {
+  std::string path;
+  int fd = -1;
+  bool keep = false;  // resume: leave NAME.part behind
+  bool done = false;  // renamed into place
+  ~TempFile() {
+    if (fd >= 0) ::close(fd);
+    if (done || path.empty()) return;
+    GStatBuf st;
+    if (keep && g_stat(path.c_str(), &st) == 0 && st.st_size > 0) return;
+    g_unlink(path.c_str());
+  }
+};
+
+std::string endpoint(const DownloadOptions &o) { return o.host + ":" + std::to_string(o.port); }
+
+}  // namespace
+
+bool safe_local_name(const std::string &camera_path, std::string &name, GError **error) {
+  if (camera_path.empty()) return unsafe(camera_path, "the name is empty", error);
+  if (camera_path.find('\0') != std::string::npos) return unsafe(camera_path, "it contains a NUL byte", error);
+  if (camera_path.find('\\') != std::string::npos) return unsafe(camera_path, "it contains a backslash", error);
+  // ".." anywhere means the camera (or whoever answers as one) tries to
+  // point outside the folder; refuse the whole path, not just the last part.
+  g_auto(GStrv) components = g_strsplit(camera_path.c_str(), "/", -1);
+  for (char **c = components; *c; c++)
+    if (std::strcmp(*c, "..") == 0) return unsafe(camera_path, "it contains a \"..\" component", error);
+  // Camera paths are absolute (/mnt/sdcard/DCIM/...): only the last
+  // component is used, so "/etc/passwd" is saved as "passwd" in the folder.
+  std::string last = camera_path.substr(camera_path.rfind('/') + 1);
+  if (last.empty()) return unsafe(camera_path, "it names a folder, not a file", error);
+  if (last == ".") return unsafe(camera_path, "\".\" is not a file name", error);
+  if (last.size() > kMaxNameLength) return unsafe(camera_path, "the name is too long", error);
+  for (unsigned char c : last)
+    if (c < 0x20 || c == 0x7F) return unsafe(camera_path, "the name contains control characters", error);
+  name = last;
+  return true;
+}
+
+std::string file_url(const std::string &host, uint16_t port, const std::string &camera_path) {
+  std::string path = camera_path.empty() || camera_path[0] != '/' ? "/" + camera_path : camera_path;
+  g_autofree char *escaped = g_uri_escape_string(path.c_str(), G_URI_RESERVED_CHARS_ALLOWED_IN_PATH, FALSE);
+  std::string h = host.find(':') != std::string::npos ? "[" + host + "]" : host;  // IPv6 literal
+  return "http://" + h + ":" + std::to_string(port) + escaped;
+}
+
+bool download_file(const DownloadOptions &options, const std::string &camera_path, const std::string &dest_dir,
+                   const ProgressCallback &progress, GCancellable *cancellable, std::string *local_path,
+                   GError **error) {
+  std::string name;
+  if (!safe_local_name(camera_path, name, error)) return false;
+  if (options.host.empty()) {
+    g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_INVALID_ARGUMENT, "No camera address given for the download");
+    return false;
+  }
+  if (!g_file_test(dest_dir.c_str(), G_FILE_TEST_IS_DIR)) {
+    g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_IO, "Cannot save into \"%s\": no such folder. Create it first",
+                dest_dir.c_str());
+    return false;
+  }
+  g_autofree char *final_path = g_build_filename(dest_dir.c_str(), name.c_str(), nullptr);
+  if (!options.overwrite && g_file_test(final_path, G_FILE_TEST_EXISTS)) {
+    g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_IO,
+                "\"%s\" already exists. Remove it, choose another folder, or allow overwriting", final_path);
+    return false;
+  }
+
+  TempFile tmp;
+  uint64_t offset = 0;
+  if (options.resume) {
+    tmp.path = std::string(final_path) + ".part";
+    tmp.keep = true;
+    // O_NOFOLLOW: a planted symlink must not redirect the write.
+    tmp.fd = g_open(tmp.path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+    struct stat st;
+    if (tmp.fd >= 0 && fstat(tmp.fd, &st) == 0) offset = uint64_t(st.st_size);
+    // Longer than the listed file: not a prefix of it, start again.
+    if (tmp.fd >= 0 && options.expected_size && offset > options.expected_size) {
+      offset = 0;
+      if (ftruncate(tmp.fd, 0) != 0) {
+        ::close(tmp.fd);
+        tmp.fd = -1;
+      }
+    }
+  } else {
+    std::string tmpl = std::string(final_path) + ".XXXXXX.part";
+    tmp.fd = g_mkstemp_full(tmpl.data(), O_WRONLY | O_CLOEXEC, 0644);
+    tmp.path = tmpl;
+  }
+  if (tmp.fd < 0) {
+    int e = errno;
+    g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_IO, "Cannot create a file in \"%s\": %s", dest_dir.c_str(),
+                g_strerror(e));
+    return false;
+  }
+
+  const std::string url = file_url(options.host, options.port, camera_path);
+  uint64_t done = offset;
+  // A complete partial file from an earlier run needs no request at all.
+  if (!(options.resume && options.expected_size && offset == options.expected_size)) {
+    unsigned timeout_s = (options.timeout_ms + 999) / 1000;
+    g_autoptr(SoupSession) session =
+        soup_session_new_with_options("timeout", timeout_s, "user-agent", "ipcam/" IPCAM_VERSION, nullptr);
+    g_autoptr(SoupMessage) msg = soup_message_new("GET", url.c_str());
+    if (!msg) {
+      g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_INVALID_ARGUMENT, "Cannot make a download address from %s",
+                  url.c_str());
+      return false;
+    }
+    if (offset) soup_message_headers_set_range(soup_message_get_request_headers(msg), goffset(offset), -1);
+    GError *e = nullptr;
+    g_autoptr(GInputStream) in = soup_session_send(session, msg, cancellable, &e);
+    if (!in) {
+      if (g_error_matches(e, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_CANCELLED, "Download of %s was cancelled", url.c_str());
+      else
+        g_set_error(error, IPCAM_ERROR,
+                    g_error_matches(e, G_IO_ERROR, G_IO_ERROR_TIMED_OUT) ? IPCAM_ERROR_TIMEOUT
+                                                                         : IPCAM_ERROR_CANNOT_CONNECT,
+                    "Cannot download %s: %s. Check that the camera's HTTP server is reachable at %s",
+                    url.c_str(), e->message, endpoint(options).c_str());
+      g_error_free(e);
+      return false;
+    }
+    guint status = soup_message_get_status(msg);
+    SoupMessageHeaders *headers = soup_message_get_response_headers(msg);
+    goffset range_start = 0, range_end = 0, range_total = 0;
+    if (status == SOUP_STATUS_PARTIAL_CONTENT && offset &&
+        soup_message_headers_get_content_range(headers, &range_start, &range_end, &range_total) &&
+        uint64_t(range_start) == offset) {
+      g_debug("resuming %s at byte %" G_GUINT64_FORMAT, url.c_str(), offset);
+    } else if (status == SOUP_STATUS_OK) {
+      if (offset) {
+        g_debug("%s: server ignored the range; downloading from the start", url.c_str());
+        offset = done = 0;
+        if (ftruncate(tmp.fd, 0) != 0 || lseek(tmp.fd, 0, SEEK_SET) != 0) {
+          g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_IO, "Cannot rewrite %s: %s", tmp.path.c_str(),
+                      g_strerror(errno));
+          return false;
+        }
+      }
+    } else {
+      g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_HTTP,
+                  "The camera's HTTP server at %s answered %u %s for %s. Refresh the file list: the file may "
+                  "be gone",
+                  endpoint(options).c_str(), status, soup_message_get_reason_phrase(msg), camera_path.c_str());
+      return false;
+    }
+    if (lseek(tmp.fd, goffset(offset), SEEK_SET) < 0) {
+      g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_IO, "Cannot seek in %s: %s", tmp.path.c_str(), g_strerror(errno));
+      return false;
+    }
+    uint64_t body_length = 0;
+    if (soup_message_headers_get_encoding(headers) == SOUP_ENCODING_CONTENT_LENGTH)
+      body_length = uint64_t(soup_message_headers_get_content_length(headers));
+    const uint64_t total = body_length ? offset + body_length : options.expected_size;
+
+    std::vector<uint8_t> buf(kChunk);
+    for (;;) {
+      gssize n = g_input_stream_read(in, buf.data(), buf.size(), cancellable, &e);
+      if (n < 0) {
+        if (g_error_matches(e, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+          g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_CANCELLED, "Download of %s was cancelled", url.c_str());
+        else
+          g_set_error(error, IPCAM_ERROR,
+                      g_error_matches(e, G_IO_ERROR, G_IO_ERROR_TIMED_OUT) ? IPCAM_ERROR_TIMEOUT
+                                                                           : IPCAM_ERROR_CONNECTION_LOST,
+                      "Download of %s broke off after %" G_GUINT64_FORMAT " bytes: %s", url.c_str(), done,
+                      e->message);
+        g_error_free(e);
+        return false;
+      }
+      if (n == 0) break;
+      if (!write_all(tmp.fd, buf.data(), size_t(n))) {
+        g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_IO, "Cannot write %s: %s", tmp.path.c_str(),
+                    g_strerror(errno));
+        return false;
+      }
+      done += uint64_t(n);
+      if (progress) progress(done, total);
+    }
+    g_input_stream_close(in, nullptr, nullptr);
+    if (body_length && done != offset + body_length) {
+      g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_CONNECTION_LOST,
+                  "Download of %s ended early: %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " bytes",
+                  url.c_str(), done, offset + body_length);
+      return false;
+    }
+  }
+
+  if (options.expected_size && done != options.expected_size) {
+    if (done > options.expected_size) tmp.keep = false;  // no use resuming a file that is too long
+    g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_IO,
+                "Downloaded %s has %" G_GUINT64_FORMAT " bytes but the file list says %" G_GUINT64_FORMAT
+                "; it was not saved. Refresh the file list and try again",
+                camera_path.c_str(), done, options.expected_size);
+    return false;
+  }
+  int fd = tmp.fd;
+  tmp.fd = -1;
+  if (::close(fd) != 0 || g_rename(tmp.path.c_str(), final_path) != 0) {
+    g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_IO, "Cannot save %s: %s", final_path, g_strerror(errno));
+    return false;
+  }
+  tmp.done = true;
+  if (local_path) *local_path = final_path;
+  return true;
+}
+
+}  // namespace ipcam
