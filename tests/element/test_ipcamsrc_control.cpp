@@ -1,0 +1,310 @@
+// ipcamsrc against ipcam-sim: action signals, errors on the bus, prompt
+// state changes, discovery and the URI handler.
+// The C++ headers come before gstcheck.h (its fail() macro).
+#include <cstring>
+#include <memory>
+#include <string>
+
+#include "element_fixture.h"
+
+#include <gst/check/gstcheck.h>
+
+using ipcam::test::Rig;
+using ipcam::test::Sim;
+
+namespace {
+
+// A streaming rig: ipcamsrc ! fakesink, PLAYING, first buffer seen.
+std::unique_ptr<Rig> streaming_rig(const std::vector<std::string> &sim_args = {}) {
+  auto rig = std::make_unique<Rig>("fakesink sync=false", sim_args);
+  gst_element_set_state(rig->pipeline, GST_STATE_PLAYING);
+  GstMessage *m = ipcam::test::wait_message(rig->pipeline, GstMessageType(GST_MESSAGE_ASYNC_DONE | GST_MESSAGE_ERROR),
+                                            20);
+  fail_unless(m != nullptr && GST_MESSAGE_TYPE(m) == GST_MESSAGE_ASYNC_DONE, "pipeline did not start");
+  gst_message_unref(m);
+  return rig;
+}
+
+bool file_starts_and_ends(const char *path, std::string &content) {
+  g_autofree char *data = nullptr;
+  gsize size = 0;
+  if (!g_file_get_contents(path, &data, &size, nullptr)) return false;
+  content.assign(data, size);
+  return true;
+}
+
+bool list_has(GStrv files, const std::string &path, guint64 *size) {
+  for (GStrv f = files; f && *f; f++) {
+    const char *tab = strrchr(*f, '\t');
+    if (tab && std::string(*f, size_t(tab - *f)) == path) {
+      *size = g_ascii_strtoull(tab + 1, nullptr, 10);
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+GST_START_TEST(test_signals_match_camera) {
+  auto rig = streaming_rig({"--firmware", "v7.7 test"});
+  GstElement *src = rig->src;
+
+  gchar *fw = nullptr;
+  g_signal_emit_by_name(src, "get-firmware", &fw);
+  fail_unless_equals_string(fw, "v7.7 test");
+  g_free(fw);
+  g_object_get(src, "firmware-version", &fw, nullptr);
+  fail_unless_equals_string(fw, "v7.7 test");
+  g_free(fw);
+  GstMessage *m = ipcam::test::wait_message(rig->pipeline, GST_MESSAGE_ELEMENT, 5, "ipcam-firmware");
+  fail_unless(m != nullptr);
+  fail_unless_equals_string(gst_structure_get_string(gst_message_get_structure(m), "version"), "v7.7 test");
+  gst_message_unref(m);
+
+  GStrv before = nullptr;
+  g_signal_emit_by_name(src, "list-files", &before);
+  fail_unless(before != nullptr);
+
+  gboolean ok = FALSE;
+  g_signal_emit_by_name(src, "take-still", &ok);
+  fail_unless(ok);
+  GStrv after = nullptr;
+  g_signal_emit_by_name(src, "list-files", &after);
+  fail_unless_equals_int(g_strv_length(after), g_strv_length(before) + 1);
+  std::string new_path;
+  guint64 new_size = 0;
+  for (GStrv f = after; *f; f++) {
+    std::string entry(*f);
+    std::string path = entry.substr(0, entry.rfind('\t'));
+    guint64 size;
+    if (!list_has(before, path, &size)) {
+      new_path = path;
+      new_size = g_ascii_strtoull(entry.c_str() + entry.rfind('\t') + 1, nullptr, 10);
+    }
+  }
+  fail_unless(g_str_has_suffix(new_path.c_str(), ".JPG") || g_str_has_suffix(new_path.c_str(), ".jpg"),
+              "new file %s is not a picture", new_path.c_str());
+  g_strfreev(before);
+  g_strfreev(after);
+
+  // download-file fetches exactly the listed size, with progress messages.
+  std::string dir = ipcam::test::make_temp_dir();
+  gchar *local = nullptr;
+  g_signal_emit_by_name(src, "download-file", new_path.c_str(), dir.c_str(), &local);
+  fail_unless(local != nullptr);
+  std::string content;
+  fail_unless(file_starts_and_ends(local, content));
+  fail_unless_equals_uint64(content.size(), new_size);
+  g_free(local);
+  m = ipcam::test::wait_message(rig->pipeline, GST_MESSAGE_ELEMENT, 5, "ipcam-download-progress");
+  fail_unless(m != nullptr);
+  gst_message_unref(m);
+
+  // take-still-fetch: a new, valid JPEG on disk.
+  gchar *still = nullptr;
+  g_signal_emit_by_name(src, "take-still-fetch", dir.c_str(), &still);
+  fail_unless(still != nullptr);
+  fail_unless(g_str_has_prefix(still, dir.c_str()));
+  fail_unless(file_starts_and_ends(still, content));
+  fail_unless(content.size() > 4);
+  fail_unless((guint8)content[0] == 0xFF && (guint8)content[1] == 0xD8, "no JPEG SOI");
+  fail_unless((guint8)content[content.size() - 2] == 0xFF && (guint8)content[content.size() - 1] == 0xD9,
+              "no JPEG EOI");
+  g_free(still);
+  ipcam::test::remove_tree(dir);
+
+  g_signal_emit_by_name(src, "start-recording", &ok);
+  fail_unless(ok);
+  m = ipcam::test::wait_message(rig->pipeline, GST_MESSAGE_ELEMENT, 5, "ipcam-recording");
+  fail_unless(m != nullptr);
+  gboolean recording = FALSE;
+  gst_structure_get_boolean(gst_message_get_structure(m), "recording", &recording);
+  fail_unless(recording);
+  gst_message_unref(m);
+  g_signal_emit_by_name(src, "stop-recording", &ok);
+  fail_unless(ok);
+
+  // raw-command: the firmware request answered by 0xA035, as wire bytes.
+  g_autoptr(GBytes) empty = g_bytes_new(nullptr, 0);
+  GBytes *reply = nullptr;
+  g_signal_emit_by_name(src, "raw-command", 0xA034u, empty, &reply);
+  fail_unless(reply != nullptr);
+  gsize n = 0;
+  const auto *b = static_cast<const guint8 *>(g_bytes_get_data(reply, &n));
+  fail_unless(n >= 8 && b[0] == 0xAB && b[1] == 0xCD && b[6] == 0xA0 && b[7] == 0x35);
+  g_bytes_unref(reply);
+}
+GST_END_TEST;
+
+GST_START_TEST(test_signals_fail_when_not_connected) {
+  Rig rig("fakesink");
+  gboolean ok = TRUE;
+  gint64 t0 = g_get_monotonic_time();
+  g_signal_emit_by_name(rig.src, "take-still", &ok);
+  fail_if(ok);
+  GStrv files = reinterpret_cast<GStrv>(0x1);
+  g_signal_emit_by_name(rig.src, "list-files", &files);
+  fail_unless(files == nullptr);
+  fail_unless(g_get_monotonic_time() - t0 < G_USEC_PER_SEC, "must fail at once");
+  GstMessage *m = ipcam::test::wait_message(rig.pipeline, GST_MESSAGE_ELEMENT, 1, "ipcam-still");
+  fail_unless(m != nullptr);
+  gboolean success = TRUE;
+  gst_structure_get_boolean(gst_message_get_structure(m), "success", &success);
+  fail_if(success);
+  fail_unless(gst_structure_get_string(gst_message_get_structure(m), "error") != nullptr);
+  gst_message_unref(m);
+}
+GST_END_TEST;
+
+// Starts the pipeline and expects an ERROR from the RESOURCE domain whose
+// text contains `words`, then a prompt stop.
+static void expect_error(Rig &rig, GstResourceError code, const char *words) {
+  gst_element_set_state(rig.pipeline, GST_STATE_PLAYING);
+  GstMessage *m = ipcam::test::wait_error(rig.pipeline, 15);
+  fail_unless(m != nullptr, "no error on the bus");
+  g_autoptr(GError) e = nullptr;
+  gst_message_parse_error(m, &e, nullptr);
+  gst_message_unref(m);
+  fail_unless(e->domain == GST_RESOURCE_ERROR, "domain %s", g_quark_to_string(e->domain));
+  fail_unless_equals_int(e->code, code);
+  fail_unless(strstr(e->message, words) != nullptr, "'%s' lacks '%s'", e->message, words);
+  fail_unless(ipcam::test::stop_pipeline(rig.pipeline) < 3.0);
+}
+
+GST_START_TEST(test_wrong_password) {
+  Rig rig("fakesink", {}, "password=wrong");
+  expect_error(rig, GST_RESOURCE_ERROR_NOT_AUTHORIZED, "wrong user or password");
+}
+GST_END_TEST;
+
+GST_START_TEST(test_busy_camera) {
+  auto first = streaming_rig();
+  // A second client on the same camera: the camera takes one at a time.
+  g_autofree char *desc = g_strdup_printf("ipcamsrc address=127.0.0.1 preview-port=0 control-port=%u ! fakesink",
+                                          first->sim->control_port);
+  g_autoptr(GstElement) second = gst_parse_launch(desc, nullptr);
+  gst_element_set_state(second, GST_STATE_PLAYING);
+  GstMessage *m = ipcam::test::wait_error(second, 15);
+  fail_unless(m != nullptr);
+  g_autoptr(GError) e = nullptr;
+  gst_message_parse_error(m, &e, nullptr);
+  gst_message_unref(m);
+  fail_unless_equals_int(e->code, GST_RESOURCE_ERROR_NOT_AUTHORIZED);
+  fail_unless(strstr(e->message, "busy") != nullptr, "%s", e->message);
+  fail_unless(ipcam::test::stop_pipeline(second) < 3.0);
+}
+GST_END_TEST;
+
+GST_START_TEST(test_silent_camera) {
+  Rig rig("fakesink", {"--silent"}, "timeout=500");
+  expect_error(rig, GST_RESOURCE_ERROR_OPEN_READ, "No answer");
+}
+GST_END_TEST;
+
+GST_START_TEST(test_foreign_device) {
+  Rig rig("fakesink", {"--foreign-protocol"}, "timeout=1000");
+  expect_error(rig, GST_RESOURCE_ERROR_OPEN_READ, "not an ipcam camera");
+}
+GST_END_TEST;
+
+GST_START_TEST(test_stop_while_connecting) {
+  // A silent camera and a long timeout: NULL must still come back at once.
+  Rig rig("fakesink", {"--silent"}, "timeout=60000");
+  fail_unless(gst_element_set_state(rig.pipeline, GST_STATE_PLAYING) != GST_STATE_CHANGE_FAILURE);
+  g_usleep(300 * 1000);
+  fail_unless(ipcam::test::stop_pipeline(rig.pipeline) < 2.0, "PLAYING->NULL hung while connecting");
+}
+GST_END_TEST;
+
+GST_START_TEST(test_no_camera_found) {
+  // Discovery on a port nobody answers: the error says where it looked.
+  g_autoptr(GSocket) quiet = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, nullptr);
+  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new(lo, 0);
+  fail_unless(g_socket_bind(quiet, any, FALSE, nullptr));
+  g_autoptr(GSocketAddress) bound = g_socket_get_local_address(quiet, nullptr);
+  guint port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound));
+  g_autofree char *desc = g_strdup_printf(
+      "ipcamsrc address= discovery-address=127.255.255.255 discovery-ports=%u timeout=300 ! fakesink", port);
+  g_autoptr(GstElement) p = gst_parse_launch(desc, nullptr);
+  gst_element_set_state(p, GST_STATE_PLAYING);
+  GstMessage *m = ipcam::test::wait_error(p, 10);
+  fail_unless(m != nullptr);
+  g_autoptr(GError) e = nullptr;
+  gst_message_parse_error(m, &e, nullptr);
+  gst_message_unref(m);
+  fail_unless_equals_int(e->code, GST_RESOURCE_ERROR_NOT_FOUND);
+  g_autofree char *where = g_strdup_printf("127.255.255.255 port");
+  fail_unless(strstr(e->message, "No camera found") && strstr(e->message, where), "%s", e->message);
+  fail_unless(ipcam::test::stop_pipeline(p) < 3.0);
+}
+GST_END_TEST;
+
+GST_START_TEST(test_discovery_connects) {
+  auto rig = std::make_unique<Rig>("fakesink sync=false", std::vector<std::string>{"--serial", "SIMSERIAL42"});
+  fail_unless(!rig->sim->process.discovery_ports().empty());
+  g_autofree char *ports = g_strdup_printf("%u", rig->sim->process.discovery_ports()[0]);
+  g_object_set(rig->src, "address", "", "discovery-address", "127.255.255.255", "discovery-ports", ports, nullptr);
+  gst_element_set_state(rig->pipeline, GST_STATE_PLAYING);
+  GstMessage *m = ipcam::test::wait_message(rig->pipeline, GstMessageType(GST_MESSAGE_ASYNC_DONE | GST_MESSAGE_ERROR),
+                                            20);
+  fail_unless(m != nullptr && GST_MESSAGE_TYPE(m) == GST_MESSAGE_ASYNC_DONE);
+  gst_message_unref(m);
+  gchar *serial = nullptr;
+  g_object_get(rig->src, "serial", &serial, nullptr);
+  fail_unless_equals_string(serial, "SIMSERIAL42");
+  g_free(serial);
+}
+GST_END_TEST;
+
+GST_START_TEST(test_uri_round_trip) {
+  g_autoptr(GError) error = nullptr;
+  GstElement *src =
+      gst_element_make_from_uri(GST_URI_SRC, "ipcam://bob:s3cret@10.1.2.3:7000?preview-port=7001&latency=250",
+                                nullptr, &error);
+  fail_unless(src != nullptr, "%s", error ? error->message : "");
+  gchar *address = nullptr, *user = nullptr, *password = nullptr;
+  guint control = 0, preview = 0, latency = 0;
+  g_object_get(src, "address", &address, "user", &user, "password", &password, "control-port", &control,
+               "preview-port", &preview, "latency", &latency, nullptr);
+  fail_unless_equals_string(address, "10.1.2.3");
+  fail_unless_equals_string(user, "bob");
+  fail_unless_equals_string(password, "***");  // never read back in clear
+  fail_unless_equals_int(control, 7000);
+  fail_unless_equals_int(preview, 7001);
+  fail_unless_equals_int(latency, 250);
+  g_free(address);
+  g_free(user);
+  g_free(password);
+  gchar *uri = gst_uri_handler_get_uri(GST_URI_HANDLER(src));
+  fail_unless_equals_string(uri, "ipcam://bob@10.1.2.3:7000?preview-port=7001");
+  fail_unless(strstr(uri, "s3cret") == nullptr);
+  // What get_uri gives is accepted again.
+  fail_unless(gst_uri_handler_set_uri(GST_URI_HANDLER(src), uri, nullptr));
+  g_free(uri);
+  fail_if(gst_uri_handler_set_uri(GST_URI_HANDLER(src), "ipcam://h?no-such-thing=1", nullptr));
+  fail_if(gst_uri_handler_set_uri(GST_URI_HANDLER(src), "http://h/", nullptr));
+  gst_object_unref(src);
+}
+GST_END_TEST;
+
+static Suite *ipcamsrc_control_suite(void) {
+  Suite *s = suite_create("ipcamsrc-control");
+  TCase *tc = tcase_create("control");
+  tcase_set_timeout(tc, 60);
+  suite_add_tcase(s, tc);
+  tcase_add_test(tc, test_signals_match_camera);
+  tcase_add_test(tc, test_signals_fail_when_not_connected);
+  tcase_add_test(tc, test_wrong_password);
+  tcase_add_test(tc, test_busy_camera);
+  tcase_add_test(tc, test_silent_camera);
+  tcase_add_test(tc, test_foreign_device);
+  tcase_add_test(tc, test_stop_while_connecting);
+  tcase_add_test(tc, test_no_camera_found);
+  tcase_add_test(tc, test_discovery_connects);
+  tcase_add_test(tc, test_uri_round_trip);
+  return s;
+}
+
+GST_CHECK_MAIN(ipcamsrc_control);
