@@ -1,0 +1,309 @@
+// PreviewReceiver: real UDP sockets on loopback, ephemeral ports. A "camera"
+// socket sends datagrams; the receiver must deliver its frames and nobody
+// else's, time out, cancel, and keep up with a burst.
+#include "ipcam/receiver.h"
+
+#include "preview_stream.h"
+
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <future>
+#include <mutex>
+#include <thread>
+
+using namespace ipcam;
+using namespace ipcam::test;
+
+namespace {
+
+struct ErrorGuard {
+  GError *e = nullptr;
+  ~ErrorGuard() { g_clear_error(&e); }
+  GError **out() {
+    g_clear_error(&e);
+    return &e;
+  }
+  const char *message() const { return e ? e->message : "(no error)"; }
+};
+
+// A UDP socket bound to `from` that sends to 127.0.0.1:port.
+struct Sender {
+  GSocket *socket = nullptr;
+  GSocketAddress *dest = nullptr;
+
+  Sender(const char *from, uint16_t port) {
+    ErrorGuard err;
+    socket = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP,
+                          err.out());
+    EXPECT_NE(socket, nullptr) << err.message();
+    g_autoptr(GSocketAddress) local = g_inet_socket_address_new_from_string(from, 0);
+    EXPECT_TRUE(g_socket_bind(socket, local, FALSE, err.out())) << err.message();
+    dest = g_inet_socket_address_new_from_string("127.0.0.1", port);
+  }
+  ~Sender() {
+    g_clear_object(&dest);
+    g_clear_object(&socket);
+  }
+  void send(const Bytes &d) {
+    ErrorGuard err;
+    gssize n = g_socket_send_to(socket, dest, reinterpret_cast<const gchar *>(d.data()), d.size(),
+                                nullptr, err.out());
+    ASSERT_EQ(n, gssize(d.size())) << err.message();
+  }
+  void send_all(const std::vector<Bytes> &ds) {
+    for (const Bytes &d : ds) send(d);
+  }
+};
+
+struct Rig {
+  PreviewReceiver receiver;
+  PreviewAssembler assembler;
+  Collector collector;
+
+  explicit Rig(int rcvbuf = 0) {
+    ErrorGuard err;
+    EXPECT_TRUE(receiver.bind("127.0.0.1", 0, rcvbuf, err.out())) << err.message();
+    EXPECT_NE(receiver.port(), 0);
+    EXPECT_TRUE(receiver.set_camera_address("127.0.0.1", err.out())) << err.message();
+  }
+  // Receives until `frames` frames arrived; false on error or timeout.
+  bool receive_frames(size_t frames) {
+    ErrorGuard err;
+    while (collector.frames.size() < frames) {
+      if (!receiver.receive(assembler, collector.emit, 5000, nullptr, err.out())) {
+        ADD_FAILURE() << "receive: " << err.message();
+        return false;
+      }
+    }
+    return true;
+  }
+};
+
+std::vector<Bytes> frames_for(Camera &cam, size_t n, std::vector<Bytes> *bytes = nullptr) {
+  std::vector<Bytes> out;
+  for (size_t i = 0; i < n; i++) {
+    Bytes f = i == 0 ? key_frame(2500) : delta_frame(1200 + i, uint32_t(i));
+    for (Bytes &d : cam.frame(uint32_t(i * 33), f)) out.push_back(std::move(d));
+    if (bytes) bytes->push_back(std::move(f));
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST(Receiver, FramesFromCameraArrive) {
+  Rig rig;
+  Sender camera("127.0.0.1", rig.receiver.port());
+  Camera cam;
+  std::vector<Bytes> expected;
+  auto sent = frames_for(cam, 3, &expected);
+  camera.send_all(sent);
+  ASSERT_TRUE(rig.receive_frames(3));
+  for (size_t i = 0; i < 3; i++) EXPECT_EQ(rig.collector.frames[i].data, expected[i]);
+  EXPECT_TRUE(rig.collector.frames[0].keyframe);
+  EXPECT_EQ(rig.collector.frames[2].ms, 66u);
+  EXPECT_EQ(rig.assembler.stats().datagrams, sent.size());
+  EXPECT_EQ(rig.receiver.stats().foreign, 0u);
+  EXPECT_GE(rig.receiver.stats().batches, 1u);
+}
+
+TEST(Receiver, OtherSourceAddressIgnored) {
+  Rig rig;
+  // Linux routes all of 127/8 to loopback, so a second local address exists.
+  Sender stranger("127.0.0.2", rig.receiver.port());
+  Sender camera("127.0.0.1", rig.receiver.port());
+  Camera other, cam;
+  auto junk = frames_for(other, 4);
+  stranger.send_all(junk);
+  std::vector<Bytes> expected;
+  auto sent = frames_for(cam, 2, &expected);
+  camera.send_all(sent);
+  ASSERT_TRUE(rig.receive_frames(2));
+  EXPECT_EQ(rig.collector.frames[0].data, expected[0]);
+  EXPECT_EQ(rig.collector.frames[1].data, expected[1]);
+  EXPECT_EQ(rig.receiver.stats().foreign, junk.size());
+  EXPECT_EQ(rig.assembler.stats().datagrams, sent.size());
+  EXPECT_EQ(rig.assembler.stats().duplicates, 0u);
+}
+
+TEST(Receiver, AnySourceWhenNoCameraAddress) {
+  Rig rig;
+  ErrorGuard err;
+  ASSERT_TRUE(rig.receiver.set_camera_address("", err.out()));
+  Sender camera("127.0.0.2", rig.receiver.port());
+  Camera cam;
+  camera.send_all(frames_for(cam, 1));
+  ASSERT_TRUE(rig.receive_frames(1));
+  EXPECT_EQ(rig.receiver.stats().foreign, 0u);
+}
+
+TEST(Receiver, TimeoutReturnsTimedOut) {
+  Rig rig;
+  ErrorGuard err;
+  EXPECT_FALSE(rig.receiver.receive(rig.assembler, rig.collector.emit, 50, nullptr, err.out()));
+  EXPECT_TRUE(g_error_matches(err.e, G_IO_ERROR, G_IO_ERROR_TIMED_OUT)) << err.message();
+  // Datagrams from elsewhere do not count as something received.
+  Sender stranger("127.0.0.2", rig.receiver.port());
+  stranger.send(Bytes(100, 1));
+  EXPECT_FALSE(rig.receiver.receive(rig.assembler, rig.collector.emit, 50, nullptr, err.out()));
+  EXPECT_TRUE(g_error_matches(err.e, G_IO_ERROR, G_IO_ERROR_TIMED_OUT)) << err.message();
+  EXPECT_EQ(rig.receiver.stats().foreign, 1u);
+}
+
+TEST(Receiver, CancelFromAnotherThreadReturnsPromptly) {
+  Rig rig;
+  g_autoptr(GCancellable) cancel = g_cancellable_new();
+  std::promise<void> waiting;
+  auto result = std::async(std::launch::async, [&] {
+    ErrorGuard err;
+    waiting.set_value();
+    bool ok = rig.receiver.receive(rig.assembler, rig.collector.emit, -1, cancel, err.out());
+    return !ok && g_error_matches(err.e, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  });
+  waiting.get_future().wait();
+  g_cancellable_cancel(cancel);
+  // A hang detector, not a performance bound.
+  ASSERT_EQ(result.wait_for(std::chrono::seconds(20)), std::future_status::ready);
+  EXPECT_TRUE(result.get());
+  // Already cancelled: returns at once, even with data queued.
+  Sender camera("127.0.0.1", rig.receiver.port());
+  Camera cam;
+  camera.send_all(frames_for(cam, 1));
+  ErrorGuard err;
+  EXPECT_FALSE(rig.receiver.receive(rig.assembler, rig.collector.emit, -1, cancel, err.out()));
+  EXPECT_TRUE(g_error_matches(err.e, G_IO_ERROR, G_IO_ERROR_CANCELLED)) << err.message();
+}
+
+TEST(Receiver, BurstOfTenThousandDatagramsAllReceived) {
+  constexpr size_t kFrames = 1000;  // 10 datagrams each
+  constexpr int kRcvbuf = 32 << 20;
+  Rig rig(kRcvbuf);
+  Camera cam;
+  std::vector<Bytes> stream, expected;
+  for (size_t i = 0; i < kFrames; i++) {
+    // Eight full pieces and a short one: each frame ends early.
+    Bytes f = i == 0 ? key_frame(8470) : delta_frame(8495, uint32_t(i));
+    for (Bytes &d : cam.frame(uint32_t(i), f)) stream.push_back(std::move(d));
+    expected.push_back(std::move(f));
+  }
+  ASSERT_EQ(stream.size(), 10000u);
+
+  // Without CAP_NET_ADMIN the kernel may grant less than asked; then the
+  // sender keeps at most what fits in flight (a window, not a sleep).
+  size_t window = stream.size();
+  {
+    Sender probe("127.0.0.1", 9);
+    if (!g_socket_set_option(probe.socket, SOL_SOCKET, SO_RCVBUFFORCE, kRcvbuf, nullptr))
+      g_socket_set_option(probe.socket, SOL_SOCKET, SO_RCVBUF, kRcvbuf, nullptr);
+    gint granted = 0;
+    g_socket_get_option(probe.socket, SOL_SOCKET, SO_RCVBUF, &granted, nullptr);
+    window = std::min(window, std::max<size_t>(64, size_t(granted) / 4096));
+  }
+
+  std::mutex mu;
+  std::condition_variable cv;
+  std::atomic<uint64_t> got{0};
+  std::atomic<bool> done{false};
+  g_autoptr(GCancellable) cancel = g_cancellable_new();
+  std::string failure;
+  std::thread rx([&] {
+    ErrorGuard err;
+    while (got < stream.size()) {
+      if (!rig.receiver.receive(rig.assembler, rig.collector.emit, 10000, cancel, err.out())) {
+        failure = err.message();
+        break;
+      }
+      {
+        std::lock_guard lock(mu);  // so the sender cannot miss the wakeup
+        got = rig.assembler.stats().datagrams;
+      }
+      cv.notify_all();
+    }
+    {
+      std::lock_guard lock(mu);
+      done = true;
+    }
+    cv.notify_all();
+  });
+  Sender camera("127.0.0.1", rig.receiver.port());
+  for (size_t i = 0; i < stream.size(); i++) {
+    if (i - got.load() >= window) {
+      std::unique_lock lock(mu);
+      cv.wait_for(lock, std::chrono::seconds(20), [&] { return i - got.load() < window || done; });
+    }
+    camera.send(stream[i]);
+  }
+  rx.join();
+  ASSERT_EQ(failure, "");
+  const AssemblerStats &st = rig.assembler.stats();
+  EXPECT_EQ(st.datagrams, 10000u);
+  EXPECT_EQ(st.lost, 0u);
+  EXPECT_EQ(st.malformed, 0u);
+  EXPECT_EQ(rig.receiver.stats().kernel_drops, 0u);
+  ASSERT_EQ(rig.collector.frames.size(), kFrames);
+  for (size_t i = 0; i < kFrames; i++) {
+    ASSERT_EQ(rig.collector.frames[i].data, expected[i]) << i;
+    EXPECT_TRUE(rig.collector.frames[i].early);
+  }
+}
+
+TEST(Receiver, OversizedDatagramTruncatedCountsMalformed) {
+  Rig rig;
+  Sender camera("127.0.0.1", rig.receiver.port());
+  Camera cam;
+  cam.piece = 20000;  // larger than any receive slot
+  auto big = cam.frame(0, key_frame(30000));
+  camera.send_all(big);
+  camera.send_all(frames_for(cam, 2));
+  ASSERT_TRUE(rig.receive_frames(2));  // the keyframe after the damage
+  EXPECT_EQ(rig.assembler.stats().malformed, 2u);
+  EXPECT_TRUE(rig.collector.frames[0].discont);
+}
+
+TEST(Receiver, KernelDropsReported) {
+  Rig rig(1);  // the smallest buffer the kernel allows
+  Sender camera("127.0.0.1", rig.receiver.port());
+  Camera cam;
+  cam.piece = 1400;
+  auto flood = cam.data(delta_frame(1400 * 100));
+  camera.send_all(flood);
+  ErrorGuard err;
+  ASSERT_TRUE(rig.receiver.receive(rig.assembler, rig.collector.emit, 5000, nullptr, err.out()))
+      << err.message();
+  // The counter rides on the next datagram queued after the drops.
+  camera.send(cam.time(1));
+  ASSERT_TRUE(rig.receiver.receive(rig.assembler, rig.collector.emit, 5000, nullptr, err.out()))
+      << err.message();
+  uint64_t delivered = rig.assembler.stats().datagrams;
+  EXPECT_GT(rig.receiver.stats().kernel_drops, 0u);
+  EXPECT_EQ(rig.receiver.stats().kernel_drops + delivered, flood.size() + 1);
+}
+
+TEST(Receiver, BindAndAddressErrors) {
+  ErrorGuard err;
+  PreviewReceiver r;
+  EXPECT_FALSE(r.bound());
+  PreviewAssembler a;
+  EXPECT_FALSE(r.receive(a, nullptr, 0, nullptr, err.out()));
+  EXPECT_NE(err.e, nullptr);
+  EXPECT_FALSE(r.bind("not-an-address", 0, 0, err.out()));
+  EXPECT_NE(err.e, nullptr);
+  EXPECT_FALSE(r.set_camera_address("camera.local", err.out()));
+  EXPECT_NE(err.e, nullptr);
+  EXPECT_FALSE(r.set_camera_address("::1", err.out()));
+
+  ASSERT_TRUE(r.bind("127.0.0.1", 0, 0, err.out())) << err.message();
+  EXPECT_TRUE(r.bound());
+  // A second receiver on the same preview port fails loudly.
+  PreviewReceiver second;
+  EXPECT_FALSE(second.bind("127.0.0.1", r.port(), 0, err.out()));
+  EXPECT_TRUE(g_error_matches(err.e, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE)) << err.message();
+  EXPECT_NE(std::string(err.message()).find("preview port"), std::string::npos);
+  r.close();
+  EXPECT_FALSE(r.bound());
+  EXPECT_EQ(r.port(), 0);
+}
