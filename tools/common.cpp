@@ -7,6 +7,7 @@
 #include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 
 namespace ipcam::cli {
 
@@ -62,19 +63,19 @@ int exit_code_for(const GError *error) {
   return kExitFailed;
 }
 
-// The next step to suggest for each kind of failure.
+// Library messages already say what to check; this names the tool's options
+// for it.
 static const char *hint_for(const GError *error) {
   if (!error || error->domain != IPCAM_ERROR) return nullptr;
   switch (static_cast<IpcamError>(error->code)) {
     case IPCAM_ERROR_CANNOT_CONNECT:
-      return "is the camera on, and is the computer on the camera's WiFi?";
-    case IPCAM_ERROR_LOGIN_REFUSED:
-      return "check --user and --password (or IPCAM_PASSWORD); the camera also refuses a second "
-             "client while another app or ipcam-rtsp-server is connected (use --server then)";
     case IPCAM_ERROR_NOT_IPCAM:
-      return "this device does not speak the ipcam protocol; check --camera and --control-port";
+      return "(options: --camera, --control-port)";
+    case IPCAM_ERROR_LOGIN_REFUSED:
+      return "(options: --user, --password or IPCAM_PASSWORD; --server while ipcam-rtsp-server "
+             "holds the camera)";
     case IPCAM_ERROR_TIMEOUT:
-      return "is the camera busy or asleep? try again, or a longer --timeout";
+      return "(option: --timeout)";
     default:
       return nullptr;
   }
@@ -86,8 +87,7 @@ Failure failure_from(const GError *error, const std::string &what) {
   std::string msg = error ? error->message : "unknown error";
   if (!what.empty()) msg = what + ": " + msg;
   const char *hint = hint_for(error);
-  // Library messages may already carry a next step; add ours only once.
-  if (hint && msg.find(hint) == std::string::npos) msg += std::string("; ") + hint;
+  if (hint) msg += std::string(" ") + hint;
   f.message = msg;
   return f;
 }
@@ -166,8 +166,10 @@ std::unique_ptr<ControlSession> open_session(Context &ctx, Failure &failure) {
           ctx.opt.user.c_str());
   g_autoptr(GError) error = nullptr;
   if (!session->connect(ctx.cancellable, &error)) {
-    failure = failure_from(error, "camera " + address + " port " +
-                                      std::to_string(ctx.opt.control_port));
+    // Library messages usually name the camera already.
+    bool named = error && std::strstr(error->message, address.c_str());
+    failure = failure_from(error, named ? std::string() : "camera " + address + " port " +
+                                                              std::to_string(ctx.opt.control_port));
     return nullptr;
   }
   verbose(ctx, "logged in");

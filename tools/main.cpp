@@ -297,7 +297,8 @@ int run_command(const Command *cmd, Context &ctx) {
   int code = kExitFailed;
   std::thread worker([&] {
     code = cmd->run(ctx);
-    g_main_context_invoke(nullptr, [](gpointer l) -> gboolean {
+    // Always queued (g_main_context_invoke could run it here, before the loop runs).
+    g_idle_add([](gpointer l) -> gboolean {
       g_main_loop_quit(static_cast<GMainLoop *>(l));
       return G_SOURCE_REMOVE;
     }, loop);

@@ -169,7 +169,7 @@ class Errors(CliTestCase):
                                        *sim.options())
         self.assertIsNotNone(err.wait_for("logged in"), "the first client did not log in")
         r = self.run_ipcam("ls", *sim.options())
-        self.assertExit(r, EXIT_LOGIN_REFUSED, "refused", "second client")
+        self.assertExit(r, EXIT_LOGIN_REFUSED, "127.0.0.1", "--password", "--server")
         stop_process(holder, signal.SIGINT)
         self.assertEqual(holder.returncode, EXIT_INTERRUPTED)
 
@@ -181,7 +181,7 @@ class Errors(CliTestCase):
     def test_not_an_ipcam_device(self):
         sim = self.start_sim("--foreign-protocol")
         r = self.run_ipcam("info", *sim.options(), "--timeout", "2")
-        self.assertExit(r, EXIT_NOT_IPCAM, "ipcam protocol")
+        self.assertExit(r, EXIT_NOT_IPCAM, "not an ipcam", "--control-port")
 
     def test_nothing_listening(self):
         r = self.run_ipcam("info", "--camera", "127.0.0.1", "--control-port",
