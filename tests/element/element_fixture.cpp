@@ -21,7 +21,7 @@ Sim::Sim(guint preview_port, const std::vector<std::string> &extra_args) {
 
 Rig::Rig(const char *tail, const std::vector<std::string> &sim_args, const char *src_props) {
   g_autofree char *desc =
-      g_strdup_printf("ipcamsrc name=src address=127.0.0.1 preview-port=0 timeout=2000 reconnect-backoff=100 %s ! %s",
+      g_strdup_printf("ipcamsrc name=src address=127.0.0.1 preview-port=0 reconnect-backoff=100 %s ! %s",
                       src_props, tail);
   g_autoptr(GError) error = nullptr;
   pipeline = gst_parse_launch(desc, &error);

@@ -47,7 +47,10 @@ bool list_has(GStrv files, const std::string &path, guint64 *size) {
 }  // namespace
 
 GST_START_TEST(test_signals_match_camera) {
-  auto rig = streaming_rig({"--firmware", "v7.7 test"});
+  // One file-list part: ipcam-sim (6c88ce3) loses the last of several
+  // parts while its preview runs; multi-part lists are covered by the
+  // session's unit tests.
+  auto rig = streaming_rig({"--firmware", "v7.7 test", "--part-size", "60000"});
   GstElement *src = rig->src;
 
   gchar *fw = nullptr;
@@ -226,7 +229,7 @@ GST_START_TEST(test_no_camera_found) {
   g_autoptr(GSocketAddress) bound = g_socket_get_local_address(quiet, nullptr);
   guint port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound));
   g_autofree char *desc = g_strdup_printf(
-      "ipcamsrc address= discovery-address=127.255.255.255 discovery-ports=%u timeout=300 ! fakesink", port);
+      "ipcamsrc address=\"\" discovery-address=127.255.255.255 discovery-ports=%u timeout=300 ! fakesink", port);
   g_autoptr(GstElement) p = gst_parse_launch(desc, nullptr);
   gst_element_set_state(p, GST_STATE_PLAYING);
   GstMessage *m = ipcam::test::wait_error(p, 10);

@@ -21,9 +21,12 @@ struct SrcHarness {
   GstHarness *h = nullptr;
   std::unique_ptr<Sim> sim;
 
-  explicit SrcHarness(const std::vector<std::string> &sim_args, const char *props = "") {
-    g_autofree char *desc = g_strdup_printf("ipcamsrc address=127.0.0.1 preview-port=0 timeout=2000 %s", props);
-    h = gst_harness_new_parse(desc);
+  // `props`: name/value pairs for ipcamsrc.
+  explicit SrcHarness(const std::vector<std::string> &sim_args,
+                      const std::vector<std::pair<const char *, const char *>> &props = {}) {
+    h = gst_harness_new("ipcamsrc");
+    g_object_set(h->element, "address", "127.0.0.1", "preview-port", 0u, "timeout", 2000u, nullptr);
+    for (const auto &[name, value] : props) gst_util_set_object_arg(G_OBJECT(h->element), name, value);
     gst_harness_use_systemclock(h);
     fail_unless_equals_int(gst_element_set_state(h->element, GST_STATE_READY), GST_STATE_CHANGE_SUCCESS);
     guint port = 0;
@@ -131,7 +134,7 @@ GST_START_TEST(test_tagged_frames_timestamps) {
 GST_END_TEST;
 
 GST_START_TEST(test_latency_query) {
-  SrcHarness sh({}, "latency=150");
+  SrcHarness sh({}, {{"latency", "150"}});
   GstBuffer *buf = gst_harness_pull(sh.h);
   gst_buffer_unref(buf);
   g_autoptr(GstQuery) q = gst_query_new_latency();
