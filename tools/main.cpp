@@ -5,6 +5,7 @@
 
 #include <glib-unix.h>
 
+#include <clocale>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -315,6 +316,7 @@ int run_command(const Command *cmd, Context &ctx) {
 }  // namespace
 
 int main(int argc, char **argv) {
+  setlocale(LC_ALL, "");  // so GLib prints help and file names in the user's charset
   g_set_prgname("ipcam");
   // A closed pipe (ipcam preview - | head) must be an error, not a kill.
   std::signal(SIGPIPE, SIG_IGN);
