@@ -4,7 +4,6 @@ running the tool, and waiting on what it prints (never sleep-and-hope)."""
 import json
 import os
 import queue
-import select
 import shutil
 import signal
 import socket
@@ -12,7 +11,12 @@ import subprocess
 import tempfile
 import threading
 import time
+import sys
 import unittest
+
+sys.path.insert(0, os.environ.get("IPCAM_TEST_COMMON") or
+                os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
+from ipcam_sim import IpcamSim  # noqa: E402  (tests/common, shared by the suites)
 
 IPCAM = os.environ.get("IPCAM", "")
 IPCAM_SIM = os.environ.get("IPCAM_SIM", "")
@@ -48,29 +52,22 @@ def tool_env(**extra):
 
 
 class Sim:
-    """ipcam-sim on ephemeral ports; stops on close()."""
+    """ipcam-sim (through the shared tests/common/ipcam_sim.py) on ephemeral
+    ports, with the preview port picked here for both sides."""
 
     def __init__(self, *args, store=None, video=True):
         self.preview_port = free_udp_port()
-        self.store_arg = store
-        cmd = [IPCAM_SIM, "--control-port", "0", "--http-port", "0",
-               "--discovery-port", "0", "--discovery-port", "0",
-               "--preview-port", str(self.preview_port)]
+        extra = ["--preview-port", str(self.preview_port)]
         if store:
-            cmd += ["--store", store]
+            extra += ["--store", store]
         if video and SAMPLE_H264:
-            cmd += ["--h264", SAMPLE_H264]
-        cmd += list(args)
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-        line = read_line(self.proc.stdout, 30)
-        if not line:
-            self.close()
-            raise RuntimeError("ipcam-sim printed no ready line: %r" % cmd)
-        self.ready = json.loads(line)
-        self.control_port = self.ready["control_port"]
-        self.http_port = self.ready["http_port"]
-        self.discovery_ports = self.ready["discovery_ports"]
-        self.store = self.ready.get("store", store)
+            extra += ["--h264", SAMPLE_H264]
+        self.sim = IpcamSim(*extra, *args).start()
+        self.ready = self.sim.ready
+        self.control_port = self.sim.control_port
+        self.http_port = self.sim.http_port
+        self.discovery_ports = self.sim.discovery_ports
+        self.store = self.sim.store
 
     def options(self):
         """Global options that point `ipcam` at this emulator."""
@@ -79,34 +76,7 @@ class Sim:
                 "--discovery-port", str(self.discovery_ports[0])]
 
     def close(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        if self.proc.stdout:
-            self.proc.stdout.close()
-
-
-def read_line(stream, timeout):
-    """One line from a pipe, or None after `timeout` seconds."""
-    fd = stream.fileno()
-    data = b""
-    deadline = time.monotonic() + timeout
-    while not data.endswith(b"\n"):
-        left = deadline - time.monotonic()
-        if left <= 0:
-            return None
-        r, _, _ = select.select([fd], [], [], left)
-        if not r:
-            return None
-        chunk = os.read(fd, 1)
-        if not chunk:
-            return data.decode() or None
-        data += chunk
-    return data.decode()
+        self.sim.stop()
 
 
 class LineWatcher:
