@@ -1,0 +1,84 @@
+"""ipcam --server URL: ls, fetch, still and record through a running
+ipcam-rtsp-server's control API (the camera takes one control client)."""
+
+import json
+import os
+import subprocess
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import *  # noqa: E402,F401,F403
+
+RTSP_SERVER = os.environ.get("IPCAM_RTSP_SERVER", "")
+
+
+@unittest.skipUnless(RTSP_SERVER and os.path.exists(RTSP_SERVER),
+                     "IPCAM_RTSP_SERVER is not set")
+class ThroughServer(CliTestCase):
+    def setUp(self):
+        super().setUp()
+        self.files = {"IMG_0001.JPG": os.urandom(4000), "VID_0003.MP4": os.urandom(250000)}
+        self.sim = self.start_sim(store=self.make_store(self.files))
+
+    def start_server(self, *extra):
+        s = self.sim
+        proc = subprocess.Popen(
+            [RTSP_SERVER, "--camera", "127.0.0.1", "--control-port", str(s.control_port),
+             "--http-port", str(s.http_port), "--preview-port", str(s.preview_port),
+             "--port", "0", "--control-http-port", "0", *extra],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=tool_env())
+        self.addCleanup(stop_process, proc)
+        watcher = LineWatcher(proc.stdout)
+        line = watcher.wait_for("{", timeout=30)
+        self.assertIsNotNone(line, "ipcam-rtsp-server printed no ready line")
+        return json.loads(line)["control"]
+
+    def test_ls_fetch_still_record(self):
+        url = self.start_server()
+        listing = self.json_of(self.run_ipcam("--server", url, "ls", "--json"))
+        self.assertEqual(sorted((f["path"], f["size"]) for f in listing),
+                         sorted((CAMERA_DIR + n, len(d)) for n, d in self.files.items()))
+
+        out = os.path.join(self.tmp, "out")
+        r = self.run_ipcam("fetch", CAMERA_DIR + "VID_0003.MP4", "--output", out, "--server", url)
+        self.assertExit(r, EXIT_OK)
+        with open(os.path.join(out, "VID_0003.MP4"), "rb") as f:
+            self.assertEqual(f.read(), self.files["VID_0003.MP4"])
+        self.assertEqual(os.listdir(out), ["VID_0003.MP4"])
+
+        r = self.run_ipcam("still", "--server", url)
+        self.assertExit(r, EXIT_OK, "picture taken")
+        r = self.run_ipcam("still", "--fetch", "--output", out, "--server", url)
+        self.assertExit(r, EXIT_OK)
+        local = r.stdout.strip()
+        with open(local, "rb") as f:
+            picture = f.read()
+        self.assertEqual(picture[:2], b"\xff\xd8")
+        with open(os.path.join(self.sim.store, os.path.basename(local)), "rb") as f:
+            self.assertEqual(picture, f.read())
+
+        self.assertEqual(self.json_of(self.run_ipcam("record", "start", "--json", "--server", url)),
+                         {"recording": True})
+        self.assertEqual(self.json_of(self.run_ipcam("record", "stop", "--json", "--server", url)),
+                         {"recording": False})
+
+    def test_credentials(self):
+        url = self.start_server("--rtsp-user", "viewer", "--rtsp-password", "pw-for-server")
+        r = self.run_ipcam("ls", "--server", url, "--user", "viewer", "--password", "wrong")
+        self.assertExit(r, EXIT_LOGIN_REFUSED, "401", "--password")
+        r = self.run_ipcam("ls", "--server", url, "--user", "viewer",
+                           env=tool_env(IPCAM_PASSWORD="pw-for-server"))
+        self.assertExit(r, EXIT_OK)
+        self.assertIn(CAMERA_DIR + "IMG_0001.JPG", r.stdout)
+
+
+class ServerDown(CliTestCase):
+    def test_no_server(self):
+        url = "http://127.0.0.1:%d/" % free_tcp_port()
+        r = self.run_ipcam("ls", "--server", url)
+        self.assertExit(r, EXIT_NO_CAMERA, "cannot reach ipcam-rtsp-server", "is it running")
+
+
+if __name__ == "__main__":
+    unittest.main()
