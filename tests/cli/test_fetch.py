@@ -3,6 +3,7 @@ nothing partial left on failure or Ctrl+C, and --continue resuming."""
 
 import http.server
 import os
+import subprocess
 import sys
 import threading
 import unittest
@@ -132,6 +133,43 @@ class Fetch(CliTestCase):
         self.assertExit(r, EXIT_OK)
         self.assertEqual(os.listdir(self.out), [self.BIG])
         self.assertEqual(self.read(self.out, self.BIG), self.files[self.BIG])
+
+    def fetch_with_stderr_on_a_terminal(self, env):
+        """Runs a fetch with stderr on a pseudo-terminal; returns what it drew."""
+        import pty
+        master, slave = pty.openpty()
+        try:
+            proc = subprocess.Popen([IPCAM, "fetch", CAMERA_DIR + self.BIG, "--output", self.out,
+                                     *self.sim.options()], stdout=subprocess.PIPE, stderr=slave,
+                                    env=env, cwd=self.tmp)
+            os.close(slave)
+            drawn = b""
+            while True:
+                try:
+                    chunk = os.read(master, 4096)
+                except OSError:  # EIO: the terminal's last writer closed it
+                    break
+                if not chunk:
+                    break
+                drawn += chunk
+            proc.communicate(timeout=30)
+            self.assertEqual(proc.returncode, EXIT_OK)
+            return drawn.decode(errors="replace")
+        finally:
+            os.close(master)
+
+    def test_progress_bar_only_on_a_terminal(self):
+        env = tool_env()
+        del env["CI"]
+        drawn = self.fetch_with_stderr_on_a_terminal(env)
+        self.assertIn("\r", drawn)
+        self.assertIn("100%", drawn)
+        os.remove(os.path.join(self.out, self.BIG))
+        # CI set: plain lines even on a terminal.
+        drawn = self.fetch_with_stderr_on_a_terminal(tool_env(CI="true"))
+        self.assertNotIn("\r" + self.BIG, drawn)
+        self.assertNotIn("%", drawn)
+        self.assertIn("fetching " + CAMERA_DIR + self.BIG, drawn)
 
     def test_still_fetch(self):
         r = self.run_ipcam("still", "--fetch", "--output", self.out, *self.sim.options())
