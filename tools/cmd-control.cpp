@@ -57,14 +57,7 @@ int still_through_server(Context &ctx) {
   if (ctx.opt.json) {
     print_json(build_json([&](JsonBuilder *b) {
       json_builder_begin_array(b);
-      json_builder_begin_object(b);
-      json_builder_set_member_name(b, "path");
-      json_builder_add_string_value(b, card_path.c_str());
-      json_builder_set_member_name(b, "size");
-      json_builder_add_int_value(b, static_cast<gint64>(len));
-      json_builder_set_member_name(b, "local");
-      json_builder_add_string_value(b, local.c_str());
-      json_builder_end_object(b);
+      add_file_json(b, {card_path, len}, &local);
       json_builder_end_array(b);
     }));
   } else {

@@ -1,5 +1,6 @@
 // ipcam discover, ipcam info: who is out there, and what it runs.
 #include "cli.h"
+#include "server.h"
 
 #include <cstdio>
 
@@ -63,8 +64,38 @@ static std::string serial_of(Context &ctx, const std::string &address) {
   return cameras.empty() ? std::string() : cameras[0].serial;
 }
 
+// The server's status: its stream URL and what it knows of the camera.
+static int info_through_server(Context &ctx) {
+  ServerClient server(ctx);
+  Failure failure;
+  g_autoptr(JsonNode) root = server.status(failure);
+  if (!root) return report(failure);
+  if (ctx.opt.json) {
+    print_json(root);
+    return kExitOk;
+  }
+  if (!JSON_NODE_HOLDS_OBJECT(root)) return report({kExitFailed, "GET /status: not a JSON object"});
+  JsonObject *o = json_node_get_object(root);
+  JsonObject *cam = json_object_has_member(o, "camera") ? json_object_get_object_member(o, "camera")
+                                                        : nullptr;
+  auto str = [](JsonObject *obj, const char *name) -> std::string {
+    return obj ? json_object_get_string_member_with_default(obj, name, "unknown") : "unknown";
+  };
+  std::printf("server     %s\nrtsp       %s\naddress    %s\nfirmware   %s\nconnected  %s\n"
+              "clients    %lld\nrecording  %s\n",
+              server.base().c_str(), str(o, "url").c_str(), str(cam, "address").c_str(),
+              str(cam, "firmware").c_str(),
+              cam && json_object_get_boolean_member_with_default(cam, "connected", FALSE) ? "yes"
+                                                                                         : "no",
+              static_cast<long long>(json_object_get_int_member_with_default(o, "clients", 0)),
+              json_object_get_boolean_member_with_default(o, "recording", FALSE) ? "yes" : "no");
+  std::fflush(stdout);
+  return kExitOk;
+}
+
 int cmd_info(Context &ctx) {
   if (!ctx.args.empty()) return usage_error("info", "unexpected argument '" + ctx.args[0] + "'");
+  if (!ctx.opt.server.empty()) return info_through_server(ctx);
   Failure failure;
   auto session = open_session(ctx, failure);
   if (!session) return report(failure);

@@ -74,18 +74,20 @@ class Progress {
   gint64 last_ = 0;
 };
 
-void add_result_json(JsonBuilder *b, const FileEntry &f, const std::string &local) {
+}  // namespace
+
+void add_file_json(JsonBuilder *b, const FileEntry &f, const std::string *local) {
   json_builder_begin_object(b);
   json_builder_set_member_name(b, "path");
   json_builder_add_string_value(b, f.path.c_str());
   json_builder_set_member_name(b, "size");
   json_builder_add_int_value(b, static_cast<gint64>(f.size));
-  json_builder_set_member_name(b, "local");
-  json_builder_add_string_value(b, local.c_str());
+  if (local) {
+    json_builder_set_member_name(b, "local");
+    json_builder_add_string_value(b, local->c_str());
+  }
   json_builder_end_object(b);
 }
-
-}  // namespace
 
 int fetch_files(Context &ctx, const std::string &camera_address,
                 const std::vector<FileEntry> &files, const std::string &dir, bool resume) {
@@ -134,7 +136,7 @@ int fetch_files(Context &ctx, const std::string &camera_address,
   if (ctx.opt.json)
     print_json(build_json([&](JsonBuilder *b) {
       json_builder_begin_array(b);
-      for (const auto &[f, local] : done) add_result_json(b, f, local);
+      for (const auto &[f, local] : done) add_file_json(b, f, &local);
       json_builder_end_array(b);
     }));
   return kExitOk;
@@ -149,14 +151,7 @@ int cmd_ls(Context &ctx) {
   if (ctx.opt.json) {
     print_json(build_json([&](JsonBuilder *b) {
       json_builder_begin_array(b);
-      for (const auto &f : files) {
-        json_builder_begin_object(b);
-        json_builder_set_member_name(b, "path");
-        json_builder_add_string_value(b, f.path.c_str());
-        json_builder_set_member_name(b, "size");
-        json_builder_add_int_value(b, static_cast<gint64>(f.size));
-        json_builder_end_object(b);
-      }
+      for (const auto &f : files) add_file_json(b, f);
       json_builder_end_array(b);
     }));
     return kExitOk;

@@ -63,7 +63,7 @@ const GOptionEntry kGlobalEntries[] = {
      nullptr},
     {"version", 0, 0, G_OPTION_ARG_NONE, &g_raw.version, "Print the version and exit", nullptr},
     {"server", 0, 0, G_OPTION_ARG_STRING, &g_raw.server,
-     "Send still, record, ls and fetch through ipcam-rtsp-server's control API", "URL"},
+     "Send info, ls, fetch, still and record through ipcam-rtsp-server's control API", "URL"},
     {"broadcast", 0, 0, G_OPTION_ARG_STRING_ARRAY, &g_raw.broadcast,
      "Discovery: broadcast address to ask (repeatable; default: every interface's)", "ADDR"},
     {"discovery-port", 0, 0, G_OPTION_ARG_STRING_ARRAY, &g_raw.discovery_ports,
@@ -360,6 +360,11 @@ int main(int argc, char **argv) {
   Context ctx;
   std::string bad;
   if (!take_globals(ctx.opt, bad)) return usage_error(cmd->name, bad);
+  static const std::set<std::string_view> kThroughServer = {"info", "ls", "fetch", "still",
+                                                             "record"};
+  if (!ctx.opt.server.empty() && !kThroughServer.count(cmd->name))
+    return usage_error(cmd->name, "--server works with info, ls, fetch, still and record; the "
+                                  "server streams over RTSP itself (see its 'url')");
   for (int i = 1; i < n; i++) ctx.args.emplace_back(v[i]);
   return run_command(cmd, ctx);
 }

@@ -123,19 +123,35 @@ GBytes *ServerClient::request(const char *method, const std::string &path_and_qu
   return static_cast<GBytes *>(g_steal_pointer(&body));
 }
 
-bool ServerClient::files(std::vector<FileEntry> &out, Failure &failure) {
-  g_autoptr(GBytes) body = request("GET", "/files", failure);
-  if (!body) return false;
+// The answer of a JSON endpoint, or nullptr (with `failure`).
+static JsonNode *parse_json_answer(GBytes *body, const char *what, Failure &failure) {
   g_autoptr(JsonParser) parser = json_parser_new();
   gsize len = 0;
   auto *data = static_cast<const char *>(g_bytes_get_data(body, &len));
-  g_autoptr(GError) error = nullptr;
-  if (!json_parser_load_from_data(parser, data, static_cast<gssize>(len), &error) ||
-      !JSON_NODE_HOLDS_ARRAY(json_parser_get_root(parser))) {
+  if (!json_parser_load_from_data(parser, data, static_cast<gssize>(len), nullptr) ||
+      !json_parser_get_root(parser)) {
+    failure = {kExitFailed, std::string(what) + ": the server's answer is not JSON"};
+    return nullptr;
+  }
+  return json_node_copy(json_parser_get_root(parser));
+}
+
+JsonNode *ServerClient::status(Failure &failure) {
+  g_autoptr(GBytes) body = request("GET", "/status", failure);
+  if (!body) return nullptr;
+  return parse_json_answer(body, "GET /status", failure);
+}
+
+bool ServerClient::files(std::vector<FileEntry> &out, Failure &failure) {
+  g_autoptr(GBytes) body = request("GET", "/files", failure);
+  if (!body) return false;
+  g_autoptr(JsonNode) root = parse_json_answer(body, "GET /files", failure);
+  if (!root) return false;
+  if (!JSON_NODE_HOLDS_ARRAY(root)) {
     failure = {kExitFailed, "GET /files: the server's answer is not a JSON array"};
     return false;
   }
-  JsonArray *a = json_node_get_array(json_parser_get_root(parser));
+  JsonArray *a = json_node_get_array(root);
   for (guint i = 0; i < json_array_get_length(a); i++) {
     JsonObject *o = json_array_get_object_element(a, i);
     if (!o || !json_object_has_member(o, "path")) continue;

@@ -21,6 +21,8 @@ class ServerClient {
   ServerClient(const ServerClient &) = delete;
   ServerClient &operator=(const ServerClient &) = delete;
 
+  // GET /status: the server's JSON status document (docs/rtsp-server.md).
+  JsonNode *status(Failure &failure);
   bool files(std::vector<FileEntry> &out, Failure &failure);
   bool record(bool start, Failure &failure);
   // Takes a picture. With `image`, the server's JPEG answer; `card_path`

@@ -14,6 +14,9 @@ namespace ipcam::cli {
 bool list_files(Context &ctx, std::vector<FileEntry> &files, std::string &camera_address,
                 Failure &failure);
 
+// {"path", "size"} and, when given, "local": one file in --json output.
+void add_file_json(JsonBuilder *b, const FileEntry &f, const std::string *local = nullptr);
+
 // Downloads `files` into `dir`, printing each local path (or one JSON
 // array). Returns the exit code.
 int fetch_files(Context &ctx, const std::string &camera_address,

@@ -58,6 +58,12 @@ class ThroughServer(CliTestCase):
         with open(os.path.join(self.sim.store, os.path.basename(local)), "rb") as f:
             self.assertEqual(picture, f.read())
 
+        status = self.json_of(self.run_ipcam("info", "--json", "--server", url))
+        self.assertEqual(status["camera"]["address"], "127.0.0.1")
+        r = self.run_ipcam("info", "--server", url)
+        self.assertExit(r, EXIT_OK)
+        self.assertRegex(r.stdout, r"rtsp +rtsp://127\.0\.0\.1:\d+/")
+
         self.assertEqual(self.json_of(self.run_ipcam("record", "start", "--json", "--server", url)),
                          {"recording": True})
         self.assertEqual(self.json_of(self.run_ipcam("record", "stop", "--json", "--server", url)),
@@ -74,6 +80,11 @@ class ThroughServer(CliTestCase):
 
 
 class ServerDown(CliTestCase):
+    def test_commands_that_cannot_go_through_a_server(self):
+        for cmd in ("preview", "relay", "raw", "discover"):
+            r = self.run_ipcam(cmd, "--server", "http://127.0.0.1:1/")
+            self.assertExit(r, EXIT_USAGE, "--server works with")
+
     def test_no_server(self):
         url = "http://127.0.0.1:%d/" % free_tcp_port()
         r = self.run_ipcam("ls", "--server", url)
