@@ -68,9 +68,12 @@ Bytes Concat(std::initializer_list<Bytes> parts) {
 
 // One 0xA026 payload: u32 LE total, u32 LE index, text.
 Bytes PartPayload(uint32_t total, uint32_t index, const std::string &text) {
-  Bytes b = {uint8_t(total), uint8_t(total >> 8), uint8_t(total >> 16), uint8_t(total >> 24),
-             uint8_t(index), uint8_t(index >> 8), uint8_t(index >> 16), uint8_t(index >> 24)};
-  b.insert(b.end(), text.begin(), text.end());
+  Bytes b(8 + text.size());
+  for (int i = 0; i < 4; i++) {
+    b[size_t(i)] = uint8_t(total >> (8 * i));
+    b[size_t(4 + i)] = uint8_t(index >> (8 * i));
+  }
+  std::memcpy(b.data() + 8, text.data(), text.size());
   return b;
 }
 
