@@ -2,7 +2,9 @@
 """Records ipcam-sim's preview traffic as an input of the assembler fuzz
 target: a config byte, then every datagram as [u16 length][bytes].
 
-    capture_corpus.py OUT SECONDS [ipcam-sim fault options...]
+    capture_corpus.py OUT SECONDS [--config-byte N] [ipcam-sim options...]
+
+N is the fuzz target's config byte (fuzz_assembler.cpp; 1 = time after).
 
 Acts as a minimal control client (login, alive answers, start preview), so
 the datagrams are the emulator's, faults and all. Needs IPCAM_SIM and
@@ -29,6 +31,9 @@ def main(argv):
         print(__doc__)
         return 2
     out, seconds, faults = argv[1], float(argv[2]), argv[3:]
+    config = 0
+    if faults[:1] == ["--config-byte"]:
+        config, faults = int(faults[1]), faults[2:]
     preview = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     preview.bind(("127.0.0.1", 0))
     port = preview.getsockname()[1]
@@ -59,7 +64,7 @@ def main(argv):
                 datagrams.append(preview.recv(65536))
         ctl.close()
     with open(out, "wb") as f:
-        f.write(b"\0")  # config byte: time before, drop-until-keyframe, learned size
+        f.write(bytes([config]))
         for d in datagrams:
             f.write(struct.pack(">H", len(d)) + d)
     print("%d datagrams written to %s" % (len(datagrams), out))
