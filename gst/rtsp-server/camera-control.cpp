@@ -1,0 +1,181 @@
+// CameraControl: camera requests through the running stream's ipcamsrc, or
+// through a short control session of their own when no stream runs.
+#include "camera-control.h"
+
+#include "ipcam/error.h"
+#include "ipcam/files.h"
+#include "ipcam/session.h"
+
+#include <algorithm>
+#include <cstring>
+#include <functional>
+#include <set>
+#include <utility>
+
+namespace ipcam_rtsp {
+
+// The requests the control API needs, whichever way they reach the camera.
+struct CameraControl::Requests {
+  virtual ~Requests() = default;
+  virtual bool take_still(GError **error) = 0;
+  virtual bool set_recording(bool start, GError **error) = 0;
+  virtual bool list_files(std::vector<ipcam::FileEntry> &files, GError **error) = 0;
+};
+
+namespace {
+
+bool is_picture(const std::string &path) {
+  g_autofree char *lower = g_ascii_strdown(path.c_str(), -1);
+  return g_str_has_suffix(lower, ".jpg") || g_str_has_suffix(lower, ".jpeg");
+}
+
+// ipcamsrc's action signals answer FALSE/NULL on failure; the reason went
+// to its bus message and the log.
+gboolean signal_failed(const char *what, GError **error) {
+  g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_FAILED,
+              "the camera did not %s (the stream's camera session refused or is reconnecting; see the "
+              "server log)",
+              what);
+  return FALSE;
+}
+
+}  // namespace
+
+class CameraControl::SourceRequests : public CameraControl::Requests {
+ public:
+  explicit SourceRequests(GstElement *src) : src_(src) {}
+  ~SourceRequests() override { gst_object_unref(src_); }
+
+  bool take_still(GError **error) override {
+    gboolean ok = FALSE;
+    g_signal_emit_by_name(src_, "take-still", &ok);
+    return ok || signal_failed("take the still", error);
+  }
+  bool set_recording(bool start, GError **error) override {
+    gboolean ok = FALSE;
+    g_signal_emit_by_name(src_, start ? "start-recording" : "stop-recording", &ok);
+    return ok || signal_failed(start ? "start recording" : "stop recording", error);
+  }
+  bool list_files(std::vector<ipcam::FileEntry> &files, GError **error) override {
+    GStrv lines = nullptr;
+    g_signal_emit_by_name(src_, "list-files", &lines);
+    if (!lines) return signal_failed("send its file list", error);
+    files.clear();
+    for (GStrv l = lines; *l; l++) {  // "PATH<TAB>SIZE"
+      const char *tab = strrchr(*l, '\t');
+      if (!tab) continue;
+      files.push_back({std::string(*l, size_t(tab - *l)), g_ascii_strtoull(tab + 1, nullptr, 10)});
+    }
+    g_strfreev(lines);
+    return true;
+  }
+
+ private:
+  GstElement *src_;
+};
+
+class CameraControl::SessionRequests : public CameraControl::Requests {
+ public:
+  explicit SessionRequests(ipcam::ControlSession &s) : s_(s) {}
+  bool take_still(GError **error) override { return s_.take_still(error); }
+  bool set_recording(bool start, GError **error) override { return s_.set_recording(start, error); }
+  bool list_files(std::vector<ipcam::FileEntry> &files, GError **error) override {
+    return s_.file_list(files, error);
+  }
+
+ private:
+  ipcam::ControlSession &s_;
+};
+
+CameraControl::CameraControl(const ServerOptions &options, std::string address, CameraStream &stream)
+    : options_(options), address_(std::move(address)), stream_(stream) {}
+
+bool CameraControl::with_camera(const std::function<bool(Requests &, GError **)> &fn, GError **error) {
+  std::lock_guard<std::mutex> l(serial_);
+  if (GstElement *src = stream_.running_source()) {
+    SourceRequests r(src);
+    return fn(r, error);
+  }
+  if (address_.empty()) {
+    g_set_error_literal(error, IPCAM_ERROR, IPCAM_ERROR_NO_CAMERA,
+                        "the camera's address is not known yet (no camera answered discovery); start the "
+                        "server with --camera ADDRESS");
+    return false;
+  }
+  ipcam::SessionConfig config;
+  config.host = address_;
+  config.port = options_.control_port;
+  config.user = options_.user;
+  config.password = options_.password;
+  config.connect_timeout_ms = config.reply_timeout_ms = options_.timeout_ms;
+  ipcam::ControlSession session(config);
+  if (!session.connect(nullptr, error)) return false;
+  SessionRequests r(session);
+  const bool ok = fn(r, error);
+  session.close();
+  return ok;
+}
+
+bool CameraControl::fetch(const ipcam::FileEntry &file, const std::string &folder, std::string &local_path,
+                          GError **error) {
+  if (address_.empty()) {
+    g_set_error_literal(error, IPCAM_ERROR, IPCAM_ERROR_NO_CAMERA, "the camera's address is not known yet");
+    return false;
+  }
+  ipcam::DownloadOptions opt;
+  opt.host = address_;
+  opt.port = options_.http_port;
+  opt.timeout_ms = std::max(options_.timeout_ms, 10000u);
+  opt.expected_size = file.size;
+  return ipcam::download_file(opt, file.path, folder, nullptr, nullptr, &local_path, error);
+}
+
+bool CameraControl::take_still(bool fetch_it, const std::string &folder, std::string &camera_path,
+                               std::string &local_path, GError **error) {
+  std::vector<ipcam::FileEntry> before, after;
+  const bool ok = with_camera(
+      [&](Requests &r, GError **e) {
+        if (!fetch_it) return r.take_still(e);
+        // The picture is the one new JPEG in the file list.
+        return r.list_files(before, e) && r.take_still(e) && r.list_files(after, e);
+      },
+      error);
+  if (!ok || !fetch_it) return ok;
+  std::set<std::string> known;
+  for (const auto &f : before) known.insert(f.path);
+  const ipcam::FileEntry *picture = nullptr;
+  for (const auto &f : after)
+    if (!known.count(f.path) && is_picture(f.path)) picture = &f;
+  if (!picture) {
+    g_set_error_literal(error, IPCAM_ERROR, IPCAM_ERROR_PARSE,
+                        "the camera took the still but no new picture appeared in its file list");
+    return false;
+  }
+  camera_path = picture->path;
+  return fetch(*picture, folder, local_path, error);
+}
+
+bool CameraControl::set_recording(bool start, GError **error) {
+  return with_camera([start](Requests &r, GError **e) { return r.set_recording(start, e); }, error);
+}
+
+bool CameraControl::list_files(std::vector<ipcam::FileEntry> &files, GError **error) {
+  return with_camera([&files](Requests &r, GError **e) { return r.list_files(files, e); }, error);
+}
+
+bool CameraControl::download(const std::string &camera_path, const std::string &folder, std::string &local_path,
+                             GError **error) {
+  std::string name;
+  if (!ipcam::safe_local_name(camera_path, name, error)) return false;
+  std::vector<ipcam::FileEntry> files;
+  if (!list_files(files, error)) return false;
+  auto it = std::find_if(files.begin(), files.end(), [&](const auto &f) { return f.path == camera_path; });
+  if (it == files.end()) {
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "the camera has no file %s (see GET /files)",
+                camera_path.c_str());
+    return false;
+  }
+  return fetch(*it, folder, local_path, error);
+}
+
+}  // namespace ipcam_rtsp

@@ -1,0 +1,429 @@
+// ControlApi: HTTP endpoints over CameraControl. Every answer is JSON except
+// the still (image/jpeg) and downloads (the file's bytes).
+#include "control-api.h"
+
+#include "ipcam/error.h"
+
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+
+#include <cstring>
+#include <functional>
+#include <utility>
+#include <vector>
+
+namespace ipcam_rtsp {
+
+struct ControlApi::Reply {
+  guint status = SOUP_STATUS_OK;
+  std::string content_type = "application/json";
+  GBytes *body = nullptr;  // owned
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string filename;            // Content-Disposition filename, if any
+  const char *disposition = nullptr;
+
+  Reply() = default;
+  Reply(const Reply &) = delete;
+  Reply &operator=(const Reply &) = delete;
+  ~Reply() {
+    if (body) g_bytes_unref(body);
+  }
+  void set_body(GBytes *b) {
+    if (body) g_bytes_unref(body);
+    body = b;
+  }
+};
+
+namespace {
+
+using Reply = ControlApi::Reply;
+
+GBytes *json_bytes(JsonBuilder *b) {
+  g_autoptr(JsonNode) root = json_builder_get_root(b);
+  g_autoptr(JsonGenerator) gen = json_generator_new();
+  json_generator_set_root(gen, root);
+  gsize len = 0;
+  char *text = json_generator_to_data(gen, &len);
+  return g_bytes_new_take(text, len);
+}
+
+void json_reply(Reply &r, guint status, JsonBuilder *b) {
+  r.status = status;
+  r.content_type = "application/json";
+  r.set_body(json_bytes(b));
+}
+
+void error_reply(Reply &r, guint status, const char *message) {
+  g_autoptr(JsonBuilder) b = json_builder_new();
+  json_builder_begin_object(b);
+  json_builder_set_member_name(b, "error");
+  json_builder_add_string_value(b, message);
+  json_builder_end_object(b);
+  json_reply(r, status, b);
+}
+
+// HTTP status for a failed camera request (table in docs/rtsp-server.md).
+guint status_for(const GError *e) {
+  if (e->domain == G_IO_ERROR && e->code == G_IO_ERROR_NOT_FOUND) return SOUP_STATUS_NOT_FOUND;
+  if (e->domain != IPCAM_ERROR) return SOUP_STATUS_BAD_GATEWAY;
+  switch (e->code) {
+    case IPCAM_ERROR_INVALID_ARGUMENT:
+    case IPCAM_ERROR_UNSAFE_PATH:
+      return SOUP_STATUS_BAD_REQUEST;
+    case IPCAM_ERROR_TIMEOUT:
+      return SOUP_STATUS_GATEWAY_TIMEOUT;
+    case IPCAM_ERROR_CANNOT_CONNECT:
+    case IPCAM_ERROR_LOGIN_REFUSED:
+    case IPCAM_ERROR_CONNECTION_LOST:
+    case IPCAM_ERROR_NOT_CONNECTED:
+    case IPCAM_ERROR_NO_CAMERA:
+    case IPCAM_ERROR_CANCELLED:
+      return SOUP_STATUS_SERVICE_UNAVAILABLE;
+    default:
+      return SOUP_STATUS_BAD_GATEWAY;
+  }
+}
+
+void camera_error(Reply &r, const GError *e) {
+  g_message("control API: %s", e->message);
+  error_reply(r, status_for(e), e->message);
+}
+
+// A private folder for one request's download, removed with what is in it.
+struct TempFolder {
+  std::string path;
+  TempFolder() {
+    g_autofree char *p = g_dir_make_tmp("ipcam-rtsp-XXXXXX", nullptr);
+    if (p) path = p;
+  }
+  ~TempFolder() {
+    if (path.empty()) return;
+    if (GDir *d = g_dir_open(path.c_str(), 0, nullptr)) {
+      while (const char *name = g_dir_read_name(d)) {
+        g_autofree char *f = g_build_filename(path.c_str(), name, nullptr);
+        g_unlink(f);
+      }
+      g_dir_close(d);
+    }
+    g_rmdir(path.c_str());
+  }
+};
+
+// The file's bytes, mapped (downloads can be large); the mapping outlives
+// the file's removal.
+bool file_reply(Reply &r, const std::string &local, const char *disposition, GError **error) {
+  GMappedFile *mapped = g_mapped_file_new(local.c_str(), FALSE, error);
+  if (!mapped) return false;
+  r.set_body(g_mapped_file_get_bytes(mapped));
+  g_mapped_file_unref(mapped);
+  g_autofree char *name = g_path_get_basename(local.c_str());
+  g_autofree char *type = g_content_type_guess(name, nullptr, 0, nullptr);
+  g_autofree char *mime = type ? g_content_type_get_mime_type(type) : nullptr;
+  r.content_type = mime ? mime : "application/octet-stream";
+  r.filename = name;
+  r.disposition = disposition;
+  return true;
+}
+
+bool query_false(GHashTable *query, const char *key) {
+  const char *v = query ? static_cast<const char *>(g_hash_table_lookup(query, key)) : nullptr;
+  return v && (!g_ascii_strcasecmp(v, "false") || !strcmp(v, "0") || !g_ascii_strcasecmp(v, "no"));
+}
+
+void add_value(JsonBuilder *b, const GValue *v) {
+  switch (G_TYPE_FUNDAMENTAL(G_VALUE_TYPE(v))) {
+    case G_TYPE_BOOLEAN: json_builder_add_boolean_value(b, g_value_get_boolean(v)); break;
+    case G_TYPE_INT: json_builder_add_int_value(b, g_value_get_int(v)); break;
+    case G_TYPE_UINT: json_builder_add_int_value(b, g_value_get_uint(v)); break;
+    case G_TYPE_INT64: json_builder_add_int_value(b, g_value_get_int64(v)); break;
+    case G_TYPE_UINT64: json_builder_add_int_value(b, gint64(g_value_get_uint64(v))); break;
+    case G_TYPE_DOUBLE: json_builder_add_double_value(b, g_value_get_double(v)); break;
+    case G_TYPE_FLOAT: json_builder_add_double_value(b, g_value_get_float(v)); break;
+    case G_TYPE_STRING: json_builder_add_string_value(b, g_value_get_string(v)); break;
+    default: {
+      g_autofree char *s = gst_value_serialize(v);
+      json_builder_add_string_value(b, s ? s : "");
+    }
+  }
+}
+
+}  // namespace
+
+ControlApi::ControlApi(const ServerOptions &options, CameraControl &control, CameraStream &stream,
+                       std::string rtsp_url, std::string firmware)
+    : options_(options),
+      control_(control),
+      stream_(stream),
+      rtsp_url_(std::move(rtsp_url)),
+      firmware_(std::move(firmware)) {
+  server_ = SOUP_SERVER(g_object_new(SOUP_TYPE_SERVER, "server-header", "ipcam-rtsp-server ", nullptr));
+  soup_server_add_handler(server_, nullptr, on_request, this, nullptr);
+  if (options_.auth_enabled()) add_auth();
+}
+
+ControlApi::~ControlApi() {
+  soup_server_disconnect(server_);
+  g_object_unref(server_);
+}
+
+void ControlApi::add_auth() {
+  SoupAuthDomain *domain;
+  if (options_.rtsp_digest) {
+    domain = soup_auth_domain_digest_new("realm", "ipcam-rtsp-server", nullptr);
+    soup_auth_domain_digest_set_auth_callback(
+        domain,
+        +[](SoupAuthDomain *d, SoupServerMessage *, const char *user, gpointer data) -> char * {
+          auto *self = static_cast<ControlApi *>(data);
+          if (self->options_.rtsp_user != user) return nullptr;
+          return soup_auth_domain_digest_encode_password(user, soup_auth_domain_get_realm(d),
+                                                         self->options_.rtsp_password.c_str());
+        },
+        this, nullptr);
+  } else {
+    domain = soup_auth_domain_basic_new("realm", "ipcam-rtsp-server", nullptr);
+    soup_auth_domain_basic_set_auth_callback(
+        domain,
+        +[](SoupAuthDomain *, SoupServerMessage *, const char *user, const char *password,
+            gpointer data) -> gboolean {
+          auto *self = static_cast<ControlApi *>(data);
+          return self->options_.rtsp_user == user && self->options_.rtsp_password == password;
+        },
+        this, nullptr);
+  }
+  soup_auth_domain_add_path(domain, "/");
+  soup_server_add_auth_domain(server_, domain);
+  g_object_unref(domain);
+}
+
+bool ControlApi::listen(GError **error) {
+  g_autoptr(GInetAddress) address = g_inet_address_new_from_string(options_.bind.c_str());
+  if (!address) {
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "--bind %s: not a numeric IP address",
+                options_.bind.c_str());
+    return false;
+  }
+  g_autoptr(GSocketAddress) where = g_inet_socket_address_new(address, options_.control_http_port);
+  if (!soup_server_listen(server_, where, SoupServerListenOptions(0), error)) return false;
+  GSList *uris = soup_server_get_uris(server_);
+  const int port = uris ? g_uri_get_port(static_cast<GUri *>(uris->data)) : options_.control_http_port;
+  g_slist_free_full(uris, reinterpret_cast<GDestroyNotify>(g_uri_unref));
+  std::string host = options_.bind;
+  if (g_inet_address_get_is_any(address))
+    host = g_inet_address_get_family(address) == G_SOCKET_FAMILY_IPV6 ? "::1" : "127.0.0.1";
+  if (host.find(':') != std::string::npos) host = "[" + host + "]";
+  url_ = "http://" + host + ":" + std::to_string(port) + "/";
+  return true;
+}
+
+void ControlApi::on_request(SoupServer *, SoupServerMessage *msg, const char *path, GHashTable *query,
+                            gpointer self) {
+  static_cast<ControlApi *>(self)->handle(msg, path ? path : "/", query);
+}
+
+namespace {
+
+void send_reply(SoupServerMessage *msg, Reply &r) {
+  SoupMessageHeaders *h = soup_server_message_get_response_headers(msg);
+  for (const auto &[name, value] : r.headers) soup_message_headers_replace(h, name.c_str(), value.c_str());
+  if (r.disposition) {
+    g_autoptr(GHashTable) params = g_hash_table_new(g_str_hash, g_str_equal);
+    g_hash_table_insert(params, const_cast<char *>("filename"), const_cast<char *>(r.filename.c_str()));
+    soup_message_headers_set_content_disposition(h, r.disposition, params);
+  }
+  soup_message_headers_set_content_type(h, r.content_type.c_str(), nullptr);
+  soup_server_message_set_status(msg, r.status, nullptr);
+  if (r.body) soup_message_body_append_bytes(soup_server_message_get_response_body(msg), r.body);
+  soup_message_body_complete(soup_server_message_get_response_body(msg));
+}
+
+bool method_is(SoupServerMessage *msg, const char *method, Reply &r) {
+  if (!strcmp(soup_server_message_get_method(msg), method)) return true;
+  g_autofree char *text = g_strdup_printf("use %s here", method);
+  error_reply(r, SOUP_STATUS_METHOD_NOT_ALLOWED, text);
+  r.headers.emplace_back("Allow", method);
+  return false;
+}
+
+struct Job {
+  SoupServerMessage *msg;
+  std::function<void(Reply &)> work;
+  Reply reply;
+};
+
+}  // namespace
+
+void ControlApi::run_in_worker(SoupServerMessage *msg, std::function<void(Reply &)> work) {
+  soup_server_message_pause(msg);
+  auto *job = new Job{SOUP_SERVER_MESSAGE(g_object_ref(msg)), std::move(work), {}};
+  GTask *task = g_task_new(
+      nullptr, nullptr,
+      +[](GObject *, GAsyncResult *res, gpointer) {
+        auto *j = static_cast<Job *>(g_task_get_task_data(G_TASK(res)));
+        send_reply(j->msg, j->reply);
+        soup_server_message_unpause(j->msg);
+      },
+      nullptr);
+  g_task_set_task_data(task, job, +[](gpointer p) {
+    auto *j = static_cast<Job *>(p);
+    g_object_unref(j->msg);
+    delete j;
+  });
+  g_task_run_in_thread(task, +[](GTask *t, gpointer, gpointer data, GCancellable *) {
+    auto *j = static_cast<Job *>(data);
+    j->work(j->reply);
+    g_task_return_boolean(t, TRUE);
+  });
+  g_object_unref(task);
+}
+
+void ControlApi::handle(SoupServerMessage *msg, const std::string &path, GHashTable *query) {
+  Reply r;
+  if (path == "/" || path == "/status") {
+    if (method_is(msg, "GET", r)) {
+      status(r);
+    }
+  } else if (path == "/still") {
+    if (method_is(msg, "POST", r)) {
+      const bool fetch = !query_false(query, "fetch");
+      run_in_worker(msg, [this, fetch](Reply &out) {
+        TempFolder folder;
+        std::string camera_path, local;
+        g_autoptr(GError) error = nullptr;
+        if (!control_.take_still(fetch, folder.path, camera_path, local, &error) ||
+            (fetch && !file_reply(out, local, "inline", &error))) {
+          camera_error(out, error);
+          return;
+        }
+        if (fetch) {
+          out.headers.emplace_back("X-Ipcam-Path", camera_path);
+          return;
+        }
+        g_autoptr(JsonBuilder) b = json_builder_new();
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "taken");
+        json_builder_add_boolean_value(b, TRUE);
+        json_builder_end_object(b);
+        json_reply(out, SOUP_STATUS_OK, b);
+      });
+      return;
+    }
+  } else if (path == "/record/start" || path == "/record/stop") {
+    if (method_is(msg, "POST", r)) {
+      const bool start = path == "/record/start";
+      run_in_worker(msg, [this, start](Reply &out) {
+        g_autoptr(GError) error = nullptr;
+        if (!control_.set_recording(start, &error)) {
+          camera_error(out, error);
+          return;
+        }
+        recording_ = start;
+        g_autoptr(JsonBuilder) b = json_builder_new();
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "recording");
+        json_builder_add_boolean_value(b, start);
+        json_builder_end_object(b);
+        json_reply(out, SOUP_STATUS_OK, b);
+      });
+      return;
+    }
+  } else if (path == "/files") {
+    if (method_is(msg, "GET", r)) {
+      run_in_worker(msg, [this](Reply &out) {
+        g_autoptr(GError) error = nullptr;
+        std::vector<ipcam::FileEntry> files;
+        if (!control_.list_files(files, &error)) {
+          camera_error(out, error);
+          return;
+        }
+        g_autoptr(JsonBuilder) b = json_builder_new();
+        json_builder_begin_array(b);
+        for (const auto &f : files) {
+          json_builder_begin_object(b);
+          json_builder_set_member_name(b, "path");
+          json_builder_add_string_value(b, f.path.c_str());
+          json_builder_set_member_name(b, "size");
+          json_builder_add_int_value(b, gint64(f.size));
+          json_builder_end_object(b);
+        }
+        json_builder_end_array(b);
+        json_reply(out, SOUP_STATUS_OK, b);
+      });
+      return;
+    }
+  } else if (path == "/files/download") {
+    if (method_is(msg, "GET", r)) {
+      const char *p = query ? static_cast<const char *>(g_hash_table_lookup(query, "path")) : nullptr;
+      if (!p || !*p) {
+        error_reply(r, SOUP_STATUS_BAD_REQUEST, "give the file's path: /files/download?path=PATH (see GET /files)");
+      } else {
+        run_in_worker(msg, [this, camera_path = std::string(p)](Reply &out) {
+          TempFolder folder;
+          std::string local;
+          g_autoptr(GError) error = nullptr;
+          if (!control_.download(camera_path, folder.path, local, &error) ||
+              !file_reply(out, local, "attachment", &error))
+            camera_error(out, error);
+        });
+        return;
+      }
+    }
+  } else {
+    error_reply(r, SOUP_STATUS_NOT_FOUND,
+                "no such endpoint; there are GET /status, POST /still, POST /record/start, POST /record/stop, "
+                "GET /files, GET /files/download?path=PATH");
+  }
+  send_reply(msg, r);
+}
+
+void ControlApi::status(Reply &r) {
+  g_autoptr(JsonBuilder) b = json_builder_new();
+  json_builder_begin_object(b);
+  json_builder_set_member_name(b, "version");
+  json_builder_add_string_value(b, IPCAM_VERSION);
+  json_builder_set_member_name(b, "url");
+  json_builder_add_string_value(b, rtsp_url_.c_str());
+
+  json_builder_set_member_name(b, "camera");
+  json_builder_begin_object(b);
+  json_builder_set_member_name(b, "address");
+  json_builder_add_string_value(b, control_.address().c_str());
+  json_builder_set_member_name(b, "control_port");
+  json_builder_add_int_value(b, options_.control_port);
+  json_builder_set_member_name(b, "connected");
+  json_builder_add_boolean_value(b, stream_.camera_held());
+  if (!firmware_.empty()) {
+    json_builder_set_member_name(b, "firmware");
+    json_builder_add_string_value(b, firmware_.c_str());
+  }
+  json_builder_end_object(b);
+
+  json_builder_set_member_name(b, "clients");
+  json_builder_add_int_value(b, stream_.client_count());
+  json_builder_set_member_name(b, "recording");
+  json_builder_add_boolean_value(b, recording_);
+
+  json_builder_set_member_name(b, "stats");
+  json_builder_begin_object(b);
+  if (GstElement *src = stream_.running_source()) {
+    GstStructure *stats = nullptr;
+    g_object_get(src, "stats", &stats, nullptr);
+    gst_object_unref(src);
+    if (stats) {
+      gst_structure_foreach(
+          stats,
+          +[](GQuark field, const GValue *v, gpointer data) -> gboolean {
+            auto *jb = static_cast<JsonBuilder *>(data);
+            json_builder_set_member_name(jb, g_quark_to_string(field));
+            add_value(jb, v);
+            return TRUE;
+          },
+          b);
+      gst_structure_free(stats);
+    }
+  }
+  json_builder_end_object(b);
+  json_builder_end_object(b);
+  json_reply(r, SOUP_STATUS_OK, b);
+}
+
+}  // namespace ipcam_rtsp

@@ -1,0 +1,50 @@
+// ControlApi: the small HTTP control API (libsoup 3), documented in
+// docs/rtsp-server.md: status, still, recording, file list, download.
+// Camera requests run on a worker thread so RTSP and status never wait.
+#pragma once
+
+#include "camera-control.h"
+#include "camera-stream.h"
+#include "server-options.h"
+
+#include <libsoup/soup.h>
+
+#include <atomic>
+#include <string>
+
+namespace ipcam_rtsp {
+
+class ControlApi {
+ public:
+  ControlApi(const ServerOptions &options, CameraControl &control, CameraStream &stream, std::string rtsp_url,
+             std::string firmware);
+  ~ControlApi();
+  ControlApi(const ControlApi &) = delete;
+  ControlApi &operator=(const ControlApi &) = delete;
+
+  // Listens on --bind at --control-http-port (0 = any free port).
+  bool listen(GError **error);
+  // The base URL, e.g. http://127.0.0.1:8080/ (valid after listen()).
+  const std::string &url() const { return url_; }
+
+  struct Reply;
+
+ private:
+  static void on_request(SoupServer *, SoupServerMessage *msg, const char *path, GHashTable *query,
+                         gpointer self);
+  void handle(SoupServerMessage *msg, const std::string &path, GHashTable *query);
+  void run_in_worker(SoupServerMessage *msg, std::function<void(Reply &)> work);
+  void add_auth();
+  void status(Reply &r);
+
+  const ServerOptions &options_;
+  CameraControl &control_;
+  CameraStream &stream_;
+  std::string rtsp_url_;
+  std::string firmware_;
+  std::string url_;
+  SoupServer *server_ = nullptr;
+  std::atomic<bool> recording_{false};
+};
+
+}  // namespace ipcam_rtsp

@@ -1,0 +1,304 @@
+// ipcam-rtsp-server: serves one camera's live preview to many RTSP clients,
+// with an HTTP control API. Standard output carries exactly one line, the
+// JSON ready line; everything else goes to standard error.
+#include "camera-control.h"
+#include "camera-stream.h"
+#include "control-api.h"
+#include "server-options.h"
+
+#include "ipcam/discovery.h"
+#include "ipcam/error.h"
+#include "ipcam/session.h"
+
+#include <glib-unix.h>
+#include <gst/gst.h>
+#include <gst/rtsp-server/rtsp-server.h>
+#include <json-glib/json-glib.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <string>
+
+using namespace ipcam_rtsp;
+
+namespace {
+
+constexpr int kExitUsage = 2;
+constexpr int kExitCamera = 3;
+constexpr int kExitListen = 4;
+constexpr gint64 kShutdownLimitUs = 5 * G_USEC_PER_SEC;
+
+bool valid_port(gint v, bool zero_ok) { return v >= (zero_ok ? 0 : 1) && v <= 65535; }
+
+int usage_error(const char *message) {
+  g_printerr("ipcam-rtsp-server: %s (see --help)\n", message);
+  return kExitUsage;
+}
+
+// Parses the command line into `o`. Returns -1 to go on, else an exit code.
+int parse_options(int &argc, char **&argv, ServerOptions &o) {
+  g_autofree char *camera = nullptr, *user = nullptr, *password = nullptr, *bind = nullptr, *mount = nullptr;
+  g_autofree char *rtsp_user = nullptr, *rtsp_password = nullptr, *rtsp_auth = nullptr;
+  g_auto(GStrv) broadcast = nullptr, discovery_ports = nullptr;
+  gint control_port = o.control_port, preview_port = o.preview_port, http_port = o.http_port, port = o.port;
+  gint control_http_port = o.control_http_port, linger = gint(o.linger_s), timeout = gint(o.timeout_ms);
+  gboolean wait = FALSE, verbose = FALSE, version = FALSE;
+  const GOptionEntry entries[] = {
+      {"camera", 0, 0, G_OPTION_ARG_STRING, &camera, "Camera address (default: discover)", "ADDR"},
+      {"broadcast", 0, 0, G_OPTION_ARG_STRING_ARRAY, &broadcast, "Where discovery asks (default: every interface's broadcast address)", "ADDR"},
+      {"discovery-port", 0, 0, G_OPTION_ARG_STRING_ARRAY, &discovery_ports, "Discovery port, repeatable (default 22600 and 21600)", "PORT"},
+      {"control-port", 0, 0, G_OPTION_ARG_INT, &control_port, "Camera's control port (default 6666)", "PORT"},
+      {"preview-port", 0, 0, G_OPTION_ARG_INT, &preview_port, "Local UDP port the camera sends its preview to (default 6669)", "PORT"},
+      {"http-port", 0, 0, G_OPTION_ARG_INT, &http_port, "Camera's HTTP port for stored files (default 80)", "PORT"},
+      {"user", 0, 0, G_OPTION_ARG_STRING, &user, "Camera login user (default admin)", "NAME"},
+      {"password", 0, 0, G_OPTION_ARG_STRING, &password, "Camera password (default 12345, or $IPCAM_PASSWORD)", "WORD"},
+      {"timeout", 0, 0, G_OPTION_ARG_INT, &timeout, "Camera connect and reply timeout in ms (default 5000)", "MS"},
+      {"bind", 0, 0, G_OPTION_ARG_STRING, &bind, "Address to serve on (default 127.0.0.1: this machine only; 0.0.0.0 = every network)", "ADDR"},
+      {"port", 0, 0, G_OPTION_ARG_INT, &port, "RTSP port (default 8554; 0 = any free port)", "PORT"},
+      {"mount", 0, 0, G_OPTION_ARG_STRING, &mount, "RTSP path (default /cam)", "PATH"},
+      {"rtsp-user", 0, 0, G_OPTION_ARG_STRING, &rtsp_user, "Require this user for RTSP and the control API", "NAME"},
+      {"rtsp-password", 0, 0, G_OPTION_ARG_STRING, &rtsp_password, "Its password (or $IPCAM_RTSP_PASSWORD)", "WORD"},
+      {"rtsp-auth", 0, 0, G_OPTION_ARG_STRING, &rtsp_auth, "digest (default) or basic", "SCHEME"},
+      {"control-http-port", 0, 0, G_OPTION_ARG_INT, &control_http_port, "Control API port (default 8080; 0 = any free port)", "PORT"},
+      {"linger", 0, 0, G_OPTION_ARG_INT, &linger, "Keep the camera this long after the last client leaves (default 5)", "SECONDS"},
+      {"wait-for-camera", 0, 0, G_OPTION_ARG_NONE, &wait, "Start even if the camera cannot be reached now", nullptr},
+      {"verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Log more (never passwords)", nullptr},
+      {"version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", nullptr},
+      {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr}};
+  g_autoptr(GOptionContext) ctx = g_option_context_new("- serve a WiFi action camera over RTSP");
+  g_option_context_set_summary(
+      ctx,
+      "Serves the camera's live preview at rtsp://BIND:PORT/MOUNT to any number of clients over one camera\n"
+      "session, and an HTTP control API (status, still, recording, files) at http://BIND:CONTROL-HTTP-PORT/.\n"
+      "When ready it prints one JSON line on standard output: {\"url\":...,\"control\":...}.");
+  g_option_context_add_main_entries(ctx, entries, nullptr);
+  g_option_context_add_group(ctx, gst_init_get_option_group());
+  g_autoptr(GError) error = nullptr;
+  if (!g_option_context_parse(ctx, &argc, &argv, &error)) return usage_error(error->message);
+  if (version) {
+    g_print("ipcam-rtsp-server %s\n", IPCAM_VERSION);
+    return EXIT_SUCCESS;
+  }
+  if (argc > 1) return usage_error("unexpected argument");
+  if (!valid_port(control_port, false) || !valid_port(http_port, false) || !valid_port(preview_port, true))
+    return usage_error("camera ports must be 1..65535");
+  if (!valid_port(port, true) || !valid_port(control_http_port, true))
+    return usage_error("--port and --control-http-port must be 0..65535");
+  if (linger < 0) return usage_error("--linger must be 0 or more");
+  if (timeout < 1) return usage_error("--timeout must be at least 1 ms");
+  o.control_port = uint16_t(control_port);
+  o.preview_port = uint16_t(preview_port);
+  o.http_port = uint16_t(http_port);
+  o.port = uint16_t(port);
+  o.control_http_port = uint16_t(control_http_port);
+  o.linger_s = unsigned(linger);
+  o.timeout_ms = unsigned(timeout);
+  o.wait_for_camera = wait;
+  o.verbose = verbose;
+  if (camera) o.camera = camera;
+  for (GStrv b = broadcast; b && *b; b++) o.broadcast.push_back(*b);
+  for (GStrv p = discovery_ports; p && *p; p++) {
+    char *end = nullptr;
+    const guint64 v = g_ascii_strtoull(*p, &end, 10);
+    if (!**p || *end || v < 1 || v > 65535) return usage_error("--discovery-port: not a port");
+    o.discovery_ports.push_back(uint16_t(v));
+  }
+  if (user) o.user = user;
+  if (password) o.password = password;
+  else if (const char *env = g_getenv("IPCAM_PASSWORD")) o.password = env;
+  if (bind) o.bind = bind;
+  if (mount) o.mount = mount;
+  if (o.mount.empty() || o.mount[0] != '/') return usage_error("--mount must start with /");
+  if (rtsp_user) o.rtsp_user = rtsp_user;
+  if (rtsp_password) o.rtsp_password = rtsp_password;
+  else if (const char *env = g_getenv("IPCAM_RTSP_PASSWORD")) o.rtsp_password = env;
+  if (o.rtsp_user.empty() != o.rtsp_password.empty())
+    return usage_error("--rtsp-user and --rtsp-password go together");
+  if (rtsp_auth) {
+    if (!g_ascii_strcasecmp(rtsp_auth, "basic")) o.rtsp_digest = false;
+    else if (g_ascii_strcasecmp(rtsp_auth, "digest")) return usage_error("--rtsp-auth: expected digest or basic");
+  }
+  return -1;
+}
+
+// Finds the camera when no --camera was given. Empty = none answered.
+std::string discover_camera(const ServerOptions &o) {
+  ipcam::DiscoveryConfig config;
+  config.broadcast_addresses = o.broadcast;
+  if (!o.discovery_ports.empty()) config.ports = o.discovery_ports;
+  std::vector<ipcam::DiscoveredCamera> cameras;
+  std::string where;
+  g_autoptr(GError) error = nullptr;
+  if (!ipcam::discover(config, cameras, nullptr, &where, &error)) {
+    g_printerr("ipcam-rtsp-server: discovery failed: %s\n", error->message);
+    return {};
+  }
+  if (cameras.empty()) {
+    g_printerr("ipcam-rtsp-server: no camera answered on %s; is this computer on the camera's WiFi? "
+               "(or give --camera ADDRESS)\n", where.c_str());
+    return {};
+  }
+  g_message("found a camera at %s", cameras[0].address.c_str());
+  return cameras[0].address;
+}
+
+// Logs in once to check address and password; reads the firmware version.
+bool check_camera(const ServerOptions &o, const std::string &address, std::string &firmware) {
+  ipcam::SessionConfig config;
+  config.host = address;
+  config.port = o.control_port;
+  config.user = o.user;
+  config.password = o.password;
+  config.connect_timeout_ms = config.reply_timeout_ms = o.timeout_ms;
+  ipcam::ControlSession session(config);
+  g_autoptr(GError) error = nullptr;
+  if (!session.connect(nullptr, &error)) {
+    g_printerr("ipcam-rtsp-server: cannot use the camera at %s:%u: %s\n", address.c_str(), o.control_port,
+               error->message);
+    return false;
+  }
+  g_autoptr(GError) fw_error = nullptr;
+  if (!session.firmware_version(firmware, &fw_error)) g_message("firmware version unknown: %s", fw_error->message);
+  session.close();
+  g_message("camera at %s:%u: login ok%s%s", address.c_str(), o.control_port, firmware.empty() ? "" : ", firmware ",
+            firmware.c_str());
+  return true;
+}
+
+GstRTSPAuth *make_auth(const ServerOptions &o) {
+  GstRTSPAuth *auth = gst_rtsp_auth_new();
+  gst_rtsp_auth_set_supported_methods(auth, o.rtsp_digest ? GST_RTSP_AUTH_DIGEST : GST_RTSP_AUTH_BASIC);
+  GstRTSPToken *token = gst_rtsp_token_new(GST_RTSP_TOKEN_MEDIA_FACTORY_ROLE, G_TYPE_STRING, "viewer", nullptr);
+  if (o.rtsp_digest) {
+    gst_rtsp_auth_add_digest(auth, o.rtsp_user.c_str(), o.rtsp_password.c_str(), token);
+  } else {
+    g_autofree char *basic = gst_rtsp_auth_make_basic(o.rtsp_user.c_str(), o.rtsp_password.c_str());
+    gst_rtsp_auth_add_basic(auth, basic, token);
+  }
+  gst_rtsp_token_unref(token);
+  return auth;
+}
+
+std::string url_host(const std::string &bind) {
+  if (bind == "0.0.0.0") return "127.0.0.1";
+  if (bind == "::") return "[::1]";
+  if (bind.find(':') != std::string::npos) return "[" + bind + "]";
+  return bind;
+}
+
+std::string ready_line(const std::string &url, const std::string &control) {
+  g_autoptr(JsonBuilder) b = json_builder_new();
+  json_builder_begin_object(b);
+  json_builder_set_member_name(b, "url");
+  json_builder_add_string_value(b, url.c_str());
+  json_builder_set_member_name(b, "control");
+  json_builder_add_string_value(b, control.c_str());
+  json_builder_end_object(b);
+  g_autoptr(JsonNode) root = json_builder_get_root(b);
+  g_autofree char *text = json_to_string(root, FALSE);
+  return text;
+}
+
+struct Shutdown {
+  GMainLoop *loop;
+  CameraStream *stream;
+  gint64 started_us = 0;
+};
+
+gboolean on_signal(gpointer data) {
+  auto *s = static_cast<Shutdown *>(data);
+  if (s->started_us) return G_SOURCE_CONTINUE;  // already on the way out
+  g_message("stopping: closing clients and releasing the camera");
+  s->started_us = g_get_monotonic_time();
+  s->stream->shut_down();
+  // Wait (without blocking the loop) until the media is gone.
+  g_timeout_add(50, +[](gpointer d) -> gboolean {
+    auto *sd = static_cast<Shutdown *>(d);
+    if (sd->stream->released() || g_get_monotonic_time() - sd->started_us > kShutdownLimitUs) {
+      if (!sd->stream->released()) g_warning("the camera stream did not stop in time; exiting anyway");
+      g_main_loop_quit(sd->loop);
+      return G_SOURCE_REMOVE;
+    }
+    return G_SOURCE_CONTINUE;
+  }, s);
+  return G_SOURCE_CONTINUE;
+}
+
+}  // namespace
+
+int main(int argc, char **argv) {
+  g_log_writer_default_set_use_stderr(TRUE);  // stdout is for the ready line only
+  g_set_prgname("ipcam-rtsp-server");
+  ServerOptions options;
+  if (int rc = parse_options(argc, argv, options); rc >= 0) return rc;
+  gst_init(nullptr, nullptr);
+  if (options.verbose) g_log_set_debug_enabled(TRUE);
+
+  std::string address = options.camera;
+  if (address.empty()) address = discover_camera(options);
+  std::string firmware;
+  if (address.empty() || !check_camera(options, address, firmware)) {
+    if (!options.wait_for_camera) return kExitCamera;
+    g_message("--wait-for-camera: serving anyway; the camera is tried again when a client arrives");
+  }
+
+  GstRTSPServer *server = gst_rtsp_server_new();
+  gst_rtsp_server_set_address(server, options.bind.c_str());
+  g_autofree char *service = g_strdup_printf("%u", options.port);
+  gst_rtsp_server_set_service(server, service);
+  // Clients that wait for the camera to connect must not stall the others.
+  GstRTSPThreadPool *pool = gst_rtsp_server_get_thread_pool(server);
+  gst_rtsp_thread_pool_set_max_threads(pool, 16);
+  g_object_unref(pool);
+  if (options.auth_enabled()) {
+    GstRTSPAuth *auth = make_auth(options);
+    gst_rtsp_server_set_auth(server, auth);
+    g_object_unref(auth);
+  }
+
+  auto stream = std::make_unique<CameraStream>(options, address);
+  stream->attach(server);
+  if (gst_rtsp_server_attach(server, nullptr) == 0) {
+    g_printerr("ipcam-rtsp-server: cannot listen for RTSP on %s port %u (in use? try --port 0)\n",
+               options.bind.c_str(), options.port);
+    return kExitListen;
+  }
+  const std::string url = "rtsp://" + url_host(options.bind) + ":" +
+                          std::to_string(gst_rtsp_server_get_bound_port(server)) + options.mount;
+
+  CameraControl control(options, address, *stream);
+  auto api = std::make_unique<ControlApi>(options, control, *stream, url, firmware);
+  g_autoptr(GError) error = nullptr;
+  if (!api->listen(&error)) {
+    g_printerr("ipcam-rtsp-server: cannot listen for the control API on %s port %u: %s\n", options.bind.c_str(),
+               options.control_http_port, error->message);
+    return kExitListen;
+  }
+
+  if (options.bind == "127.0.0.1" || options.bind == "::1")
+    g_message("serving this machine only (loopback); use --bind 0.0.0.0 to serve the network");
+  else
+    g_message("serving on %s: anyone who can reach this machine can watch%s", options.bind.c_str(),
+              options.auth_enabled() ? " (with the RTSP user and password)" : "; consider --rtsp-user");
+  g_message("RTSP %s, control API %s", url.c_str(), api->url().c_str());
+
+  GMainLoop *loop = g_main_loop_new(nullptr, FALSE);
+  Shutdown shutdown{loop, stream.get()};
+  g_unix_signal_add(SIGINT, on_signal, &shutdown);
+  g_unix_signal_add(SIGTERM, on_signal, &shutdown);
+
+  const std::string ready = ready_line(url, api->url());
+  fprintf(stdout, "%s\n", ready.c_str());
+  fflush(stdout);
+
+  g_main_loop_run(loop);
+
+  api.reset();
+  stream.reset();
+  g_main_loop_unref(loop);
+  g_object_unref(server);
+  gst_rtsp_thread_pool_cleanup();
+  g_message("stopped");
+  return EXIT_SUCCESS;
+}
