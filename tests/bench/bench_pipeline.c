@@ -1,0 +1,223 @@
+/* ipcam-bench-pipeline: runs one receiving pipeline for the benchmarks and
+ * measures it from inside: CPU time (getrusage), buffers that reached the
+ * sink, RSS, allocations (with malloc-count preloaded), and the
+ * CLOCK_MONOTONIC time each buffer left the element named "src".
+ *
+ *   ipcam-bench-pipeline "ipcamsrc name=src ... ! fakesink name=sink"
+ *
+ * Commands on stdin, one per line (answers are JSON lines on stdout):
+ *   ready               -> {"port":N}  (NULL->READY; the preview port bound)
+ *   connect ADDR PORT   sets address and control-port on src (ipcamsrc)
+ *   play                -> {"playing":true} once PLAYING (ipcamsrc: connected)
+ *   mark                zero the counters (start of the measured window)
+ *   times FILE          from now on, append "camera_ms mono_ns" per buffer
+ *   stop                -> {"buffers":...,"cpu_ns":...,...} and exit
+ */
+#include <gst/gst.h>
+
+#include <dlfcn.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+typedef unsigned long long (*count_fn)(void);
+
+static GstElement *pipeline, *src, *sink;
+static GMainLoop *loop;
+static guint64 src_buffers, mark_buffers, mark_wall, mark_cpu, mark_allocs, mark_sink;
+static FILE *times_file;
+static GstCaps *camera_caps;
+static count_fn malloc_count;
+static gboolean want_playing;
+static guint64 rss_first, rss_max;
+static guint rss_samples;
+
+static guint64 mono_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (guint64)ts.tv_sec * 1000000000u + (guint64)ts.tv_nsec;
+}
+
+static guint64 cpu_ns(void) {
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return ((guint64)ru.ru_utime.tv_sec + (guint64)ru.ru_stime.tv_sec) * 1000000000u +
+         ((guint64)ru.ru_utime.tv_usec + (guint64)ru.ru_stime.tv_usec) * 1000u;
+}
+
+static guint64 rss_bytes(void) {
+  unsigned long size = 0, resident = 0;
+  FILE *f = fopen("/proc/self/statm", "r");
+  if (f) {
+    if (fscanf(f, "%lu %lu", &size, &resident) != 2) resident = 0;
+    fclose(f);
+  }
+  return (guint64)resident * (guint64)sysconf(_SC_PAGESIZE);
+}
+
+static guint64 sink_rendered(void) {
+  GstStructure *s = NULL;
+  guint64 n = 0;
+  g_object_get(sink, "stats", &s, NULL);
+  if (s) {
+    gst_structure_get_uint64(s, "rendered", &n);
+    gst_structure_free(s);
+  }
+  return n;
+}
+
+static GstPadProbeReturn on_src_buffer(GstPad *pad, GstPadProbeInfo *info, gpointer data) {
+  (void)pad;
+  (void)data;
+  guint64 t = mono_ns();
+  __atomic_add_fetch(&src_buffers, 1, __ATOMIC_RELAXED);
+  FILE *f = __atomic_load_n(&times_file, __ATOMIC_ACQUIRE);
+  if (f) {
+    GstReferenceTimestampMeta *m =
+        gst_buffer_get_reference_timestamp_meta(GST_PAD_PROBE_INFO_BUFFER(info), camera_caps);
+    if (m) fprintf(f, "%llu %llu\n", (unsigned long long)(m->timestamp / GST_MSECOND), (unsigned long long)t);
+  }
+  return GST_PAD_PROBE_OK;
+}
+
+static gboolean sample_rss(gpointer data) {
+  (void)data;
+  guint64 r = rss_bytes();
+  if (rss_samples++ == 0) rss_first = r;
+  if (r > rss_max) rss_max = r;
+  return G_SOURCE_CONTINUE;
+}
+
+static void print_stats(void) {
+  guint64 wall = mono_ns() - mark_wall, cpu = cpu_ns() - mark_cpu;
+  guint64 allocs = malloc_count ? malloc_count() - mark_allocs : 0;
+  printf("{\"buffers\":%" G_GUINT64_FORMAT ",\"sink_buffers\":%" G_GUINT64_FORMAT ",\"cpu_ns\":%" G_GUINT64_FORMAT
+         ",\"wall_ns\":%" G_GUINT64_FORMAT ",\"allocs\":%" G_GUINT64_FORMAT ",\"counted_allocs\":%s"
+         ",\"rss_start\":%" G_GUINT64_FORMAT ",\"rss_end\":%" G_GUINT64_FORMAT ",\"rss_max\":%" G_GUINT64_FORMAT,
+         src_buffers - mark_buffers, sink_rendered() - mark_sink, cpu, wall, allocs, malloc_count ? "true" : "false",
+         rss_first, rss_bytes(), rss_max);
+  if (g_object_class_find_property(G_OBJECT_GET_CLASS(src), "stats")) {
+    GstStructure *s = NULL;
+    g_object_get(src, "stats", &s, NULL);
+    for (int i = 0; s && i < gst_structure_n_fields(s); i++) {
+      const char *name = gst_structure_nth_field_name(s, i);
+      guint64 v = 0;
+      if (gst_structure_get_uint64(s, name, &v)) printf(",\"src_%s\":%" G_GUINT64_FORMAT, name, v);
+    }
+    if (s) gst_structure_free(s);
+  }
+  printf("}\n");
+  fflush(stdout);
+}
+
+static void reply(const char *json) {
+  printf("%s\n", json);
+  fflush(stdout);
+}
+
+static gboolean on_stdin(GIOChannel *ch, GIOCondition cond, gpointer data) {
+  (void)cond;
+  (void)data;
+  gchar *line = NULL;
+  if (g_io_channel_read_line(ch, &line, NULL, NULL, NULL) != G_IO_STATUS_NORMAL) {
+    g_main_loop_quit(loop);
+    return G_SOURCE_REMOVE;
+  }
+  g_strstrip(line);
+  char arg1[256] = "";
+  unsigned port = 0;
+  if (strcmp(line, "ready") == 0) {
+    gst_element_set_state(pipeline, GST_STATE_READY);
+    guint p = 0;
+    g_object_get(src, g_object_class_find_property(G_OBJECT_GET_CLASS(src), "preview-port") ? "preview-port" : "port",
+                 &p, NULL);
+    char out[64];
+    snprintf(out, sizeof out, "{\"port\":%u}", p);
+    reply(out);
+  } else if (sscanf(line, "connect %255s %u", arg1, &port) == 2) {
+    g_object_set(src, "address", arg1, "control-port", port, NULL);
+  } else if (strcmp(line, "play") == 0) {
+    want_playing = TRUE;
+    gst_element_set_state(pipeline, GST_STATE_PLAYING);
+    /* ipcamsrc answers once connected (bus message); udpsrc at once. */
+    if (!g_object_class_find_property(G_OBJECT_GET_CLASS(src), "control-port")) reply("{\"playing\":true}");
+  } else if (strcmp(line, "mark") == 0) {
+    mark_buffers = src_buffers;
+    mark_sink = sink_rendered();
+    mark_wall = mono_ns();
+    mark_cpu = cpu_ns();
+    mark_allocs = malloc_count ? malloc_count() : 0;
+    rss_samples = 0;
+    rss_max = 0;
+    sample_rss(NULL);
+  } else if (sscanf(line, "times %255s", arg1) == 1) {
+    __atomic_store_n(&times_file, fopen(arg1, "w"), __ATOMIC_RELEASE);
+  } else if (strcmp(line, "stop") == 0) {
+    print_stats();
+    g_main_loop_quit(loop);
+  }
+  g_free(line);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean on_bus(GstBus *bus, GstMessage *msg, gpointer data) {
+  (void)bus;
+  (void)data;
+  if (GST_MESSAGE_TYPE(msg) == GST_MESSAGE_ERROR) {
+    GError *err = NULL;
+    gst_message_parse_error(msg, &err, NULL);
+    fprintf(stderr, "pipeline error: %s\n", err->message);
+    reply("{\"error\":true}");
+    g_error_free(err);
+    g_main_loop_quit(loop);
+  } else if (GST_MESSAGE_TYPE(msg) == GST_MESSAGE_ELEMENT && want_playing &&
+             gst_message_has_name(msg, "ipcam-connected")) {
+    reply("{\"playing\":true}");
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+int main(int argc, char **argv) {
+  gst_init(&argc, &argv);
+  if (argc != 2) {
+    fprintf(stderr, "usage: %s PIPELINE (with elements named src and sink)\n", argv[0]);
+    return 2;
+  }
+  /* POSIX's way to take a function from dlsym without a pointer cast. */
+  *(void **)(&malloc_count) = dlsym(RTLD_DEFAULT, "malloc_count_calls");
+  GError *error = NULL;
+  pipeline = gst_parse_launch(argv[1], &error);
+  if (!pipeline) {
+    fprintf(stderr, "bad pipeline: %s\n", error->message);
+    return 2;
+  }
+  src = gst_bin_get_by_name(GST_BIN(pipeline), "src");
+  sink = gst_bin_get_by_name(GST_BIN(pipeline), "sink");
+  if (!src || !sink) {
+    fprintf(stderr, "the pipeline needs elements named src and sink\n");
+    return 2;
+  }
+  camera_caps = gst_caps_new_empty_simple("timestamp/x-ipcam-camera-clock");
+  GstPad *pad = gst_element_get_static_pad(src, "src");
+  gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, on_src_buffer, NULL, NULL);
+  gst_object_unref(pad);
+  GstBus *bus = gst_element_get_bus(pipeline);
+  gst_bus_add_watch(bus, on_bus, NULL);
+  gst_object_unref(bus);
+  GIOChannel *in = g_io_channel_unix_new(0);
+  g_io_add_watch(in, G_IO_IN | G_IO_HUP, on_stdin, NULL);
+  g_timeout_add(1000, sample_rss, NULL);
+  loop = g_main_loop_new(NULL, FALSE);
+  g_main_loop_run(loop);
+  gst_element_set_state(pipeline, GST_STATE_NULL);
+  if (times_file) fclose(times_file);
+  gst_object_unref(src);
+  gst_object_unref(sink);
+  gst_object_unref(pipeline);
+  g_io_channel_unref(in);
+  g_main_loop_unref(loop);
+  gst_caps_unref(camera_caps);
+  return 0;
+}
