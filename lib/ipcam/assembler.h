@@ -61,7 +61,8 @@ struct AssemblerStats {
 
 class PreviewAssembler {
  public:
-  // Called for every finished frame; the callee owns frame.data.
+  // Called for every finished frame; the callee owns frame.data (and must
+  // g_free it or hand it on), whether or not it moves from the Frame.
   using FrameCallback = std::function<void(Frame &&)>;
 
   explicit PreviewAssembler(AssemblerConfig config = {});
