@@ -34,6 +34,7 @@ struct PreviewReceiver::Impl {
   // The camera's address in network byte order, used when `filter` is set.
   std::atomic<uint32_t> camera{0};
   std::atomic<bool> filter{false};
+  bool drained = true;  // the last read found the queue empty
 
   uint8_t *slots = nullptr;  // kBatch * kSlotSize, allocated once
   mmsghdr msgs[kBatch];
@@ -58,7 +59,25 @@ struct PreviewReceiver::Impl {
     g_free(slots);
   }
 
+  // GLib opens a cancellable's wakeup fd on the first make_pollfd and closes
+  // it on the last release, i.e. twice per wait; one held reference keeps it
+  // open for as long as the caller uses the same cancellable.
+  GCancellable *polled = nullptr;
+  void hold_pollfd(GCancellable *c) {
+    if (c == polled) return;
+    release_pollfd();
+    GPollFD unused;
+    if (c && g_cancellable_make_pollfd(c, &unused)) polled = G_CANCELLABLE(g_object_ref(c));
+  }
+  void release_pollfd() {
+    if (!polled) return;
+    g_cancellable_release_fd(polled);
+    g_clear_object(&polled);
+  }
+
   void close() {
+    release_pollfd();
+    drained = true;
     if (!socket) return;
     g_socket_close(socket, nullptr);
     g_clear_object(&socket);
@@ -152,10 +171,21 @@ bool PreviewReceiver::receive(PreviewAssembler &assembler,
   gint64 deadline = timeout_ms < 0 ? -1 : g_get_monotonic_time() + gint64(timeout_ms) * 1000;
   uint64_t accepted = 0;
   unsigned batches = 0;
+  // Read first when the last call left data queued (one syscall per batch
+  // under load); wait first when it found the queue empty (poll + read,
+  // instead of a read that fails, a poll and a read).
+  bool ready = !m.drained;
   for (;;) {
+    if (!ready) {
+      m.hold_pollfd(cancellable);
+      gint64 wait_us = deadline < 0 ? -1 : std::max<gint64>(0, deadline - g_get_monotonic_time());
+      if (!g_socket_condition_timed_wait(m.socket, G_IO_IN, wait_us, cancellable, error)) {
+        g_prefix_error(error, "waiting for preview datagrams: ");
+        return false;
+      }
+      ready = true;
+    }
     m.rearm();
-    // Try first, wait only when the queue is empty: under load the queue
-    // rarely is, which saves a poll per batch.
     int n = recvmmsg(m.fd, m.msgs, kBatch, MSG_DONTWAIT, nullptr);
     if (n < 0) {
       int err = errno;
@@ -165,12 +195,9 @@ bool PreviewReceiver::receive(PreviewAssembler &assembler,
                     "cannot read from the preview socket: %s", g_strerror(err));
         return false;
       }
+      m.drained = true;
       if (accepted > 0) return true;
-      gint64 wait_us = deadline < 0 ? -1 : std::max<gint64>(0, deadline - g_get_monotonic_time());
-      if (!g_socket_condition_timed_wait(m.socket, G_IO_IN, wait_us, cancellable, error)) {
-        g_prefix_error(error, "waiting for preview datagrams: ");
-        return false;
-      }
+      ready = false;
       continue;
     }
     batches++;
@@ -201,12 +228,14 @@ bool PreviewReceiver::receive(PreviewAssembler &assembler,
                        emit);
       }
     }
+    // A short batch means the queue was empty: return rather than spend a
+    // syscall to learn it again.
+    m.drained = unsigned(n) < kBatch;
     if (accepted > 0) {
-      // A short batch means the queue was empty: return rather than spend a
-      // syscall to learn it again.
-      if (unsigned(n) < kBatch || batches >= kMaxBatchesPerCall) return true;
+      if (m.drained || batches >= kMaxBatchesPerCall) return true;
       continue;
     }
+    ready = !m.drained;
     // Only foreign datagrams so far: keep honouring the timeout and the
     // cancellable, so a flood from elsewhere cannot pin us here.
     if (g_cancellable_set_error_if_cancelled(cancellable, error)) return false;
