@@ -28,7 +28,7 @@ class Preview(CliTestCase):
 
     def test_raw_h264_to_stdout_piped_into_ffprobe(self):
         proc, err = self.start_ipcam("preview", "-", *self.sim.options())
-        code, info, text = ffprobe("-probesize", "200000", "-f", "h264", "-i", "pipe:0",
+        code, info, text = ffprobe("-probesize", "32768", "-f", "h264", "-i", "pipe:0",
                                    stdin=proc.stdout)
         stop_process(proc, signal.SIGINT)
         self.assertEqual(code, 0, text + err.text())
