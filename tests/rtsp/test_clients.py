@@ -1,0 +1,101 @@
+"""Real clients against ipcam-rtsp-server: ffprobe over TCP and UDP,
+GStreamer rtspsrc ! decodebin, startup checks, clean shutdown."""
+
+import json
+import os
+import signal
+import subprocess
+import unittest
+
+from rtsp_rig import Rig, Server, ffprobe_video
+
+H264_640x360 = [{"codec_name": "h264", "width": 640, "height": 360}]
+
+
+class ClientsTest(unittest.TestCase):
+    def test_ffprobe_tcp_and_udp_and_gstreamer_decode(self):
+        with Rig() as rig:
+            for transport in ("tcp", "udp"):
+                rc, streams, err = ffprobe_video(rig.url, transport)
+                self.assertEqual(rc, 0, err)
+                self.assertEqual(streams, H264_640x360, transport)
+            # 30 decoded raw frames through rtspsrc ! decodebin, then EOS.
+            p = subprocess.run(["gst-launch-1.0", "-q", "rtspsrc", "location=" + rig.url, "protocols=tcp", "!",
+                                "decodebin", "!", "video/x-raw,width=640,height=360", "!",
+                                "identity", "eos-after=30", "!", "fakesink"],
+                               capture_output=True, timeout=40)
+            self.assertEqual(p.returncode, 0, p.stderr.decode(errors="replace"))
+            self.assertEqual(rig.stop_server(), 0)
+            self.assertLess(rig.shutdown_seconds, 5)
+        self.assertEqual(rig.sim.counter("busy_refused"), 0)
+
+    def test_sigterm_while_clients_watch(self):
+        with Rig() as rig:
+            clients = [rig.start_ffmpeg(seconds=30, transport=t) for t in ("tcp", "udp")]
+            rig.wait_for(lambda: rig.status()["clients"] == 2 and rig.status()["camera"]["connected"], 20,
+                         "two watching clients")
+            self.assertEqual(rig.stop_server(), 0, rig.server.stderr())
+            self.assertLess(rig.shutdown_seconds, 5)
+            # The TCP client sees its connection end and finishes on its own.
+            self.assertIsNotNone(clients[0].wait(15))
+            for c in clients:
+                if c.poll() is None:
+                    c.kill()
+                c.wait()
+                c.stderr.close()
+        # The camera saw its session end: one login for the check, one for the stream.
+        self.assertEqual(rig.sim.counter("logins_accepted"), 2)
+
+    def test_ready_line_is_the_only_stdout(self):
+        with Rig() as rig:
+            self.assertEqual(set(rig.server.ready), {"url", "control"})
+            self.assertTrue(rig.url.startswith("rtsp://127.0.0.1:") and rig.url.endswith("/cam"))
+            self.assertTrue(rig.control.startswith("http://127.0.0.1:"))
+            self.assertIn("loopback", rig.server.stderr())
+            self.assertEqual(rig.stop_server(), 0)
+            self.assertEqual(rig.server.proc.stdout.read(), b"")  # nothing after the ready line
+
+    def test_wrong_password_is_a_clear_error(self):
+        with Rig() as rig:
+            s = Server(rig.camera_args() + ["--port", 0, "--control-http-port", 0, "--password", "Zq9-not-it"])
+            self.assertIsNone(s.wait_ready(15))
+            code, _ = s.stop()
+            err = s.stderr()
+            s.close()
+            self.assertNotIn(code, (0, "hung"))
+            self.assertIn("cannot use the camera at 127.0.0.1", err)
+            self.assertNotIn("Zq9-not-it", err)  # never print a password
+
+    def test_unreachable_camera_unless_wait_for_camera(self):
+        with Rig() as rig:
+            port = rig.sim.control_port
+        # The emulator is gone: nothing listens on its control port now.
+        args = ["--camera", "127.0.0.1", "--control-port", port, "--timeout", 1000, "--port", 0,
+                "--control-http-port", 0]
+        s = Server(args)
+        self.assertIsNone(s.wait_ready(15))
+        code, _ = s.stop()
+        self.assertEqual(code, 3, s.stderr())
+        s.close()
+        s = Server(args + ["--wait-for-camera"])
+        ready = s.wait_ready(15)
+        self.assertIsNotNone(ready, s.stderr())
+        self.assertEqual(set(ready), {"url", "control"})
+        self.assertEqual(s.stop()[0], 0)
+        s.close()
+
+    def test_help_and_version(self):
+        from rtsp_rig import SERVER
+        p = subprocess.run([SERVER, "--version"], capture_output=True, timeout=10)
+        self.assertEqual(p.returncode, 0)
+        self.assertTrue(p.stdout.startswith(b"ipcam-rtsp-server "))
+        p = subprocess.run([SERVER, "--help"], capture_output=True, timeout=10)
+        for option in (b"--camera", b"--linger", b"--rtsp-user", b"--control-http-port", b"--wait-for-camera"):
+            self.assertIn(option, p.stdout)
+        p = subprocess.run([SERVER, "--port", "70000"], capture_output=True, timeout=10)
+        self.assertEqual(p.returncode, 2)
+        self.assertEqual(p.stdout, b"")
+
+
+if __name__ == "__main__":
+    unittest.main()
