@@ -263,12 +263,26 @@ bool ControlSession::Impl::tcp_connect(GCancellable *cancel, GError **error) {
 bool ControlSession::Impl::login(GSocket *sock, GCancellable *cancel, Bytes &rest, GError **error) {
   Bytes payload;
   if (!encode_login(config.user, config.password, payload, error)) return false;
-  if (!send_message(msg::kLogin, payload, error)) return false;
-
-  const auto deadline = Clock::now() + std::chrono::milliseconds(config.reply_timeout_ms);
   const std::string next = "wrong user or password, or another client (the phone app?) is "
                            "connected. Check the user and password, and close other apps that "
                            "use the camera";
+  // A send that fails during login means the camera dropped us: refused.
+  auto send_or_refused = [&](uint32_t type) {
+    GError *e = nullptr;
+    if (send_message(type, type == msg::kLogin ? ByteView(payload) : ByteView(), &e)) return true;
+    if (g_error_matches(e, IPCAM_ERROR, IPCAM_ERROR_CONNECTION_LOST)) {
+      g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_LOGIN_REFUSED,
+                  "The camera at %s dropped the connection during login as user \"%s\": %s", endpoint.c_str(),
+                  config.user.c_str(), next.c_str());
+      g_error_free(e);
+    } else {
+      g_propagate_error(error, e);
+    }
+    return false;
+  };
+  if (!send_or_refused(msg::kLogin)) return false;
+
+  const auto deadline = Clock::now() + std::chrono::milliseconds(config.reply_timeout_ms);
   Bytes buf, early;  // `early`: messages before login accepted, for the handler later
   uint8_t tmp[4096];
   for (;;) {
@@ -300,10 +314,9 @@ bool ControlSession::Impl::login(GSocket *sock, GCancellable *cancel, Bytes &res
     if (n <= 0) {
       // The byte pattern of a refusal is unknown; a camera that does not
       // want us closes the connection.
-      g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_LOGIN_REFUSED,
-                  "The camera at %s %s after login as user \"%s\": %s",
-                  endpoint.c_str(), n == 0 ? "closed the connection" : e->message, config.user.c_str(),
-                  next.c_str());
+      std::string how = n == 0 ? "closed the connection" : std::string("dropped the connection (") + e->message + ")";
+      g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_LOGIN_REFUSED, "The camera at %s %s after login as user \"%s\": %s",
+                  endpoint.c_str(), how.c_str(), config.user.c_str(), next.c_str());
       g_clear_error(&e);
       return false;
     }
@@ -319,7 +332,7 @@ bool ControlSession::Impl::login(GSocket *sock, GCancellable *cancel, Bytes &res
       }
       if (r.status == ControlParseStatus::kNeedMore) break;
       if (r.type == msg::kAliveRequest) {
-        if (!send_message(msg::kAliveResponse, {}, error)) return false;
+        if (!send_or_refused(msg::kAliveResponse)) return false;
       } else if (r.type == msg::kLoginAccepted) {
         rest = std::move(early);
         rest.insert(rest.end(), buf.begin() + ptrdiff_t(r.consumed), buf.end());

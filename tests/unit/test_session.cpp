@@ -322,6 +322,20 @@ TEST(Session, WrongPasswordIsLoginRefusedNamingBothCauses) {
   EXPECT_FALSE(s.connected());
 }
 
+TEST(Session, CameraClosingAfterItsAliveRequestIsLoginRefused) {
+  Peer peer;
+  peer.run([](Peer &p) {
+    EXPECT_EQ(p.recv_type(), 0x0110u);
+    p.send(Msg(0x0112));
+    p.close_client();
+  });
+  ControlSession s(ConfigFor(peer));
+  ErrorGuard err;
+  EXPECT_FALSE(s.connect(nullptr, err.out()));
+  ASSERT_TRUE(g_error_matches(err.e, IPCAM_ERROR, IPCAM_ERROR_LOGIN_REFUSED)) << err.message();
+  EXPECT_NE(err.message().find("wrong user or password"), std::string::npos) << err.message();
+}
+
 TEST(Session, SilentPeerIsTimeout) {
   Peer peer;
   peer.run([](Peer &p) { p.wait_eof(); });
