@@ -190,7 +190,8 @@ def decoder_errors(stderr):
     """ffmpeg -v error lines that speak of decoding (not of the null muxer's
     timestamps, which ffmpeg rebases when RTCP sender reports arrive)."""
     return [line for line in stderr.splitlines()
-            if line.strip() and "non monotonically increasing dts" not in line]
+            if line.strip() and "non monotonically increasing dts" not in line
+            and "Last message repeated" not in line]
 
 
 def ffprobe_video(url, transport, extra=()):
