@@ -1,0 +1,126 @@
+"""The control API while clients watch, and RTSP/API authentication."""
+
+import json
+import os
+import subprocess
+import tempfile
+import unittest
+import urllib.error
+import urllib.request
+
+from rtsp_rig import Rig, ffprobe_video
+
+
+def jpeg_size(data):
+    """(width, height) of a JPEG decoded by ffprobe, or None."""
+    with tempfile.NamedTemporaryFile(suffix=".jpg") as f:
+        f.write(data)
+        f.flush()
+        p = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "stream=codec_name,width,height",
+                            "-of", "json", f.name], capture_output=True, timeout=20)
+    streams = json.loads(p.stdout or b"{}").get("streams", [])
+    return (streams[0]["width"], streams[0]["height"]) if streams and streams[0]["codec_name"] == "mjpeg" else None
+
+
+def http_error(fn):
+    try:
+        fn()
+    except urllib.error.HTTPError as e:
+        return e.code, dict(e.headers), e.read()
+    return None
+
+
+class ControlTest(unittest.TestCase):
+    def test_still_while_four_clients_watch(self):
+        with Rig() as rig:
+            watch_s = 8
+            clients = [rig.start_ffmpeg(seconds=watch_s, transport="tcp" if i % 2 else "udp") for i in range(4)]
+            rig.wait_for(lambda: rig.status()["clients"] == 4 and rig.status()["stats"].get("frames", 0) > 10, 20,
+                         "four clients watching")
+            status = rig.status()
+            self.assertTrue(status["camera"]["connected"])
+            self.assertEqual(status["camera"]["firmware"], "v1.0 rc5")
+            frames_before = status["stats"]["frames"]
+
+            code, headers, body = rig.get("still", method="POST")
+            self.assertEqual(code, 200)
+            self.assertEqual(headers["Content-Type"], "image/jpeg")
+            self.assertTrue(body.startswith(b"\xff\xd8") and body.rstrip(b"\0").endswith(b"\xff\xd9"))
+            self.assertEqual(jpeg_size(body), (640, 360))
+            camera_path = headers["X-Ipcam-Path"]
+            with open(os.path.join(rig.sim.store, os.path.basename(camera_path)), "rb") as f:
+                self.assertEqual(f.read(), body)
+
+            # The stream went on during the still and every client kept it.
+            rig.wait_for(lambda: rig.status()["stats"]["frames"] > frames_before + 30, 10, "frames after the still")
+            for i, c in enumerate(clients):
+                _, err = c.communicate(timeout=40)
+                self.assertEqual(c.returncode, 0, "client %d: %s" % (i, err.decode(errors="replace")))
+            self.assertEqual(rig.stop_server(), 0)
+        self.assertEqual(rig.sim.counter("busy_refused"), 0)
+        self.assertEqual(rig.sim.counter("stills_requested"), 1)
+
+    def test_record_files_download_without_clients(self):
+        with Rig() as rig:
+            self.assertEqual(json.loads(rig.get("record/start", method="POST")[2]), {"recording": True})
+            self.assertTrue(rig.status()["recording"])
+            self.assertEqual(json.loads(rig.get("record/stop", method="POST")[2]), {"recording": False})
+            files = json.loads(rig.get("files")[2])
+            self.assertTrue(files)
+            for f in files:
+                self.assertEqual(set(f), {"path", "size"})
+            clip = max(files, key=lambda f: f["size"])
+            code, headers, body = rig.get("files/download?path=" + urllib.request.quote(clip["path"]))
+            self.assertEqual(code, 200)
+            self.assertEqual(len(body), clip["size"])
+            with open(os.path.join(rig.sim.store, os.path.basename(clip["path"])), "rb") as f:
+                self.assertEqual(f.read(), body)
+            self.assertIn(os.path.basename(clip["path"]), headers["Content-Disposition"])
+
+            self.assertEqual(http_error(lambda: rig.get("files/download?path=/mnt/sdcard/NOPE.MOV"))[0], 404)
+            self.assertEqual(http_error(lambda: rig.get("files/download?path=/mnt/sdcard/.."))[0], 400)
+            self.assertEqual(http_error(lambda: rig.get("files/download"))[0], 400)
+            code, headers, body = http_error(lambda: rig.get("still"))
+            self.assertEqual((code, headers["Allow"]), (405, "POST"))
+            self.assertIn("error", json.loads(body))
+            self.assertEqual(http_error(lambda: rig.get("nothing-here"))[0], 404)
+            self.assertEqual(json.loads(rig.get("still?fetch=false", method="POST")[2]), {"taken": True})
+            self.assertEqual(rig.stop_server(), 0)
+        # No stream ran: each request used a short session of its own.
+        self.assertEqual(rig.sim.counter("busy_refused"), 0)
+
+    def test_authentication_digest(self):
+        self.check_auth("digest")
+
+    def test_authentication_basic(self):
+        self.check_auth("basic")
+
+    def check_auth(self, scheme):
+        with Rig(server_args=["--rtsp-user", "viewer", "--rtsp-password", "s3cret", "--rtsp-auth", scheme]) as rig:
+            host = rig.url.split("//", 1)[1]
+            rc, streams, err = ffprobe_video(rig.url, "tcp")
+            self.assertNotEqual(rc, 0)
+            self.assertIn("401", err)
+            rc, streams, err = ffprobe_video("rtsp://viewer:wrong@" + host, "tcp")
+            self.assertNotEqual(rc, 0)
+            self.assertIn("401", err)
+            rc, streams, err = ffprobe_video("rtsp://viewer:s3cret@" + host, "tcp")
+            self.assertEqual(rc, 0, err)
+            self.assertEqual(streams, [{"codec_name": "h264", "width": 640, "height": 360}])
+
+            code, headers, _ = http_error(lambda: rig.get("status"))
+            self.assertEqual(code, 401)
+            self.assertTrue(headers["WWW-Authenticate"].lower().startswith(scheme))
+            passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
+            passwords.add_password(None, rig.control, "viewer", "s3cret")
+            handler = (urllib.request.HTTPDigestAuthHandler if scheme == "digest"
+                       else urllib.request.HTTPBasicAuthHandler)(passwords)
+            code, _, body = rig.get("status", opener=urllib.request.build_opener(handler))
+            self.assertEqual(code, 200)
+            self.assertIn("camera", json.loads(body))
+            self.assertNotIn("s3cret", rig.server.stderr())
+            self.assertEqual(rig.stop_server(), 0)
+
+
+if __name__ == "__main__":
+    unittest.main()
