@@ -101,10 +101,24 @@ class Peer {
   ~Peer() {
     join();
     if (conn_) g_object_unref(conn_);
+    if (filler_) g_object_unref(filler_);
     if (listener_) g_object_unref(listener_);
   }
 
   uint16_t port() const { return port_; }
+  // A full accept queue: the kernel drops further SYNs, so a connect hangs.
+  void fill_accept_queue() {
+    g_socket_close(listener_, nullptr);
+    g_object_unref(listener_);
+    g_autoptr(GInetAddress) lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
+    g_autoptr(GSocketAddress) same_port = g_inet_socket_address_new(lo, port_);
+    listener_ = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, nullptr);
+    ASSERT_TRUE(g_socket_bind(listener_, same_port, TRUE, nullptr));
+    g_socket_set_listen_backlog(listener_, 0);
+    ASSERT_TRUE(g_socket_listen(listener_, nullptr));
+    filler_ = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, nullptr);
+    ASSERT_TRUE(g_socket_connect(filler_, same_port, nullptr, nullptr));
+  }
   void stop_listening() {
     g_socket_close(listener_, nullptr);
   }
@@ -208,6 +222,7 @@ class Peer {
 
   GSocket *listener_ = nullptr;
   GSocket *conn_ = nullptr;
+  GSocket *filler_ = nullptr;
   uint16_t port_ = 0;
   Bytes in_, last_raw_;
   bool eof_ = false;
@@ -348,6 +363,41 @@ TEST(Session, SilentPeerIsTimeout) {
   EXPECT_NE(err.message().find("not an ipcam camera, or it is busy"), std::string::npos) << err.message();
   EXPECT_NE(err.message().find(Endpoint(peer)), std::string::npos) << err.message();
   EXPECT_NE(err.message().find("0.3 s"), std::string::npos) << err.message();
+}
+
+TEST(Session, ConnectThatHangsIsTimeout) {
+  Peer peer;
+  peer.fill_accept_queue();
+  SessionConfig c = ConfigFor(peer);
+  c.connect_timeout_ms = 300;
+  c.reply_timeout_ms = 1000;
+  ControlSession s(c);
+  ErrorGuard err;
+  EXPECT_FALSE(s.connect(nullptr, err.out()));
+  ASSERT_TRUE(g_error_matches(err.e, IPCAM_ERROR, IPCAM_ERROR_TIMEOUT)) << err.message();
+  EXPECT_NE(err.message().find("No answer from " + Endpoint(peer) + " within 0.3 s"), std::string::npos)
+      << err.message();
+}
+
+TEST(Session, CancelDuringAHangingConnect) {
+  Peer peer;
+  peer.fill_accept_queue();
+  SessionConfig c = ConfigFor(peer);
+  c.connect_timeout_ms = 60000;
+  ControlSession s(c);
+  g_autoptr(GCancellable) cancel = g_cancellable_new();
+  // Whenever the cancel lands (before or during the connect), the answer is
+  // CANCELLED, long before the 60 s timeout.
+  std::thread canceller([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    g_cancellable_cancel(cancel);
+  });
+  ErrorGuard err;
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_FALSE(s.connect(cancel, err.out()));
+  canceller.join();
+  EXPECT_TRUE(g_error_matches(err.e, IPCAM_ERROR, IPCAM_ERROR_CANCELLED)) << err.message();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(20));
 }
 
 TEST(Session, HttpServerIsNotIpcam) {
