@@ -88,6 +88,9 @@ void CameraStream::configure_source(GstElement *src) {
                guint(options_.preview_port), "http-port", guint(options_.http_port), "user",
                options_.user.c_str(), "password", options_.password.c_str(), "timeout", options_.timeout_ms,
                nullptr);
+  if (options_.reconnect_attempts >= -1) g_object_set(src, "reconnect-attempts", options_.reconnect_attempts, nullptr);
+  if (options_.reconnect_backoff_ms >= 0)
+    g_object_set(src, "reconnect-backoff", guint(options_.reconnect_backoff_ms), nullptr);
   if (address_.empty()) {
     if (!options_.broadcast.empty()) g_object_set(src, "discovery-address", options_.broadcast[0].c_str(), nullptr);
     if (!options_.discovery_ports.empty()) {

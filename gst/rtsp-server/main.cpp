@@ -43,6 +43,7 @@ int parse_options(int &argc, char **&argv, ServerOptions &o) {
   g_auto(GStrv) broadcast = nullptr, discovery_ports = nullptr;
   gint control_port = o.control_port, preview_port = o.preview_port, http_port = o.http_port, port = o.port;
   gint control_http_port = o.control_http_port, linger = gint(o.linger_s), timeout = gint(o.timeout_ms);
+  gint reconnect_attempts = o.reconnect_attempts, reconnect_backoff = o.reconnect_backoff_ms;
   gboolean wait = FALSE, verbose = FALSE, version = FALSE;
   const GOptionEntry entries[] = {
       {"camera", 0, 0, G_OPTION_ARG_STRING, &camera, "Camera address (default: discover)", "ADDR"},
@@ -54,6 +55,8 @@ int parse_options(int &argc, char **&argv, ServerOptions &o) {
       {"user", 0, 0, G_OPTION_ARG_STRING, &user, "Camera login user (default admin)", "NAME"},
       {"password", 0, 0, G_OPTION_ARG_STRING, &password, "Camera password (default 12345, or $IPCAM_PASSWORD)", "WORD"},
       {"timeout", 0, 0, G_OPTION_ARG_INT, &timeout, "Camera connect and reply timeout in ms (default 5000)", "MS"},
+      {"reconnect-attempts", 0, 0, G_OPTION_ARG_INT, &reconnect_attempts, "Reconnects after the camera drops, before the clients are closed (-1 = forever; default: ipcamsrc's, 10)", "N"},
+      {"reconnect-backoff", 0, 0, G_OPTION_ARG_INT, &reconnect_backoff, "First reconnect delay in ms, doubling per attempt (default: ipcamsrc's)", "MS"},
       {"bind", 0, 0, G_OPTION_ARG_STRING, &bind, "Address to serve on (default 127.0.0.1: this machine only; 0.0.0.0 = every network)", "ADDR"},
       {"port", 0, 0, G_OPTION_ARG_INT, &port, "RTSP port (default 8554; 0 = any free port)", "PORT"},
       {"mount", 0, 0, G_OPTION_ARG_STRING, &mount, "RTSP path (default /cam)", "PATH"},
@@ -87,6 +90,10 @@ int parse_options(int &argc, char **&argv, ServerOptions &o) {
     return usage_error("--port and --control-http-port must be 0..65535");
   if (linger < 0) return usage_error("--linger must be 0 or more");
   if (timeout < 1) return usage_error("--timeout must be at least 1 ms");
+  if (reconnect_attempts < -2) return usage_error("--reconnect-attempts must be -1 (forever) or more");
+  if (reconnect_backoff < -1 || reconnect_backoff > 60000) return usage_error("--reconnect-backoff must be 0..60000");
+  o.reconnect_attempts = reconnect_attempts;
+  o.reconnect_backoff_ms = reconnect_backoff;
   o.control_port = uint16_t(control_port);
   o.preview_port = uint16_t(preview_port);
   o.http_port = uint16_t(http_port);

@@ -18,6 +18,8 @@ struct ServerOptions {
   std::string user = "admin";
   std::string password = "12345";  // never logged
   unsigned timeout_ms = 5000;
+  int reconnect_attempts = -2;       // ipcamsrc's; -2 = its default
+  int reconnect_backoff_ms = -1;     // ipcamsrc's; -1 = its default
 
   // What we serve.
   std::string bind = "127.0.0.1";
