@@ -617,7 +617,8 @@ AssemblerConfig random_config(std::mt19937 &rng) {
 
 TEST(AssemblerProperty, LossDuplicatesReorderNeverCorruptIntactFrames) {
   std::mt19937 rng(20261125);
-  for (int round = 0; round < 300; round++) {
+  uint64_t emitted = 0, dropped = 0, lost = 0, dups = 0, late = 0;
+  for (int round = 0; round < 200; round++) {
     SCOPED_TRACE(round);
     AssemblerConfig cfg = random_config(rng);
     Camera cam;
@@ -660,6 +661,11 @@ TEST(AssemblerProperty, LossDuplicatesReorderNeverCorruptIntactFrames) {
     EXPECT_EQ(a.stats().datagrams, faulty.size());
     EXPECT_EQ(a.stats().malformed, malformed);
     Checker{cfg, originals}.check(c, a.stats());
+    emitted += a.stats().frames;
+    dropped += a.stats().dropped_frames;
+    lost += a.stats().lost;
+    dups += a.stats().duplicates;
+    late += a.stats().reordered;
     if (p == 0 && cfg.max_frame_size == AssemblerConfig{}.max_frame_size) {
       // A clean stream: every frame out, byte-exact, only the first discont.
       EXPECT_EQ(a.stats().lost, 0u);
@@ -668,11 +674,17 @@ TEST(AssemblerProperty, LossDuplicatesReorderNeverCorruptIntactFrames) {
       EXPECT_EQ(a.stats().dropped_frames, 0u);
     }
   }
+  EXPECT_GT(emitted, 1000u);
+  EXPECT_GT(dropped, 100u);
+  EXPECT_GT(lost, 100u);
+  EXPECT_GT(dups, 100u);
+  EXPECT_GT(late, 100u);
 }
 
 TEST(AssemblerProperty, GarbageNeverCrashesAndStaysBounded) {
   std::mt19937 rng(7);
-  for (int round = 0; round < 200; round++) {
+  uint64_t emitted = 0, corrupted = 0, malformed = 0;
+  for (int round = 0; round < 100; round++) {
     SCOPED_TRACE(round);
     AssemblerConfig cfg = random_config(rng);
     cfg.max_frame_size = 1 + rng() % 30000;
@@ -682,7 +694,7 @@ TEST(AssemblerProperty, GarbageNeverCrashesAndStaysBounded) {
     Camera cam;
     cam.seq = uint16_t(rng());
     size_t pushed = 0;
-    for (int i = 0; i < 400; i++) {
+    for (int i = 0; i < 300; i++) {
       Bytes d;
       switch (rng() % 5) {
         case 0: {  // random bytes
@@ -718,12 +730,15 @@ TEST(AssemblerProperty, GarbageNeverCrashesAndStaysBounded) {
     const AssemblerStats &st = a.stats();
     EXPECT_EQ(st.datagrams, pushed);
     EXPECT_EQ(c.frames.size(), st.frames);
+    emitted += st.frames;
+    malformed += st.malformed;
     EXPECT_LE(st.malformed + st.ignored + st.duplicates, st.datagrams);
     for (const Seen &f : c.frames) {
       ASSERT_FALSE(f.data.empty());
       EXPECT_LE(f.data.size(), cfg.max_frame_size);
       EXPECT_LE(f.capacity, std::max<size_t>(cfg.max_frame_size, 1));
       if (cfg.loss_policy == LossPolicy::kDropUntilKeyframe) { EXPECT_FALSE(f.corrupted); }
+      corrupted += f.corrupted;
       if (!f.corrupted) {
         bool sc3 = f.data.size() >= 3 && f.data[0] == 0 && f.data[1] == 0 && f.data[2] == 1;
         bool sc4 = f.data.size() >= 4 && f.data[0] == 0 && f.data[1] == 0 && f.data[2] == 0 &&
@@ -732,4 +747,8 @@ TEST(AssemblerProperty, GarbageNeverCrashesAndStaysBounded) {
       }
     }
   }
+  // The generator must reach every path it is meant to test.
+  EXPECT_GT(emitted, 100u);
+  EXPECT_GT(corrupted, 10u);
+  EXPECT_GT(malformed, 100u);
 }
