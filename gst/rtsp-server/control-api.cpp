@@ -217,7 +217,10 @@ bool ControlApi::listen(GError **error) {
 
 void ControlApi::on_request(SoupServer *, SoupServerMessage *msg, const char *path, GHashTable *query,
                             gpointer self) {
-  static_cast<ControlApi *>(self)->handle(msg, path ? path : "/", query);
+  // "http://host:port/" + "/status" is a common slip: treat "//" as "/".
+  std::string p = path ? path : "/";
+  for (size_t i; (i = p.find("//")) != std::string::npos;) p.erase(i, 1);
+  static_cast<ControlApi *>(self)->handle(msg, p, query);
 }
 
 namespace {

@@ -90,7 +90,8 @@ int parse_options(int &argc, char **&argv, ServerOptions &o) {
     return usage_error("--port and --control-http-port must be 0..65535");
   if (linger < 0) return usage_error("--linger must be 0 or more");
   if (timeout < 1) return usage_error("--timeout must be at least 1 ms");
-  if (reconnect_attempts < -2) return usage_error("--reconnect-attempts must be -1 (forever) or more");
+  if (reconnect_attempts < -1 && reconnect_attempts != o.reconnect_attempts)
+    return usage_error("--reconnect-attempts must be -1 (forever) or more");
   if (reconnect_backoff < -1 || reconnect_backoff > 60000) return usage_error("--reconnect-backoff must be 0..60000");
   o.reconnect_attempts = reconnect_attempts;
   o.reconnect_backoff_ms = reconnect_backoff;

@@ -7,7 +7,7 @@ import signal
 import subprocess
 import unittest
 
-from rtsp_rig import Rig, Server, ffprobe_video
+from rtsp_rig import Rig, Server, decoder_errors, ffprobe_video
 
 H264_640x360 = [{"codec_name": "h264", "width": 640, "height": 360}]
 
@@ -15,6 +15,11 @@ H264_640x360 = [{"codec_name": "h264", "width": 640, "height": 360}]
 class ClientsTest(unittest.TestCase):
     def test_ffprobe_tcp_and_udp_and_gstreamer_decode(self):
         with Rig() as rig:
+            # The first client of a fresh camera session decodes without a
+            # single decoder complaint (the stream starts at a keyframe).
+            rc, err = rig.ffmpeg(seconds=2)
+            self.assertEqual(rc, 0, err)
+            self.assertEqual(decoder_errors(err), [])
             for transport in ("tcp", "udp"):
                 rc, streams, err = ffprobe_video(rig.url, transport)
                 self.assertEqual(rc, 0, err)
