@@ -28,7 +28,7 @@ MALLOC_COUNT = os.environ.get("IPCAM_BENCH_MALLOC_COUNT")
 H264 = os.environ.get("IPCAM_BENCH_H264")
 
 PIPELINES = {
-    "ipcamsrc": "ipcamsrc name=src ! fakesink name=sink sync=false enable-last-sample=false",
+    "ipcamsrc": "ipcamsrc name=src preview-port=0 ! fakesink name=sink sync=false enable-last-sample=false",
     "udpsrc": "udpsrc name=src port=0 ! fakesink name=sink sync=false enable-last-sample=false",
 }
 
