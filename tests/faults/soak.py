@@ -31,7 +31,7 @@ def median(xs):
 
 
 def soak(duration, loss, drop_after):
-    p = fm.Pipeline(reconnect_backoff=100, reconnect_attempts=-1)
+    p = fm.Pipeline(keep_buffers=False, reconnect_backoff=100, reconnect_attempts=-1)
     port = p.ready()
     sim = IpcamSim(*fm.sim_args(21, "--preview-port", port, "--loss", loss,
                                 "--drop-after-frames", drop_after))
