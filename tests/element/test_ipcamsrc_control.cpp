@@ -295,7 +295,7 @@ GST_END_TEST;
 static Suite *ipcamsrc_control_suite(void) {
   Suite *s = suite_create("ipcamsrc-control");
   TCase *tc = tcase_create("control");
-  tcase_set_timeout(tc, 60);
+  tcase_set_timeout(tc, 30);  // each test takes a few seconds
   suite_add_tcase(s, tc);
   tcase_add_test(tc, test_signals_match_camera);
   tcase_add_test(tc, test_signals_fail_when_not_connected);

@@ -249,7 +249,7 @@ GST_END_TEST;
 static Suite *ipcamsrc_stream_suite(void) {
   Suite *s = suite_create("ipcamsrc-stream");
   TCase *tc = tcase_create("stream");
-  tcase_set_timeout(tc, 60);
+  tcase_set_timeout(tc, 30);  // each test takes a few seconds
   suite_add_tcase(s, tc);
   tcase_add_test(tc, test_caps_access_units_and_flags);
   tcase_add_test(tc, test_tagged_frames_timestamps);
