@@ -229,7 +229,8 @@ GST_START_TEST(test_no_camera_found) {
   g_autoptr(GSocketAddress) bound = g_socket_get_local_address(quiet, nullptr);
   guint port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound));
   g_autofree char *desc = g_strdup_printf(
-      "ipcamsrc address=\"\" discovery-address=127.255.255.255 discovery-ports=%u timeout=300 ! fakesink", port);
+      "ipcamsrc address=\"\" preview-port=0 discovery-address=127.255.255.255 discovery-ports=%u timeout=300 ! "
+      "fakesink", port);
   g_autoptr(GstElement) p = gst_parse_launch(desc, nullptr);
   gst_element_set_state(p, GST_STATE_PLAYING);
   GstMessage *m = ipcam::test::wait_error(p, 10);
