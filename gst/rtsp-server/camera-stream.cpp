@@ -171,12 +171,14 @@ void CameraStream::media_prepared(GstRTSPMedia *media) {
   // takes nothing) if the media was unprepared in the meantime.
   if (!gst_rtsp_media_prepare(media, nullptr)) return;
   hold_ = GST_RTSP_MEDIA(g_object_ref(media));
+  streamed_ = media;
   last_present_us_ = g_get_monotonic_time();
   g_message("streaming the camera's preview");
 }
 
 void CameraStream::media_unprepared(GstRTSPMedia *media) {
   bool was_current = false;
+  const bool streamed = hold_ == media || media == streamed_;
   {
     std::lock_guard<std::mutex> l(lock_);
     if (media == media_) {
@@ -189,7 +191,9 @@ void CameraStream::media_unprepared(GstRTSPMedia *media) {
     g_object_unref(hold_);
     hold_ = nullptr;
   }
-  if (was_current) g_message("camera released");
+  if (was_current && streamed) g_message("camera released");
+  else if (was_current) g_message("the camera stream could not start (see above); the next client tries again");
+  if (media == streamed_) streamed_ = nullptr;
 }
 
 void CameraStream::camera_gave_up(GstRTSPMedia *media) {

@@ -76,6 +76,7 @@ class CameraStream {
   // Main thread only.
   GstRTSPMedia *hold_ = nullptr;  // the media we keep one prepare count on
   gint64 last_present_us_ = 0;    // when someone was last connected
+  const void *streamed_ = nullptr;  // the media that last held the camera (identity only)
 };
 
 }  // namespace ipcam_rtsp
