@@ -47,7 +47,12 @@ void PreviewStreamer::send_frame(ByteView au, uint32_t camera_ms, bool cut_mid_f
     burst_left_ = f.burst_loss;
   ++frames_;
   uint8_t time_payload[kTimePayloadSize];
-  encode_time_payload(camera_ms, time_payload, config_.time_prefix);
+  // Always a full 12-byte prefix: wire.cpp memcpy()s from an empty span's
+  // null data otherwise (UBSan reports it).
+  uint8_t prefix[kTimeMsOffset] = {};
+  std::copy_n(config_.time_prefix.begin(), std::min(config_.time_prefix.size(), kTimeMsOffset),
+              prefix);
+  encode_time_payload(camera_ms, time_payload, ByteView(prefix, sizeof prefix));
   if (config_.time_position == TimePosition::kBefore)
     send_datagram(datagram::kTime, ByteView(time_payload, sizeof time_payload));
   size_t piece = std::max<size_t>(1, config_.datagram_size);
