@@ -333,7 +333,7 @@ size_t encode_datagram(uint16_t seq, uint16_t type, ByteView payload, uint8_t *o
 
 void encode_time_payload(uint32_t ms, uint8_t out[kTimePayloadSize], ByteView prefix) {
   std::memset(out, 0, kTimePayloadSize);
-  std::memcpy(out, prefix.data(), std::min(prefix.size(), kTimeMsOffset));
+  if (!prefix.empty()) std::memcpy(out, prefix.data(), std::min(prefix.size(), kTimeMsOffset));
   store_le32(out + kTimeMsOffset, ms);
 }
 
