@@ -260,6 +260,97 @@ def bench_instructions(fps, frames, log, work_dir):
     return out
 
 
+def proc_cpu_ns(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) * 1e9 / os.sysconf("SC_CLK_TCK")
+
+
+def free_udp_port():
+    import socket
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def rtsp_clients(url, n, seconds):
+    """n rtspsrc ! fakesink pipelines in this process; returns the frames
+    each received during `seconds` once all play, and the server's CPU."""
+    import gi
+    gi.require_version("Gst", "1.0")
+    from gi.repository import Gst
+    Gst.init(None)
+    pipes = []
+    for i in range(n):
+        p = Gst.parse_launch("rtspsrc location=%s protocols=tcp latency=100 ! rtph264depay ! "
+                             "video/x-h264,alignment=au ! fakesink name=sink sync=false "
+                             "enable-last-sample=false" % url)
+        p.set_state(Gst.State.PLAYING)
+        pipes.append(p)
+
+    def rendered(p):
+        st = p.get_by_name("sink").get_property("stats")
+        return st.get_value("rendered")
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and min(rendered(p) for p in pipes) == 0:
+        time.sleep(0.2)
+    if min(rendered(p) for p in pipes) == 0:
+        for p in pipes:
+            p.set_state(Gst.State.NULL)
+        raise BenchBroken("not every RTSP client received a frame within 30 s")
+    time.sleep(1.0)
+    return pipes, rendered
+
+
+def bench_rtsp(counts, seconds, log):  # noqa: C901
+    """Server CPU with 1, 8, 32 RTSP clients: ipcam-rtsp-server against a
+    plain gst-rtsp-server (ipcam-bench-rtsp-launch) serving the same camera
+    through ipcamsrc, one shared media each."""
+    import gi
+    gi.require_version("Gst", "1.0")
+    from gi.repository import Gst
+    server_exe = os.environ.get("IPCAM_RTSP_SERVER")
+    launch_exe = os.environ.get("IPCAM_BENCH_RTSP_LAUNCH")
+    if not server_exe or not launch_exe:
+        raise BenchBroken("IPCAM_RTSP_SERVER / IPCAM_BENCH_RTSP_LAUNCH not set")
+    out = {}
+    for name in ("ipcam-rtsp-server", "test-launch"):
+        rows = []
+        for n in counts:
+            preview = free_udp_port()
+            sim = IpcamSim("--h264", H264, "--no-samples", "--preview-port", preview)
+            sim.start()
+            if name == "ipcam-rtsp-server":
+                argv = [server_exe, "--camera", "127.0.0.1", "--control-port", str(sim.control_port),
+                        "--preview-port", str(preview), "--port", "0", "--control-http-port", "0"]
+            else:
+                argv = [launch_exe, "( ipcamsrc address=127.0.0.1 control-port=%d preview-port=%d ! h264parse ! "
+                                    "rtph264pay name=pay0 pt=96 config-interval=-1 )" % (sim.control_port, preview)]
+            srv = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
+            try:
+                url = json.loads(srv.stdout.readline())["url"]
+                pipes, rendered = rtsp_clients(url, n, seconds)
+                c0, f0, t0 = proc_cpu_ns(srv.pid), [rendered(p) for p in pipes], time.monotonic()
+                time.sleep(seconds)
+                c1, f1, t1 = proc_cpu_ns(srv.pid), [rendered(p) for p in pipes], time.monotonic()
+                for p in pipes:
+                    p.set_state(Gst.State.NULL)
+            finally:
+                srv.terminate()
+                srv.wait(10)
+                sim.stop()
+            per_client = [(b - a) / (t1 - t0) for a, b in zip(f0, f1)]
+            row = {"clients": n, "cpu_pct": 100.0 * (c1 - c0) / 1e9 / (t1 - t0),
+                   "min_fps": min(per_client), "max_fps": max(per_client)}
+            rows.append(row)
+            log("rtsp %-17s %2d clients: server CPU %.2f %% of a core, each client %.1f-%.1f frames/s" %
+                (name, n, row["cpu_pct"], row["min_fps"], row["max_fps"]))
+        out[name] = rows
+    return out
+
+
 def bench_memory(seconds, log, work_dir):
     """RSS of ipcamsrc ! fakesink at 30 fps after a 10 s warm-up."""
     sent, got = run("ipcamsrc", warmup_s=10, fps=30, frames=int(30 * seconds))
@@ -270,6 +361,13 @@ def bench_memory(seconds, log, work_dir):
         "%.3f allocs/datagram" % (seconds, d["rss_start"] / 2**20, d["rss_end"] / 2**20, d["growth"] / 1024,
                                    d["rss_max"] / 2**20, d["allocs_per_frame"], d["allocs_per_datagram"]))
     return d
+
+
+def per_client(rows):
+    """Extra server CPU (% of a core) per client between the fewest and
+    the most clients measured."""
+    lo, hi = rows[0], rows[-1]
+    return (hi["cpu_pct"] - lo["cpu_pct"]) / max(1, hi["clients"] - lo["clients"])
 
 
 def write_doc(r, path):
@@ -330,7 +428,17 @@ def write_doc(r, path):
         mem["growth"] <= 1 << 20)
     row("no allocation per datagram", "%.3f allocations per datagram (%.2f per frame, whole process)" %
         (mem["allocs_per_datagram"], mem["allocs_per_frame"]), mem["allocs_per_datagram"] < 0.5)
-    row("RTSP fan-out ≤ 1.1× test-launch per client", "not measured (see below)", False)
+    rt = r.get("rtsp")
+    if rt:
+        a, b = per_client(rt["ipcam-rtsp-server"]), per_client(rt["test-launch"])
+        every = all(x["min_fps"] >= 28 for k in rt if k != "seconds" for x in rt[k])
+        row("RTSP fan-out ≤ 1.1× test-launch per client, every client every frame",
+            "%.3f vs %.3f %% of a core per client (%s); slowest client %.1f frames/s" %
+            (a, b, "%.2f×" % (a / b) if b > 0 else "baseline ~0", min(x["min_fps"] for k in rt if k != "seconds"
+                                                                    for x in rt[k])),
+            (a <= 1.1 * b or a <= 0.05) and every)
+    else:
+        row("RTSP fan-out ≤ 1.1× test-launch per client", "not measured", False)
     w("")
     w("## Ingest: highest rate without loss")
     w("")
@@ -372,6 +480,25 @@ def write_doc(r, path):
                                                             d["datagrams"],
                                                             "%.2f×" % i["ratio"] if kind == "ipcamsrc" else "1"))
     w("")
+    rt = r.get("rtsp")
+    if rt:
+        w("## RTSP fan-out")
+        w("")
+        w("Server process CPU (/proc/PID/stat, utime+stime) over %d s while N clients (`rtspsrc protocols=tcp !" %
+          rt.get("seconds", 10))
+        w("rtph264depay ! fakesink`, all in one other process) watch the camera; the baseline is a plain")
+        w("gst-rtsp-server (tests/bench/rtsp_launch.c: one shared media from a launch line with ipcamsrc) serving")
+        w("the same ipcam-sim camera. Frames/s is what the slowest and fastest client received.")
+        w("")
+        w("| server | clients | server CPU % of a core | client frames/s (min–max) |")
+        w("|---|---|---|---|")
+        for name in ("ipcam-rtsp-server", "test-launch"):
+            for x in rt[name]:
+                w("| %s | %d | %.2f | %.1f–%.1f |" % (name, x["clients"], x["cpu_pct"], x["min_fps"], x["max_fps"]))
+        w("")
+        w("Extra CPU per client from 1 to %d clients: ipcam-rtsp-server %.3f %%, test-launch %.3f %% of a core." %
+          (rt["ipcam-rtsp-server"][-1]["clients"], per_client(rt["ipcam-rtsp-server"]), per_client(rt["test-launch"])))
+        w("")
     w("## Latency")
     w("")
     w("From just before the sender writes a frame's last datagram (CLOCK_MONOTONIC) to the buffer")
@@ -458,6 +585,8 @@ def main():
                 results["instructions"] = bench_instructions(10, 100, log, work)
                 results["instructions300"] = bench_instructions(60, 600, log, work)
                 results["memory"] = bench_memory(600, log, work)
+                results["rtsp"] = bench_rtsp([1, 8, 32], 10, log)
+                results["rtsp"]["seconds"] = 10
         except (BenchBroken, subprocess.CalledProcessError, subprocess.TimeoutExpired, KeyError,
                 ValueError) as e:
             print("bench broken: %s" % e)
