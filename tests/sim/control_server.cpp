@@ -103,22 +103,30 @@ struct ClientIo {
     pump(c);
   }
 
-  // Each message is its own write, --message-gap-ms apart, unless --coalesce.
+  // Each message is its own write, --message-gap-ms apart. With --coalesce
+  // the write waits for the end of this main loop iteration, so that what
+  // is queued together (alive request + login accepted) goes in one write.
   static void pump(const Ref &c) {
     if (c->writing || c->closed || c->outq.empty() || c->gap) return;
     const CameraConfig &cfg = c->server->config_;
     int64_t now = now_ms();
-    if (!cfg.coalesce && now < c->next_write_ms) {
-      std::weak_ptr<ControlServer::Client> weak = c;
-      c->gap = call_later(unsigned(c->next_write_ms - now), [weak] {
-        if (auto c = weak.lock()) {
-          g_source_unref(c->gap);
-          c->gap = nullptr;
-          pump(c);
-        }
-      });
+    if (!cfg.coalesce && now >= c->next_write_ms) {
+      write_now(c);
       return;
     }
+    unsigned wait = cfg.coalesce ? 0 : unsigned(c->next_write_ms - now);
+    std::weak_ptr<ControlServer::Client> weak = c;
+    c->gap = call_later(wait, [weak] {
+      if (auto c = weak.lock()) {
+        g_source_unref(c->gap);
+        c->gap = nullptr;
+        if (!c->writing && !c->closed && !c->outq.empty()) write_now(c);
+      }
+    });
+  }
+
+  static void write_now(const Ref &c) {
+    const CameraConfig &cfg = c->server->config_;
     c->writing_buf.clear();
     if (cfg.coalesce) {
       for (auto &m : c->outq) c->writing_buf.insert(c->writing_buf.end(), m.begin(), m.end());

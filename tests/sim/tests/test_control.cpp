@@ -200,3 +200,20 @@ TEST(Control, UnknownTypeEchoedWhenAsked) {
   EXPECT_EQ(m->type, 0xA02Au);
   EXPECT_EQ(m->payload, (Bytes{7, 8, 9}));
 }
+
+TEST(Control, CoalesceSendsLoginRepliesInOneWrite) {
+  auto config = test_config();
+  config.coalesce = true;
+  auto cam = start(config);
+  TcpClient c(cam.port());
+  c.send(control(0x0110, login_payload("admin", "12345")));
+  Bytes first;
+  ASSERT_TRUE(c.read_exact(8, first));
+  EXPECT_EQ(first, control(0x0112));
+  // Login accepted came in the same read: one write on loopback.
+  EXPECT_EQ(c.pending().size(), 8u + 128u);
+  Bytes accepted;
+  ASSERT_TRUE(c.read_exact(8 + 128, accepted, 1000));
+  EXPECT_EQ(Bytes(accepted.begin(), accepted.begin() + 8),
+            (Bytes{0xAB, 0xCD, 0x00, 0x80, 0x00, 0x00, 0x01, 0x11}));
+}
