@@ -217,3 +217,30 @@ TEST(Control, CoalesceSendsLoginRepliesInOneWrite) {
   EXPECT_EQ(Bytes(accepted.begin(), accepted.begin() + 8),
             (Bytes{0xAB, 0xCD, 0x00, 0x80, 0x00, 0x00, 0x01, 0x11}));
 }
+
+TEST(Control, BusyReplyAndIgnoreModes) {
+  {
+    auto config = test_config();
+    config.busy_mode = ipcam::sim::RefuseMode::kReply;
+    config.busy_bytes = {0xAB, 0xCD, 0x00, 0x00, 0x00, 0x00, 0xEE, 0xEE};
+    auto cam = start(config);
+    TcpClient first(cam.port());
+    ASSERT_EQ(first.login().back().type, 0x0111u);
+    TcpClient second(cam.port());
+    Bytes got;
+    ASSERT_TRUE(second.read_exact(8, got));
+    EXPECT_EQ(got, config.busy_bytes);
+  }
+  {
+    auto config = test_config();
+    config.busy_mode = ipcam::sim::RefuseMode::kIgnore;
+    auto cam = start(config);
+    TcpClient first(cam.port());
+    ASSERT_EQ(first.login().back().type, 0x0111u);
+    TcpClient second(cam.port());
+    second.send(control(0x0110, login_payload("admin", "12345")));
+    EXPECT_FALSE(second.read_message(400)) << "an ignored client gets no answer";
+    EXPECT_FALSE(second.eof()) << "... and is not closed";
+    EXPECT_EQ(cam.camera->stats().get("busy_refused"), 1u);
+  }
+}
