@@ -2,6 +2,7 @@
 // wildcard address (a socket bound to 127.0.0.1 would not see broadcasts).
 // Nothing here uses the interfaces' own broadcast addresses: that would send
 // off this machine.
+#include "error_guard.h"
 #include "ipcam/discovery.h"
 #include "ipcam/error.h"
 
@@ -15,15 +16,7 @@ using namespace ipcam;
 
 namespace {
 
-struct ErrorGuard {
-  GError *e = nullptr;
-  ~ErrorGuard() { g_clear_error(&e); }
-  GError **out() {
-    g_clear_error(&e);
-    return &e;
-  }
-  std::string message() const { return e ? e->message : "(no error)"; }
-};
+using ipcam::test::ErrorGuard;
 
 Bytes Text(const std::string &s) { return Bytes(s.begin(), s.end()); }
 

@@ -1,4 +1,5 @@
 // File list parts and firmware info, including every malformed case.
+#include "error_guard.h"
 #include "ipcam/error.h"
 #include "ipcam/wire.h"
 
@@ -7,12 +8,7 @@
 using namespace ipcam;
 
 namespace {
-struct ErrorGuard {
-  GError *e = nullptr;
-  ~ErrorGuard() { g_clear_error(&e); }
-  GError **out() { g_clear_error(&e); return &e; }
-  std::string msg() const { return e ? e->message : ""; }
-};
+using ipcam::test::ErrorGuard;
 }  // namespace
 
 TEST(FileListText, ParsesEntriesAndTrailingSemicolon) {
@@ -47,7 +43,7 @@ TEST(FileListText, NonNumericSizeIsAClearError) {
   ErrorGuard e;
   EXPECT_FALSE(parse_file_list_text("/a.jpg:12;/b.jpg:lots;", f, e.out()));
   EXPECT_TRUE(g_error_matches(e.e, IPCAM_ERROR, IPCAM_ERROR_PARSE));
-  EXPECT_NE(e.msg().find("/b.jpg:lots"), std::string::npos) << e.msg();
+  EXPECT_NE(e.message().find("/b.jpg:lots"), std::string::npos) << e.message();
   EXPECT_TRUE(f.empty());
   EXPECT_FALSE(parse_file_list_text("/a.jpg:;", f, e.out()));
   EXPECT_FALSE(parse_file_list_text("/a.jpg:-3;", f, e.out()));
@@ -94,7 +90,7 @@ TEST(FileListParts, MissingPartNamed) {
   ErrorGuard e;
   std::vector<FileEntry> got;
   EXPECT_FALSE(a.finish(got, e.out()));
-  EXPECT_NE(e.msg().find("part 1 of"), std::string::npos) << e.msg();
+  EXPECT_NE(e.message().find("part 1 of"), std::string::npos) << e.message();
 }
 
 TEST(FileListParts, DuplicateOutOfRangeAndInconsistentTotals) {
@@ -102,9 +98,9 @@ TEST(FileListParts, DuplicateOutOfRangeAndInconsistentTotals) {
   ErrorGuard e;
   ASSERT_TRUE(a.add(encode_file_list_part(2, 0, "/a:1;"), nullptr));
   EXPECT_FALSE(a.add(encode_file_list_part(2, 0, "/a:1;"), e.out()));
-  EXPECT_NE(e.msg().find("twice"), std::string::npos);
+  EXPECT_NE(e.message().find("twice"), std::string::npos);
   EXPECT_FALSE(a.add(encode_file_list_part(2, 2, "/b:1;"), e.out()));
-  EXPECT_NE(e.msg().find("out of range"), std::string::npos);
+  EXPECT_NE(e.message().find("out of range"), std::string::npos);
   EXPECT_FALSE(a.add(encode_file_list_part(3, 1, "/b:1;"), e.out()));
   EXPECT_FALSE(a.add(encode_file_list_part(0, 0, ""), e.out()));
   EXPECT_FALSE(a.add(Bytes{1, 0, 0}, e.out()));

@@ -1,5 +1,6 @@
 // Downloads from a small libsoup SoupServer on 127.0.0.1:0 that runs in the
 // test, into a fresh temporary folder per test; and safe local names.
+#include "error_guard.h"
 #include "ipcam/error.h"
 #include "ipcam/files.h"
 
@@ -19,15 +20,7 @@ namespace {
 
 using Bytes = std::vector<uint8_t>;
 
-struct ErrorGuard {
-  GError *e = nullptr;
-  ~ErrorGuard() { g_clear_error(&e); }
-  GError **out() {
-    g_clear_error(&e);
-    return &e;
-  }
-  std::string message() const { return e ? e->message : "(no error)"; }
-};
+using ipcam::test::ErrorGuard;
 
 Bytes Pattern(size_t n) {
   Bytes b(n);

@@ -1,6 +1,7 @@
 // PreviewReceiver: real UDP sockets on loopback, ephemeral ports. A "camera"
 // socket sends datagrams; the receiver must deliver its frames and nobody
 // else's, time out, cancel, and keep up with a burst.
+#include "error_guard.h"
 #include "ipcam/receiver.h"
 
 #include "preview_stream.h"
@@ -20,15 +21,7 @@ using namespace ipcam::test;
 
 namespace {
 
-struct ErrorGuard {
-  GError *e = nullptr;
-  ~ErrorGuard() { g_clear_error(&e); }
-  GError **out() {
-    g_clear_error(&e);
-    return &e;
-  }
-  const char *message() const { return e ? e->message : "(no error)"; }
-};
+using ipcam::test::ErrorGuard;
 
 // A UDP socket bound to `from` that sends to 127.0.0.1:port.
 struct Sender {

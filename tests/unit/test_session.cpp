@@ -1,6 +1,7 @@
 // ControlSession against a camera peer written here with raw GSockets on
 // loopback: every byte the peer sends is built by hand, every byte the
 // session sends is checked by hand.
+#include "error_guard.h"
 #include "ipcam/error.h"
 #include "ipcam/session.h"
 
@@ -21,15 +22,7 @@ namespace {
 
 constexpr gint64 kPeerWaitUs = 10 * G_USEC_PER_SEC;
 
-struct ErrorGuard {
-  GError *e = nullptr;
-  ~ErrorGuard() { g_clear_error(&e); }
-  GError **out() {
-    g_clear_error(&e);
-    return &e;
-  }
-  std::string message() const { return e ? e->message : "(no error)"; }
-};
+using ipcam::test::ErrorGuard;
 
 // A one-shot signal between the peer thread and the test.
 class Flag {

@@ -1,4 +1,5 @@
 // Wire codec: bytes as protocol.md gives them, and every edge case.
+#include "error_guard.h"
 #include "ipcam/error.h"
 #include "ipcam/wire.h"
 
@@ -16,11 +17,7 @@ Bytes B(std::initializer_list<int> v) {
   return b;
 }
 
-struct ErrorGuard {
-  GError *e = nullptr;
-  ~ErrorGuard() { g_clear_error(&e); }
-  GError **out() { g_clear_error(&e); return &e; }
-};
+using ipcam::test::ErrorGuard;
 
 }  // namespace
 
