@@ -11,6 +11,7 @@ IPCAM_TEST_COMMON, GST_PLUGIN_PATH_1_0 and GST_REGISTRY_1_0.
 """
 
 import os
+import signal
 import socket
 import sys
 import threading
@@ -507,6 +508,8 @@ def main(argv):
         print("\n".join(CASES))
         return 0
     Gst.init(None)
+    # A SIGTERM (meson timeout, Ctrl-C in a script) unwinds, so the emulator is stopped.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     try:
         CASES[argv[1]]()
     except CaseFailed as e:

@@ -10,6 +10,7 @@ grew by at most 1 MiB after the warm-up.
 
 import argparse
 import os
+import signal
 import sys
 import time
 
@@ -90,6 +91,8 @@ def main():
     ap.add_argument("--drop-after-frames", type=int, default=600)
     a = ap.parse_args()
     Gst.init(None)
+    # A SIGTERM (meson timeout, Ctrl-C in a script) unwinds, so the emulator is stopped.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     try:
         soak(a.duration, a.loss, a.drop_after_frames)
     except fm.CaseFailed as e:
