@@ -182,6 +182,8 @@ bool ControlSession::Impl::tcp_connect(GCancellable *cancel, GError **error) {
   GMainContext *ctx = g_main_context_new();
   g_main_context_push_thread_default(ctx);
   GPtr<GSocketClient> client(g_socket_client_new());
+  // A camera is on the local WiFi: never ask the system proxy resolver.
+  g_socket_client_set_enable_proxy(client.get(), FALSE);
   g_socket_client_connect_to_host_async(
       client.get(), config.host.c_str(), config.port, attempt_cancel.get(),
       +[](GObject *src, GAsyncResult *res, gpointer data) {
