@@ -79,6 +79,7 @@ struct SrcSettings {
   GstIpcamLossPolicy loss_policy = GST_IPCAM_LOSS_POLICY_DROP_UNTIL_KEYFRAME;
   gint reconnect_attempts = kDefaultReconnectAttempts;
   guint reconnect_backoff_ms = kDefaultReconnectBackoffMs;
+  gint buffer_size = 0;  // SO_RCVBUF of the preview socket; 0 = system default
 };
 
 // A frame from the assembler with the running time it arrived at.

@@ -45,6 +45,7 @@ enum {
   PROP_LOSS_POLICY,
   PROP_RECONNECT_ATTEMPTS,
   PROP_RECONNECT_BACKOFF,
+  PROP_BUFFER_SIZE,
   PROP_SERIAL,
   PROP_FIRMWARE_VERSION,
   PROP_STATS,
@@ -150,6 +151,7 @@ static void gst_ipcam_src_set_property(GObject *object, guint prop_id, const GVa
     case PROP_LOSS_POLICY: s.loss_policy = GstIpcamLossPolicy(g_value_get_enum(value)); break;
     case PROP_RECONNECT_ATTEMPTS: s.reconnect_attempts = g_value_get_int(value); break;
     case PROP_RECONNECT_BACKOFF: s.reconnect_backoff_ms = g_value_get_uint(value); break;
+    case PROP_BUFFER_SIZE: s.buffer_size = g_value_get_int(value); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec); break;
   }
 }
@@ -183,6 +185,7 @@ static void gst_ipcam_src_get_property(GObject *object, guint prop_id, GValue *v
     case PROP_LOSS_POLICY: g_value_set_enum(value, s.loss_policy); break;
     case PROP_RECONNECT_ATTEMPTS: g_value_set_int(value, s.reconnect_attempts); break;
     case PROP_RECONNECT_BACKOFF: g_value_set_uint(value, s.reconnect_backoff_ms); break;
+    case PROP_BUFFER_SIZE: g_value_set_int(value, s.buffer_size); break;
     case PROP_SERIAL: g_value_set_string(value, st->serial.c_str()); break;
     case PROP_FIRMWARE_VERSION: g_value_set_string(value, st->firmware.c_str()); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec); break;
@@ -195,12 +198,14 @@ static GstStateChangeReturn gst_ipcam_src_change_state(GstElement *element, GstS
   if (transition == GST_STATE_CHANGE_NULL_TO_READY) {
     // Bound here, like udpsrc, so port 0 can be read back before PLAYING.
     guint port;
+    gint buffer_size;
     {
       Locker l(st->lock);
       port = st->settings.preview_port;
+      buffer_size = st->settings.buffer_size;
     }
     g_autoptr(GError) error = nullptr;
-    if (!st->receiver.bind("", guint16(port), 0, &error)) {
+    if (!st->receiver.bind("", guint16(port), buffer_size, &error)) {
       GST_ELEMENT_ERROR(self, RESOURCE, OPEN_READ,
                         ("Could not listen for the camera's preview on UDP port %u: %s. Another program "
                          "(or another ipcamsrc) may be using it; set preview-port.",
@@ -370,6 +375,12 @@ static void install_properties(GObjectClass *oc) {
       g_param_spec_uint("latency", "Latency",
                         "Jitter allowance in milliseconds, reported as the minimum latency", 0, 10000,
                         ipcam::kDefaultLatencyMs, rw));
+  g_object_class_install_property(
+      oc, PROP_BUFFER_SIZE,
+      g_param_spec_int("buffer-size", "Buffer size",
+                       "Kernel receive buffer of the preview socket in bytes (0 = the system default). "
+                       "Larger values absorb bursts when the streaming thread is late",
+                       0, G_MAXINT, 0, rw));
   g_object_class_install_property(
       oc, PROP_LOSS_POLICY,
       g_param_spec_enum("loss-policy", "Loss policy", "What to do with frames after a datagram was lost",

@@ -29,7 +29,7 @@ class Camera:
 
     def __init__(self, *sim_args):
         self.pipeline = Gst.parse_launch(
-            "ipcamsrc name=src address=127.0.0.1 preview-port=0 ! h264parse ! avdec_h264 ! "
+            "ipcamsrc name=src address=127.0.0.1 preview-port=0 buffer-size=1048576 ! h264parse ! avdec_h264 ! "
             "videoconvert ! video/x-raw,format=RGB ! appsink name=sink sync=false max-buffers=4 drop=true")
         self.src = self.pipeline.get_by_name("src")
         self.sink = self.pipeline.get_by_name("sink")
@@ -39,6 +39,7 @@ class Camera:
         assert self.pipeline.set_state(Gst.State.READY) == Gst.StateChangeReturn.SUCCESS
         port = self.src.get_property("preview-port")
         assert port != 0
+        assert self.src.get_property("buffer-size") == 1048576
         self.sim = IpcamSim("--h264", os.environ["IPCAM_SAMPLE_H264"], "--preview-port", port,
                             *self.sim_args)
         self.sim.start()
