@@ -53,6 +53,16 @@ void json_reply(Reply &r, guint status, JsonBuilder *b) {
   r.set_body(json_bytes(b));
 }
 
+// {"NAME": VALUE}: the answer of the camera commands.
+void flag_reply(Reply &r, const char *name, gboolean value) {
+  g_autoptr(JsonBuilder) b = json_builder_new();
+  json_builder_begin_object(b);
+  json_builder_set_member_name(b, name);
+  json_builder_add_boolean_value(b, value);
+  json_builder_end_object(b);
+  json_reply(r, SOUP_STATUS_OK, b);
+}
+
 void error_reply(Reply &r, guint status, const char *message) {
   g_autoptr(JsonBuilder) b = json_builder_new();
   json_builder_begin_object(b);
@@ -301,12 +311,7 @@ void ControlApi::handle(SoupServerMessage *msg, const std::string &path, GHashTa
           out.headers.emplace_back("X-Ipcam-Path", camera_path);
           return;
         }
-        g_autoptr(JsonBuilder) b = json_builder_new();
-        json_builder_begin_object(b);
-        json_builder_set_member_name(b, "taken");
-        json_builder_add_boolean_value(b, TRUE);
-        json_builder_end_object(b);
-        json_reply(out, SOUP_STATUS_OK, b);
+        flag_reply(out, "taken", TRUE);
       });
       return;
     }
@@ -320,12 +325,7 @@ void ControlApi::handle(SoupServerMessage *msg, const std::string &path, GHashTa
           return;
         }
         recording_ = start;
-        g_autoptr(JsonBuilder) b = json_builder_new();
-        json_builder_begin_object(b);
-        json_builder_set_member_name(b, "recording");
-        json_builder_add_boolean_value(b, start);
-        json_builder_end_object(b);
-        json_reply(out, SOUP_STATUS_OK, b);
+        flag_reply(out, "recording", start);
       });
       return;
     }
