@@ -3,13 +3,12 @@
 
 Run through scripts/demo, which builds first and sets the environment."""
 import os
-import socket
 import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "common"))
-from ipcam_sim import IpcamSim  # noqa: E402
+from ipcam_sim import IpcamSim, free_udp_port  # noqa: E402
 
 import gi  # noqa: E402
 gi.require_version("Gst", "1.0")
@@ -21,13 +20,6 @@ RECORD_SECONDS = 5
 def say(text):
     print(text, flush=True)
 
-
-def free_udp_port():
-    # The camera always sends to a fixed client port; for the demo we pick a
-    # free one and tell both the emulator and ipcamsrc.
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def run(out_dir):

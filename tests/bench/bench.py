@@ -20,7 +20,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.environ.get("IPCAM_TEST_COMMON", os.path.join(os.path.dirname(__file__), "..", "common")))
-from ipcam_sim import IpcamSim  # noqa: E402
+from ipcam_sim import IpcamSim, free_udp_port  # noqa: E402
 
 SENDER = os.environ.get("IPCAM_BENCH_SENDER")
 RUNNER = os.environ.get("IPCAM_BENCH_PIPELINE")
@@ -265,14 +265,6 @@ def proc_cpu_ns(pid):
         fields = f.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) * 1e9 / os.sysconf("SC_CLK_TCK")
 
-
-def free_udp_port():
-    import socket
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def rtsp_clients(url, n, seconds):

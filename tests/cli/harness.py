@@ -16,7 +16,7 @@ import unittest
 
 sys.path.insert(0, os.environ.get("IPCAM_TEST_COMMON") or
                 os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
-from ipcam_sim import IpcamSim  # noqa: E402  (tests/common, shared by the suites)
+from ipcam_sim import IpcamSim, free_udp_port  # noqa: E402,F401  (tests/common, shared by the suites)
 
 IPCAM = os.environ.get("IPCAM", "")
 IPCAM_SIM = os.environ.get("IPCAM_SIM", "")
@@ -28,13 +28,6 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_NO_CAMERA = 0, 1, 2, 3
 EXIT_LOGIN_REFUSED, EXIT_NOT_IPCAM, EXIT_TIMEOUT, EXIT_IO = 4, 5, 6, 7
 EXIT_INTERRUPTED = 130
 
-
-def free_udp_port():
-    """A UDP port free right now: the preview-port trick (the camera sends to
-    one fixed client port, so the test picks it and tells both sides)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def free_tcp_port():

@@ -14,9 +14,39 @@ import json
 import os
 import selectors
 import signal
+import socket
 import subprocess
 import tempfile
 import time
+
+
+def free_udp_port():
+    """A UDP port free right now: the preview-port trick (the camera sends to
+    one fixed client port, so the test picks it and tells both sides)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def read_line(proc, timeout):
+    """One line of proc's stdout (a ready line) within timeout, or None."""
+    sel = selectors.DefaultSelector()
+    sel.register(proc.stdout, selectors.EVENT_READ)
+    deadline = time.monotonic() + timeout
+    buf = b""
+    fd = proc.stdout.fileno()
+    try:
+        while b"\n" not in buf:
+            left = deadline - time.monotonic()
+            if left <= 0 or not sel.select(left):
+                return None
+            chunk = os.read(fd, 4096)
+            if not chunk:
+                return None
+            buf += chunk
+    finally:
+        sel.close()
+    return buf.split(b"\n", 1)[0].decode()
 
 
 class IpcamSimError(RuntimeError):
@@ -83,7 +113,7 @@ class IpcamSim:
             self._stderr_file = open(os.path.join(self._tmp.name, "stderr.txt"), "w+b")
         self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE,
                                      stderr=self._stderr_file, stdin=subprocess.DEVNULL)
-        line = self._read_line(self.timeout)
+        line = read_line(self.proc, self.timeout)
         if not line:
             code = self.stop()
             err = self.stderr_text or ""
@@ -92,23 +122,6 @@ class IpcamSim:
                 % (code, ("; stderr: " + err) if err else ""))
         self.ready = json.loads(line)
         return self
-
-    def _read_line(self, timeout):
-        sel = selectors.DefaultSelector()
-        sel.register(self.proc.stdout, selectors.EVENT_READ)
-        deadline = time.monotonic() + timeout
-        buf = b""
-        fd = self.proc.stdout.fileno()
-        while b"\n" not in buf:
-            left = deadline - time.monotonic()
-            if left <= 0 or not sel.select(left):
-                return None
-            chunk = os.read(fd, 4096)
-            if not chunk:
-                return None
-            buf += chunk
-        sel.close()
-        return buf.split(b"\n", 1)[0].decode()
 
     def stop(self, sig=signal.SIGTERM, timeout=10.0):
         """Signal the emulator, wait, and return its exit code."""

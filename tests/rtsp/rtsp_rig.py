@@ -12,9 +12,7 @@ IPCAM_RTSP_SERVER, IPCAM_TEST_COMMON, GST_PLUGIN_PATH_1_0 in `env:`).
 
 import json
 import os
-import selectors
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -22,38 +20,10 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.environ.get("IPCAM_TEST_COMMON", os.path.join(os.path.dirname(__file__), "..", "common")))
-from ipcam_sim import IpcamSim  # noqa: E402
+from ipcam_sim import IpcamSim, free_udp_port, read_line  # noqa: E402,F401
 
 SERVER = os.environ.get("IPCAM_RTSP_SERVER")
 SAMPLE = os.environ.get("IPCAM_SAMPLE_H264")
-
-
-def free_udp_port():
-    """A UDP port that was free a moment ago (the preview goes there)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def read_line(proc, timeout):
-    """One line of proc's stdout within timeout, or None."""
-    sel = selectors.DefaultSelector()
-    sel.register(proc.stdout, selectors.EVENT_READ)
-    deadline = time.monotonic() + timeout
-    buf = b""
-    fd = proc.stdout.fileno()
-    try:
-        while b"\n" not in buf:
-            left = deadline - time.monotonic()
-            if left <= 0 or not sel.select(left):
-                return None
-            chunk = os.read(fd, 4096)
-            if not chunk:
-                return None
-            buf += chunk
-    finally:
-        sel.close()
-    return buf.split(b"\n", 1)[0].decode()
 
 
 class Server:
