@@ -1,5 +1,6 @@
 #include "ipcam-h264-info.h"
 
+#include <cstring>
 #include <vector>
 
 namespace ipcam {
@@ -147,10 +148,20 @@ bool h264_starts_with_start_code(const uint8_t *data, size_t size) {
 }
 
 std::optional<H264StreamInfo> h264_stream_info(const uint8_t *data, size_t size) {
-  for (size_t i = 0; i + 3 < size; i++) {
-    if (data[i] != 0 || data[i + 1] != 0 || data[i + 2] != 1) continue;
-    size_t nal = i + 3;
-    if ((data[nal] & 0x1f) != 7) continue;
+  // memchr for the 0x01 of each start code. The SPS precedes the picture's
+  // slices, so the search stops at the first slice NAL: a P frame costs a
+  // few bytes of scanning, not a pass over its whole payload.
+  size_t i = 2;
+  while (data && i + 1 < size) {
+    auto *q = static_cast<const uint8_t *>(std::memchr(data + i, 1, size - 1 - i));
+    if (!q) break;
+    size_t one = size_t(q - data);
+    i = one + 1;
+    if (data[one - 1] != 0 || data[one - 2] != 0) continue;
+    size_t nal = one + 1;
+    uint8_t type = data[nal] & 0x1f;
+    if (type >= 1 && type <= 5) break;  // slice data: no SPS in this access unit
+    if (type != 7) continue;
     std::vector<uint8_t> rbsp;
     size_t zeros = 0;
     for (size_t j = nal + 1; j < size; j++) {

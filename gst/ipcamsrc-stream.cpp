@@ -35,6 +35,9 @@ GstCaps *camera_clock_caps() {
 // Sets caps before the first buffer, and again if the SPS changes size.
 bool update_caps(GstIpcamSrc *self, const ipcam::Frame &frame) {
   auto *st = self->state;
+  // Cameras repeat the SPS only with keyframes: the frames between them are
+  // not searched.
+  if (st->caps_sent && !frame.keyframe) return true;
   auto info = ipcam::h264_stream_info(frame.data, frame.size);
   if (st->caps_sent && (!info || (st->stream_info && info->width == st->stream_info->width &&
                                   info->height == st->stream_info->height &&

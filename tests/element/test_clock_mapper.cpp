@@ -134,6 +134,18 @@ TEST(H264Info, ReadsSizeAndFrameRate) {
   EXPECT_EQ(info->fps_d, 1);
 }
 
+// The search ends at the first slice: an SPS-like NAL inside or after a
+// picture's slice data is not read (cameras put the SPS before the slices).
+TEST(H264Info, StopsAtTheFirstSlice) {
+  const uint8_t au[] = {0x00, 0x00, 0x01, 0x41, 0x9a, 0x00, 0x00, 0x01, 0x67, 0x42, 0xc0, 0x1e,
+                        0xd9, 0x00, 0xa0, 0x2f, 0xf9, 0x70, 0x16, 0xa0, 0xc0, 0xc0, 0xd4, 0xa0};
+  EXPECT_FALSE(ipcam::h264_stream_info(au, sizeof au).has_value());
+  // The same SPS first is read, with the split start code of 3 bytes.
+  auto info = ipcam::h264_stream_info(au + 5, sizeof au - 5);
+  ASSERT_TRUE(info.has_value());
+  EXPECT_EQ(info->profile_idc, 66);
+}
+
 TEST(H264Info, GarbageGivesNothing) {
   const uint8_t none[] = {0, 0, 1, 0x65, 1, 2, 3};
   EXPECT_FALSE(ipcam::h264_stream_info(none, sizeof none).has_value());
