@@ -125,7 +125,13 @@ Attempt try_connect(GstIpcamSrc *self, std::string &where, GError **error) {
   auto session = std::make_shared<ipcam::ControlSession>(sc);
   auto lost = st->lost;
   lost->store(false);
-  session->set_lost_handler([lost](const GError *) { lost->store(true); });
+  // The streaming thread sleeps on `wake`: cancelling it makes it look at
+  // `lost` now rather than at the next datagram or the preview timeout.
+  std::shared_ptr<GCancellable> wake(G_CANCELLABLE(g_object_ref(st->wake)), g_object_unref);
+  session->set_lost_handler([lost, wake](const GError *) {
+    lost->store(true);
+    g_cancellable_cancel(wake.get());
+  });
   session->set_message_handler([self](const ipcam::RawReply &m) {
     const char *name = ipcam::message_type_name(m.type);
     GST_DEBUG_OBJECT(self, "unsolicited message 0x%04x (%s), %zu bytes", m.type, name ? name : "unknown",

@@ -125,6 +125,13 @@ struct SrcState {
 
   // unlock() cancels it, unlock_stop() resets it.
   GCancellable *cancellable = nullptr;
+  // What the preview receive waits on: cancelled with `cancellable` (a
+  // flush) and by the session's lost handler (the camera dropped us), so the
+  // streaming thread sleeps until data, a flush, a drop or the preview
+  // timeout, and never wakes just to look around. The streaming thread
+  // resets it after each wake.
+  GCancellable *wake = nullptr;
+  gulong wake_link = 0;
 
   void clear_frames();
 };

@@ -2,11 +2,11 @@
 // access units out as timestamped GstBuffers, caps from the SPS.
 #include "ipcamsrc-state.h"
 
+#include <algorithm>
+
 using ipcam::Locker;
 
 namespace {
-
-constexpr int kReceiveSliceMs = 200;  // how often a blocked receive looks up
 
 // Running time now, from the pipeline clock; a monotonic fallback keeps
 // timestamps sensible when the element runs without a clock.
@@ -143,18 +143,30 @@ GstFlowReturn gst_ipcam_src_create(GstPushSrc *psrc, GstBuffer **buf) {
       continue;
     }
 
+    // One wait until a datagram, a flush, a lost session or the end of the
+    // preview timeout: no periodic wake-ups (each costs more CPU than a
+    // frame's worth of work).
+    const gint64 silent_until = st->last_datagram_us + gint64(timeout_ms) * 1000;
+    const int wait_ms =
+        int(std::clamp<gint64>((silent_until - g_get_monotonic_time() + 999) / 1000, 0, gint64(timeout_ms)));
     g_autoptr(GError) error = nullptr;
-    if (st->receiver.receive(*st->assembler, emit, kReceiveSliceMs, st->cancellable, &error)) {
+    if (st->receiver.receive(*st->assembler, emit, wait_ms, st->wake, &error)) {
       st->last_datagram_us = g_get_monotonic_time();
       refresh_stats(st);
       continue;
     }
     if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
-      GST_DEBUG_OBJECT(self, "receive cancelled: flushing");
-      return GST_FLOW_FLUSHING;
+      // Reset before looking at the flush, so that an unlock() racing with
+      // this cancels `wake` again instead of being lost.
+      g_cancellable_reset(st->wake);
+      if (g_cancellable_is_cancelled(st->cancellable)) {
+        GST_DEBUG_OBJECT(self, "receive cancelled: flushing");
+        return GST_FLOW_FLUSHING;
+      }
+      continue;  // the session was lost: handled at the top of the loop
     }
     if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT)) {
-      if (g_get_monotonic_time() - st->last_datagram_us > gint64(timeout_ms) * 1000) {
+      if (g_get_monotonic_time() >= silent_until) {
         g_autofree char *why = g_strdup_printf("no preview from the camera for %u ms", timeout_ms);
         GstFlowReturn ret = gst_ipcam_src_reconnect(self, why);
         if (ret != GST_FLOW_OK) return ret;

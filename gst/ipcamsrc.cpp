@@ -95,10 +95,16 @@ GType gst_ipcam_loss_policy_get_type(void) {
 
 namespace ipcam {
 
-SrcState::SrcState() : cancellable(g_cancellable_new()) {}
+SrcState::SrcState() : cancellable(g_cancellable_new()), wake(g_cancellable_new()) {
+  wake_link = g_cancellable_connect(
+      cancellable, G_CALLBACK(+[](GCancellable *, gpointer w) { g_cancellable_cancel(G_CANCELLABLE(w)); }), wake,
+      nullptr);
+}
 
 SrcState::~SrcState() {
   clear_frames();
+  g_cancellable_disconnect(cancellable, wake_link);
+  g_object_unref(wake);
   g_object_unref(cancellable);
 }
 
@@ -270,6 +276,7 @@ static gboolean gst_ipcam_src_unlock_stop(GstBaseSrc *src) {
   auto *self = GST_IPCAM_SRC(src);
   GST_DEBUG_OBJECT(self, "unlock stop");
   g_cancellable_reset(self->state->cancellable);
+  g_cancellable_reset(self->state->wake);
   return TRUE;
 }
 

@@ -6,7 +6,8 @@
  *   ipcam-bench-pipeline "ipcamsrc name=src ... ! fakesink name=sink"
  *
  * Commands on stdin, one per line (answers are JSON lines on stdout):
- *   ready               -> {"port":N}  (NULL->READY; the preview port bound)
+ *   ready               -> {"port":N,"rcvbuf":B}  (NULL->READY; the preview port
+ *                          bound; B = its SO_RCVBUF as the kernel granted it)
  *   connect ADDR PORT   sets address and control-port on src (ipcamsrc)
  *   play                -> {"playing":true} once PLAYING (ipcamsrc: connected)
  *   mark                zero the counters (start of the measured window)
@@ -15,7 +16,10 @@
  */
 #include <gst/gst.h>
 
+#include <arpa/inet.h>
 #include <dlfcn.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -26,7 +30,7 @@ typedef unsigned long long (*count_fn)(void);
 
 static GstElement *pipeline, *src, *sink;
 static GMainLoop *loop;
-static guint64 src_buffers, mark_buffers, mark_wall, mark_cpu, mark_allocs, mark_sink;
+static guint64 src_buffers, mark_buffers, mark_wall, mark_cpu, mark_user, mark_allocs, mark_sink;
 static FILE *times_file;
 static GstCaps *camera_caps;
 static count_fn malloc_count;
@@ -40,12 +44,16 @@ static guint64 mono_ns(void) {
   return (guint64)ts.tv_sec * 1000000000u + (guint64)ts.tv_nsec;
 }
 
-static guint64 cpu_ns(void) {
+static guint64 tv_ns(struct timeval tv) { return (guint64)tv.tv_sec * 1000000000u + (guint64)tv.tv_usec * 1000u; }
+
+/* User-space CPU time of the whole process; the kernel's share in *sys. */
+static guint64 user_ns(guint64 *sys) {
   struct rusage ru;
   getrusage(RUSAGE_SELF, &ru);
-  return ((guint64)ru.ru_utime.tv_sec + (guint64)ru.ru_stime.tv_sec) * 1000000000u +
-         ((guint64)ru.ru_utime.tv_usec + (guint64)ru.ru_stime.tv_usec) * 1000u;
+  *sys = tv_ns(ru.ru_stime);
+  return tv_ns(ru.ru_utime);
 }
+
 
 static guint64 rss_bytes(void) {
   unsigned long size = 0, resident = 0;
@@ -91,12 +99,15 @@ static gboolean sample_rss(gpointer data) {
 }
 
 static void print_stats(void) {
-  guint64 wall = mono_ns() - mark_wall, cpu = cpu_ns() - mark_cpu;
+  guint64 sys, user = user_ns(&sys);
+  guint64 wall = mono_ns() - mark_wall, cpu = user + sys - mark_cpu;
+  user -= mark_user;
   guint64 allocs = malloc_count ? malloc_count() - mark_allocs : 0;
   printf("{\"buffers\":%" G_GUINT64_FORMAT ",\"sink_buffers\":%" G_GUINT64_FORMAT ",\"cpu_ns\":%" G_GUINT64_FORMAT
+         ",\"user_ns\":%" G_GUINT64_FORMAT
          ",\"wall_ns\":%" G_GUINT64_FORMAT ",\"allocs\":%" G_GUINT64_FORMAT ",\"counted_allocs\":%s"
          ",\"rss_start\":%" G_GUINT64_FORMAT ",\"rss_end\":%" G_GUINT64_FORMAT ",\"rss_max\":%" G_GUINT64_FORMAT,
-         src_buffers - mark_buffers, sink_rendered() - mark_sink, cpu, wall, allocs, malloc_count ? "true" : "false",
+         src_buffers - mark_buffers, sink_rendered() - mark_sink, cpu, user, wall, allocs, malloc_count ? "true" : "false",
          rss_first, rss_bytes(), rss_max);
   if (g_object_class_find_property(G_OBJECT_GET_CLASS(src), "stats")) {
     GstStructure *s = NULL;
@@ -110,6 +121,22 @@ static void print_stats(void) {
   }
   printf("}\n");
   fflush(stdout);
+}
+
+/* SO_RCVBUF of this process's UDP socket bound to `port`, whichever element
+ * opened it (the kernel reports twice the size asked, its bookkeeping). */
+static int rcvbuf_of_port(unsigned port) {
+  for (int fd = 3; fd < 1024; fd++) {
+    struct sockaddr_in a;
+    socklen_t len = sizeof a;
+    int type = 0, size = 0;
+    socklen_t tlen = sizeof type, slen = sizeof size;
+    if (getsockname(fd, (struct sockaddr *)&a, &len) != 0 || a.sin_family != AF_INET || ntohs(a.sin_port) != port)
+      continue;
+    if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tlen) != 0 || type != SOCK_DGRAM) continue;
+    if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, &slen) == 0) return size;
+  }
+  return 0;
 }
 
 static void reply(const char *json) {
@@ -134,7 +161,7 @@ static gboolean on_stdin(GIOChannel *ch, GIOCondition cond, gpointer data) {
     g_object_get(src, g_object_class_find_property(G_OBJECT_GET_CLASS(src), "preview-port") ? "preview-port" : "port",
                  &p, NULL);
     char out[64];
-    snprintf(out, sizeof out, "{\"port\":%u}", p);
+    snprintf(out, sizeof out, "{\"port\":%u,\"rcvbuf\":%d}", p, rcvbuf_of_port(p));
     reply(out);
   } else if (sscanf(line, "connect %255s %u", arg1, &port) == 2) {
     g_object_set(src, "address", arg1, "control-port", port, NULL);
@@ -147,7 +174,9 @@ static gboolean on_stdin(GIOChannel *ch, GIOCondition cond, gpointer data) {
     mark_buffers = src_buffers;
     mark_sink = sink_rendered();
     mark_wall = mono_ns();
-    mark_cpu = cpu_ns();
+    guint64 sys;
+    mark_user = user_ns(&sys);
+    mark_cpu = mark_user + sys;
     mark_allocs = malloc_count ? malloc_count() : 0;
     rss_samples = 0;
     rss_max = 0;
