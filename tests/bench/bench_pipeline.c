@@ -4,6 +4,12 @@
  * CLOCK_MONOTONIC time each buffer left the element named "src".
  *
  *   ipcam-bench-pipeline "ipcamsrc name=src ... ! fakesink name=sink"
+ *   ipcam-bench-pipeline floor
+ *
+ * "floor" is no pipeline: one thread that sleeps in poll() and drains the
+ * socket with recvmmsg, counting datagrams and nothing else. It is the
+ * least CPU any receiver of the same datagrams can spend (wake-ups and
+ * system calls), the floor the elements are measured against.
  *
  * Commands on stdin, one per line (answers are JSON lines on stdout):
  *   ready               -> {"port":N,"rcvbuf":B}  (NULL->READY; the preview port
@@ -14,10 +20,12 @@
  *   times FILE          from now on, append "camera_ms mono_ns" per buffer
  *   stop                -> {"buffers":...,"cpu_ns":...,...} and exit
  */
+#define _GNU_SOURCE /* recvmmsg */
 #include <gst/gst.h>
 
 #include <arpa/inet.h>
 #include <dlfcn.h>
+#include <poll.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <stdio.h>
@@ -36,6 +44,8 @@ static GstCaps *camera_caps;
 static count_fn malloc_count;
 static gboolean want_playing;
 static guint64 rss_first, rss_max;
+static int floor_fd = -1, floor_stop[2] = {-1, -1};
+static GThread *floor_thread;
 static guint rss_samples;
 
 static guint64 mono_ns(void) {
@@ -66,6 +76,7 @@ static guint64 rss_bytes(void) {
 }
 
 static guint64 sink_rendered(void) {
+  if (!sink) return __atomic_load_n(&src_buffers, __ATOMIC_RELAXED);
   GstStructure *s = NULL;
   guint64 n = 0;
   g_object_get(sink, "stats", &s, NULL);
@@ -109,7 +120,7 @@ static void print_stats(void) {
          ",\"rss_start\":%" G_GUINT64_FORMAT ",\"rss_end\":%" G_GUINT64_FORMAT ",\"rss_max\":%" G_GUINT64_FORMAT,
          src_buffers - mark_buffers, sink_rendered() - mark_sink, cpu, user, wall, allocs, malloc_count ? "true" : "false",
          rss_first, rss_bytes(), rss_max);
-  if (g_object_class_find_property(G_OBJECT_GET_CLASS(src), "stats")) {
+  if (src && g_object_class_find_property(G_OBJECT_GET_CLASS(src), "stats")) {
     GstStructure *s = NULL;
     g_object_get(src, "stats", &s, NULL);
     for (int i = 0; s && i < gst_structure_n_fields(s); i++) {
@@ -139,6 +150,55 @@ static int rcvbuf_of_port(unsigned port) {
   return 0;
 }
 
+static gpointer floor_loop(gpointer data) {
+  (void)data;
+  enum { BATCH = 64 };
+  static char bufs[BATCH][2048];
+  struct mmsghdr msgs[BATCH];
+  struct iovec iov[BATCH];
+  memset(msgs, 0, sizeof msgs);
+  for (int i = 0; i < BATCH; i++) {
+    iov[i].iov_base = bufs[i];
+    iov[i].iov_len = sizeof bufs[i];
+    msgs[i].msg_hdr.msg_iov = &iov[i];
+    msgs[i].msg_hdr.msg_iovlen = 1;
+  }
+  struct pollfd fds[2] = {{floor_fd, POLLIN, 0}, {floor_stop[0], POLLIN, 0}};
+  for (;;) {
+    if (poll(fds, 2, -1) < 0 || fds[1].revents) break;
+    int n;
+    while ((n = recvmmsg(floor_fd, msgs, BATCH, MSG_DONTWAIT, NULL)) > 0) {
+      __atomic_add_fetch(&src_buffers, (guint64)n, __ATOMIC_RELAXED);
+      if (n < BATCH) break;
+    }
+  }
+  return NULL;
+}
+
+/* Binds the floor's socket on a free loopback port and starts its thread. */
+static unsigned floor_start(void) {
+  struct sockaddr_in a;
+  socklen_t len = sizeof a;
+  memset(&a, 0, sizeof a);
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  floor_fd = socket(AF_INET, SOCK_DGRAM, 0);
+  if (floor_fd < 0 || bind(floor_fd, (struct sockaddr *)&a, sizeof a) != 0 || pipe(floor_stop) != 0 ||
+      getsockname(floor_fd, (struct sockaddr *)&a, &len) != 0)
+    return 0;
+  floor_thread = g_thread_new("floor", floor_loop, NULL);
+  return ntohs(a.sin_port);
+}
+
+static void floor_end(void) {
+  if (!floor_thread) return;
+  if (write(floor_stop[1], "x", 1) != 1) perror("write");
+  g_thread_join(floor_thread);
+  close(floor_fd);
+  close(floor_stop[0]);
+  close(floor_stop[1]);
+}
+
 static void reply(const char *json) {
   printf("%s\n", json);
   fflush(stdout);
@@ -156,10 +216,14 @@ static gboolean on_stdin(GIOChannel *ch, GIOCondition cond, gpointer data) {
   char arg1[256] = "";
   unsigned port = 0;
   if (strcmp(line, "ready") == 0) {
-    gst_element_set_state(pipeline, GST_STATE_READY);
     guint p = 0;
-    g_object_get(src, g_object_class_find_property(G_OBJECT_GET_CLASS(src), "preview-port") ? "preview-port" : "port",
-                 &p, NULL);
+    if (pipeline) {
+      gst_element_set_state(pipeline, GST_STATE_READY);
+      g_object_get(src, g_object_class_find_property(G_OBJECT_GET_CLASS(src), "preview-port") ? "preview-port" : "port",
+                   &p, NULL);
+    } else {
+      p = floor_start();
+    }
     char out[64];
     snprintf(out, sizeof out, "{\"port\":%u,\"rcvbuf\":%d}", p, rcvbuf_of_port(p));
     reply(out);
@@ -167,9 +231,9 @@ static gboolean on_stdin(GIOChannel *ch, GIOCondition cond, gpointer data) {
     g_object_set(src, "address", arg1, "control-port", port, NULL);
   } else if (strcmp(line, "play") == 0) {
     want_playing = TRUE;
-    gst_element_set_state(pipeline, GST_STATE_PLAYING);
-    /* ipcamsrc answers once connected (bus message); udpsrc at once. */
-    if (!g_object_class_find_property(G_OBJECT_GET_CLASS(src), "control-port")) reply("{\"playing\":true}");
+    if (pipeline) gst_element_set_state(pipeline, GST_STATE_PLAYING);
+    /* ipcamsrc answers once connected (bus message); udpsrc and the floor at once. */
+    if (!src || !g_object_class_find_property(G_OBJECT_GET_CLASS(src), "control-port")) reply("{\"playing\":true}");
   } else if (strcmp(line, "mark") == 0) {
     mark_buffers = src_buffers;
     mark_sink = sink_rendered();
@@ -216,6 +280,17 @@ int main(int argc, char **argv) {
   }
   /* POSIX's way to take a function from dlsym without a pointer cast. */
   *(void **)(&malloc_count) = dlsym(RTLD_DEFAULT, "malloc_count_calls");
+  GIOChannel *in = g_io_channel_unix_new(0);
+  g_io_add_watch(in, G_IO_IN | G_IO_HUP, on_stdin, NULL);
+  g_timeout_add(1000, sample_rss, NULL);
+  loop = g_main_loop_new(NULL, FALSE);
+  if (strcmp(argv[1], "floor") == 0) {
+    g_main_loop_run(loop);
+    floor_end();
+    g_io_channel_unref(in);
+    g_main_loop_unref(loop);
+    return 0;
+  }
   GError *error = NULL;
   pipeline = gst_parse_launch(argv[1], &error);
   if (!pipeline) {
@@ -235,10 +310,6 @@ int main(int argc, char **argv) {
   GstBus *bus = gst_element_get_bus(pipeline);
   gst_bus_add_watch(bus, on_bus, NULL);
   gst_object_unref(bus);
-  GIOChannel *in = g_io_channel_unix_new(0);
-  g_io_add_watch(in, G_IO_IN | G_IO_HUP, on_stdin, NULL);
-  g_timeout_add(1000, sample_rss, NULL);
-  loop = g_main_loop_new(NULL, FALSE);
   g_main_loop_run(loop);
   gst_element_set_state(pipeline, GST_STATE_NULL);
   if (times_file) fclose(times_file);
