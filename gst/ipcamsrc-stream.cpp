@@ -93,6 +93,16 @@ void refresh_stats(ipcam::SrcState *st) {
   st->receiver_stats = st->receiver.stats();
 }
 
+// Reads what is queued on the preview socket without waiting. Returns true
+// when that finished frames.
+bool drain_queued(ipcam::SrcState *st, const ipcam::PreviewAssembler::FrameCallback &emit) {
+  g_autoptr(GError) error = nullptr;
+  while (st->receiver.receive(*st->assembler, emit, 0, st->cancellable, &error)) {
+  }
+  refresh_stats(st);
+  return !st->frames.empty();
+}
+
 }  // namespace
 
 GstFlowReturn gst_ipcam_src_create(GstPushSrc *psrc, GstBuffer **buf) {
@@ -138,6 +148,10 @@ GstFlowReturn gst_ipcam_src_create(GstPushSrc *psrc, GstBuffer **buf) {
     }
 
     if (st->lost->load()) {
+      // The datagrams the camera sent before it closed the connection are
+      // already queued: assemble and push them before the reset, or the
+      // last frames of every session would be lost.
+      if (drain_queued(st, emit)) continue;
       GstFlowReturn ret = gst_ipcam_src_reconnect(self, "the camera closed the control connection");
       if (ret != GST_FLOW_OK) return ret;
       continue;
