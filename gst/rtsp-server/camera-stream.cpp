@@ -115,6 +115,22 @@ void CameraStream::on_media_configure(GstRTSPMediaFactory *, GstRTSPMedia *media
   GstPad *pad = gst_element_get_static_pad(src, "src");
   gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, GstPadProbeCallback(on_source_event), self, nullptr);
   g_object_unref(pad);
+  // The media keeps its bus watch to itself; sync messages, in addition,
+  // let the server say on stderr what ipcamsrc went through. Only the
+  // pipeline's bus sees them (a bin's own bus forwards and drops them).
+  GstObject *top = GST_OBJECT(g_object_ref(src));
+  while (GstObject *parent = gst_object_get_parent(top)) {
+    gst_object_unref(top);
+    top = parent;
+  }
+  if (GstBus *bus = GST_IS_PIPELINE(top) ? gst_pipeline_get_bus(GST_PIPELINE(top)) : nullptr) {
+    gst_bus_enable_sync_message_emission(bus);
+    g_signal_connect(bus, "sync-message", G_CALLBACK(on_sync_message), self);
+    gst_object_unref(bus);
+  } else {
+    g_warning("the stream is not in a pipeline yet: the camera's own messages will not be shown");
+  }
+  gst_object_unref(top);
 
   g_signal_connect(media, "prepared", G_CALLBACK(+[](GstRTSPMedia *m, CameraStream *s) {
                      auto ref = shared_ref(m);
@@ -133,6 +149,47 @@ void CameraStream::on_media_configure(GstRTSPMediaFactory *, GstRTSPMedia *media
   }
   g_object_unref(src);
   g_message("a client arrived: connecting to the camera");
+}
+
+// Posting thread: ipcamsrc's warnings ("Lost the camera (...);
+// reconnecting."), errors and reconnects, logged from the main thread.
+// ipcamsrc's texts never hold the password.
+void CameraStream::on_sync_message(GstBus *, GstMessage *msg, CameraStream *self) {
+  GstObject *from = GST_MESSAGE_SRC(msg);
+  if (!from || !GST_IS_ELEMENT(from) || g_strcmp0(GST_OBJECT_NAME(from), "src") != 0) return;
+  std::string text;
+  bool warning = false;
+  switch (GST_MESSAGE_TYPE(msg)) {
+    case GST_MESSAGE_WARNING:
+    case GST_MESSAGE_ERROR: {
+      GError *err = nullptr;
+      if (GST_MESSAGE_TYPE(msg) == GST_MESSAGE_WARNING) {
+        gst_message_parse_warning(msg, &err, nullptr);
+      } else {
+        gst_message_parse_error(msg, &err, nullptr);
+        warning = true;
+      }
+      text = std::string("camera: ") + (err ? err->message : "unknown problem");
+      g_clear_error(&err);
+      break;
+    }
+    case GST_MESSAGE_ELEMENT: {
+      const GstStructure *s = gst_message_get_structure(msg);
+      int attempt = 0;
+      if (!s || !gst_structure_has_name(s, "ipcam-reconnected")) return;
+      gst_structure_get_int(s, "attempt", &attempt);
+      text = "camera: reconnected (attempt " + std::to_string(attempt) + "); clients keep watching";
+      break;
+    }
+    default:
+      return;
+  }
+  run_on(self->main_context_, [text, warning] {
+    if (warning)
+      g_warning("%s", text.c_str());
+    else
+      g_message("%s", text.c_str());
+  });
 }
 
 GstPadProbeReturn CameraStream::on_source_event(GstPad *pad, GstPadProbeInfo *info, CameraStream *self) {

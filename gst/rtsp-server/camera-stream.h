@@ -50,6 +50,7 @@ class CameraStream {
   static void on_client_connected(GstRTSPServer *, GstRTSPClient *client, CameraStream *self);
   static GstRTSPStatusCode on_pre_play(GstRTSPClient *, GstRTSPContext *ctx, CameraStream *self);
   static GstPadProbeReturn on_source_event(GstPad *, GstPadProbeInfo *info, CameraStream *self);
+  static void on_sync_message(GstBus *, GstMessage *msg, CameraStream *self);
   static gboolean on_tick(gpointer self);
 
   void configure_source(GstElement *src);

@@ -53,6 +53,10 @@ RESUME_S = 5.0
 _GLIB_LINE = r"^(?:\(\S+\): )?\S+-%s(?: \*\*)?: (\d\d):(\d\d):(\d\d)\.(\d{3}): (%s)$"
 LOST_RE = re.compile(_GLIB_LINE % ("Message", "Lost the connection to the camera at .*"))
 GAVE_UP_RE = re.compile(_GLIB_LINE % ("WARNING", ".*gave up.*"))
+# What the server relays from its ipcamsrc (bus messages of the media).
+CAMERA_LOST_RE = re.compile(_GLIB_LINE % ("Message", r"camera: Lost the camera \(.+\); reconnecting\."))
+RECONNECTED_RE = re.compile(_GLIB_LINE % ("Message", r"camera: reconnected \(attempt \d+\); clients keep watching"))
+CAMERA_ERROR_RE = re.compile(_GLIB_LINE % ("WARNING", r"camera: Lost the camera .+ could not reconnect .+"))
 
 
 class CaseFailed(AssertionError):
@@ -388,6 +392,15 @@ def drop_case(name, *sim_faults, drops_to_watch=3):
     reconnected_last = previews == drops + 1
     if not reconnected_last:
         print("note: the last drop came before the release; no reconnect after it")
+    # The server says what its ipcamsrc went through: one "reconnected" per
+    # new camera session, one "Lost the camera" per drop it noticed (the
+    # last drop may come as the camera is released, unnoticed).
+    reconnected = server_lines(rig.err_text, RECONNECTED_RE)
+    check(len(reconnected) == previews - 1, "%d 'camera: reconnected' messages for %d camera sessions" %
+          (len(reconnected), previews))
+    camera_lost = server_lines(rig.err_text, CAMERA_LOST_RE)
+    check(previews - 1 <= len(camera_lost) <= drops, "%d 'camera: Lost the camera' messages for %d drops" %
+          (len(camera_lost), drops))
     # The start-up check, the stream, and one login per reconnect; never a
     # second concurrent client.
     expected = 2 + drops if reconnected_last else 1 + drops
@@ -493,6 +506,10 @@ def case_give_up():
     check(len(gave_up) == rounds, "%d 'gave up' messages for %d rounds" % (len(gave_up), rounds))
     for _t, text in gave_up:
         check("closing every client" in text, "the give-up message does not say the clients are closed: %r" % text)
+    # ipcamsrc's own reason, relayed from the media's bus.
+    errors = server_lines(rig.err_text, CAMERA_ERROR_RE)
+    check(len(errors) == rounds and all("reconnecting is disabled" in t for _t, t in errors),
+          "ipcamsrc's reason on the server's stderr: %r" % [t for _t, t in errors])
     assert_server_stderr(rig, rounds)
     # One session per round, each dropped once, never retried.
     check(rig.sim.counter("sessions_dropped_fault") == rounds, "%d sessions dropped, expected %d" %
