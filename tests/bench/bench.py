@@ -604,7 +604,7 @@ def write_doc(r, path):
         w("gst-rtsp-server (tests/bench/rtsp_launch.c: one shared media from a launch line with ipcamsrc) serving")
         w("the same ipcam-sim camera. Frames/s is what the slowest and fastest client received.")
         w("")
-        w("Each point is the median of %d runs, the two servers taking turns (each run in the column "runs")." %
+        w("Each point is the median of %d runs, the two servers taking turns (each run in the column 'runs')." %
           rt.get("repeats", 1))
         w("")
         w("| server | clients | server CPU % of a core | runs | client frames/s (min–max) |")
