@@ -171,6 +171,7 @@ Attempt try_connect(GstIpcamSrc *self, std::string &where, GError **error) {
 
 void start_streaming_state(ipcam::SrcState *st) {
   st->session_up = true;
+  st->loss_drained = false;
   st->need_keyframe = true;
   st->pending_discont = true;
   st->last_datagram_us = g_get_monotonic_time();

@@ -115,6 +115,7 @@ struct SrcState {
   bool need_keyframe = true;  // after (re)connect: resume at a keyframe
   bool pending_discont = true;
   bool session_up = false;
+  bool loss_drained = false;  // the queue was read once since the session was lost
   gint64 last_datagram_us = 0;
   uint64_t arrival_origin_us = 0;  // fallback clock when no pipeline clock
   bool arrival_origin_set = false;

@@ -93,11 +93,15 @@ void refresh_stats(ipcam::SrcState *st) {
   st->receiver_stats = st->receiver.stats();
 }
 
-// Reads what is queued on the preview socket without waiting. Returns true
-// when that finished frames.
+// Reads what is queued on the preview socket without waiting, once per
+// lost session and at most 16 receive calls (a camera that goes on
+// streaming after closing the connection cannot hold off the reconnect).
+// Returns true when that finished frames.
 bool drain_queued(ipcam::SrcState *st, const ipcam::PreviewAssembler::FrameCallback &emit) {
+  if (st->loss_drained) return false;
+  st->loss_drained = true;
   g_autoptr(GError) error = nullptr;
-  while (st->receiver.receive(*st->assembler, emit, 0, st->cancellable, &error)) {
+  for (int i = 0; i < 16 && st->receiver.receive(*st->assembler, emit, 0, st->cancellable, &error); i++) {
   }
   refresh_stats(st);
   return !st->frames.empty();

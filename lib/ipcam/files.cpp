@@ -160,6 +160,15 @@ bool download_file(const DownloadOptions &options, const std::string &camera_pat
     if (offset) soup_message_headers_set_range(soup_message_get_request_headers(msg), goffset(offset), -1);
     GError *e = nullptr;
     g_autoptr(GInputStream) in = soup_session_send(session, msg, cancellable, &e);
+    // Runs before `in` is released (declared after it): a body stream closed
+    // before its end makes libsoup read the rest, blocking and without the
+    // cancellable (a cancelled or failed download); aborting the session
+    // first closes the connection instead. The session serves this one
+    // download, so nothing else is lost.
+    struct AbortSession {
+      SoupSession *session;
+      ~AbortSession() { soup_session_abort(session); }
+    } abort_first{session};
     if (!in) {
       if (g_error_matches(e, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_CANCELLED, "Download of %s was cancelled", url.c_str());
