@@ -3,7 +3,7 @@
 #include <cstring>
 #include <vector>
 
-namespace ipcam {
+namespace ipcamsrc {
 
 namespace {
 
@@ -179,4 +179,4 @@ std::optional<H264StreamInfo> h264_stream_info(const uint8_t *data, size_t size)
   return std::nullopt;
 }
 
-}  // namespace ipcam
+}  // namespace ipcamsrc

@@ -7,7 +7,7 @@
 
 #include <vector>
 
-using ipcam::Locker;
+using ipcamsrc::Locker;
 
 namespace {
 
@@ -84,7 +84,7 @@ enum class Attempt { kOk, kCancelled, kFailed };
 // One connection attempt. On failure `error` is set and nothing is posted.
 Attempt try_connect(GstIpcamSrc *self, std::string &where, GError **error) {
   auto *st = self->state;
-  ipcam::SrcSettings s;
+  ipcamsrc::SrcSettings s;
   {
     Locker l(st->lock);
     s = st->settings;
@@ -169,7 +169,7 @@ Attempt try_connect(GstIpcamSrc *self, std::string &where, GError **error) {
   return Attempt::kOk;
 }
 
-void start_streaming_state(ipcam::SrcState *st) {
+void start_streaming_state(ipcamsrc::SrcState *st) {
   st->session_up = true;
   st->loss_drained = false;
   st->need_keyframe = true;
@@ -240,7 +240,7 @@ GstFlowReturn gst_ipcam_src_reconnect(GstIpcamSrc *self, const char *why) {
   g_autoptr(GError) last_error = nullptr;
   for (gint i = 0; attempts < 0 || i < attempts; i++) {
     if (!cancellable_sleep(st->cancellable, backoff)) return GST_FLOW_FLUSHING;
-    backoff = std::min(backoff * 2, ipcam::kReconnectBackoffCapMs);
+    backoff = std::min(backoff * 2, ipcamsrc::kReconnectBackoffCapMs);
     g_clear_error(&last_error);
     switch (try_connect(self, where, &last_error)) {
       case Attempt::kOk: {

@@ -4,12 +4,12 @@
 // Each posts an element message with its result (success or error).
 #include "ipcamsrc-state.h"
 
-#include "ipcam/files.h"
+#include "ipcam/download.h"
 
 #include <algorithm>
 #include <set>
 
-using ipcam::Locker;
+using ipcamsrc::Locker;
 
 namespace {
 

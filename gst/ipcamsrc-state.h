@@ -20,7 +20,7 @@
 GST_DEBUG_CATEGORY_EXTERN(ipcamsrc_debug);
 #define GST_CAT_DEFAULT ipcamsrc_debug
 
-namespace ipcam {
+namespace ipcamsrc {
 
 // GMutex with scoped locking; never held across a blocking call.
 class Mutex {
@@ -84,7 +84,7 @@ struct SrcSettings {
 
 // A frame from the assembler with the running time it arrived at.
 struct ArrivedFrame {
-  Frame frame;
+  ipcam::Frame frame;
   uint64_t arrival_ns = 0;
 };
 
@@ -95,19 +95,19 @@ struct SrcState {
   // ---- guarded by `lock`
   Mutex lock;
   SrcSettings settings;
-  std::shared_ptr<ControlSession> session;  // null when not connected
+  std::shared_ptr<ipcam::ControlSession> session;  // null when not connected
   std::string camera_address;
   std::string serial;
   std::string firmware;
-  AssemblerStats assembler_stats;  // snapshot, refreshed by the streaming thread
-  ReceiverStats receiver_stats;
+  ipcam::AssemblerStats assembler_stats;  // snapshot, refreshed by the streaming thread
+  ipcam::ReceiverStats receiver_stats;
   uint64_t reconnects = 0;
 
   // ---- bound in NULL->READY, used by the streaming thread afterwards
-  PreviewReceiver receiver;
+  ipcam::PreviewReceiver receiver;
 
   // ---- streaming thread only (and start/stop, which never overlap it)
-  std::unique_ptr<PreviewAssembler> assembler;
+  std::unique_ptr<ipcam::PreviewAssembler> assembler;
   std::deque<ArrivedFrame> frames;
   CameraClockMapper mapper;
   std::optional<H264StreamInfo> stream_info;
@@ -137,11 +137,11 @@ struct SrcState {
   void clear_frames();
 };
 
-}  // namespace ipcam
+}  // namespace ipcamsrc
 
 struct _GstIpcamSrc {
   GstPushSrc parent;
-  ipcam::SrcState *state;
+  ipcamsrc::SrcState *state;
 };
 
 // ipcamsrc-connection.cpp (streaming thread): connect, reconnect, errors.

@@ -3,7 +3,7 @@
 // latency, ...). The URI read back never carries the password.
 #include "ipcamsrc-state.h"
 
-using ipcam::Locker;
+using ipcamsrc::Locker;
 
 namespace {
 
@@ -36,11 +36,11 @@ gchar *get_uri(GstURIHandler *handler) {
   g_string_append(uri, s.address.c_str());
   g_string_append_printf(uri, ":%u", s.control_port);
   const char *sep = "?";
-  if (s.preview_port != ipcam::kDefaultPreviewPort) {
+  if (s.preview_port != ipcamsrc::kDefaultPreviewPort) {
     g_string_append_printf(uri, "%spreview-port=%u", sep, s.preview_port);
     sep = "&";
   }
-  if (s.http_port != ipcam::kDefaultHttpPort) g_string_append_printf(uri, "%shttp-port=%u", sep, s.http_port);
+  if (s.http_port != ipcamsrc::kDefaultHttpPort) g_string_append_printf(uri, "%shttp-port=%u", sep, s.http_port);
   return g_string_free(uri, FALSE);
 }
 
@@ -90,7 +90,7 @@ gboolean set_uri(GstURIHandler *handler, const gchar *text, GError **error) {
     Locker l(self->state->lock);
     auto &s = self->state->settings;
     s.address = host ? host : "";
-    s.control_port = port > 0 ? guint(port) : ipcam::kDefaultControlPort;
+    s.control_port = port > 0 ? guint(port) : ipcamsrc::kDefaultControlPort;
     if (const char *user = g_uri_get_user(uri)) s.user = user;
     if (const char *password = g_uri_get_password(uri)) s.password = password;
   }

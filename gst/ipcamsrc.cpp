@@ -25,7 +25,7 @@
 
 GST_DEBUG_CATEGORY(ipcamsrc_debug);
 
-using ipcam::Locker;
+using ipcamsrc::Locker;
 
 enum {
   PROP_0,
@@ -93,7 +93,7 @@ GType gst_ipcam_loss_policy_get_type(void) {
   return type;
 }
 
-namespace ipcam {
+namespace ipcamsrc {
 
 SrcState::SrcState() : cancellable(g_cancellable_new()), wake(g_cancellable_new()) {
   wake_link = g_cancellable_connect(
@@ -113,13 +113,13 @@ void SrcState::clear_frames() {
   frames.clear();
 }
 
-}  // namespace ipcam
+}  // namespace ipcamsrc
 
 void gst_ipcam_src_post(GstIpcamSrc *self, GstStructure *s) {
   gst_element_post_message(GST_ELEMENT(self), gst_message_new_element(GST_OBJECT(self), s));
 }
 
-static GstStructure *stats_structure(ipcam::SrcState *st) {
+static GstStructure *stats_structure(ipcamsrc::SrcState *st) {
   Locker l(st->lock);
   const auto &a = st->assembler_stats;
   return gst_structure_new("ipcam-stats", "frames", G_TYPE_UINT64, a.frames, "bytes", G_TYPE_UINT64, a.bytes,
@@ -145,7 +145,7 @@ static void gst_ipcam_src_set_property(GObject *object, guint prop_id, const GVa
       s.discovery_address = g_value_get_string(value) ? g_value_get_string(value) : "";
       break;
     case PROP_DISCOVERY_PORTS:
-      s.discovery_ports = g_value_get_string(value) ? g_value_get_string(value) : ipcam::kDefaultDiscoveryPorts;
+      s.discovery_ports = g_value_get_string(value) ? g_value_get_string(value) : ipcamsrc::kDefaultDiscoveryPorts;
       break;
     case PROP_USER: s.user = g_value_get_string(value) ? g_value_get_string(value) : ""; break;
     case PROP_PASSWORD: s.password = g_value_get_string(value) ? g_value_get_string(value) : ""; break;
@@ -291,7 +291,7 @@ static gboolean gst_ipcam_src_query(GstBaseSrc *src, GstQuery *query) {
       Locker l(self->state->lock);
       min = self->state->settings.latency_ms * GST_MSECOND;
     }
-    gst_query_set_latency(query, TRUE, min, min + ipcam::kMaxExtraLatency);
+    gst_query_set_latency(query, TRUE, min, min + ipcamsrc::kMaxExtraLatency);
     GST_DEBUG_OBJECT(self, "latency: min %" GST_TIME_FORMAT, GST_TIME_ARGS(min));
     return TRUE;
   }
@@ -299,7 +299,7 @@ static gboolean gst_ipcam_src_query(GstBaseSrc *src, GstQuery *query) {
 }
 
 static void gst_ipcam_src_init(GstIpcamSrc *self) {
-  self->state = new ipcam::SrcState();
+  self->state = new ipcamsrc::SrcState();
   gst_base_src_set_live(GST_BASE_SRC(self), TRUE);
   gst_base_src_set_format(GST_BASE_SRC(self), GST_FORMAT_TIME);
   gst_base_src_set_do_timestamp(GST_BASE_SRC(self), FALSE);
@@ -326,17 +326,17 @@ static void install_properties(GObjectClass *oc) {
   g_object_class_install_property(
       oc, PROP_CONTROL_PORT,
       g_param_spec_uint("control-port", "Control port", "Camera's TCP control port", 1, 65535,
-                        ipcam::kDefaultControlPort, rw));
+                        ipcamsrc::kDefaultControlPort, rw));
   g_object_class_install_property(
       oc, PROP_PREVIEW_PORT,
       g_param_spec_uint("preview-port", "Preview port",
                         "Local UDP port the camera sends its preview to (bound in READY; 0 = any free "
                         "port, read back after READY; real cameras always send to 6669)",
-                        0, 65535, ipcam::kDefaultPreviewPort, rw));
+                        0, 65535, ipcamsrc::kDefaultPreviewPort, rw));
   g_object_class_install_property(
       oc, PROP_HTTP_PORT,
       g_param_spec_uint("http-port", "HTTP port", "Camera's HTTP port for stored files", 1, 65535,
-                        ipcam::kDefaultHttpPort, rw));
+                        ipcamsrc::kDefaultHttpPort, rw));
   g_object_class_install_property(
       oc, PROP_DISCOVERY_ADDRESS,
       g_param_spec_string("discovery-address", "Discovery address",
@@ -347,27 +347,27 @@ static void install_properties(GObjectClass *oc) {
       oc, PROP_DISCOVERY_PORTS,
       g_param_spec_string("discovery-ports", "Discovery ports",
                           "Comma-separated UDP ports discovery asks on (firmwares differ)",
-                          ipcam::kDefaultDiscoveryPorts, rw));
+                          ipcamsrc::kDefaultDiscoveryPorts, rw));
   g_object_class_install_property(
       oc, PROP_USER,
-      g_param_spec_string("user", "User", "Login user name", ipcam::kDefaultUser, rw));
+      g_param_spec_string("user", "User", "Login user name", ipcamsrc::kDefaultUser, rw));
   g_object_class_install_property(
       oc, PROP_PASSWORD,
       g_param_spec_string("password", "Password",
                           "Login password (the cameras' default is 12345; reads back as ***, never logged)",
-                          ipcam::kDefaultPassword, rw));
+                          ipcamsrc::kDefaultPassword, rw));
   g_object_class_install_property(
       oc, PROP_TIMEOUT,
       g_param_spec_uint("timeout", "Timeout",
                         "Milliseconds to wait for the camera: connect, each reply, discovery, and preview "
                         "silence before reconnecting",
-                        100, 600000, ipcam::kDefaultTimeoutMs, rw));
+                        100, 600000, ipcamsrc::kDefaultTimeoutMs, rw));
   g_object_class_install_property(
       oc, PROP_KEEPALIVE_INTERVAL,
       g_param_spec_uint("keepalive-interval", "Keep-alive interval",
                         "Milliseconds between own alive messages to the camera (0 = only answer its "
                         "requests)",
-                        0, 600000, ipcam::kDefaultKeepaliveMs, rw));
+                        0, 600000, ipcamsrc::kDefaultKeepaliveMs, rw));
   g_object_class_install_property(
       oc, PROP_TIME_POSITION,
       g_param_spec_enum("time-position", "Time position",
@@ -381,7 +381,7 @@ static void install_properties(GObjectClass *oc) {
       oc, PROP_LATENCY,
       g_param_spec_uint("latency", "Latency",
                         "Jitter allowance in milliseconds, reported as the minimum latency", 0, 10000,
-                        ipcam::kDefaultLatencyMs, rw));
+                        ipcamsrc::kDefaultLatencyMs, rw));
   g_object_class_install_property(
       oc, PROP_BUFFER_SIZE,
       g_param_spec_int("buffer-size", "Buffer size",
@@ -397,12 +397,12 @@ static void install_properties(GObjectClass *oc) {
       g_param_spec_int("reconnect-attempts", "Reconnect attempts",
                        "Reconnects tried after the camera drops or falls silent before giving up with an "
                        "error (-1 = forever, 0 = never)",
-                       -1, G_MAXINT, ipcam::kDefaultReconnectAttempts, rw));
+                       -1, G_MAXINT, ipcamsrc::kDefaultReconnectAttempts, rw));
   g_object_class_install_property(
       oc, PROP_RECONNECT_BACKOFF,
       g_param_spec_uint("reconnect-backoff", "Reconnect back-off",
                         "Milliseconds before the first reconnect; doubles per attempt up to 8000", 0, 60000,
-                        ipcam::kDefaultReconnectBackoffMs, rw));
+                        ipcamsrc::kDefaultReconnectBackoffMs, rw));
   g_object_class_install_property(
       oc, PROP_SERIAL,
       g_param_spec_string("serial", "Serial", "Camera serial number from its discovery answer (if any)", "",

@@ -1,6 +1,6 @@
 // ipcam still, ipcam record, ipcam raw: commands that drive the camera.
-#include "ipcam/files.h"
-#include "server.h"
+#include "ipcam/download.h"
+#include "server-client.h"
 #include "stored-files.h"
 
 #include <glib/gstdio.h>

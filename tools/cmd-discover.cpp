@@ -1,6 +1,6 @@
 // ipcam discover, ipcam info: who is out there, and what it runs.
 #include "cli.h"
-#include "server.h"
+#include "server-client.h"
 
 #include <cstdio>
 

@@ -2,8 +2,8 @@
 // ipcam-rtsp-server (--server).
 #include "stored-files.h"
 
-#include "ipcam/files.h"
-#include "server.h"
+#include "ipcam/download.h"
+#include "server-client.h"
 
 #include <glib/gstdio.h>
 

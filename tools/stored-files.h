@@ -2,7 +2,7 @@
 #pragma once
 
 #include "cli.h"
-#include "ipcam/wire.h"
+#include "ipcam/filelist.h"
 
 #include <string>
 #include <vector>

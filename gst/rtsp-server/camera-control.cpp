@@ -3,7 +3,7 @@
 #include "camera-control.h"
 
 #include "ipcam/error.h"
-#include "ipcam/files.h"
+#include "ipcam/download.h"
 #include "ipcam/session.h"
 
 #include <algorithm>

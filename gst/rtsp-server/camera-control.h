@@ -10,7 +10,7 @@
 #include "camera-stream.h"
 #include "server-options.h"
 
-#include "ipcam/wire.h"
+#include "ipcam/filelist.h"
 
 #include <gio/gio.h>
 

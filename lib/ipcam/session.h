@@ -6,6 +6,7 @@
 #pragma once
 
 #include "ipcam/error.h"
+#include "ipcam/filelist.h"
 #include "ipcam/wire.h"
 
 #include <gio/gio.h>

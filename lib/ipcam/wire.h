@@ -95,55 +95,6 @@ Bytes file_list_request_payload();                // 01 00 00 00
 Bytes recording_payload(bool start);              // 01|00 00 00 00
 inline constexpr size_t kStartPreviewZeroBytes = 8;  // optional 8-byte zero payload
 
-// ---------------------------------------------------------------- files
-
-struct FileEntry {
-  std::string path;  // as the camera lists it, e.g. /mnt/sdcard/DCIM/A.MOV
-  uint64_t size = 0;
-};
-
-// One 0xA026 part: u32 LE total, u32 LE index, then text.
-struct FileListPart {
-  uint32_t total = 0;
-  uint32_t index = 0;
-  std::string_view text;  // points into the payload
-};
-std::optional<FileListPart> parse_file_list_part(ByteView payload, GError **error);
-Bytes encode_file_list_part(uint32_t total, uint32_t index, std::string_view text);
-
-// Parses `path:size;path:size;...` (trailing `;` optional). An empty text is
-// a valid, empty list. A non-numeric or missing size is an error that names
-// the entry. Paths may contain ':' (the last ':' separates the size).
-bool parse_file_list_text(std::string_view text, std::vector<FileEntry> &out, GError **error);
-std::string format_file_list_text(const std::vector<FileEntry> &files);
-
-// Collects the parts of one file list, in any order.
-class FileListAssembler {
- public:
-  // Adds one part's payload. Errors: unparseable part, a total that differs
-  // from earlier parts, an index out of range, a duplicate index, a total of
-  // zero or above kMaxParts.
-  bool add(ByteView payload, GError **error);
-  bool complete() const;
-  uint32_t received() const { return received_; }
-  uint32_t total() const { return total_; }
-  // Joins the parts and parses them. Error when parts are missing (names the
-  // first missing index) or the text does not parse.
-  bool finish(std::vector<FileEntry> &out, GError **error) const;
-  void reset();
-
-  static constexpr uint32_t kMaxParts = 4096;
-
- private:
-  uint32_t total_ = 0;
-  uint32_t received_ = 0;
-  std::vector<std::optional<std::string>> parts_;
-};
-
-// Splits a list into parts whose text is at most `part_size` bytes (the
-// emulator's side). Always returns at least one part.
-std::vector<Bytes> encode_file_list(const std::vector<FileEntry> &files, size_t part_size);
-
 // ---------------------------------------------------------------- firmware
 
 inline constexpr size_t kFirmwareVersionOffset = 80;

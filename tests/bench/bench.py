@@ -479,7 +479,7 @@ def write_doc(r, path):
     w("sent by ipcam-bench-sender as the camera does (time datagram, then 1000-byte data pieces).")
     w("ipcamsrc logs in to ipcam-sim (which sends no preview of its own: --loss 1); the sender is the camera.")
     w("")
-    w("## Summary against the targets of issue 8")
+    w("## Summary against the targets")
     w("")
     w("| target | measured | met |")
     w("|---|---|---|")

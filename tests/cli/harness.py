@@ -111,8 +111,7 @@ class LineWatcher:
 
 class CliTestCase(unittest.TestCase):
     def setUp(self):
-        if not IPCAM or not os.path.exists(IPCAM):
-            self.skipTest("IPCAM is not set")
+        self.assertTrue(IPCAM and os.path.exists(IPCAM), "IPCAM names no program")
         self.tmp = tempfile.mkdtemp(prefix="ipcam-cli-test-")
         self.sims = []
 
@@ -122,8 +121,7 @@ class CliTestCase(unittest.TestCase):
         shutil.rmtree(self.tmp, ignore_errors=True)
 
     def start_sim(self, *args, **kwargs):
-        if not IPCAM_SIM:
-            self.skipTest("IPCAM_SIM is not set")
+        self.assertTrue(IPCAM_SIM, "IPCAM_SIM is not set")
         sim = Sim(*args, **kwargs)
         self.sims.append(sim)
         return sim

@@ -13,8 +13,6 @@ from harness import *  # noqa: E402,F401,F403
 RTSP_SERVER = os.environ.get("IPCAM_RTSP_SERVER", "")
 
 
-@unittest.skipUnless(RTSP_SERVER and os.path.exists(RTSP_SERVER),
-                     "IPCAM_RTSP_SERVER is not set")
 class ThroughServer(CliTestCase):
     def setUp(self):
         super().setUp()

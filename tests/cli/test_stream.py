@@ -20,7 +20,6 @@ def ffprobe(*args, stdin=None, timeout=30):
     return r.returncode, json.loads(r.stdout or b"{}"), r.stderr.decode(errors="replace")
 
 
-@unittest.skipUnless(which("ffprobe"), "ffprobe is not installed")
 class Preview(CliTestCase):
     def setUp(self):
         super().setUp()

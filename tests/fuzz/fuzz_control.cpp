@@ -1,6 +1,7 @@
 // Fuzz target: a control-connection byte stream, parsed message by message as
 // ControlSession does, with every known payload decoded by its parser.
 #include "fuzz_check.h"
+#include "ipcam/filelist.h"
 #include "ipcam/wire.h"
 
 #include <cstring>

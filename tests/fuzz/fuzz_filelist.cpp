@@ -3,6 +3,7 @@
 // input is also parsed as list text. Whatever parses must survive formatting
 // and splitting into parts again.
 #include "fuzz_check.h"
+#include "ipcam/filelist.h"
 #include "ipcam/wire.h"
 
 using namespace ipcam;

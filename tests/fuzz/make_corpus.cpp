@@ -2,6 +2,7 @@
 // from the wire encoders, so every seed is valid traffic as the camera and
 // the client send it, plus a few of the damaged shapes the faults produce.
 // Usage: fuzz-make-corpus OUTDIR
+#include "ipcam/filelist.h"
 #include "ipcam/wire.h"
 
 #include <cstdio>

@@ -1,6 +1,7 @@
 // File list parts and firmware info, including every malformed case.
 #include "error_guard.h"
 #include "ipcam/error.h"
+#include "ipcam/filelist.h"
 #include "ipcam/wire.h"
 
 #include <gtest/gtest.h>

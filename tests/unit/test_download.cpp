@@ -2,7 +2,7 @@
 // test, into a fresh temporary folder per test; and safe local names.
 #include "error_guard.h"
 #include "ipcam/error.h"
-#include "ipcam/files.h"
+#include "ipcam/download.h"
 
 #include <glib/gstdio.h>
 #include <gtest/gtest.h>

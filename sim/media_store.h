@@ -2,6 +2,7 @@
 // paths (/mnt/sdcard/DCIM/100MEDIA/NAME) and served over HTTP.
 #pragma once
 
+#include "ipcam/filelist.h"
 #include "ipcam/wire.h"
 
 #include <glib.h>

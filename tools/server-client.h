@@ -4,8 +4,8 @@
 #pragma once
 
 #include "cli.h"
-#include "ipcam/files.h"
-#include "ipcam/wire.h"
+#include "ipcam/download.h"
+#include "ipcam/filelist.h"
 
 #include <libsoup/soup.h>
 

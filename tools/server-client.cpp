@@ -1,6 +1,6 @@
 // Client of ipcam-rtsp-server's HTTP control API (libsoup 3, synchronous:
 // every command runs on its own worker thread).
-#include "server.h"
+#include "server-client.h"
 
 #include <glib/gstdio.h>
 

@@ -4,6 +4,7 @@
 
 #include "camera_config.h"
 #include "faults.h"
+#include "ipcam/filelist.h"
 #include "ipcam/wire.h"
 
 #include <gio/gio.h>

@@ -1,6 +1,6 @@
 // Stored files: see files.h. A synchronous libsoup 3 GET streamed into a
 // temporary file in the target folder, renamed only when complete.
-#include "ipcam/files.h"
+#include "ipcam/download.h"
 
 #include "ipcam/error.h"
 
