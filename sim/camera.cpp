@@ -30,7 +30,7 @@ struct StartGate {
 struct Camera::Parts final : ControlHandler {
   Parts(const CameraConfig &c, Stats &s, uint64_t seed)
       : config(c), stats(s), dice(seed), store(), streamer(c, dice, s), control(c, s, *this),
-        discovery(c, s), http(c, store, s) {}
+        discovery(c, s), http(c, store, s, seed) {}
   ~Parts() override {
     control.stop();
     if (source) source->stop();

@@ -67,6 +67,7 @@ struct ClientIo {
     ControlServer &s = *c->server;
     const auto &faults = s.config_.faults;
     if (faults.silent || c->ignored) {
+      s.stats_.add("bytes_ignored", uint64_t(n));
       read_more(c);
       return;
     }

@@ -45,6 +45,13 @@ void HttpFileServer::on_request(SoupServer *, SoupServerMessage *msg, const char
   auto *self = static_cast<HttpFileServer *>(data);
   const char *method = soup_server_message_get_method(msg);
   if (self->config_.verbose) g_message("http: %s %s", method, path);
+  if (g_strcmp0(path, kStatsPath) == 0) {
+    // Not counted: looking at the counters must not change them.
+    std::string json = self->stats_.to_json(self->seed_);
+    soup_server_message_set_response(msg, "application/json", SOUP_MEMORY_COPY, json.data(), json.size());
+    soup_server_message_set_status(msg, SOUP_STATUS_OK, nullptr);
+    return;
+  }
   self->stats_.add("http_requests");
   if (g_strcmp0(method, SOUP_METHOD_GET) != 0 && g_strcmp0(method, SOUP_METHOD_HEAD) != 0) {
     soup_server_message_set_status(msg, SOUP_STATUS_NOT_IMPLEMENTED, nullptr);

@@ -1,5 +1,6 @@
 // Stored files over HTTP (port 80 on a real camera): GET of the exact paths
-// the file list gives, mapped safely into the store folder.
+// the file list gives, mapped safely into the store folder. Also the
+// emulator's own live counters at kStatsPath, for tests that wait on them.
 #pragma once
 
 #include "camera_config.h"
@@ -12,8 +13,11 @@ namespace ipcam::sim {
 
 class HttpFileServer {
  public:
-  HttpFileServer(const CameraConfig &config, MediaStore &store, Stats &stats)
-      : config_(config), store_(store), stats_(stats) {}
+  // A path no camera lists: its files live under /mnt/ or /tmp/.
+  static constexpr const char *kStatsPath = "/ipcam-sim/stats";
+
+  HttpFileServer(const CameraConfig &config, MediaStore &store, Stats &stats, uint64_t seed)
+      : config_(config), store_(store), stats_(stats), seed_(seed) {}
   ~HttpFileServer();
   HttpFileServer(const HttpFileServer &) = delete;
   HttpFileServer &operator=(const HttpFileServer &) = delete;
@@ -30,6 +34,7 @@ class HttpFileServer {
   const CameraConfig &config_;
   MediaStore &store_;
   Stats &stats_;
+  uint64_t seed_;
   SoupServer *server_ = nullptr;
   uint16_t port_ = 0;
 };

@@ -28,7 +28,6 @@ bool parse_hex(const char *text, std::vector<uint8_t> &out) {
 }
 
 bool parse_mode(const char *text, RefuseMode &out) {
-  if (!text) return true;
   if (!strcmp(text, "close")) out = RefuseMode::kClose;
   else if (!strcmp(text, "ignore")) out = RefuseMode::kIgnore;
   else if (!strcmp(text, "reply")) out = RefuseMode::kReply;
@@ -37,6 +36,56 @@ bool parse_mode(const char *text, RefuseMode &out) {
 }
 
 bool port_ok(int p) { return p >= 0 && p <= 65535; }
+
+// One GOption callback for the options that name a choice or bytes: they are
+// checked as they are parsed and land in the CameraConfig (the group's data).
+gboolean parse_camera_choice(const char *name, const char *value, gpointer data, GError **error) {
+  auto &c = *static_cast<CameraConfig *>(data);
+  std::string opt = name;
+  bool ok = true;
+  const char *expected = nullptr;
+  if (opt == "--refuse-mode" || opt == "--busy-mode") {
+    ok = parse_mode(value, opt == "--refuse-mode" ? c.refuse_mode : c.busy_mode);
+    expected = "close|ignore|reply";
+  } else if (opt == "--refuse-bytes" || opt == "--busy-bytes") {
+    ok = parse_hex(value, opt == "--refuse-bytes" ? c.refuse_bytes : c.busy_bytes);
+    expected = "hex bytes";
+  } else if (opt == "--unknown-reply") {
+    ok = !strcmp(value, "none") || !strcmp(value, "echo");
+    if (ok) c.unknown_reply = !strcmp(value, "none") ? UnknownReply::kNone : UnknownReply::kEcho;
+    expected = "none or echo";
+  } else if (opt == "--discovery-format") {
+    if (!strcmp(value, "message")) c.discovery_format = DiscoveryFormat::kMessage;
+    else if (!strcmp(value, "text")) c.discovery_format = DiscoveryFormat::kText;
+    else if (!strcmp(value, "none")) c.discovery_format = DiscoveryFormat::kNone;
+    else ok = false;
+    expected = "message|text|none";
+  } else if (opt == "--time-position") {
+    if (!strcmp(value, "before")) c.time_position = TimePosition::kBefore;
+    else if (!strcmp(value, "after")) c.time_position = TimePosition::kAfter;
+    else ok = false;
+    expected = "before or after";
+  } else if (opt == "--time-prefix") {
+    ok = parse_hex(value, c.time_prefix) && c.time_prefix.size() <= 12;
+    expected = "up to 12 bytes of hex";
+  } else if (opt == "--size") {
+    ok = sscanf(value, "%dx%d", &c.width, &c.height) == 2 && c.width >= 16 && c.height >= 16 &&
+         c.width % 2 == 0 && c.height % 2 == 0;
+    expected = "WxH, even numbers, e.g. 640x360";
+  }
+  if (!ok)
+    g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "%s %s: expected %s", name, value,
+                expected ? expected : "a known value");
+  return ok;
+}
+
+// --help shows the main options; --help-all and --help-NAME the rest.
+void add_group(GOptionContext *ctx, const char *name, const char *title, const char *help,
+               const GOptionEntry *entries, CameraConfig &c) {
+  GOptionGroup *group = g_option_group_new(name, title, help, &c, nullptr);
+  g_option_group_add_entries(group, entries);
+  g_option_context_add_group(ctx, group);
+}
 
 int fail(const char *fmt, const char *what) {
   g_printerr("ipcam-sim: ");
@@ -53,10 +102,7 @@ int main(int argc, char **argv) {
   int control_port = c.control_port, http_port = c.http_port, preview_port = c.preview_port;
   g_auto(GStrv) discovery = nullptr;
   g_autofree char *bind = nullptr, *user = nullptr, *password = nullptr, *firmware = nullptr,
-                  *serial = nullptr, *store = nullptr, *h264 = nullptr, *size = nullptr,
-                  *time_position = nullptr, *time_prefix = nullptr, *refuse_mode = nullptr,
-                  *refuse_bytes = nullptr, *busy_mode = nullptr, *busy_bytes = nullptr,
-                  *unknown_reply = nullptr, *discovery_format = nullptr, *stats_file = nullptr;
+                  *serial = nullptr, *store = nullptr, *h264 = nullptr, *stats_file = nullptr;
   gboolean no_samples = FALSE, tag = FALSE, unpaced = FALSE, coalesce = FALSE, verbose = FALSE,
            version = FALSE, drop_mid = FALSE, no_alive = FALSE, refuse_login = FALSE,
            silent = FALSE, foreign = FALSE;
@@ -67,42 +113,50 @@ int main(int argc, char **argv) {
   gint64 clock_start = -1, seed = -1, jump = 0;
   double fps = c.fps;
 
-  const GOptionEntry entries[] = {
+  const GOptionEntry main_entries[] = {
       {"control-port", 0, 0, G_OPTION_ARG_INT, &control_port, "Control TCP port (default 6666; 0 = any free port)", "PORT"},
       {"http-port", 0, 0, G_OPTION_ARG_INT, &http_port, "HTTP file server port (default 80, needs root; 0 = any)", "PORT"},
       {"discovery-port", 0, 0, G_OPTION_ARG_STRING_ARRAY, &discovery, "Discovery UDP port, repeatable (default 22600 and 21600; 0 = any)", "PORT"},
       {"preview-port", 0, 0, G_OPTION_ARG_INT, &preview_port, "UDP port on the client the preview goes to (default 6669; 0 is refused)", "PORT"},
       {"bind", 0, 0, G_OPTION_ARG_STRING, &bind, "Address for control and HTTP (default 127.0.0.1)", "ADDR"},
+      {"store", 0, 0, G_OPTION_ARG_FILENAME, &store, "Folder of stored files (default: a temporary folder removed at exit)", "DIR"},
+      {"no-samples", 0, 0, G_OPTION_ARG_NONE, &no_samples, "Do not seed an empty store with sample photos and clips", nullptr},
+      {"seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Seed of every random choice (default random; printed in the ready line)", "N"},
+      {"stats-file", 0, 0, G_OPTION_ARG_FILENAME, &stats_file, "Also write the exit stats JSON to this file", "FILE"},
+      {"verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Log each message in and out (never the password)", nullptr},
+      {"version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", nullptr},
+      {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr}};
+  const GOptionEntry camera_entries[] = {
       {"user", 0, 0, G_OPTION_ARG_STRING, &user, "Login user (default admin)", "NAME"},
       {"password", 0, 0, G_OPTION_ARG_STRING, &password, "Login password (default 12345; never logged)", "WORD"},
       {"firmware", 0, 0, G_OPTION_ARG_STRING, &firmware, "Firmware version string (default \"v1.0 rc5\")", "TEXT"},
       {"serial", 0, 0, G_OPTION_ARG_STRING, &serial, "Serial in discovery answers (default IPCAMSIM0001)", "TEXT"},
-      {"store", 0, 0, G_OPTION_ARG_FILENAME, &store, "Folder of stored files (default: a temporary folder removed at exit)", "DIR"},
-      {"no-samples", 0, 0, G_OPTION_ARG_NONE, &no_samples, "Do not seed an empty store with sample photos and clips", nullptr},
-      {"h264", 0, 0, G_OPTION_ARG_FILENAME, &h264, "Replay this Annex-B H.264 file in a loop instead of encoding live", "FILE"},
-      {"fps", 0, 0, G_OPTION_ARG_DOUBLE, &fps, "Frames per second (default 30)", "N"},
-      {"size", 0, 0, G_OPTION_ARG_STRING, &size, "Live picture size (default 640x360)", "WxH"},
-      {"keyframe-interval", 0, 0, G_OPTION_ARG_INT, &keyint, "Live encoder keyframe interval in frames (default 30)", "N"},
-      {"unpaced", 0, 0, G_OPTION_ARG_NONE, &unpaced, "Replay frames as fast as possible instead of at --fps", nullptr},
-      {"tag-frames", 0, 0, G_OPTION_ARG_NONE, &tag, "Insert an SEI NAL with frame number and camera ms into each frame", nullptr},
-      {"datagram-size", 0, 0, G_OPTION_ARG_INT, &datagram_size, "H.264 payload bytes per type-1 datagram (default 1000)", "N"},
-      {"time-position", 0, 0, G_OPTION_ARG_STRING, &time_position, "Time datagram before|after its frame's data (default before)", "POS"},
-      {"time-prefix", 0, 0, G_OPTION_ARG_STRING, &time_prefix, "Time payload bytes 0..11 as hex (default zeros)", "HEX"},
-      {"initial-seq", 0, 0, G_OPTION_ARG_INT, &initial_seq, "First datagram sequence number (default 0)", "N"},
-      {"clock-start", 0, 0, G_OPTION_ARG_INT64, &clock_start, "Camera clock at start, ms (default: derived from the seed)", "MS"},
+      {"refuse-mode", 0, 0, G_OPTION_ARG_CALLBACK, (gpointer)parse_camera_choice, "Wrong password: close|ignore|reply (default close)", "MODE"},
+      {"refuse-bytes", 0, 0, G_OPTION_ARG_CALLBACK, (gpointer)parse_camera_choice, "Bytes sent with --refuse-mode reply, hex", "HEX"},
+      {"busy-mode", 0, 0, G_OPTION_ARG_CALLBACK, (gpointer)parse_camera_choice, "Second client while one is logged in: close|ignore|reply (default close)", "MODE"},
+      {"busy-bytes", 0, 0, G_OPTION_ARG_CALLBACK, (gpointer)parse_camera_choice, "Bytes sent with --busy-mode reply, hex", "HEX"},
+      {"unknown-reply", 0, 0, G_OPTION_ARG_CALLBACK, (gpointer)parse_camera_choice, "Unknown message types: none|echo (default none)", "MODE"},
+      {"discovery-format", 0, 0, G_OPTION_ARG_CALLBACK, (gpointer)parse_camera_choice, "Discovery answer: message|text|none (default message)", "FMT"},
       {"part-size", 0, 0, G_OPTION_ARG_INT, &part_size, "File list text bytes per part (default 512)", "N"},
       {"alive-interval", 0, 0, G_OPTION_ARG_INT, &alive_interval, "Alive request interval, ms (default 3000)", "MS"},
       {"alive-timeout", 0, 0, G_OPTION_ARG_INT, &alive_timeout, "Drop a client silent for this long, ms (default 10000)", "MS"},
       {"message-gap-ms", 0, 0, G_OPTION_ARG_INT, &gap, "Gap between control message writes, ms (default 20)", "MS"},
       {"coalesce", 0, 0, G_OPTION_ARG_NONE, &coalesce, "Send queued control messages in one write", nullptr},
-      {"refuse-mode", 0, 0, G_OPTION_ARG_STRING, &refuse_mode, "Wrong password: close|ignore|reply (default close)", "MODE"},
-      {"refuse-bytes", 0, 0, G_OPTION_ARG_STRING, &refuse_bytes, "Bytes sent with --refuse-mode reply, hex", "HEX"},
-      {"busy-mode", 0, 0, G_OPTION_ARG_STRING, &busy_mode, "Second client while one is logged in: close|ignore|reply (default close)", "MODE"},
-      {"busy-bytes", 0, 0, G_OPTION_ARG_STRING, &busy_bytes, "Bytes sent with --busy-mode reply, hex", "HEX"},
-      {"unknown-reply", 0, 0, G_OPTION_ARG_STRING, &unknown_reply, "Unknown message types: none|echo (default none)", "MODE"},
-      {"discovery-format", 0, 0, G_OPTION_ARG_STRING, &discovery_format, "Discovery answer: message|text|none (default message)", "FMT"},
-      {"seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Seed of every random choice (default random; printed in the ready line)", "N"},
-      {"stats-file", 0, 0, G_OPTION_ARG_FILENAME, &stats_file, "Also write the exit stats JSON to this file", "FILE"},
+      {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr}};
+  const GOptionEntry stream_entries[] = {
+      {"h264", 0, 0, G_OPTION_ARG_FILENAME, &h264, "Replay this Annex-B H.264 file in a loop instead of encoding live", "FILE"},
+      {"fps", 0, 0, G_OPTION_ARG_DOUBLE, &fps, "Frames per second (default 30)", "N"},
+      {"size", 0, 0, G_OPTION_ARG_CALLBACK, (gpointer)parse_camera_choice, "Live picture size (default 640x360)", "WxH"},
+      {"keyframe-interval", 0, 0, G_OPTION_ARG_INT, &keyint, "Live encoder keyframe interval in frames (default 30)", "N"},
+      {"unpaced", 0, 0, G_OPTION_ARG_NONE, &unpaced, "Replay frames as fast as possible instead of at --fps", nullptr},
+      {"tag-frames", 0, 0, G_OPTION_ARG_NONE, &tag, "Insert an SEI NAL with frame number and camera ms into each frame", nullptr},
+      {"datagram-size", 0, 0, G_OPTION_ARG_INT, &datagram_size, "H.264 payload bytes per type-1 datagram (default 1000)", "N"},
+      {"time-position", 0, 0, G_OPTION_ARG_CALLBACK, (gpointer)parse_camera_choice, "Time datagram before|after its frame's data (default before)", "POS"},
+      {"time-prefix", 0, 0, G_OPTION_ARG_CALLBACK, (gpointer)parse_camera_choice, "Time payload bytes 0..11 as hex (default zeros)", "HEX"},
+      {"initial-seq", 0, 0, G_OPTION_ARG_INT, &initial_seq, "First datagram sequence number (default 0)", "N"},
+      {"clock-start", 0, 0, G_OPTION_ARG_INT64, &clock_start, "Camera clock at start, ms (default: derived from the seed)", "MS"},
+      {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr}};
+  const GOptionEntry fault_entries[] = {
       {"loss", 0, 0, G_OPTION_ARG_DOUBLE, &f.loss, "Fault: drop each datagram with probability P", "P"},
       {"reorder", 0, 0, G_OPTION_ARG_DOUBLE, &f.reorder, "Fault: send a datagram after the next one, probability P", "P"},
       {"duplicate", 0, 0, G_OPTION_ARG_DOUBLE, &f.duplicate, "Fault: send a datagram twice, probability P", "P"},
@@ -120,19 +174,20 @@ int main(int argc, char **argv) {
       {"foreign-protocol", 0, 0, G_OPTION_ARG_NONE, &foreign, "Fault: answer like a different device (HTTP 400)", nullptr},
       {"clock-jump", 0, 0, G_OPTION_ARG_INT64, &jump, "Fault: add MS to the camera clock ...", "MS"},
       {"clock-jump-at", 0, 0, G_OPTION_ARG_INT, &jump_at, "... from frame N on", "N"},
-      {"verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Log each message in and out (never the password)", nullptr},
-      {"version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", nullptr},
       {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr}};
 
   g_autoptr(GOptionContext) ctx = g_option_context_new("- emulate a WiFi action camera");
   g_option_context_set_summary(ctx,
       "Serves the camera protocol (control, H.264 preview, discovery, HTTP files) with\n"
       "optional fault injection. Prints one JSON ready line on stdout when ready.\n"
-      "See docs/ipcam-sim.md.");
-  g_option_context_add_main_entries(ctx, entries, nullptr);
+      "--help-all lists every option. See docs/ipcam-sim.md.");
+  g_option_context_add_main_entries(ctx, main_entries, nullptr);
+  add_group(ctx, "camera", "Camera behaviour:", "Show the identity, login and control protocol options", camera_entries, c);
+  add_group(ctx, "stream", "Preview stream:", "Show the picture and preview datagram options", stream_entries, c);
+  add_group(ctx, "faults", "Fault injection:", "Show the fault injection options", fault_entries, c);
   g_option_context_add_group(ctx, gst_init_get_option_group());
   g_autoptr(GError) error = nullptr;
-  if (!g_option_context_parse(ctx, &argc, &argv, &error)) return fail("%s (see --help)", error->message);
+  if (!g_option_context_parse(ctx, &argc, &argv, &error)) return fail("%s (see --help-all)", error->message);
   if (version) {
     g_print("ipcam-sim %s\n", IPCAM_VERSION);
     return 0;
@@ -162,22 +217,12 @@ int main(int argc, char **argv) {
   c.samples = !no_samples;
   if (fps <= 0 || fps > 1000) return fail("%s", "--fps must be above 0 and at most 1000");
   c.fps = fps;
-  if (size && (sscanf(size, "%dx%d", &c.width, &c.height) != 2 || c.width < 16 || c.height < 16 ||
-               c.width % 2 || c.height % 2))
-    return fail("--size %s: expected WxH, even numbers, e.g. 640x360", size);
   if (keyint < 1) return fail("%s", "--keyframe-interval must be at least 1");
   c.keyframe_interval = keyint;
   c.paced = !unpaced;
   c.tag_frames = tag;
   if (datagram_size < 1 || datagram_size > 65000) return fail("%s", "--datagram-size must be 1..65000");
   c.datagram_size = size_t(datagram_size);
-  if (time_position) {
-    if (!strcmp(time_position, "before")) c.time_position = TimePosition::kBefore;
-    else if (!strcmp(time_position, "after")) c.time_position = TimePosition::kAfter;
-    else return fail("--time-position %s: expected before or after", time_position);
-  }
-  if (time_prefix && (!parse_hex(time_prefix, c.time_prefix) || c.time_prefix.size() > 12))
-    return fail("--time-prefix %s: expected up to 12 bytes of hex", time_prefix);
   if (initial_seq < 0 || initial_seq > 65535) return fail("%s", "--initial-seq must be 0..65535");
   c.initial_seq = uint16_t(initial_seq);
   if (clock_start >= 0) {
@@ -193,21 +238,6 @@ int main(int argc, char **argv) {
   c.alive_timeout_ms = unsigned(alive_timeout);
   c.message_gap_ms = unsigned(gap);
   c.coalesce = coalesce;
-  if (!parse_mode(refuse_mode, c.refuse_mode)) return fail("--refuse-mode %s: expected close|ignore|reply", refuse_mode);
-  if (!parse_mode(busy_mode, c.busy_mode)) return fail("--busy-mode %s: expected close|ignore|reply", busy_mode);
-  if (refuse_bytes && !parse_hex(refuse_bytes, c.refuse_bytes)) return fail("--refuse-bytes %s: not hex", refuse_bytes);
-  if (busy_bytes && !parse_hex(busy_bytes, c.busy_bytes)) return fail("--busy-bytes %s: not hex", busy_bytes);
-  if (unknown_reply) {
-    if (!strcmp(unknown_reply, "none")) c.unknown_reply = UnknownReply::kNone;
-    else if (!strcmp(unknown_reply, "echo")) c.unknown_reply = UnknownReply::kEcho;
-    else return fail("--unknown-reply %s: expected none or echo", unknown_reply);
-  }
-  if (discovery_format) {
-    if (!strcmp(discovery_format, "message")) c.discovery_format = DiscoveryFormat::kMessage;
-    else if (!strcmp(discovery_format, "text")) c.discovery_format = DiscoveryFormat::kText;
-    else if (!strcmp(discovery_format, "none")) c.discovery_format = DiscoveryFormat::kNone;
-    else return fail("--discovery-format %s: expected message|text|none", discovery_format);
-  }
   if (seed >= 0) {
     c.seed_set = true;
     c.seed = uint64_t(seed);

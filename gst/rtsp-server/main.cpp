@@ -29,41 +29,62 @@ constexpr int kExitCamera = 3;
 constexpr int kExitListen = 4;
 constexpr gint64 kShutdownLimitUs = 5 * G_USEC_PER_SEC;
 
-bool valid_port(gint v, bool zero_ok) { return v >= (zero_ok ? 0 : 1) && v <= 65535; }
-
 int usage_error(const char *message) {
   g_printerr("ipcam-rtsp-server: %s (see --help)\n", message);
   return kExitUsage;
+}
+
+// The port options, checked as they are parsed (GOption callback; the main
+// group's data is the ServerOptions). Only the preview and the served ports
+// may be 0, "any free port"; --discovery-port repeats.
+gboolean parse_port(const char *name, const char *value, gpointer data, GError **error) {
+  auto &o = *static_cast<ServerOptions *>(data);
+  std::string opt = name;
+  bool zero_ok = opt == "--preview-port" || opt == "--port" || opt == "--control-http-port";
+  char *end = nullptr;
+  guint64 v = g_ascii_strtoull(value, &end, 10);
+  if (!*value || *end || v > 65535 || (v == 0 && !zero_ok)) {
+    g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "%s %s: expected a port, %d..65535", name,
+                value, zero_ok ? 0 : 1);
+    return FALSE;
+  }
+  auto port = uint16_t(v);
+  if (opt == "--control-port") o.control_port = port;
+  else if (opt == "--preview-port") o.preview_port = port;
+  else if (opt == "--http-port") o.http_port = port;
+  else if (opt == "--port") o.port = port;
+  else if (opt == "--control-http-port") o.control_http_port = port;
+  else o.discovery_ports.push_back(port);
+  return TRUE;
 }
 
 // Parses the command line into `o`. Returns -1 to go on, else an exit code.
 int parse_options(int &argc, char **&argv, ServerOptions &o) {
   g_autofree char *camera = nullptr, *user = nullptr, *password = nullptr, *bind = nullptr, *mount = nullptr;
   g_autofree char *rtsp_user = nullptr, *rtsp_password = nullptr, *rtsp_auth = nullptr;
-  g_auto(GStrv) broadcast = nullptr, discovery_ports = nullptr;
-  gint control_port = o.control_port, preview_port = o.preview_port, http_port = o.http_port, port = o.port;
-  gint control_http_port = o.control_http_port, linger = gint(o.linger_s), timeout = gint(o.timeout_ms);
+  g_auto(GStrv) broadcast = nullptr;
+  gint linger = gint(o.linger_s), timeout = gint(o.timeout_ms);
   gint reconnect_attempts = o.reconnect_attempts, reconnect_backoff = o.reconnect_backoff_ms;
   gboolean wait = FALSE, verbose = FALSE, version = FALSE;
   const GOptionEntry entries[] = {
       {"camera", 0, 0, G_OPTION_ARG_STRING, &camera, "Camera address (default: discover)", "ADDR"},
       {"broadcast", 0, 0, G_OPTION_ARG_STRING_ARRAY, &broadcast, "Where discovery asks (default: every interface's broadcast address)", "ADDR"},
-      {"discovery-port", 0, 0, G_OPTION_ARG_STRING_ARRAY, &discovery_ports, "Discovery port, repeatable (default 22600 and 21600)", "PORT"},
-      {"control-port", 0, 0, G_OPTION_ARG_INT, &control_port, "Camera's control port (default 6666)", "PORT"},
-      {"preview-port", 0, 0, G_OPTION_ARG_INT, &preview_port, "Local UDP port the camera sends its preview to (default 6669)", "PORT"},
-      {"http-port", 0, 0, G_OPTION_ARG_INT, &http_port, "Camera's HTTP port for stored files (default 80)", "PORT"},
+      {"discovery-port", 0, 0, G_OPTION_ARG_CALLBACK, (gpointer)parse_port, "Discovery port, repeatable (default 22600 and 21600)", "PORT"},
+      {"control-port", 0, 0, G_OPTION_ARG_CALLBACK, (gpointer)parse_port, "Camera's control port (default 6666)", "PORT"},
+      {"preview-port", 0, 0, G_OPTION_ARG_CALLBACK, (gpointer)parse_port, "Local UDP port the camera sends its preview to (default 6669)", "PORT"},
+      {"http-port", 0, 0, G_OPTION_ARG_CALLBACK, (gpointer)parse_port, "Camera's HTTP port for stored files (default 80)", "PORT"},
       {"user", 0, 0, G_OPTION_ARG_STRING, &user, "Camera login user (default admin)", "NAME"},
       {"password", 0, 0, G_OPTION_ARG_STRING, &password, "Camera password (default 12345, or $IPCAM_PASSWORD)", "WORD"},
       {"timeout", 0, 0, G_OPTION_ARG_INT, &timeout, "Camera connect and reply timeout in ms (default 5000)", "MS"},
       {"reconnect-attempts", 0, 0, G_OPTION_ARG_INT, &reconnect_attempts, "Reconnects after the camera drops, before the clients are closed (-1 = forever; default: ipcamsrc's, 10)", "N"},
       {"reconnect-backoff", 0, 0, G_OPTION_ARG_INT, &reconnect_backoff, "First reconnect delay in ms, doubling per attempt (default: ipcamsrc's)", "MS"},
       {"bind", 0, 0, G_OPTION_ARG_STRING, &bind, "Address to serve on (default 127.0.0.1: this machine only; 0.0.0.0 = every network)", "ADDR"},
-      {"port", 0, 0, G_OPTION_ARG_INT, &port, "RTSP port (default 8554; 0 = any free port)", "PORT"},
+      {"port", 0, 0, G_OPTION_ARG_CALLBACK, (gpointer)parse_port, "RTSP port (default 8554; 0 = any free port)", "PORT"},
       {"mount", 0, 0, G_OPTION_ARG_STRING, &mount, "RTSP path (default /cam)", "PATH"},
       {"rtsp-user", 0, 0, G_OPTION_ARG_STRING, &rtsp_user, "Require this user for RTSP and the control API", "NAME"},
       {"rtsp-password", 0, 0, G_OPTION_ARG_STRING, &rtsp_password, "Its password (or $IPCAM_RTSP_PASSWORD)", "WORD"},
       {"rtsp-auth", 0, 0, G_OPTION_ARG_STRING, &rtsp_auth, "digest (default) or basic", "SCHEME"},
-      {"control-http-port", 0, 0, G_OPTION_ARG_INT, &control_http_port, "Control API port (default 8080; 0 = any free port)", "PORT"},
+      {"control-http-port", 0, 0, G_OPTION_ARG_CALLBACK, (gpointer)parse_port, "Control API port (default 8080; 0 = any free port)", "PORT"},
       {"linger", 0, 0, G_OPTION_ARG_INT, &linger, "Keep the camera this long after the last client leaves (default 5)", "SECONDS"},
       {"wait-for-camera", 0, 0, G_OPTION_ARG_NONE, &wait, "Start even if the camera cannot be reached now", nullptr},
       {"verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Log more (never passwords)", nullptr},
@@ -75,7 +96,9 @@ int parse_options(int &argc, char **&argv, ServerOptions &o) {
       "Serves the camera's live preview at rtsp://BIND:PORT/MOUNT to any number of clients over one camera\n"
       "session, and an HTTP control API (status, still, recording, files) at http://BIND:CONTROL-HTTP-PORT/.\n"
       "When ready it prints one JSON line on standard output: {\"url\":...,\"control\":...}.");
-  g_option_context_add_main_entries(ctx, entries, nullptr);
+  GOptionGroup *main_group = g_option_group_new(nullptr, nullptr, nullptr, &o, nullptr);
+  g_option_group_add_entries(main_group, entries);
+  g_option_context_set_main_group(ctx, main_group);
   g_option_context_add_group(ctx, gst_init_get_option_group());
   g_autoptr(GError) error = nullptr;
   if (!g_option_context_parse(ctx, &argc, &argv, &error)) return usage_error(error->message);
@@ -84,10 +107,6 @@ int parse_options(int &argc, char **&argv, ServerOptions &o) {
     return EXIT_SUCCESS;
   }
   if (argc > 1) return usage_error("unexpected argument");
-  if (!valid_port(control_port, false) || !valid_port(http_port, false) || !valid_port(preview_port, true))
-    return usage_error("camera ports must be 1..65535");
-  if (!valid_port(port, true) || !valid_port(control_http_port, true))
-    return usage_error("--port and --control-http-port must be 0..65535");
   if (linger < 0) return usage_error("--linger must be 0 or more");
   if (timeout < 1) return usage_error("--timeout must be at least 1 ms");
   if (reconnect_attempts < -1 && reconnect_attempts != o.reconnect_attempts)
@@ -95,23 +114,12 @@ int parse_options(int &argc, char **&argv, ServerOptions &o) {
   if (reconnect_backoff < -1 || reconnect_backoff > 60000) return usage_error("--reconnect-backoff must be 0..60000");
   o.reconnect_attempts = reconnect_attempts;
   o.reconnect_backoff_ms = reconnect_backoff;
-  o.control_port = uint16_t(control_port);
-  o.preview_port = uint16_t(preview_port);
-  o.http_port = uint16_t(http_port);
-  o.port = uint16_t(port);
-  o.control_http_port = uint16_t(control_http_port);
   o.linger_s = unsigned(linger);
   o.timeout_ms = unsigned(timeout);
   o.wait_for_camera = wait;
   o.verbose = verbose;
   if (camera) o.camera = camera;
   for (GStrv b = broadcast; b && *b; b++) o.broadcast.push_back(*b);
-  for (GStrv p = discovery_ports; p && *p; p++) {
-    char *end = nullptr;
-    const guint64 v = g_ascii_strtoull(*p, &end, 10);
-    if (!**p || *end || v < 1 || v > 65535) return usage_error("--discovery-port: not a port");
-    o.discovery_ports.push_back(uint16_t(v));
-  }
   if (user) o.user = user;
   if (password) o.password = password;
   else if (const char *env = g_getenv("IPCAM_PASSWORD")) o.password = env;

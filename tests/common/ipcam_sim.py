@@ -18,6 +18,7 @@ import socket
 import subprocess
 import tempfile
 import time
+import urllib.request
 
 
 def free_udp_port():
@@ -72,8 +73,8 @@ class IpcamSim:
         self.exit_code = None
         self.stats = None
         self.stderr_text = None
-        self._tmp = tempfile.TemporaryDirectory(prefix="ipcam-simpy-")
-        self._stats_path = os.path.join(self._tmp.name, "stats.json")
+        self._tmp = None
+        self._stats_path = None
         self._stderr_file = None
 
     # -- ready-line fields
@@ -98,6 +99,9 @@ class IpcamSim:
         return self.ready["store"]
 
     def start(self):
+        # A folder per run, for the exit stats and stderr; stop() removes it.
+        self._tmp = tempfile.TemporaryDirectory(prefix="ipcam-simpy-")
+        self._stats_path = os.path.join(self._tmp.name, "stats.json")
         argv = [self.binary]
         if self.default_ports:
             if not _has_option(self.args, "--control-port"):
@@ -146,11 +150,29 @@ class IpcamSim:
             self.stderr_text = self._stderr_file.read().decode(errors="replace")
             self._stderr_file.close()
             self._stderr_file = None
+        self._tmp.cleanup()
         return self.exit_code
 
     def counter(self, name):
         """A counter from the exit stats (after stop), 0 if absent."""
         return ((self.stats or {}).get("counters") or {}).get(name, 0)
+
+    def live_counter(self, name):
+        """A counter as the running emulator has it now (its HTTP port's
+        /ipcam-sim/stats), 0 if absent."""
+        host = self.args[self.args.index("--bind") + 1] if "--bind" in self.args[:-1] else "127.0.0.1"
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        with opener.open("http://%s:%d/ipcam-sim/stats" % (host, self.http_port), timeout=5) as r:
+            return (json.loads(r.read()).get("counters") or {}).get(name, 0)
+
+    def wait_counter(self, name, at_least, timeout):
+        """Waits until live_counter(name) >= at_least; False after `timeout` s."""
+        deadline = time.monotonic() + timeout
+        while self.live_counter(name) < at_least:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.02)
+        return True
 
     def __enter__(self):
         return self.start()

@@ -2,11 +2,24 @@
 
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
 
 #include <csignal>
 
 namespace ipcam::test {
 namespace {
+
+uint64_t counter_in(const std::string &stats_json, const char *name) {
+  g_autoptr(JsonParser) parser = json_parser_new();
+  if (stats_json.empty() || !json_parser_load_from_data(parser, stats_json.c_str(), -1, nullptr))
+    return 0;
+  JsonNode *root = json_parser_get_root(parser);
+  if (!JSON_NODE_HOLDS_OBJECT(root)) return 0;
+  JsonObject *o = json_node_get_object(root);
+  if (!json_object_has_member(o, "counters")) return 0;
+  JsonObject *c = json_object_get_object_member(o, "counters");
+  return c ? uint64_t(json_object_get_int_member_with_default(c, name, 0)) : 0;
+}
 
 bool has_option(const std::vector<std::string> &args, const char *name) {
   std::string eq = std::string(name) + "=";
@@ -81,6 +94,8 @@ bool SimProcess::start(const std::vector<std::string> &args, const Options &opti
   if (!has_option(args, "--stats-file")) argv.insert(argv.end(), {"--stats-file", stats_path_});
   else stats_path_.clear();
   argv.insert(argv.end(), args.begin(), args.end());
+  for (size_t i = 0; i + 1 < args.size(); ++i)
+    if (args[i] == "--bind") bind_ = args[i + 1];
   std::vector<const char *> cargv;
   for (const auto &a : argv) cargv.push_back(a.c_str());
   cargv.push_back(nullptr);
@@ -184,16 +199,28 @@ int SimProcess::stop() {
   return exit_status_;
 }
 
-uint64_t SimProcess::counter(const char *name) const {
-  g_autoptr(JsonParser) parser = json_parser_new();
-  if (stats_json_.empty() || !json_parser_load_from_data(parser, stats_json_.c_str(), -1, nullptr))
-    return 0;
-  JsonNode *root = json_parser_get_root(parser);
-  if (!JSON_NODE_HOLDS_OBJECT(root)) return 0;
-  JsonObject *o = json_node_get_object(root);
-  if (!json_object_has_member(o, "counters")) return 0;
-  JsonObject *c = json_object_get_object_member(o, "counters");
-  return c ? uint64_t(json_object_get_int_member_with_default(c, name, 0)) : 0;
+uint64_t SimProcess::counter(const char *name) const { return counter_in(stats_json_, name); }
+
+uint64_t SimProcess::live_counter(const char *name) const {
+  if (!running() || http_port_ == 0) return 0;
+  // No proxy: the emulator is on this machine.
+  g_autoptr(SoupSession) session = soup_session_new_with_options("timeout", 5, "proxy-resolver", nullptr, nullptr);
+  g_autofree char *url = g_strdup_printf("http://%s:%u/ipcam-sim/stats", bind_.c_str(), http_port_);
+  g_autoptr(SoupMessage) msg = soup_message_new(SOUP_METHOD_GET, url);
+  g_autoptr(GBytes) body = soup_session_send_and_read(session, msg, nullptr, nullptr);
+  if (!body || soup_message_get_status(msg) != SOUP_STATUS_OK) return 0;
+  gsize n = 0;
+  const char *data = static_cast<const char *>(g_bytes_get_data(body, &n));
+  return counter_in(std::string(data, n), name);
+}
+
+bool SimProcess::wait_counter(const char *name, uint64_t at_least, double seconds) const {
+  gint64 deadline = g_get_monotonic_time() + gint64(seconds * G_USEC_PER_SEC);
+  while (live_counter(name) < at_least) {
+    if (g_get_monotonic_time() >= deadline) return false;
+    g_usleep(20 * 1000);
+  }
+  return true;
 }
 
 }  // namespace ipcam::test

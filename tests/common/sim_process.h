@@ -52,6 +52,11 @@ class SimProcess {
   // ({"seed":S,"counters":{...}}), and a counter from it (0 if absent).
   const std::string &stats_json() const { return stats_json_; }
   uint64_t counter(const char *name) const;
+  // While it runs: a counter as the emulator has it now (read from its HTTP
+  // port), 0 if absent; and a wait until it reaches `at_least` (false when
+  // `seconds` pass first). For tests that wait on what the camera saw.
+  uint64_t live_counter(const char *name) const;
+  bool wait_counter(const char *name, uint64_t at_least, double seconds) const;
   // After stop(), with capture_stderr: everything it printed on stderr.
   const std::string &stderr_text() const { return stderr_text_; }
 
@@ -66,6 +71,7 @@ class SimProcess {
   int preview_port_ = 0;
   std::string store_;
   std::string ready_line_;
+  std::string bind_ = "127.0.0.1";
   std::string stats_json_;
   std::string stderr_text_;
   int exit_status_ = -1;

@@ -140,4 +140,11 @@ bool find_frame_tag(const guint8 *data, gsize size, guint32 *frame, guint32 *cam
   return found;
 }
 
+TCase *add_tcase(Suite *suite, const char *name) {
+  TCase *tc = tcase_create(name);
+  tcase_set_timeout(tc, 30);  // each test takes a few seconds
+  suite_add_tcase(suite, tc);
+  return tc;
+}
+
 }  // namespace ipcam::test

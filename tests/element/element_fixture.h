@@ -5,6 +5,7 @@
 
 #include "sim_process.h"
 
+#include <gst/check/gstcheck.h>
 #include <gst/gst.h>
 
 #include <string>
@@ -48,6 +49,9 @@ double stop_pipeline(GstElement *pipeline);
 // Fresh temporary folder, removed by the caller with remove_tree().
 std::string make_temp_dir();
 void remove_tree(const std::string &dir);
+
+// A test case of `suite` with the per-test timeout these tests share.
+TCase *add_tcase(Suite *suite, const char *name);
 
 // Reads an H.264 access unit's SEI tag written by ipcam-sim --tag-frames.
 bool find_frame_tag(const guint8 *data, gsize size, guint32 *frame, guint32 *camera_ms);

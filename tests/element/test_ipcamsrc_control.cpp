@@ -215,7 +215,10 @@ GST_START_TEST(test_stop_while_connecting) {
   // A silent camera and a long timeout: NULL must still come back at once.
   Rig rig("fakesink", {"--silent"}, "timeout=60000");
   fail_unless(gst_element_set_state(rig.pipeline, GST_STATE_PLAYING) != GST_STATE_CHANGE_FAILURE);
-  g_usleep(300 * 1000);
+  // Stop only once the camera has the login request: the element is then
+  // waiting for a reply that never comes.
+  fail_unless(rig.sim->process.wait_counter("bytes_ignored", 1, 10), "no login request reached the camera");
+  fail_unless_equals_int(rig.sim->process.live_counter("logins_accepted"), 0);
   fail_unless(ipcam::test::stop_pipeline(rig.pipeline) < 2.0, "PLAYING->NULL hung while connecting");
 }
 GST_END_TEST;
@@ -295,19 +298,19 @@ GST_END_TEST;
 
 static Suite *ipcamsrc_control_suite(void) {
   Suite *s = suite_create("ipcamsrc-control");
-  TCase *tc = tcase_create("control");
-  tcase_set_timeout(tc, 30);  // each test takes a few seconds
-  suite_add_tcase(s, tc);
-  tcase_add_test(tc, test_signals_match_camera);
-  tcase_add_test(tc, test_signals_fail_when_not_connected);
-  tcase_add_test(tc, test_wrong_password);
-  tcase_add_test(tc, test_busy_camera);
-  tcase_add_test(tc, test_silent_camera);
-  tcase_add_test(tc, test_foreign_device);
-  tcase_add_test(tc, test_stop_while_connecting);
-  tcase_add_test(tc, test_no_camera_found);
-  tcase_add_test(tc, test_discovery_connects);
-  tcase_add_test(tc, test_uri_round_trip);
+  TCase *signals = ipcam::test::add_tcase(s, "signals");
+  tcase_add_test(signals, test_signals_match_camera);
+  tcase_add_test(signals, test_signals_fail_when_not_connected);
+  TCase *login = ipcam::test::add_tcase(s, "login");
+  tcase_add_test(login, test_wrong_password);
+  tcase_add_test(login, test_busy_camera);
+  tcase_add_test(login, test_silent_camera);
+  tcase_add_test(login, test_foreign_device);
+  tcase_add_test(login, test_stop_while_connecting);
+  TCase *discovery = ipcam::test::add_tcase(s, "discovery");
+  tcase_add_test(discovery, test_no_camera_found);
+  tcase_add_test(discovery, test_discovery_connects);
+  tcase_add_test(ipcam::test::add_tcase(s, "uri"), test_uri_round_trip);
   return s;
 }
 

@@ -248,17 +248,16 @@ GST_END_TEST;
 
 static Suite *ipcamsrc_stream_suite(void) {
   Suite *s = suite_create("ipcamsrc-stream");
-  TCase *tc = tcase_create("stream");
-  tcase_set_timeout(tc, 30);  // each test takes a few seconds
-  suite_add_tcase(s, tc);
-  tcase_add_test(tc, test_caps_access_units_and_flags);
-  tcase_add_test(tc, test_tagged_frames_timestamps);
-  tcase_add_test(tc, test_latency_query);
-  tcase_add_test(tc, test_decoded_frames);
-  tcase_add_test(tc, test_fault_loss);
-  tcase_add_test(tc, test_fault_reorder);
-  tcase_add_test(tc, test_fault_truncate);
-  tcase_add_test(tc, test_reconnect_after_drop);
+  TCase *stream = ipcam::test::add_tcase(s, "stream");
+  tcase_add_test(stream, test_caps_access_units_and_flags);
+  tcase_add_test(stream, test_tagged_frames_timestamps);
+  tcase_add_test(stream, test_latency_query);
+  tcase_add_test(stream, test_decoded_frames);
+  TCase *faults = ipcam::test::add_tcase(s, "faults");
+  tcase_add_test(faults, test_fault_loss);
+  tcase_add_test(faults, test_fault_reorder);
+  tcase_add_test(faults, test_fault_truncate);
+  tcase_add_test(faults, test_reconnect_after_drop);
   return s;
 }
 

@@ -39,10 +39,14 @@ class IpcamSimHelperTest(unittest.TestCase):
                 got += chunk
             self.assertEqual(got[:8], control(0x0112))
             self.assertEqual(got[8:16], b"\xab\xcd\x00\x80\x00\x00\x01\x11")
+            # The live counters while it runs; reading them counts nothing.
+            self.assertTrue(sim.wait_counter("logins_accepted", 1, 5))
+            self.assertEqual(sim.live_counter("discovery_answers"), 2)
             s.close()
         self.assertEqual(sim.exit_code, 0)
         self.assertEqual(sim.counter("discovery_answers"), 2)
         self.assertEqual(sim.counter("logins_accepted"), 1)
+        self.assertEqual(sim.counter("http_requests"), 0)
 
     def test_failure_to_start_is_reported(self):
         with self.assertRaises(IpcamSimError) as ctx:

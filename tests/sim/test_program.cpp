@@ -131,7 +131,11 @@ TEST(Program, SameSeedSameFaults) {
 
 TEST(Program, HelpListsOptionsAndBadValuesAreClear) {
   int status = 0;
-  std::string help = run_sync({"--help"}, &status);
+  // --help shows the main options and names the groups; --help-all has them all.
+  std::string brief = run_sync({"--help"}, &status);
+  for (const char *opt : {"--control-port", "--bind", "--help-camera", "--help-stream", "--help-faults"})
+    EXPECT_NE(brief.find(opt), std::string::npos) << opt;
+  std::string help = run_sync({"--help-all"}, &status);
   for (const char *opt : {"--control-port", "--http-port", "--discovery-port", "--preview-port",
                           "--bind", "--user", "--password", "--firmware", "--serial", "--store",
                           "--no-samples", "--h264", "--fps", "--size", "--keyframe-interval",
