@@ -216,12 +216,18 @@ TEST(Discovery, NeverBroadcastsToAllOnes) {
 TEST(Discovery, CancelStopsWaiting) {
   DiscoveryConfig c;
   c.broadcast_addresses = {"127.255.255.255"};
-  c.ports = {UnusedPort()};
+  // A listener that never answers, and cancels once the request reached it:
+  // discover() is then surely waiting for answers.
+  g_autoptr(GSocket) silent = UdpOnAnyAddress();
+  c.ports = {LocalPort(silent)};
   c.source_port = 0;
   c.timeout_ms = 60000;
   g_autoptr(GCancellable) cancel = g_cancellable_new();
   std::thread t([&] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    uint8_t buf[64];
+    g_socket_set_timeout(silent, 20);
+    EXPECT_GT(g_socket_receive(silent, reinterpret_cast<gchar *>(buf), sizeof buf, nullptr, nullptr), 0)
+        << "no discovery request arrived";
     g_cancellable_cancel(cancel);
   });
   std::vector<DiscoveredCamera> cameras;
