@@ -16,8 +16,8 @@ class ClientsTest(unittest.TestCase):
     # Expected to fail until the server sends one access unit per camera
     # frame: rtph264pay config-interval=-1 puts SPS/PPS before every IDR
     # slice, so a multi-slice keyframe reaches the depayloader as two frames
-    # with one timestamp, and ffmpeg says "non monotonically increasing dts"
-    # (and "corrupt decoded frame") once a second. An unexpected pass fails
+    # with one timestamp: once a second ffmpeg complains of a DTS that does
+    # not increase, and of a corrupt picture. An unexpected pass fails
     # the run, so the marker goes as soon as the cause is fixed.
     @unittest.expectedFailure
     def test_ffmpeg_decodes_without_a_complaint(self):
