@@ -27,12 +27,12 @@ def run(kind, warmup_s=0.0, recv_times=None, buffer_size=None, **send_opts):
     try:
         if warmup_s:
             send(r.port, fps=30, frames=int(warmup_s * 30))
-        time.sleep(0.2)
+        r.wait_idle()  # start-up and warm-up stay out of the window
         r.ask("mark", answer=False)
         if recv_times:
             r.ask("times " + recv_times, answer=False)
         sent = send(r.port, **send_opts)
-        time.sleep(0.5)  # drain what is still queued
+        r.wait_idle()  # the window ends when every datagram has been handled
     except BaseException:
         r.stop()
         raise
@@ -153,11 +153,11 @@ def bench_instructions(fps, frames, log, work_dir):
         wrapper = ["valgrind", "--tool=callgrind", "--callgrind-out-file=" + cg_out]
         r = Runner(kind, wrapper=wrapper).start()
         try:
-            time.sleep(0.5)
+            r.wait_idle()
             r.ask("mark", answer=False)
             callgrind_control("-z", r.proc.pid)
             sent = send(r.port, fps=fps, frames=frames)
-            time.sleep(1.0)
+            r.wait_idle()
             callgrind_control("-d", r.proc.pid)
         except BaseException:
             r.stop()

@@ -79,6 +79,29 @@ class Runner:
         self.ask("play")
         return self
 
+    def wait_idle(self, timeout=60.0):
+        """Returns once the runner has taken every datagram sent to it and is
+        done with them: nothing waits in its socket's receive queue and none
+        of its threads runs, seen twice 20 ms apart with no CPU time spent in
+        between (a thread that woke and slept again in the gap shows in its
+        CPU count). A sender on loopback has queued or dropped each datagram
+        by the time it exits, so after send() this is every datagram handled;
+        after start(), the start-up work done. Read from /proc: the runner
+        does nothing for it, so the measured window (CPU time, callgrind's
+        counts) holds none of this waiting."""
+        deadline = time.monotonic() + timeout
+        last = None
+        while True:
+            if self.proc.poll() is not None:
+                raise BenchBroken("%s runner exited while the bench waited for it" % self.kind)
+            cpu = proc_cpu_ns(self.proc.pid) if queued_bytes(self.proc.pid, self.port) == 0 and asleep(self.proc.pid) else None
+            if cpu is not None and cpu == last:
+                return
+            if time.monotonic() > deadline:
+                raise BenchBroken("%s runner still busy after %g s" % (self.kind, timeout))
+            last = cpu
+            time.sleep(0.02)
+
     def stop(self):
         try:
             result = self.ask("stop")
@@ -105,6 +128,46 @@ def send(port, **opts):
 def callgrind_control(flag, pid):
     subprocess.run(["callgrind_control", flag, str(pid)], check=True, capture_output=True, timeout=60)
 
+
+def queued_bytes(pid, port):
+    """Bytes waiting in the receive queues of `pid`'s UDP sockets bound to
+    `port` (rx_queue in /proc/net/udp and udp6, hexadecimal; the sockets
+    told apart by inode, as another process may share the port)."""
+    inodes = set()
+    for fd in os.listdir("/proc/%d/fd" % pid):
+        try:
+            link = os.readlink("/proc/%d/fd/%s" % (pid, fd))
+        except OSError:
+            continue  # closed meanwhile
+        if link.startswith("socket:["):
+            inodes.add(link[8:-1])
+    total = 0
+    for table in ("/proc/net/udp", "/proc/net/udp6"):
+        try:
+            with open(table) as f:
+                rows = f.read().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            fields = row.split()
+            if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[9] in inodes:
+                total += int(fields[4].split(":")[1], 16)
+    return total
+
+
+def asleep(pid):
+    """No thread of `pid` is running, runnable or in uninterruptible wait
+    (state R or D in /proc/PID/task/TID/stat). Under valgrind too: a guest
+    thread waiting for valgrind's lock sleeps only while another runs."""
+    for tid in os.listdir("/proc/%d/task" % pid):
+        try:
+            with open("/proc/%d/task/%s/stat" % (pid, tid)) as f:
+                state = f.read().rsplit(")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            continue  # the thread ended
+        if state in ("R", "D"):
+            return False
+    return True
 
 
 def proc_cpu_ns(pid):
@@ -173,10 +236,15 @@ def _gst():
     return Gst
 
 
+# A second of the bench stream: the frames every RTSP client has received
+# before a measured window starts.
+SETTLED_FRAMES = 30
+
+
 def rtsp_clients(url, n):
     """n rtspsrc ! fakesink pipelines in this process, playing; returns them
-    once every one has received a frame, and a function giving the frames a
-    pipeline's sink has rendered so far."""
+    once every one has received SETTLED_FRAMES frames, and a function giving
+    the frames a pipeline's sink has rendered so far."""
     Gst = _gst()
     pipes = []
     for i in range(n):
@@ -189,13 +257,14 @@ def rtsp_clients(url, n):
     def rendered(p):
         st = p.get_by_name("sink").get_property("stats")
         return st.get_value("rendered")
+    # Start-up (DESCRIBE, SETUP, the first keyframe) stays out of the
+    # measured window.
     deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and min(rendered(p) for p in pipes) == 0:
-        time.sleep(0.2)
-    if min(rendered(p) for p in pipes) == 0:
+    while time.monotonic() < deadline and min(rendered(p) for p in pipes) < SETTLED_FRAMES:
+        time.sleep(0.05)
+    if min(rendered(p) for p in pipes) < SETTLED_FRAMES:
         close_clients(pipes)
-        raise BenchBroken("not every RTSP client received a frame within 30 s")
-    time.sleep(1.0)
+        raise BenchBroken("not every RTSP client received %d frames within 30 s" % SETTLED_FRAMES)
     return pipes, rendered
 
 

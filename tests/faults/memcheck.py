@@ -13,7 +13,6 @@ The runner, the sender and the emulator are the bench's rig
 import os
 import re
 import sys
-import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "bench"))
 import rig  # noqa: E402
@@ -36,11 +35,14 @@ def main(argv):
     log = argv[1] if len(argv) > 1 else "/tmp/ipcam-memcheck.log"
     wrapper = ["valgrind", "--tool=memcheck", "--leak-check=full", "--errors-for-leak-kinds=definite",
                "--num-callers=30", "--log-file=" + log]
+    # start() returns once the runner reports PLAYING and logged in; the
+    # camera's traffic starts once valgrind has also finished the start-up
+    # work, and the stop once every datagram sent has been handled.
     r = rig.Runner("ipcamsrc", wrapper=wrapper).start()
     try:
-        time.sleep(1.0)
+        r.wait_idle()
         sent = rig.send(r.port, fps=30, frames=90)
-        time.sleep(1.0)
+        r.wait_idle()
     except BaseException:
         r.stop()
         raise
