@@ -4,16 +4,18 @@ preview (ipcam-bench-sender as the camera, ipcam-sim for the login), then a
 clean stop. Passes when memcheck reports no error and no definitely lost
 block whose stack passes through ipcam code (libipcam, libgstipcam).
 
-    memcheck.py [LOGFILE]     (env as for tests/bench/bench.py)
+    memcheck.py [LOGFILE]     (env as for the bench, tests/bench/meson.build)
+
+The runner, the sender and the emulator are the bench's rig
+(tests/bench/rig.py).
 """
 
 import os
 import re
 import sys
-import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "bench"))
-import bench  # noqa: E402
+import rig  # noqa: E402
 
 
 ALLOCATORS = re.compile(r": (malloc|calloc|realloc|memalign|g_malloc0?|g_realloc|g_try_malloc|operator new)")
@@ -33,11 +35,14 @@ def main(argv):
     log = argv[1] if len(argv) > 1 else "/tmp/ipcam-memcheck.log"
     wrapper = ["valgrind", "--tool=memcheck", "--leak-check=full", "--errors-for-leak-kinds=definite",
                "--num-callers=30", "--log-file=" + log]
-    r = bench.Runner("ipcamsrc", wrapper=wrapper).start()
+    # start() returns once the runner reports PLAYING and logged in; the
+    # camera's traffic starts once valgrind has also finished the start-up
+    # work, and the stop once every datagram sent has been handled.
+    r = rig.Runner("ipcamsrc", wrapper=wrapper).start()
     try:
-        time.sleep(1.0)
-        sent = bench.send(r.port, fps=30, frames=90)
-        time.sleep(1.0)
+        r.wait_idle()
+        sent = rig.send(r.port, fps=30, frames=90)
+        r.wait_idle()
     except BaseException:
         r.stop()
         raise
