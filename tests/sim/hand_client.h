@@ -259,6 +259,28 @@ class Peer : public Stream {
     filler_ = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, nullptr);
     ASSERT_TRUE(g_socket_connect(filler_, same_port, nullptr, nullptr));
   }
+  // True once a client's connect to this port hangs unanswered, which the
+  // kernel shows as SYN_SENT (state 02) towards it in /proc/net/tcp; false
+  // if none does within the timeout.
+  bool connect_hangs_within(unsigned timeout_ms) const {
+    g_autofree char *remote = g_strdup_printf("0100007F:%04X", port_);
+    const int64_t give_up = g_get_monotonic_time() + int64_t(timeout_ms) * 1000;
+    for (;;) {
+      g_autofree char *table = nullptr;
+      if (g_file_get_contents("/proc/net/tcp", &table, nullptr, nullptr)) {
+        g_auto(GStrv) rows = g_strsplit(table, "\n", -1);
+        for (char **row = rows; *row; row++) {
+          g_auto(GStrv) f = g_strsplit_set(g_strstrip(*row), " ", -1);
+          std::vector<std::string> fields;
+          for (char **x = f; *x; x++)
+            if (**x) fields.emplace_back(*x);
+          if (fields.size() > 3 && fields[2] == remote && fields[3] == "02") return true;
+        }
+      }
+      if (g_get_monotonic_time() >= give_up) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  }
   void stop_listening() { g_socket_close(listener_, nullptr); }
 
   void run(std::function<void(Peer &)> script) {
