@@ -1,27 +1,39 @@
-// A test client that builds and reads the camera protocol's bytes BY HAND
-// (never through lib/ipcam/wire.h), so an error in the codec cannot hide in
-// both the emulator and its tests. Blocking GSockets with timeouts.
+// The camera protocol's bytes built and read BY HAND (never through
+// lib/ipcam/wire.h), so an error in the codec cannot hide in both the code
+// under test and its tests. One framing for both sides: TcpClient talks to
+// the emulator's control port (tests/sim), Peer plays a camera for
+// ControlSession (tests/unit); UdpReceiver takes preview datagrams.
+// Blocking GSockets with timeouts. Nothing here needs the emulator; its
+// test camera setup is in camera_for_test.h.
 #pragma once
-
-#include "camera.h"
 
 #include <gio/gio.h>
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cstdint>
+#include <cstring>
+#include <functional>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace hand {
 
 using Bytes = std::vector<uint8_t>;
 
+// Header: AB CD, u16 BE payload length, u32 BE type.
+// Sized up front: GCC 12 misreads a vector insert after the 8 header bytes
+// as out of bounds (-Warray-bounds).
 inline Bytes control(uint32_t type, const Bytes &payload = {}) {
-  Bytes b = {0xAB, 0xCD, uint8_t(payload.size() >> 8), uint8_t(payload.size()),
-             uint8_t(type >> 24), uint8_t(type >> 16), uint8_t(type >> 8), uint8_t(type)};
-  b.insert(b.end(), payload.begin(), payload.end());
+  const uint8_t header[8] = {0xAB, 0xCD, uint8_t(payload.size() >> 8), uint8_t(payload.size()),
+                             uint8_t(type >> 24), uint8_t(type >> 16), uint8_t(type >> 8), uint8_t(type)};
+  Bytes b(sizeof header + payload.size());
+  std::memcpy(b.data(), header, sizeof header);
+  if (!payload.empty()) std::memcpy(b.data() + sizeof header, payload.data(), payload.size());
   return b;
 }
 
@@ -30,6 +42,26 @@ inline Bytes login_payload(const std::string &user, const std::string &password)
   std::copy(user.begin(), user.end(), p.begin());
   std::copy(password.begin(), password.end(), p.begin() + 64);
   return p;
+}
+
+// One file list part (0xA026): u32 LE total, u32 LE index, text.
+inline Bytes file_list_part(uint32_t total, uint32_t index, const std::string &text) {
+  Bytes b(8 + text.size());
+  for (int i = 0; i < 4; i++) {
+    b[size_t(i)] = uint8_t(total >> (8 * i));
+    b[size_t(4 + i)] = uint8_t(index >> (8 * i));
+  }
+  std::memcpy(b.data() + 8, text.data(), text.size());
+  return b;
+}
+
+// Firmware info (0xA035) as captured: 80 bytes of u32 fields, the version
+// text from byte 80.
+inline Bytes firmware_info(const std::string &version) {
+  Bytes b(112, 0);
+  b[0] = 7;
+  std::memcpy(b.data() + 80, version.data(), version.size());
+  return b;
 }
 
 inline uint32_t le32(const uint8_t *p) {
@@ -42,24 +74,13 @@ struct Message {
   Bytes payload;
 };
 
-class TcpClient {
+// One TCP connection's input, read by hand: whatever arrived and was not
+// taken yet stays in a buffer, so messages split across reads or several in
+// one read come out the same. Owns its socket.
+class Stream {
  public:
-  explicit TcpClient(uint16_t port) {
-    socket_ = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
-                           nullptr);
-    g_autoptr(GInetAddress) lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
-    g_autoptr(GSocketAddress) addr = g_inet_socket_address_new(lo, port);
-    connected_ = g_socket_connect(socket_, addr, nullptr, nullptr);
-  }
-  ~TcpClient() { g_object_unref(socket_); }
-  TcpClient(const TcpClient &) = delete;
-  TcpClient &operator=(const TcpClient &) = delete;
-
-  bool connected() const { return connected_; }
-  void send(const Bytes &b) {
-    g_socket_send(socket_, reinterpret_cast<const char *>(b.data()), b.size(), nullptr, nullptr);
-  }
-  void close() { g_socket_close(socket_, nullptr); }
+  Stream(const Stream &) = delete;
+  Stream &operator=(const Stream &) = delete;
 
   // Reads exactly n bytes; false on timeout or EOF (eof() then tells).
   bool read_exact(size_t n, Bytes &out, unsigned timeout_ms = 5000) {
@@ -71,25 +92,30 @@ class TcpClient {
     buf_.erase(buf_.begin(), buf_.begin() + ptrdiff_t(n));
     return true;
   }
-  std::optional<Message> read_message(unsigned timeout_ms = 5000) {
-    Bytes h;
-    if (!read_exact(8, h, timeout_ms)) return std::nullopt;
-    EXPECT_EQ(h[0], 0xAB);
-    EXPECT_EQ(h[1], 0xCD);
+  // The next whole message; nothing on timeout, EOF or bytes that are not a
+  // control message (a test failure: both sides only ever send messages).
+  // `raw`, if given, receives the message's bytes as they came.
+  std::optional<Message> read_message(unsigned timeout_ms = 5000, Bytes *raw = nullptr) {
+    int64_t deadline = g_get_monotonic_time() + int64_t(timeout_ms) * 1000;
+    while (buf_.size() < 8) {
+      if (!fill(deadline)) return std::nullopt;
+    }
+    if (buf_[0] != 0xAB || buf_[1] != 0xCD) {
+      ADD_FAILURE() << "not a control message: starts " << int(buf_[0]) << " " << int(buf_[1]);
+      return std::nullopt;
+    }
+    size_t len = be16(&buf_[2]);
+    while (buf_.size() < 8 + len) {
+      if (!fill(deadline)) return std::nullopt;
+    }
     Message m;
-    m.type = uint32_t(h[4]) << 24 | uint32_t(h[5]) << 16 | uint32_t(h[6]) << 8 | h[7];
-    if (!read_exact(be16(&h[2]), m.payload, timeout_ms)) return std::nullopt;
+    m.type = uint32_t(buf_[4]) << 24 | uint32_t(buf_[5]) << 16 | uint32_t(buf_[6]) << 8 | buf_[7];
+    m.payload.assign(buf_.begin() + 8, buf_.begin() + ptrdiff_t(8 + len));
+    if (raw) raw->assign(buf_.begin(), buf_.begin() + ptrdiff_t(8 + len));
+    buf_.erase(buf_.begin(), buf_.begin() + ptrdiff_t(8 + len));
     return m;
   }
-  // The next message that is not an alive request (answering those).
-  std::optional<Message> read_reply(unsigned timeout_ms = 5000) {
-    for (;;) {
-      auto m = read_message(timeout_ms);
-      if (!m || m->type != 0x0112) return m;
-      send(control(0x0113));
-    }
-  }
-  // True when the peer closes within the timeout (any bytes are dropped).
+  // True when the other side closes within the timeout (any bytes are dropped).
   bool closed_within(unsigned timeout_ms, Bytes *received = nullptr) {
     int64_t deadline = g_get_monotonic_time() + int64_t(timeout_ms) * 1000;
     while (!eof_) {
@@ -100,6 +126,78 @@ class TcpClient {
   }
   bool eof() const { return eof_; }
   const Bytes &pending() const { return buf_; }
+
+  // Sends all of `b`; false when the connection is gone.
+  bool send_all(const Bytes &b) {
+    size_t off = 0;
+    while (off < b.size()) {
+      gssize n = g_socket_send(socket_, reinterpret_cast<const gchar *>(b.data() + off), b.size() - off,
+                               nullptr, nullptr);
+      if (n <= 0) return false;
+      off += size_t(n);
+    }
+    return true;
+  }
+  void close() {
+    if (socket_) g_socket_close(socket_, nullptr);
+  }
+
+ protected:
+  Stream() = default;
+  ~Stream() { attach(nullptr); }
+
+  // Takes over `s` (may be null), forgetting the previous connection.
+  void attach(GSocket *s) {
+    if (socket_) g_object_unref(socket_);
+    socket_ = s;
+    buf_.clear();
+    eof_ = false;
+  }
+  GSocket *socket() const { return socket_; }
+
+  bool fill(int64_t deadline) {
+    int64_t left = deadline - g_get_monotonic_time();
+    if (!socket_ || left <= 0 || eof_) return false;
+    if (!g_socket_condition_timed_wait(socket_, G_IO_IN, left, nullptr, nullptr)) return false;
+    char tmp[8192];
+    gssize n = g_socket_receive(socket_, tmp, sizeof tmp, nullptr, nullptr);
+    if (n <= 0) {
+      eof_ = true;
+      return false;
+    }
+    buf_.insert(buf_.end(), tmp, tmp + n);
+    return true;
+  }
+
+ private:
+  GSocket *socket_ = nullptr;
+  bool eof_ = false;
+  Bytes buf_;
+};
+
+// A client of a camera's control port on loopback.
+class TcpClient : public Stream {
+ public:
+  explicit TcpClient(uint16_t port) {
+    attach(g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, nullptr));
+    g_autoptr(GInetAddress) lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
+    g_autoptr(GSocketAddress) addr = g_inet_socket_address_new(lo, port);
+    connected_ = g_socket_connect(socket(), addr, nullptr, nullptr);
+  }
+
+  bool connected() const { return connected_; }
+  // Errors are the test's to see in what comes back (a camera may have hung
+  // up on purpose).
+  void send(const Bytes &b) { send_all(b); }
+
+  // The next message that is not an alive request (answering those).
+  std::optional<Message> read_reply(unsigned timeout_ms = 5000) {
+    for (;;) {
+      auto m = read_message(timeout_ms);
+      if (!m || m->type != 0x0112) return m;
+      send(control(0x0113));
+    }
+  }
 
   // Reads messages until login accepted (answering alive requests); empty
   // when the connection closed or nothing came.
@@ -122,24 +220,140 @@ class TcpClient {
   }
 
  private:
-  bool fill(int64_t deadline) {
-    int64_t left = deadline - g_get_monotonic_time();
-    if (left <= 0 || eof_) return false;
-    if (!g_socket_condition_timed_wait(socket_, G_IO_IN, left, nullptr, nullptr)) return false;
-    char tmp[8192];
-    gssize n = g_socket_receive(socket_, tmp, sizeof tmp, nullptr, nullptr);
-    if (n <= 0) {
-      eof_ = true;
-      return false;
+  bool connected_ = false;
+};
+
+// The camera side, for ControlSession's tests: listens on 127.0.0.1 (any
+// port), accepts one client and runs the test's script on its own thread.
+class Peer : public Stream {
+ public:
+  // How long the peer waits for the client to connect or to send more.
+  static constexpr unsigned kWaitMs = 10000;
+
+  Peer() {
+    listener_ = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, nullptr);
+    g_autoptr(GInetAddress) lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
+    g_autoptr(GSocketAddress) any_port = g_inet_socket_address_new(lo, 0);
+    EXPECT_TRUE(g_socket_bind(listener_, any_port, TRUE, nullptr));
+    EXPECT_TRUE(g_socket_listen(listener_, nullptr));
+    g_autoptr(GSocketAddress) bound = g_socket_get_local_address(listener_, nullptr);
+    port_ = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound));
+  }
+  ~Peer() {
+    join();
+    if (filler_) g_object_unref(filler_);
+    if (listener_) g_object_unref(listener_);
+  }
+
+  uint16_t port() const { return port_; }
+  // A full accept queue: the kernel drops further SYNs, so a connect hangs.
+  void fill_accept_queue() {
+    g_socket_close(listener_, nullptr);
+    g_object_unref(listener_);
+    g_autoptr(GInetAddress) lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
+    g_autoptr(GSocketAddress) same_port = g_inet_socket_address_new(lo, port_);
+    listener_ = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, nullptr);
+    ASSERT_TRUE(g_socket_bind(listener_, same_port, TRUE, nullptr));
+    g_socket_set_listen_backlog(listener_, 0);
+    ASSERT_TRUE(g_socket_listen(listener_, nullptr));
+    filler_ = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, nullptr);
+    ASSERT_TRUE(g_socket_connect(filler_, same_port, nullptr, nullptr));
+  }
+  // True once a client's connect to this port hangs unanswered, which the
+  // kernel shows as SYN_SENT (state 02) towards it in /proc/net/tcp; false
+  // if none does within the timeout.
+  bool connect_hangs_within(unsigned timeout_ms) const {
+    g_autofree char *remote = g_strdup_printf("0100007F:%04X", port_);
+    const int64_t give_up = g_get_monotonic_time() + int64_t(timeout_ms) * 1000;
+    for (;;) {
+      g_autofree char *table = nullptr;
+      if (g_file_get_contents("/proc/net/tcp", &table, nullptr, nullptr)) {
+        g_auto(GStrv) rows = g_strsplit(table, "\n", -1);
+        for (char **row = rows; *row; row++) {
+          g_auto(GStrv) f = g_strsplit_set(g_strstrip(*row), " ", -1);
+          std::vector<std::string> fields;
+          for (char **x = f; *x; x++)
+            if (**x) fields.emplace_back(*x);
+          if (fields.size() > 3 && fields[2] == remote && fields[3] == "02") return true;
+        }
+      }
+      if (g_get_monotonic_time() >= give_up) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
-    buf_.insert(buf_.end(), tmp, tmp + n);
+  }
+  void stop_listening() { g_socket_close(listener_, nullptr); }
+
+  void run(std::function<void(Peer &)> script) {
+    thread_ = std::thread([this, script] {
+      if (accept()) script(*this);
+    });
+  }
+  void join() {
+    if (thread_.joinable()) thread_.join();
+  }
+
+  void send(const Bytes &b) {
+    ASSERT_NE(socket(), nullptr);
+    ASSERT_TRUE(send_all(b));
+  }
+  // Sends in pieces a little apart, so the client most likely sees them in
+  // separate reads. The pause is pacing, not a wait for a result: the client
+  // must reassemble the same messages however the pieces arrive.
+  void send_split(const Bytes &b, size_t piece) {
+    for (size_t off = 0; off < b.size(); off += piece) {
+      send(Bytes(b.begin() + ptrdiff_t(off), b.begin() + ptrdiff_t(std::min(b.size(), off + piece))));
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  }
+
+  // The next message from the client. False on EOF, timeout or bad bytes.
+  bool recv(uint32_t &type, Bytes &payload) {
+    auto m = read_message(kWaitMs, &last_raw_);
+    if (!m) return false;
+    type = m->type;
+    payload = std::move(m->payload);
+    return true;
+  }
+  uint32_t recv_type() {
+    uint32_t t = 0;
+    Bytes p;
+    return recv(t, p) ? t : 0;
+  }
+  // The bytes of the message recv() returned last, header included.
+  const Bytes &last_raw() const { return last_raw_; }
+
+  // Reads until the client closes, or sends nothing for kWaitMs.
+  bool wait_eof() {
+    while (fill(g_get_monotonic_time() + int64_t(kWaitMs) * 1000)) {
+    }
+    return eof();
+  }
+
+  // The login as real cameras do it: alive request before login accepted.
+  bool login() {
+    uint32_t t = 0;
+    Bytes p;
+    if (!recv(t, p) || t != 0x0110) return false;
+    send(control(0x0112));
+    if (recv_type() != 0x0113) return false;
+    send(control(0x0111, p));
     return true;
   }
 
-  GSocket *socket_ = nullptr;
-  bool connected_ = false;
-  bool eof_ = false;
-  Bytes buf_;
+ private:
+  bool accept() {
+    attach(nullptr);
+    if (!g_socket_condition_timed_wait(listener_, G_IO_IN, int64_t(kWaitMs) * 1000, nullptr, nullptr))
+      return false;
+    attach(g_socket_accept(listener_, nullptr, nullptr));
+    return socket() != nullptr;
+  }
+
+  GSocket *listener_ = nullptr;
+  GSocket *filler_ = nullptr;
+  uint16_t port_ = 0;
+  Bytes last_raw_;
+  std::thread thread_;
 };
 
 class UdpReceiver {
@@ -185,21 +399,6 @@ class UdpReceiver {
   GSocket *socket_ = nullptr;
   uint16_t port_ = 0;
 };
-
-// A camera for one test: any free ports, replaying the sample stream.
-inline ipcam::sim::CameraConfig test_config(uint16_t preview_port = 6669) {
-  ipcam::sim::CameraConfig c;
-  c.control_port = 0;
-  c.http_port = 0;
-  c.discovery_ports = {0, 0};
-  c.preview_port = preview_port;
-  c.samples = false;
-  c.seed_set = true;
-  c.seed = 1;
-  const char *sample = g_getenv("IPCAM_SAMPLE_H264");
-  c.h264_file = sample ? sample : "";
-  return c;
-}
 
 // Parses "path:size;..." by hand.
 inline std::vector<std::pair<std::string, uint64_t>> parse_list(const std::string &text) {

@@ -1,5 +1,5 @@
 // The control server against protocol.md, with bytes built by hand.
-#include "hand_client.h"
+#include "camera_for_test.h"
 
 using namespace hand;
 using ipcam::sim::Camera;

@@ -1,6 +1,6 @@
 // Fault injection, in-process: each fault does what it says, and its
 // counter says how often.
-#include "hand_client.h"
+#include "camera_for_test.h"
 
 using namespace hand;
 using ipcam::sim::Camera;

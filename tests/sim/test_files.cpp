@@ -1,7 +1,7 @@
 // Discovery, HTTP files, still and record, with a hand-made client.
 #include <glib/gstdio.h>
 
-#include "hand_client.h"
+#include "camera_for_test.h"
 
 using namespace hand;
 using ipcam::sim::Camera;

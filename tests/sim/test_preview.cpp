@@ -4,7 +4,7 @@
 #include <gst/app/gstappsrc.h>
 #include <gst/gst.h>
 
-#include "hand_client.h"
+#include "camera_for_test.h"
 
 using namespace hand;
 using ipcam::sim::Camera;

@@ -1,0 +1,213 @@
+// Reaching the camera: a TCP connect with a millisecond timeout, then the
+// login exchange, in which cameras send an alive request before they accept.
+#include "session-impl.h"
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+namespace ipcam {
+
+using session_detail::GPtr;
+using session_detail::remaining_us;
+using session_detail::seconds_text;
+using session_detail::type_name;
+
+namespace {
+
+// What a foreign device sent, for the NOT_IPCAM message: hex plus the
+// printable characters (an HTTP server is recognisable at a glance).
+std::string foreign_bytes_text(ByteView b) {
+  std::string text;
+  for (size_t i = 0; i < b.size() && i < 24; i++) text += g_ascii_isprint(b[i]) ? char(b[i]) : '.';
+  return hex_dump(b, 16) + " \"" + text + "\"";
+}
+
+}  // namespace
+
+// GSocketClient with a millisecond timeout: the async connect runs on a
+// private main context that this thread iterates until it finishes.
+bool ControlSession::Impl::tcp_connect(GCancellable *cancel, GError **error) {
+  struct Attempt {
+    bool finished = false;
+    bool timed_out = false;
+    GSocketConnection *conn = nullptr;
+    GError *error = nullptr;
+    GCancellable *cancel = nullptr;
+  } at;
+  GPtr<GCancellable> attempt_cancel(g_cancellable_new());
+  at.cancel = attempt_cancel.get();
+  gulong link = g_cancellable_connect(
+      cancel, G_CALLBACK(+[](GCancellable *, gpointer c) { g_cancellable_cancel(G_CANCELLABLE(c)); }),
+      attempt_cancel.get(), nullptr);
+
+  GMainContext *ctx = g_main_context_new();
+  g_main_context_push_thread_default(ctx);
+  GPtr<GSocketClient> client(g_socket_client_new());
+  // A camera is on the local WiFi: never ask the system proxy resolver.
+  g_socket_client_set_enable_proxy(client.get(), FALSE);
+  g_socket_client_connect_to_host_async(
+      client.get(), config.host.c_str(), config.port, attempt_cancel.get(),
+      +[](GObject *src, GAsyncResult *res, gpointer data) {
+        auto *a = static_cast<Attempt *>(data);
+        a->conn = g_socket_client_connect_to_host_finish(G_SOCKET_CLIENT(src), res, &a->error);
+        a->finished = true;
+      },
+      &at);
+  GSource *timer = nullptr;
+  if (config.connect_timeout_ms) {
+    timer = g_timeout_source_new(config.connect_timeout_ms);
+    g_source_set_callback(
+        timer,
+        +[](gpointer data) -> gboolean {
+          auto *a = static_cast<Attempt *>(data);
+          a->timed_out = true;
+          g_cancellable_cancel(a->cancel);
+          return G_SOURCE_REMOVE;
+        },
+        &at, nullptr);
+    g_source_attach(timer, ctx);
+  }
+  while (!at.finished) g_main_context_iteration(ctx, TRUE);
+  if (timer) {
+    g_source_destroy(timer);
+    g_source_unref(timer);
+  }
+  client.reset();
+  g_main_context_pop_thread_default(ctx);
+  g_main_context_unref(ctx);
+  g_cancellable_disconnect(cancel, link);
+
+  if (at.conn) {
+    GPtr<GSocketConnection> conn(at.conn);
+    GSocket *sock = g_socket_connection_get_socket(conn.get());
+    g_socket_set_blocking(sock, TRUE);
+    g_socket_set_option(sock, IPPROTO_TCP, TCP_NODELAY, 1, nullptr);
+    std::string peer_text, local_text;
+    g_autoptr(GSocketAddress) ra = g_socket_get_remote_address(sock, nullptr);
+    g_autoptr(GSocketAddress) la = g_socket_get_local_address(sock, nullptr);
+    if (ra && G_IS_INET_SOCKET_ADDRESS(ra)) {
+      g_autofree char *s = g_inet_address_to_string(g_inet_socket_address_get_address(G_INET_SOCKET_ADDRESS(ra)));
+      peer_text = s;
+    }
+    if (la && G_IS_INET_SOCKET_ADDRESS(la)) {
+      g_autofree char *s = g_inet_address_to_string(g_inet_socket_address_get_address(G_INET_SOCKET_ADDRESS(la)));
+      local_text = s;
+    }
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      peer = peer_text;
+      local = local_text;
+    }
+    std::lock_guard<std::mutex> lock(write_mutex);
+    socket = sock;
+    connection = std::move(conn);
+    return true;
+  }
+  if (g_cancellable_is_cancelled(cancel)) {
+    g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_CANCELLED, "Connecting to the camera at %s was cancelled",
+                endpoint.c_str());
+  } else if (at.timed_out) {
+    g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_TIMEOUT,
+                "No answer from %s within %s: the camera is off, out of WiFi range, or the address is "
+                "wrong. Join the camera's WiFi and check the address",
+                endpoint.c_str(), seconds_text(config.connect_timeout_ms).c_str());
+  } else {
+    g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_CANNOT_CONNECT,
+                "Cannot connect to the camera at %s: %s. Check that this computer is on the camera's "
+                "WiFi, the address and the control port (6666 on real cameras)",
+                endpoint.c_str(), at.error->message);
+  }
+  g_clear_error(&at.error);
+  return false;
+}
+
+// Sends login and waits for login accepted, answering the alive request that
+// cameras send in between. Messages after login accepted stay in `rest`.
+bool ControlSession::Impl::login(GSocket *sock, GCancellable *cancel, Bytes &rest, GError **error) {
+  Bytes payload;
+  if (!encode_login(config.user, config.password, payload, error)) return false;
+  const std::string next = "wrong user or password, or another client (the phone app?) is "
+                           "connected. Check the user and password, and close other apps that "
+                           "use the camera";
+  // A send that fails during login means the camera dropped us: refused.
+  auto send_or_refused = [&](uint32_t type) {
+    GError *e = nullptr;
+    if (send_message(type, type == msg::kLogin ? ByteView(payload) : ByteView(), &e)) return true;
+    if (g_error_matches(e, IPCAM_ERROR, IPCAM_ERROR_CONNECTION_LOST)) {
+      g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_LOGIN_REFUSED,
+                  "The camera at %s dropped the connection during login as user \"%s\": %s", endpoint.c_str(),
+                  config.user.c_str(), next.c_str());
+      g_error_free(e);
+    } else {
+      g_propagate_error(error, e);
+    }
+    return false;
+  };
+  if (!send_or_refused(msg::kLogin)) return false;
+
+  const auto deadline = Clock::now() + std::chrono::milliseconds(config.reply_timeout_ms);
+  Bytes buf, early;  // `early`: messages before login accepted, for the handler later
+  uint8_t tmp[4096];
+  for (;;) {
+    GError *e = nullptr;
+    if (!g_socket_condition_timed_wait(sock, G_IO_IN, remaining_us(deadline), cancel, &e)) {
+      if (g_error_matches(e, G_IO_ERROR, G_IO_ERROR_TIMED_OUT)) {
+        g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_TIMEOUT,
+                    "No answer to login from %s within %s: not an ipcam camera, or it is busy. Check "
+                    "the address and port, and close other apps that use the camera",
+                    endpoint.c_str(), seconds_text(config.reply_timeout_ms).c_str());
+      } else {
+        g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_CANCELLED, "Logging in to %s: %s", endpoint.c_str(),
+                    e->message);
+      }
+      g_error_free(e);
+      return false;
+    }
+    gssize n = g_socket_receive(sock, reinterpret_cast<gchar *>(tmp), sizeof tmp, cancel, &e);
+    if (n < 0 && g_error_matches(e, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK)) {
+      g_error_free(e);
+      continue;
+    }
+    if (n < 0 && g_error_matches(e, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+      g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_CANCELLED, "Logging in to %s was cancelled",
+                  endpoint.c_str());
+      g_error_free(e);
+      return false;
+    }
+    if (n <= 0) {
+      // The byte pattern of a refusal is unknown; a camera that does not
+      // want us closes the connection.
+      std::string how = n == 0 ? "closed the connection" : std::string("dropped the connection (") + e->message + ")";
+      g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_LOGIN_REFUSED, "The camera at %s %s after login as user \"%s\": %s",
+                  endpoint.c_str(), how.c_str(), config.user.c_str(), next.c_str());
+      g_clear_error(&e);
+      return false;
+    }
+    buf.insert(buf.end(), tmp, tmp + n);
+    for (;;) {
+      ControlParseResult r = parse_control(buf);
+      if (r.status == ControlParseStatus::kBadMagic) {
+        g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_NOT_IPCAM,
+                    "%s is not an ipcam camera: it answered login with bytes that are not this "
+                    "protocol (%s). Check the address and the control port (6666 on real cameras)",
+                    endpoint.c_str(), foreign_bytes_text(buf).c_str());
+        return false;
+      }
+      if (r.status == ControlParseStatus::kNeedMore) break;
+      if (r.type == msg::kAliveRequest) {
+        if (!send_or_refused(msg::kAliveResponse)) return false;
+      } else if (r.type == msg::kLoginAccepted) {
+        rest = std::move(early);
+        rest.insert(rest.end(), buf.begin() + ptrdiff_t(r.consumed), buf.end());
+        g_debug("logged in to %s as \"%s\"", endpoint.c_str(), config.user.c_str());
+        return true;
+      } else {
+        g_debug("%s (0x%04x) before login accepted", type_name(r.type), r.type);
+        early.insert(early.end(), buf.begin(), buf.begin() + ptrdiff_t(r.consumed));
+      }
+      buf.erase(buf.begin(), buf.begin() + ptrdiff_t(r.consumed));
+    }
+  }
+}
+
+}  // namespace ipcam

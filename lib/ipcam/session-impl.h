@@ -1,0 +1,114 @@
+// ControlSession's private state, shared by its source files (session.cpp:
+// lifetime; session-connect.cpp: TCP connect and login; session-reader.cpp:
+// the reader thread; session-requests.cpp: sending and waiting for replies).
+// Not installed: nothing outside libipcam may depend on this layout.
+#pragma once
+
+#include "ipcam/session.h"
+
+#include <chrono>
+#include <condition_variable>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+namespace ipcam::session_detail {
+
+using Clock = std::chrono::steady_clock;
+
+struct GObjectUnref {
+  void operator()(gpointer p) const {
+    if (p) g_object_unref(p);
+  }
+};
+template <typename T>
+using GPtr = std::unique_ptr<T, GObjectUnref>;
+
+template <typename T>
+GPtr<T> ref(T *p) {
+  return GPtr<T>(p ? static_cast<T *>(g_object_ref(p)) : nullptr);
+}
+
+// "5 s" / "0.3 s" for messages.
+inline std::string seconds_text(unsigned ms) {
+  if (ms % 1000 == 0) return std::to_string(ms / 1000) + " s";
+  g_autofree char *s = g_strdup_printf("%.1f s", ms / 1000.0);
+  return s;
+}
+
+inline const char *type_name(uint32_t type) {
+  const char *n = message_type_name(type);
+  return n ? n : "unknown";
+}
+
+inline gint64 remaining_us(Clock::time_point deadline) {
+  auto us = std::chrono::duration_cast<std::chrono::microseconds>(deadline - Clock::now()).count();
+  return us > 0 ? us : 0;
+}
+
+// A request waiting for its reply; lives on the requesting thread's stack.
+struct Waiter {
+  enum class Kind { kOne, kFileList, kAll };
+  Kind kind = Kind::kOne;
+  uint32_t reply_type = 0;
+  bool done = false;
+  GError *error = nullptr;
+  RawReply reply;
+  FileListAssembler files;
+  std::vector<RawReply> all;
+  ~Waiter() { g_clear_error(&error); }
+};
+
+}  // namespace ipcam::session_detail
+
+namespace ipcam {
+
+struct ControlSession::Impl {
+  using Clock = session_detail::Clock;
+  template <typename T>
+  using GPtr = session_detail::GPtr<T>;
+  using Waiter = session_detail::Waiter;
+
+  explicit Impl(SessionConfig c) : config(std::move(c)) {
+    endpoint = config.host + ":" + std::to_string(config.port);
+  }
+
+  enum class State { kIdle, kConnecting, kUp, kLost, kClosed };
+
+  SessionConfig config;
+  std::string endpoint;  // host:port, for messages
+
+  mutable std::mutex mutex;  // state, waiters, handlers, addresses
+  std::condition_variable cv;
+  State state = State::kIdle;
+  std::list<Waiter *> waiters;
+  MessageHandler on_message;
+  LostHandler on_lost;
+  std::string peer, local;
+
+  // Guarded by write_mutex: one writer at a time, and close() cannot free
+  // the connection under a send.
+  std::mutex write_mutex;
+  GPtr<GSocketConnection> connection;
+  GSocket *socket = nullptr;  // owned by connection
+  GPtr<GCancellable> io_cancel;
+
+  std::thread reader;
+
+  // session-requests.cpp
+  bool send_message(uint32_t type, ByteView payload, GError **error);
+  bool not_connected(GError **error) const;
+  bool request(uint32_t type, ByteView payload, Waiter &w, unsigned timeout_ms, GError **error);
+  // session-connect.cpp
+  bool tcp_connect(GCancellable *cancel, GError **error);
+  bool login(GSocket *sock, GCancellable *cancel, Bytes &rest, GError **error);
+  // session-reader.cpp
+  void reader_main(GPtr<GSocket> sock, GPtr<GCancellable> cancel, Bytes buf);
+  bool dispatch(uint32_t type, ByteView payload);
+  void lose(const std::string &why);
+  void fail_waiters(IpcamError code, const char *message);
+};
+
+}  // namespace ipcam

@@ -1,0 +1,41 @@
+// What PreviewAssembler's tests share (on top of preview_stream.h, which the
+// receiver's tests use too): feeding a camera's datagrams, the configs most
+// tests vary, and the check that a stream restarts cleanly after damage.
+#pragma once
+
+#include "preview_stream.h"
+
+#include <gtest/gtest.h>
+
+#include <vector>
+
+namespace ipcam::test {
+
+inline void push_all(PreviewAssembler &a, Collector &c, const std::vector<Bytes> &dgrams) {
+  for (const Bytes &d : dgrams) a.push(d, c.emit);
+}
+
+inline AssemblerConfig no_early() {
+  AssemblerConfig cfg;
+  cfg.early_end = false;
+  return cfg;
+}
+
+inline AssemblerConfig pass_corrupted() {
+  AssemblerConfig cfg;
+  cfg.loss_policy = LossPolicy::kPassCorrupted;
+  return cfg;
+}
+
+// After damage the stream must start again at the next keyframe, marked
+// discont: sends keyframe `k` at camera time `ms` and checks that it came out
+// whole as frame number `count`.
+inline void expect_restart_at_keyframe(PreviewAssembler &a, Collector &c, Camera &cam, uint32_t ms,
+                                       const Bytes &k, size_t count) {
+  push_all(a, c, cam.frame(ms, k));
+  ASSERT_EQ(c.frames.size(), count);
+  EXPECT_EQ(c.frames.back().data, k);
+  EXPECT_TRUE(c.frames.back().discont);
+}
+
+}  // namespace ipcam::test
