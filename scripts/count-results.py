@@ -72,9 +72,9 @@ def gtest_counts(name, text):
         return None
     c = Counts(finished="[==========] " in text.split("[==========] Running ", 1)[-1])
     started = GTEST_RUN.findall(text)
-    finished = set()
+    reported = set()
     for result, case in GTEST_RESULT.findall(text):
-        finished.add(case)
+        reported.add(case)
         if result == "OK":
             c.passed += 1
         elif result == "SKIPPED":
@@ -84,9 +84,9 @@ def gtest_counts(name, text):
             c.failed += 1
             c.notes.append(f"FAILED: {name}: {case}")
     for case in started:
-        if case not in finished:
+        if case not in reported:
             # Started and never reported: the program died or hung in it.
-            finished.add(case)
+            reported.add(case)
             c.failed += 1
             c.notes.append(f"FAILED: {name}: {case} (did not finish)")
             c.finished = True
@@ -128,9 +128,13 @@ def check_counts(name, text):
 # --- Python unittest --------------------------------------------------------
 UNITTEST_RAN = re.compile(r"^Ran (\d+) tests? in [\d.]+s$", re.M)
 UNITTEST_END = re.compile(r"^(OK|FAILED)(?: \(([^)\n]*)\))?$", re.M)
-# -v: "test_x (module.Class.test_x) ... ok"; a test's own output may come
-# between the description and the status, so each is matched on its own.
-UNITTEST_DESCRIPTION = re.compile(r"^ *(\w+ \([\w.]+\)(?: \[.*\])?)(?: \.\.\. |$)")
+# The report of each failure before "Ran N tests": "FAIL: test_x (mod.C.test_x)"
+# with a subtest's parameters after it.
+UNITTEST_PROBLEM = re.compile(r"^(FAIL|ERROR|UNEXPECTED SUCCESS): ((\w+) \([\w.]+\))", re.M)
+# -v: "test_x (module.Class.test_x) ... ok", a subtest's with its " (i=1)"
+# after it; a test's own output may come between the description and the
+# status, so each is matched on its own.
+UNITTEST_DESCRIPTION = re.compile(r"^ *(\w+ \([\w.]+\)(?: [\[(].*[\])])?)(?: \.\.\. |$)")
 UNITTEST_STATUS = re.compile(
     r"(?:^| \.\.\. )(ok|FAIL|ERROR|skipped .*|expected failure|unexpected success)$")
 
@@ -163,6 +167,7 @@ def unittest_counts(name, text):
     c.notes += [f"expected failure: {name}: {d}" for d in named_xfail]
     if ran:
         xfail = 0
+        since = 0
         for r in ran:
             end = UNITTEST_END.search(text, r.end())
             if not end:
@@ -176,9 +181,13 @@ def unittest_counts(name, text):
             bad = info.get("failures", 0) + info.get("errors", 0) + info.get("unexpected successes", 0)
             skipped = info.get("skipped", 0)
             xfail += info.get("expected failures", 0)
-            # A failing subtest or setUpClass counts as a failure of its own,
-            # so failures can outnumber the tests that ran.
-            c.passed += max(run - bad - skipped, 0)
+            # Each failing subtest is a failure of its own, but takes only
+            # its one test out of those that passed; a failing setUpClass
+            # is a failure whose tests never ran.
+            failing = {m.group(2) for m in UNITTEST_PROBLEM.finditer(text, since, r.start())
+                       if m.group(3) not in ("setUpClass", "tearDownClass", "setUpModule", "tearDownModule")}
+            since = end.end()
+            c.passed += max(run - (len(failing) or bad) - skipped, 0)
             c.failed += bad
             c.skipped += skipped
         if xfail > len(named_xfail):

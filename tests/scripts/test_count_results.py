@@ -168,6 +168,19 @@ class PythonUnittest(unittest.TestCase):
         err = "F.E.\n" + "-" * 70 + "\nRan 4 tests in 1.5s\n\nFAILED (failures=1, errors=1)\n"
         self.assertEqual(pfs(count(entry("sim-python-helper", "FAIL", 1, "", err))), (2, 2, 0))
 
+    def test_failing_subtests_take_one_test(self):
+        block = "=" * 70 + "\nFAIL: test_sub (__main__.T.test_sub) (i={})\n" + "-" * 70 + \
+                "\nTraceback (most recent call last):\nAssertionError: {} not less than 1\n\n"
+        err = ("test_doc (__main__.T.test_doc)\nHas a docstring. ... ok\n"
+               "test_sub (__main__.T.test_sub) ... \n"
+               "  test_sub (__main__.T.test_sub) (i=1) ... FAIL\n"
+               "  test_sub (__main__.T.test_sub) (i=2) ... FAIL\n\n"
+               + block.format(1, 1) + block.format(2, 2) + "-" * 70 +
+               "\nRan 2 tests in 0.001s\n\nFAILED (failures=2)\n")
+        c = count(entry("t", "FAIL", 1, "", err))
+        self.assertEqual(pfs(c), (1, 2, 0))
+        self.assertIn("FAILED: t: test_sub (__main__.T.test_sub) (i=2) (FAIL)", c.notes)
+
     def test_unnamed_expected_failure_is_reported(self):
         err = "x.\n" + "-" * 70 + "\nRan 2 tests in 1.5s\n\nOK (expected failures=1)\n"
         c = count(entry("q", "OK", 0, "", err))
