@@ -51,10 +51,11 @@ struct Camera::Parts final : ControlHandler {
            http.start(error);
   }
 
-  // Camera milliseconds: the configured start plus real time (or frame time
-  // when unpaced), plus any injected jump; u32, so it wraps.
-  uint32_t camera_ms() const {
-    int64_t elapsed = config.paced ? now_ms() - start_ms
+  // Camera milliseconds: the configured start plus the capture's real time
+  // (or frame time when unpaced), plus any injected jump; u32, so it wraps.
+  uint32_t camera_ms(const AccessUnit &au) const {
+    int64_t captured_ms = au.capture_us ? au.capture_us / 1000 : now_ms();
+    int64_t elapsed = config.paced ? captured_ms - start_ms
                                    : int64_t(double(frame_no) * 1000.0 / config.fps);
     int64_t jump = config.faults.clock_jump_at > 0 && frame_no >= config.faults.clock_jump_at
                        ? config.faults.clock_jump_ms
@@ -63,7 +64,7 @@ struct Camera::Parts final : ControlHandler {
   }
 
   void on_frame(const AccessUnit &au) {
-    uint32_t ms = camera_ms();
+    uint32_t ms = camera_ms(au);
     if (config.faults.clock_jump_at > 0 && frame_no == config.faults.clock_jump_at)
       stats.add("clock_jumps");
     Bytes data = config.tag_frames ? tag_access_unit(au.data, frame_no, ms) : au.data;

@@ -13,6 +13,9 @@ struct AccessUnit {
   Bytes data;             // Annex-B, start codes included
   bool keyframe = false;  // holds an IDR slice
   bool has_sps = false;   // holds SPS and PPS (a clean entry point)
+  // When the camera took the picture (monotonic µs), 0 = as it is sent. A
+  // camera stamps the capture, so a late send does not bend its clock.
+  int64_t capture_us = 0;
 };
 
 // One NAL unit inside a stream: [start, end) includes its start code.

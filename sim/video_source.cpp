@@ -66,8 +66,10 @@ class ReplaySource final : public VideoSource {
     g_source_unref(s->timer_);
     s->timer_ = nullptr;
     if (!s->fn_) return G_SOURCE_REMOVE;
-    const AccessUnit &au = s->frames_[s->pos_];
+    AccessUnit &au = s->frames_[s->pos_];
     s->pos_ = (s->pos_ + 1) % s->frames_.size();
+    // Paced, the picture was taken when it was due, even if we send it late.
+    au.capture_us = s->config_.paced ? s->start_us_ + int64_t(double(s->sent_) * 1e6 / s->config_.fps) : 0;
     ++s->sent_;
     FrameFn fn = s->fn_;  // the callback may stop us
     fn(au);
