@@ -56,6 +56,7 @@ struct CameraConfig {
   int width = 640;
   int height = 360;
   int keyframe_interval = 30;
+  int slices = 0;  // live encoder slices per picture; 0 = x264's choice (its thread count)
   bool paced = true;  // false: send frames as fast as possible
   bool tag_frames = false;
 

@@ -106,7 +106,7 @@ int main(int argc, char **argv) {
   gboolean no_samples = FALSE, tag = FALSE, unpaced = FALSE, coalesce = FALSE, verbose = FALSE,
            version = FALSE, drop_mid = FALSE, no_alive = FALSE, refuse_login = FALSE,
            silent = FALSE, foreign = FALSE;
-  int keyint = c.keyframe_interval, datagram_size = int(c.datagram_size), initial_seq = 0,
+  int keyint = c.keyframe_interval, slices = c.slices, datagram_size = int(c.datagram_size), initial_seq = 0,
       part_size = int(c.part_size), alive_interval = int(c.alive_interval_ms),
       alive_timeout = int(c.alive_timeout_ms), gap = int(c.message_gap_ms), burst_loss = 0,
       burst_every = 0, drop_after = 0, reply_delay = 0, jump_at = 0;
@@ -148,6 +148,7 @@ int main(int argc, char **argv) {
       {"fps", 0, 0, G_OPTION_ARG_DOUBLE, &fps, "Frames per second (default 30)", "N"},
       {"size", 0, 0, G_OPTION_ARG_CALLBACK, (gpointer)parse_camera_choice, "Live picture size (default 640x360)", "WxH"},
       {"keyframe-interval", 0, 0, G_OPTION_ARG_INT, &keyint, "Live encoder keyframe interval in frames (default 30)", "N"},
+      {"slices", 0, 0, G_OPTION_ARG_INT, &slices, "Live encoder slices per picture (default: x264's choice, which depends on the CPU count)", "N"},
       {"unpaced", 0, 0, G_OPTION_ARG_NONE, &unpaced, "Replay frames as fast as possible instead of at --fps", nullptr},
       {"tag-frames", 0, 0, G_OPTION_ARG_NONE, &tag, "Insert an SEI NAL with frame number and camera ms into each frame", nullptr},
       {"datagram-size", 0, 0, G_OPTION_ARG_INT, &datagram_size, "H.264 payload bytes per type-1 datagram (default 1000)", "N"},
@@ -219,6 +220,8 @@ int main(int argc, char **argv) {
   c.fps = fps;
   if (keyint < 1) return fail("%s", "--keyframe-interval must be at least 1");
   c.keyframe_interval = keyint;
+  if (slices < 0 || slices > 32) return fail("%s", "--slices must be 1..32 (or 0 for the encoder's choice)");
+  c.slices = slices;
   c.paced = !unpaced;
   c.tag_frames = tag;
   if (datagram_size < 1 || datagram_size > 65000) return fail("%s", "--datagram-size must be 1..65000");

@@ -5,6 +5,8 @@
 #include "ipcam/error.h"
 
 #include <glib/gstdio.h>
+#include <gio/gio.h>
+#include <sys/socket.h>
 #include <json-glib/json-glib.h>
 
 #include <cstring>
@@ -213,7 +215,16 @@ bool ControlApi::listen(GError **error) {
     return false;
   }
   g_autoptr(GSocketAddress) where = g_inet_socket_address_new(address, options_.control_http_port);
-  if (!soup_server_listen(server_, where, SoupServerListenOptions(0), error)) return false;
+  // Our own socket, because soup_server_listen() keeps GSocket's backlog of
+  // 10: a burst of requests would wait a second for a SYN retry.
+  g_autoptr(GSocket) socket = g_socket_new(g_inet_address_get_family(address), G_SOCKET_TYPE_STREAM,
+                                           G_SOCKET_PROTOCOL_TCP, error);
+  if (!socket) return false;
+  g_socket_set_option(socket, SOL_SOCKET, SO_REUSEADDR, 1, nullptr);
+  g_socket_set_listen_backlog(socket, options_.listen_backlog);
+  if (!g_socket_bind(socket, where, TRUE, error) || !g_socket_listen(socket, error) ||
+      !soup_server_listen_socket(server_, socket, SoupServerListenOptions(0), error))
+    return false;
   GSList *uris = soup_server_get_uris(server_);
   const int port = uris ? g_uri_get_port(static_cast<GUri *>(uris->data)) : options_.control_http_port;
   g_slist_free_full(uris, reinterpret_cast<GDestroyNotify>(g_uri_unref));
