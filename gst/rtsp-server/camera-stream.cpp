@@ -11,9 +11,9 @@ namespace ipcam_rtsp {
 namespace {
 
 constexpr guint kTickMs = 250;
-// A connection without a session this long is closed (well inside the
-// 10 s a hostile idle connection may keep its socket).
-constexpr gint64 kIdleConnectionUs = 5 * G_USEC_PER_SEC;
+// A connection without a session this long is closed: inside 10 s, and
+// long enough for a player that reads the description before it sets up.
+constexpr gint64 kIdleConnectionUs = 8 * G_USEC_PER_SEC;
 
 GstRTSPFilterResult remove_client(GstRTSPServer *, GstRTSPClient *, gpointer) { return GST_RTSP_FILTER_REMOVE; }
 GstRTSPFilterResult remove_session(GstRTSPSessionPool *, GstRTSPSession *, gpointer) {

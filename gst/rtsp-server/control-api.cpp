@@ -413,6 +413,12 @@ void ControlApi::status(Reply &r) {
 
   json_builder_set_member_name(b, "clients");
   json_builder_add_int_value(b, stream_.client_count());
+  // Medias fed from the camera, and the groups of pictures dropped for
+  // viewers that fell behind (or had not sent PLAY yet).
+  json_builder_set_member_name(b, "viewers");
+  json_builder_add_int_value(b, gint64(stream_.viewer_count()));
+  json_builder_set_member_name(b, "dropped_gops");
+  json_builder_add_int_value(b, gint64(stream_.dropped_gops()));
   json_builder_set_member_name(b, "recording");
   json_builder_add_boolean_value(b, recording_);
 
