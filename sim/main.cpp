@@ -105,7 +105,7 @@ int main(int argc, char **argv) {
                   *serial = nullptr, *store = nullptr, *h264 = nullptr, *stats_file = nullptr;
   gboolean no_samples = FALSE, tag = FALSE, unpaced = FALSE, coalesce = FALSE, verbose = FALSE,
            version = FALSE, drop_mid = FALSE, no_alive = FALSE, refuse_login = FALSE,
-           silent = FALSE, foreign = FALSE;
+           silent = FALSE, foreign = FALSE, no_still_answer = FALSE;
   int keyint = c.keyframe_interval, slices = c.slices, datagram_size = int(c.datagram_size), initial_seq = 0,
       part_size = int(c.part_size), alive_interval = int(c.alive_interval_ms),
       alive_timeout = int(c.alive_timeout_ms), gap = int(c.message_gap_ms), burst_loss = 0,
@@ -170,6 +170,7 @@ int main(int argc, char **argv) {
       {"drop-mid-frame", 0, 0, G_OPTION_ARG_NONE, &drop_mid, "Fault: with --drop-after-frames, drop halfway through the next frame", nullptr},
       {"no-alive", 0, 0, G_OPTION_ARG_NONE, &no_alive, "Fault: never send alive requests", nullptr},
       {"reply-delay", 0, 0, G_OPTION_ARG_INT, &reply_delay, "Fault: delay every reply by MS", "MS"},
+      {"no-still-answer", 0, 0, G_OPTION_ARG_NONE, &no_still_answer, "Fault: take stills but never answer the request", nullptr},
       {"refuse-login", 0, 0, G_OPTION_ARG_NONE, &refuse_login, "Fault: refuse every login", nullptr},
       {"silent", 0, 0, G_OPTION_ARG_NONE, &silent, "Fault: accept TCP, never answer", nullptr},
       {"foreign-protocol", 0, 0, G_OPTION_ARG_NONE, &foreign, "Fault: answer like a different device (HTTP 400)", nullptr},
@@ -256,6 +257,7 @@ int main(int argc, char **argv) {
   f.drop_mid_frame = drop_mid;
   f.no_alive = no_alive;
   f.reply_delay_ms = unsigned(reply_delay);
+  f.no_still_answer = no_still_answer;
   f.refuse_login = refuse_login;
   f.silent = silent;
   f.foreign_protocol = foreign;

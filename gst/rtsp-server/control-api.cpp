@@ -84,8 +84,9 @@ guint status_for(const GError *e) {
       return SOUP_STATUS_BAD_REQUEST;
     case IPCAM_ERROR_TIMEOUT:
       return SOUP_STATUS_GATEWAY_TIMEOUT;
+    case IPCAM_ERROR_LOGIN_REFUSED:  // busy with another client, or refused
+      return SOUP_STATUS_CONFLICT;
     case IPCAM_ERROR_CANNOT_CONNECT:
-    case IPCAM_ERROR_LOGIN_REFUSED:
     case IPCAM_ERROR_CONNECTION_LOST:
     case IPCAM_ERROR_NOT_CONNECTED:
     case IPCAM_ERROR_NO_CAMERA:
