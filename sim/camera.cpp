@@ -57,8 +57,8 @@ struct Camera::Parts final : ControlHandler {
     int64_t elapsed = config.paced ? now_ms() - start_ms
                                    : int64_t(double(frame_no) * 1000.0 / config.fps);
     if (config.paced && capture_ms >= 0) {
-      // Live encoding: capture times, placed on the camera clock at the
-      // first picture of each run of the encoder.
+      // Capture times (the encoder's, or when a replayed frame was due),
+      // placed on the camera clock at the first picture of each run.
       if (capture_base_ms == kNoBase) capture_base_ms = elapsed - capture_ms;
       elapsed = capture_base_ms + capture_ms;
     }
@@ -104,7 +104,7 @@ struct Camera::Parts final : ControlHandler {
   void update_source() {
     bool want = streamer.active() || recording;
     if (want && !source->running()) {
-      capture_base_ms = kNoBase;  // the encoder's clock starts again
+      capture_base_ms = kNoBase;  // the source's clock starts again
       g_autoptr(GError) error = nullptr;
       if (!source->start([this](const AccessUnit &au) { on_frame(au); }, &error))
         g_warning("video source: %s", error->message);

@@ -13,7 +13,7 @@ struct AccessUnit {
   Bytes data;             // Annex-B, start codes included
   bool keyframe = false;  // holds an IDR slice
   bool has_sps = false;   // holds SPS and PPS (a clean entry point)
-  int64_t capture_ms = -1;  // live encoding: when the picture was taken (source time)
+  int64_t capture_ms = -1;  // when the picture was taken, on the source's clock (-1: unknown)
 };
 
 // One NAL unit inside a stream: [start, end) includes its start code.

@@ -66,7 +66,10 @@ class ReplaySource final : public VideoSource {
     g_source_unref(s->timer_);
     s->timer_ = nullptr;
     if (!s->fn_) return G_SOURCE_REMOVE;
-    const AccessUnit &au = s->frames_[s->pos_];
+    // Stamped with when it was due, as a camera stamps a picture when it
+    // takes it: a main loop that runs late must not bunch the timestamps.
+    AccessUnit au = s->frames_[s->pos_];
+    au.capture_ms = int64_t(double(s->sent_) * 1000.0 / s->config_.fps);
     s->pos_ = (s->pos_ + 1) % s->frames_.size();
     ++s->sent_;
     FrameFn fn = s->fn_;  // the callback may stop us

@@ -40,9 +40,15 @@ def rtsp_request(host, port, lines, timeout=10):
         if not chunk:
             break
         data += chunk
-    head = data.split(b"\r\n\r\n")[0].decode(errors="replace").split("\r\n")
+    raw_head, _, body = data.partition(b"\r\n\r\n")
+    head = raw_head.decode(errors="replace").split("\r\n")
     status = int(head[0].split()[1]) if head and len(head[0].split()) > 1 else None
     headers = {k.strip().lower(): v.strip() for k, _, v in (h.partition(":") for h in head[1:])}
+    while len(body) < int(headers.get("content-length", "0")):  # the SDP of a DESCRIBE
+        chunk = s.recv(4096)
+        if not chunk:
+            break
+        body += chunk
     return status, headers, s
 
 
@@ -138,6 +144,26 @@ class ViewersTest(unittest.TestCase):
             self.assertEqual(rig.stop_server(), 0)
         self.assertEqual(rig.sim.counter("busy_refused"), 0)
         self.assertEqual(rig.sim.counter("logins_accepted"), 2)  # the check, then one camera session
+
+    def test_a_viewer_that_does_not_play_loses_whole_groups_of_pictures(self):
+        with Rig() as rig:
+            u = urllib.parse.urlsplit(rig.url)
+            # DESCRIBE and SETUP, then never PLAY: gst-rtsp-server holds
+            # that media blocked, its appsrc stops asking, the hub drops.
+            status, headers, s = rtsp_request(u.hostname, u.port, ["DESCRIBE %s RTSP/1.0" % rig.url, "CSeq: 1",
+                                                                   "Accept: application/sdp"])
+            self.assertEqual(status, 200, headers)
+            s.sendall(("SETUP %s/stream=0 RTSP/1.0\r\nCSeq: 2\r\n"
+                       "Transport: RTP/AVP/TCP;unicast;interleaved=0-1\r\n\r\n" % rig.url).encode())
+            self.assertIn(b"200 OK", s.recv(4096))
+            rig.wait_for(lambda: rig.status()["dropped_gops"] >= 1, 20, "a dropped group of pictures")
+            # Meanwhile everyone else watches as if it were not there.
+            rc, err = rig.ffmpeg(seconds=3)
+            self.assertEqual(rc, 0, err)
+            self.assertEqual(decoder_errors(err), [])
+            self.assertEqual(rig.status()["viewers"], 1)  # the stalled one
+            s.close()
+            self.assertEqual(rig.stop_server(), 0)
 
     def check_released_after_kill(self, transport, server_args, limit):
         with Rig(linger=1, server_args=server_args) as rig:
