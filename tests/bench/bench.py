@@ -20,7 +20,10 @@ import tempfile
 import time
 
 sys.path.insert(0, os.environ.get("IPCAM_TEST_COMMON", os.path.join(os.path.dirname(__file__), "..", "common")))
-from ipcam_sim import IpcamSim, free_udp_port  # noqa: E402
+from ipcam_sim import IpcamSim  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bench_rtsp  # noqa: E402
 
 SENDER = os.environ.get("IPCAM_BENCH_SENDER")
 RUNNER = os.environ.get("IPCAM_BENCH_PIPELINE")
@@ -32,6 +35,7 @@ ASSEMBLER = os.environ.get("IPCAM_BENCH_ASSEMBLER")
 INGEST_BUFFER = 4 << 20
 RTSP_SECONDS = 15
 RTSP_REPEATS = 3
+RTSP_JOINS = 20
 
 PIPELINES = {
     "ipcamsrc": "ipcamsrc name=src preview-port=0 ! fakesink name=sink sync=false enable-last-sample=false",
@@ -281,129 +285,6 @@ def bench_instructions(fps, frames, log, work_dir):
     return out
 
 
-def proc_cpu_ns(pid):
-    """CPU time of a process in ns: the scheduler's own count summed over
-    its threads (/proc/PID/task/*/schedstat, exact), or /proc/PID/stat's
-    10 ms ticks when schedstat is missing. Threads that end inside a window
-    are not counted; the servers' threads live as long as their clients."""
-    total, seen = 0, False
-    try:
-        for tid in os.listdir("/proc/%d/task" % pid):
-            try:
-                with open("/proc/%d/task/%s/schedstat" % (pid, tid)) as f:
-                    total += int(f.read().split()[0])
-                    seen = True
-            except (OSError, ValueError, IndexError):
-                pass
-    except OSError:
-        pass
-    if seen:
-        return float(total)
-    with open("/proc/%d/stat" % pid) as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) * 1e9 / os.sysconf("SC_CLK_TCK")
-
-
-
-def rtsp_clients(url, n, seconds):
-    """n rtspsrc ! fakesink pipelines in this process; returns the frames
-    each received during `seconds` once all play, and the server's CPU."""
-    import gi
-    gi.require_version("Gst", "1.0")
-    from gi.repository import Gst
-    Gst.init(None)
-    pipes = []
-    for i in range(n):
-        p = Gst.parse_launch("rtspsrc location=%s protocols=tcp latency=100 ! rtph264depay ! "
-                             "video/x-h264,alignment=au ! fakesink name=sink sync=false "
-                             "enable-last-sample=false" % url)
-        p.set_state(Gst.State.PLAYING)
-        pipes.append(p)
-
-    def rendered(p):
-        st = p.get_by_name("sink").get_property("stats")
-        return st.get_value("rendered")
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and min(rendered(p) for p in pipes) == 0:
-        time.sleep(0.2)
-    if min(rendered(p) for p in pipes) == 0:
-        for p in pipes:
-            p.set_state(Gst.State.NULL)
-        raise BenchBroken("not every RTSP client received a frame within 30 s")
-    time.sleep(1.0)
-    return pipes, rendered
-
-
-def bench_rtsp(counts, seconds, log, repeats=1):  # noqa: C901
-    """Server CPU with 1, 8, 32 RTSP clients: ipcam-rtsp-server against a
-    plain gst-rtsp-server (ipcam-bench-rtsp-launch) serving the same camera
-    through ipcamsrc, one shared media each. With `repeats`, the two servers
-    take turns and each point is the median of its runs (one run of a
-    point varies by ±30 % here)."""
-    runs = [bench_rtsp_once(counts, seconds, log) for _ in range(repeats)]
-    out = {}
-    for name in runs[0]:
-        rows = []
-        for i, n in enumerate(counts):
-            pts = sorted((r[name][i] for r in runs), key=lambda x: x["cpu_pct"])
-            mid = dict(pts[len(pts) // 2])
-            mid["runs_cpu_pct"] = [x["cpu_pct"] for x in pts]
-            mid["min_fps"] = min(x["min_fps"] for x in pts)
-            mid["max_fps"] = max(x["max_fps"] for x in pts)
-            rows.append(mid)
-        out[name] = rows
-    out["repeats"] = repeats
-    return out
-
-
-def bench_rtsp_once(counts, seconds, log):  # noqa: C901
-    """One run of every point of bench_rtsp."""
-    import gi
-    gi.require_version("Gst", "1.0")
-    from gi.repository import Gst
-    server_exe = os.environ.get("IPCAM_RTSP_SERVER")
-    launch_exe = os.environ.get("IPCAM_BENCH_RTSP_LAUNCH")
-    if not server_exe or not launch_exe:
-        raise BenchBroken("IPCAM_RTSP_SERVER / IPCAM_BENCH_RTSP_LAUNCH not set")
-    out = {}
-    for name in ("ipcam-rtsp-server", "test-launch"):
-        rows = []
-        for n in counts:
-            preview = free_udp_port()
-            sim = IpcamSim("--h264", H264, "--no-samples", "--preview-port", preview)
-            sim.start()
-            if name == "ipcam-rtsp-server":
-                argv = [server_exe, "--camera", "127.0.0.1", "--control-port", str(sim.control_port),
-                        "--preview-port", str(preview), "--port", "0", "--control-http-port", "0"]
-            else:
-                # The same stream as ipcam-rtsp-server's (its kLaunch), so
-                # that only the servers differ.
-                argv = [launch_exe, "( ipcamsrc address=127.0.0.1 control-port=%d preview-port=%d ! "
-                                    "h264parse config-interval=-1 ! rtph264pay name=pay0 pt=96 config-interval=-1 )"
-                        % (sim.control_port, preview)]
-            srv = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
-            try:
-                url = json.loads(srv.stdout.readline())["url"]
-                pipes, rendered = rtsp_clients(url, n, seconds)
-                c0, f0, t0 = proc_cpu_ns(srv.pid), [rendered(p) for p in pipes], time.monotonic()
-                time.sleep(seconds)
-                c1, f1, t1 = proc_cpu_ns(srv.pid), [rendered(p) for p in pipes], time.monotonic()
-                for p in pipes:
-                    p.set_state(Gst.State.NULL)
-            finally:
-                srv.terminate()
-                srv.wait(10)
-                sim.stop()
-            per_client = [(b - a) / (t1 - t0) for a, b in zip(f0, f1)]
-            row = {"clients": n, "cpu_pct": 100.0 * (c1 - c0) / 1e9 / (t1 - t0),
-                   "min_fps": min(per_client), "max_fps": max(per_client)}
-            rows.append(row)
-            log("rtsp %-17s %2d clients: server CPU %.2f %% of a core, each client %.1f-%.1f frames/s" %
-                (name, n, row["cpu_pct"], row["min_fps"], row["max_fps"]))
-        out[name] = rows
-    return out
-
-
 def bench_memory(seconds, log, work_dir):
     """RSS of ipcamsrc ! fakesink at 30 fps after a 10 s warm-up."""
     sent, got = run("ipcamsrc", warmup_s=10, fps=30, frames=int(30 * seconds))
@@ -439,13 +320,6 @@ def bench_assembler(min_time, repetitions, log):
         log("assembler %-14s %6.1f ns/datagram  %5.1f GB/s payload  %.2f× the copy floor" %
             (name, d["ns_per_datagram"], d["gbyte_s"], d["ratio"]))
     return out
-
-
-def per_client(rows):
-    """Extra server CPU (% of a core) per client between the fewest and
-    the most clients measured."""
-    lo, hi = rows[0], rows[-1]
-    return (hi["cpu_pct"] - lo["cpu_pct"]) / max(1, hi["clients"] - lo["clients"])
 
 
 def write_doc(r, path):
@@ -516,18 +390,7 @@ def write_doc(r, path):
         mem["growth"] <= 1 << 20)
     row("no allocation per datagram", "%.3f allocations per datagram (%.2f per frame, whole process)" %
         (mem["allocs_per_datagram"], mem["allocs_per_frame"]), mem["allocs_per_datagram"] < 0.5)
-    rt = r.get("rtsp")
-    if rt:
-        a, b = per_client(rt["ipcam-rtsp-server"]), per_client(rt["test-launch"])
-        servers = [k for k in rt if isinstance(rt[k], list)]
-        every = all(x["min_fps"] >= 28 for k in servers for x in rt[k])
-        row("RTSP fan-out ≤ 1.1× test-launch per client, every client every frame",
-            "%.3f vs %.3f %% of a core per client (%s); slowest client %.1f frames/s" %
-            (a, b, "%.2f×" % (a / b) if b > 0 else "baseline ~0", min(x["min_fps"] for k in servers
-                                                                    for x in rt[k])),
-            (a <= 1.1 * b or a <= 0.05) and every)
-    else:
-        row("RTSP fan-out ≤ 1.1× test-launch per client", "not measured", False)
+    bench_rtsp.target_rows(r, row)
     w("")
     w("## Ingest: highest rate without loss")
     w("")
@@ -592,32 +455,8 @@ def write_doc(r, path):
                                                             d["datagrams"],
                                                             "%.2f×" % i["ratio"] if kind == "ipcamsrc" else "1"))
     w("")
-    rt = r.get("rtsp")
-    if rt:
-        w("## RTSP fan-out")
-        w("")
-        w("Server process CPU (the scheduler's count, /proc/PID/task/*/schedstat) over %d s while N clients" %
-          rt.get("seconds", 10))
-        w("(`rtspsrc protocols=tcp ! rtph264depay ! fakesink`, all in one other process) watch the camera%s;" %
-          (" (measured again on %s)" % r["rtsp_rerun"] if r.get("rtsp_rerun") else ""))
-        w("the baseline is a plain")
-        w("gst-rtsp-server (tests/bench/rtsp_launch.c: one shared media from a launch line with ipcamsrc) serving")
-        w("the same ipcam-sim camera. Frames/s is what the slowest and fastest client received.")
-        w("")
-        w("Each point is the median of %d runs, the two servers taking turns (each run in the column 'runs')." %
-          rt.get("repeats", 1))
-        w("")
-        w("| server | clients | server CPU % of a core | runs | client frames/s (min–max) |")
-        w("|---|---|---|---|---|")
-        for name in ("ipcam-rtsp-server", "test-launch"):
-            for x in rt[name]:
-                w("| %s | %d | %.2f | %s | %.1f–%.1f |" % (
-                    name, x["clients"], x["cpu_pct"], " ".join("%.2f" % c for c in x.get("runs_cpu_pct", [])),
-                    x["min_fps"], x["max_fps"]))
-        w("")
-        w("Extra CPU per client from 1 to %d clients: ipcam-rtsp-server %.3f %%, test-launch %.3f %% of a core." %
-          (rt["ipcam-rtsp-server"][-1]["clients"], per_client(rt["ipcam-rtsp-server"]), per_client(rt["test-launch"])))
-        w("")
+    for line in bench_rtsp.doc_lines(r):
+        w(line)
     w("## Latency")
     w("")
     w("From just before the sender writes a frame's last datagram (CLOCK_MONOTONIC) to the buffer")
@@ -690,8 +529,9 @@ def main():
     if a.rerun:
         with open(a.json) as f:
             results = json.load(f)
-        results["rtsp"] = bench_rtsp([1, 8, 32], RTSP_SECONDS, lambda m: print(m, flush=True), RTSP_REPEATS)
-        results["rtsp"]["seconds"] = RTSP_SECONDS
+        rerun_log = lambda m: print(m, flush=True)  # noqa: E731
+        results["rtsp"] = bench_rtsp.bench_fanout(H264, [1, 8, 32], RTSP_SECONDS, rerun_log, RTSP_REPEATS)
+        results["rtsp_joins"] = bench_rtsp.bench_joins(H264, RTSP_JOINS, rerun_log)
         results["rtsp_rerun"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
         with open(a.json, "w") as f:
             json.dump(results, f, indent=1)
@@ -727,10 +567,10 @@ def main():
                 results["instructions"] = bench_instructions(30, 300, log, work)
                 results["instructions300"] = bench_instructions(300, 3000, log, work)
                 results["memory"] = bench_memory(600, log, work)
-                results["rtsp"] = bench_rtsp([1, 8, 32], RTSP_SECONDS, log, RTSP_REPEATS)
-                results["rtsp"]["seconds"] = RTSP_SECONDS
-        except (BenchBroken, subprocess.CalledProcessError, subprocess.TimeoutExpired, KeyError,
-                ValueError) as e:
+                results["rtsp"] = bench_rtsp.bench_fanout(H264, [1, 8, 32], RTSP_SECONDS, log, RTSP_REPEATS)
+                results["rtsp_joins"] = bench_rtsp.bench_joins(H264, RTSP_JOINS, log)
+        except (BenchBroken, bench_rtsp.RtspBenchBroken, subprocess.CalledProcessError, subprocess.TimeoutExpired,
+                KeyError, ValueError) as e:
             print("bench broken: %s" % e)
             return 1
     if a.json:
