@@ -66,8 +66,8 @@ def frame_steps(pkts, clock_rate=90000, fps=30):
     """PTS steps between consecutive packets, in frame intervals. One
     packet per camera frame means every step is about 1 (the camera clock
     counts whole milliseconds); a frame split in two shows as a 0. The
-    first packet of an RTSP session has no PTS in ffmpeg (with any
-    gst-rtsp-server stream), so steps start at the first packet that has one."""
+    first packet ffmpeg reads over RTP has no PTS (from any RTSP server or
+    SDP), so steps start at the first packet that has one."""
     pts = [p for p, _ in pkts if p is not None]
     frame = clock_rate / fps
     return [(b - a) / frame for a, b in zip(pts, pts[1:])]
