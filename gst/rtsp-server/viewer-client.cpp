@@ -16,9 +16,13 @@ G_DEFINE_TYPE(IpcamViewerClient, ipcam_viewer_client, GST_TYPE_RTSP_CLIENT)
 G_DEFINE_TYPE(IpcamRtspServer, ipcam_rtsp_server, GST_TYPE_RTSP_SERVER)
 
 // The "new-session" signal's class handler: runs before any SETUP reply
-// carries the session's timeout to the client.
+// carries the session's timeout to the client. gst-rtsp-server would keep a
+// silent session 5 s past its timeout ("extra-timeout"): a viewer that
+// vanished lets go of the camera after the timeout it was told, no later.
 static void viewer_client_new_session(GstRTSPClient *client, GstRTSPSession *session) {
   gst_rtsp_session_set_timeout(session, IPCAM_VIEWER_CLIENT(client)->session_timeout_s);
+  if (g_object_class_find_property(G_OBJECT_GET_CLASS(session), "extra-timeout"))
+    g_object_set(session, "extra-timeout", 0u, nullptr);
 }
 
 static void ipcam_viewer_client_class_init(IpcamViewerClientClass *klass) {

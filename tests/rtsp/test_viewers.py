@@ -191,6 +191,34 @@ class ViewersTest(unittest.TestCase):
     def test_killed_udp_viewer_releases_the_camera_within_its_session_timeout(self):
         self.check_released_after_kill("udp", ["--session-timeout", 2], 2 + 1 + 1)
 
+    def test_silent_udp_viewer_releases_the_camera_after_its_session_timeout(self):
+        # A UDP viewer whose RTSP connection stays open but says nothing
+        # more (no keep-alive, no RTCP): gone when its session times out.
+        with Rig(linger=1, server_args=["--session-timeout", 2]) as rig:
+            u = urllib.parse.urlsplit(rig.url)
+            status, _, s = rtsp_request(u.hostname, u.port, ["DESCRIBE %s RTSP/1.0" % rig.url, "CSeq: 1"])
+            self.assertEqual(status, 200)
+            rtp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            rtp.bind(("127.0.0.1", 0))
+            port = rtp.getsockname()[1]
+            s.sendall(("SETUP %s/stream=0 RTSP/1.0\r\nCSeq: 2\r\nTransport: RTP/AVP;unicast;client_port=%d-%d"
+                       "\r\n\r\n" % (rig.url, port, port + 1)).encode())
+            reply = s.recv(4096).decode()
+            self.assertIn("timeout=2", reply)
+            session = reply.split("Session:", 1)[1].split(";", 1)[0].strip()
+            s.sendall(("PLAY %s RTSP/1.0\r\nCSeq: 3\r\nSession: %s\r\n\r\n" % (rig.url, session)).encode())
+            self.assertIn("200 OK", s.recv(4096).decode())
+            rtp.settimeout(10)
+            self.assertTrue(rtp.recv(2048))  # it plays
+            silent = time.monotonic()
+            rig.wait_for(lambda: not rig.status()["camera"]["connected"], 15, "the camera released")
+            took = time.monotonic() - silent
+            print("silent UDP viewer: camera released %.2f s after its last word" % took)
+            self.assertLessEqual(took, 2 + 1 + 1)  # --session-timeout, --linger, 1 s
+            s.close()
+            rtp.close()
+            self.assertEqual(rig.stop_server(), 0)
+
     def test_idle_unauthenticated_connections_are_closed(self):
         n = 500
         with Rig(linger=1, server_args=["--rtsp-user", "viewer", "--rtsp-password", "s3cret"]) as rig:
