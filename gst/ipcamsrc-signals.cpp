@@ -36,11 +36,20 @@ bool get_connection(GstIpcamSrc *self, Connection &c, GError **error) {
   return false;
 }
 
-// Posts `name` with success=FALSE and the error, and logs a warning.
-void post_failure(GstIpcamSrc *self, const char *name, const GError *error) {
+// Posts `name` with success=FALSE and the error (its text, domain and
+// code, so an application can tell a timeout from a busy camera), keeps
+// it as last-error, and logs a warning. `extra` (taken) adds fields.
+void post_failure(GstIpcamSrc *self, const char *name, const GError *error, GstStructure *extra = nullptr) {
   GST_WARNING_OBJECT(self, "%s failed: %s", name, error->message);
-  gst_ipcam_src_post(self, gst_structure_new(name, "success", G_TYPE_BOOLEAN, FALSE, "error", G_TYPE_STRING,
-                                             error->message, nullptr));
+  GstStructure *s = extra ? extra : gst_structure_new_empty(name);
+  gst_structure_set(s, "success", G_TYPE_BOOLEAN, FALSE, "error", G_TYPE_STRING, error->message, "error-domain",
+                    G_TYPE_STRING, g_quark_to_string(error->domain), "error-code", G_TYPE_INT, error->code, nullptr);
+  {
+    Locker l(self->state->lock);
+    if (self->state->last_error) gst_structure_free(self->state->last_error);
+    self->state->last_error = gst_structure_copy(s);
+  }
+  gst_ipcam_src_post(self, s);
 }
 
 gboolean take_still(GstIpcamSrc *self, gpointer) {
@@ -58,10 +67,8 @@ gboolean set_recording(GstIpcamSrc *self, bool start) {
   Connection c;
   g_autoptr(GError) error = nullptr;
   if (!get_connection(self, c, &error) || !c.session->set_recording(start, &error)) {
-    GST_WARNING_OBJECT(self, "%s recording failed: %s", start ? "start" : "stop", error->message);
-    gst_ipcam_src_post(self, gst_structure_new("ipcam-recording", "success", G_TYPE_BOOLEAN, FALSE, "recording",
-                                               G_TYPE_BOOLEAN, start, "error", G_TYPE_STRING, error->message,
-                                               nullptr));
+    post_failure(self, "ipcam-recording", error,
+                 gst_structure_new("ipcam-recording", "recording", G_TYPE_BOOLEAN, start, nullptr));
     return FALSE;
   }
   gst_ipcam_src_post(self, gst_structure_new("ipcam-recording", "success", G_TYPE_BOOLEAN, TRUE, "recording",

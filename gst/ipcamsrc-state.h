@@ -96,6 +96,7 @@ struct SrcState {
   Mutex lock;
   SrcSettings settings;
   std::shared_ptr<ipcam::ControlSession> session;  // null when not connected
+  GstStructure *last_error = nullptr;  // the last failed action signal's result message, owned
   std::string camera_address;
   std::string serial;
   std::string firmware;

@@ -49,6 +49,7 @@ enum {
   PROP_SERIAL,
   PROP_FIRMWARE_VERSION,
   PROP_STATS,
+  PROP_LAST_ERROR,
 };
 
 static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE(
@@ -103,6 +104,7 @@ SrcState::SrcState() : cancellable(g_cancellable_new()), wake(g_cancellable_new(
 
 SrcState::~SrcState() {
   clear_frames();
+  if (last_error) gst_structure_free(last_error);
   g_cancellable_disconnect(cancellable, wake_link);
   g_object_unref(wake);
   g_object_unref(cancellable);
@@ -170,6 +172,10 @@ static void gst_ipcam_src_get_property(GObject *object, guint prop_id, GValue *v
     return;
   }
   Locker l(st->lock);
+  if (prop_id == PROP_LAST_ERROR) {
+    g_value_set_boxed(value, st->last_error);
+    return;
+  }
   const auto &s = st->settings;
   switch (prop_id) {
     case PROP_ADDRESS: g_value_set_string(value, s.address.c_str()); break;
@@ -417,6 +423,19 @@ static void install_properties(GObjectClass *oc) {
                          "Preview statistics (ipcam-stats: frames, bytes, datagrams, lost, duplicates, "
                          "reordered, malformed, discontinuities, keyframes, dropped-frames, reconnects, "
                          "foreign, kernel-drops)",
+                         GST_TYPE_STRUCTURE, ro));
+  /**
+   * GstIpcamSrc:last-error:
+   * The result message of the last action signal that failed (its name,
+   * error, error-domain and error-code), or %NULL: an application reads it
+   * right after a signal returned a failure to learn why (for a timeout,
+   * a busy camera, no connection, a bad argument). Requests from several
+   * threads at once may see each other's.
+   */
+  g_object_class_install_property(
+      oc, PROP_LAST_ERROR,
+      g_param_spec_boxed("last-error", "Last error",
+                         "Result message of the last failed action signal (error, error-domain, error-code)",
                          GST_TYPE_STRUCTURE, ro));
 }
 

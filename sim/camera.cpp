@@ -51,12 +51,17 @@ struct Camera::Parts final : ControlHandler {
            http.start(error);
   }
 
-  // Camera milliseconds: the configured start plus the capture's real time
-  // (or frame time when unpaced), plus any injected jump; u32, so it wraps.
-  uint32_t camera_ms(const AccessUnit &au) const {
-    int64_t captured_ms = au.capture_us ? au.capture_us / 1000 : now_ms();
-    int64_t elapsed = config.paced ? captured_ms - start_ms
+  // Camera milliseconds: the configured start plus real time (or frame time
+  // when unpaced), plus any injected jump; u32, so it wraps.
+  uint32_t camera_ms(int64_t capture_ms = -1) {
+    int64_t elapsed = config.paced ? now_ms() - start_ms
                                    : int64_t(double(frame_no) * 1000.0 / config.fps);
+    if (config.paced && capture_ms >= 0) {
+      // Capture times (the encoder's, or when a replayed frame was due),
+      // placed on the camera clock at the first picture of each run.
+      if (capture_base_ms == kNoBase) capture_base_ms = elapsed - capture_ms;
+      elapsed = capture_base_ms + capture_ms;
+    }
     int64_t jump = config.faults.clock_jump_at > 0 && frame_no >= config.faults.clock_jump_at
                        ? config.faults.clock_jump_ms
                        : 0;
@@ -64,7 +69,7 @@ struct Camera::Parts final : ControlHandler {
   }
 
   void on_frame(const AccessUnit &au) {
-    uint32_t ms = camera_ms(au);
+    uint32_t ms = camera_ms(au.capture_ms);
     if (config.faults.clock_jump_at > 0 && frame_no == config.faults.clock_jump_at)
       stats.add("clock_jumps");
     Bytes data = config.tag_frames ? tag_access_unit(au.data, frame_no, ms) : au.data;
@@ -99,6 +104,7 @@ struct Camera::Parts final : ControlHandler {
   void update_source() {
     bool want = streamer.active() || recording;
     if (want && !source->running()) {
+      capture_base_ms = kNoBase;  // the source's clock starts again
       g_autoptr(GError) error = nullptr;
       if (!source->start([this](const AccessUnit &au) { on_frame(au); }, &error))
         g_warning("video source: %s", error->message);
@@ -203,6 +209,8 @@ struct Camera::Parts final : ControlHandler {
 
   uint32_t clock_start = 0;
   int64_t start_ms = 0;
+  static constexpr int64_t kNoBase = INT64_MIN;
+  int64_t capture_base_ms = kNoBase;  // camera ms minus capture ms, per encoder run
   uint32_t frame_no = 0;
   uint64_t preview_frames = 0;
   bool need_keyframe = true;

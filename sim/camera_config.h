@@ -30,6 +30,7 @@ struct FaultConfig {
   bool drop_mid_frame = false;     // ... halfway through frame N+1 instead
   bool no_alive = false;           // never send alive requests
   unsigned reply_delay_ms = 0;     // delay every reply to a client request
+  bool no_still_answer = false;    // never answer a take-still request (a client's timeout)
   bool refuse_login = false;       // refuse every login, even a right one
   bool silent = false;             // accept TCP, never answer anything
   bool foreign_protocol = false;   // answer like a different device
@@ -56,6 +57,7 @@ struct CameraConfig {
   int width = 640;
   int height = 360;
   int keyframe_interval = 30;
+  int slices = 0;  // live encoder slices per picture; 0 = x264's choice (its thread count)
   bool paced = true;  // false: send frames as fast as possible
   bool tag_frames = false;
 

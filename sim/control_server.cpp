@@ -332,7 +332,9 @@ void ControlServer::handle(const std::shared_ptr<Client> &c, uint32_t type, Byte
       break;
     case msg::kTakeStill:
       stats_.add("stills_requested");
-      handler_.take_still([this, c, out] { reply(c, [out] { out(msg::kStillSaved, {}); }); });
+      handler_.take_still([this, c, out] {
+        if (!config_.faults.no_still_answer) reply(c, [out] { out(msg::kStillSaved, {}); });
+      });
       break;
     case msg::kControlRecording: {
       bool start = !payload.empty() && payload[0] == 1;

@@ -13,9 +13,7 @@ struct AccessUnit {
   Bytes data;             // Annex-B, start codes included
   bool keyframe = false;  // holds an IDR slice
   bool has_sps = false;   // holds SPS and PPS (a clean entry point)
-  // When the camera took the picture (monotonic µs), 0 = as it is sent. A
-  // camera stamps the capture, so a late send does not bend its clock.
-  int64_t capture_us = 0;
+  int64_t capture_ms = -1;  // when the picture was taken, on the source's clock (-1: unknown)
 };
 
 // One NAL unit inside a stream: [start, end) includes its start code.

@@ -105,8 +105,8 @@ int main(int argc, char **argv) {
                   *serial = nullptr, *store = nullptr, *h264 = nullptr, *stats_file = nullptr;
   gboolean no_samples = FALSE, tag = FALSE, unpaced = FALSE, coalesce = FALSE, verbose = FALSE,
            version = FALSE, drop_mid = FALSE, no_alive = FALSE, refuse_login = FALSE,
-           silent = FALSE, foreign = FALSE;
-  int keyint = c.keyframe_interval, datagram_size = int(c.datagram_size), initial_seq = 0,
+           silent = FALSE, foreign = FALSE, no_still_answer = FALSE;
+  int keyint = c.keyframe_interval, slices = c.slices, datagram_size = int(c.datagram_size), initial_seq = 0,
       part_size = int(c.part_size), alive_interval = int(c.alive_interval_ms),
       alive_timeout = int(c.alive_timeout_ms), gap = int(c.message_gap_ms), burst_loss = 0,
       burst_every = 0, drop_after = 0, reply_delay = 0, jump_at = 0;
@@ -148,6 +148,7 @@ int main(int argc, char **argv) {
       {"fps", 0, 0, G_OPTION_ARG_DOUBLE, &fps, "Frames per second (default 30)", "N"},
       {"size", 0, 0, G_OPTION_ARG_CALLBACK, (gpointer)parse_camera_choice, "Live picture size (default 640x360)", "WxH"},
       {"keyframe-interval", 0, 0, G_OPTION_ARG_INT, &keyint, "Live encoder keyframe interval in frames (default 30)", "N"},
+      {"slices", 0, 0, G_OPTION_ARG_INT, &slices, "Live encoder slices per picture (default: x264's choice, which depends on the CPU count)", "N"},
       {"unpaced", 0, 0, G_OPTION_ARG_NONE, &unpaced, "Replay frames as fast as possible instead of at --fps", nullptr},
       {"tag-frames", 0, 0, G_OPTION_ARG_NONE, &tag, "Insert an SEI NAL with frame number and camera ms into each frame", nullptr},
       {"datagram-size", 0, 0, G_OPTION_ARG_INT, &datagram_size, "H.264 payload bytes per type-1 datagram (default 1000)", "N"},
@@ -169,6 +170,7 @@ int main(int argc, char **argv) {
       {"drop-mid-frame", 0, 0, G_OPTION_ARG_NONE, &drop_mid, "Fault: with --drop-after-frames, drop halfway through the next frame", nullptr},
       {"no-alive", 0, 0, G_OPTION_ARG_NONE, &no_alive, "Fault: never send alive requests", nullptr},
       {"reply-delay", 0, 0, G_OPTION_ARG_INT, &reply_delay, "Fault: delay every reply by MS", "MS"},
+      {"no-still-answer", 0, 0, G_OPTION_ARG_NONE, &no_still_answer, "Fault: take stills but never answer the request", nullptr},
       {"refuse-login", 0, 0, G_OPTION_ARG_NONE, &refuse_login, "Fault: refuse every login", nullptr},
       {"silent", 0, 0, G_OPTION_ARG_NONE, &silent, "Fault: accept TCP, never answer", nullptr},
       {"foreign-protocol", 0, 0, G_OPTION_ARG_NONE, &foreign, "Fault: answer like a different device (HTTP 400)", nullptr},
@@ -219,6 +221,8 @@ int main(int argc, char **argv) {
   c.fps = fps;
   if (keyint < 1) return fail("%s", "--keyframe-interval must be at least 1");
   c.keyframe_interval = keyint;
+  if (slices < 0 || slices > 32) return fail("%s", "--slices must be 1..32 (or 0 for the encoder's choice)");
+  c.slices = slices;
   c.paced = !unpaced;
   c.tag_frames = tag;
   if (datagram_size < 1 || datagram_size > 65000) return fail("%s", "--datagram-size must be 1..65000");
@@ -253,6 +257,7 @@ int main(int argc, char **argv) {
   f.drop_mid_frame = drop_mid;
   f.no_alive = no_alive;
   f.reply_delay_ms = unsigned(reply_delay);
+  f.no_still_answer = no_still_answer;
   f.refuse_login = refuse_login;
   f.silent = silent;
   f.foreign_protocol = foreign;

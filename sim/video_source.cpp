@@ -66,10 +66,11 @@ class ReplaySource final : public VideoSource {
     g_source_unref(s->timer_);
     s->timer_ = nullptr;
     if (!s->fn_) return G_SOURCE_REMOVE;
-    AccessUnit &au = s->frames_[s->pos_];
+    // Stamped with when it was due, as a camera stamps a picture when it
+    // takes it: a main loop that runs late must not bunch the timestamps.
+    AccessUnit au = s->frames_[s->pos_];
+    au.capture_ms = int64_t(double(s->sent_) * 1000.0 / s->config_.fps);
     s->pos_ = (s->pos_ + 1) % s->frames_.size();
-    // Paced, the picture was taken when it was due, even if we send it late.
-    au.capture_us = s->config_.paced ? s->start_us_ + int64_t(double(s->sent_) * 1e6 / s->config_.fps) : 0;
     ++s->sent_;
     FrameFn fn = s->fn_;  // the callback may stop us
     fn(au);
@@ -151,6 +152,10 @@ class LiveSource final : public VideoSource {
     if (!gst_buffer_map(buf, &map, GST_MAP_READ)) return GST_FLOW_OK;
     auto units = split_access_units(ByteView(map.data, map.size));
     gst_buffer_unmap(buf, &map);
+    // A camera stamps a picture when it takes it, not when its encoder
+    // and our main loop get round to sending it.
+    if (GST_BUFFER_PTS_IS_VALID(buf))
+      for (auto &au : units) au.capture_ms = int64_t(GST_BUFFER_PTS(buf) / GST_MSECOND);
     GMainContext *ctx = delivery->context;
     if (!ctx) return GST_FLOW_OK;
     for (auto &au : units) {
@@ -180,8 +185,11 @@ std::string live_pipeline_description(const CameraConfig &c, bool live, int num_
           std::to_string(fps_d);
   if (overlay) desc += " ! timeoverlay font-desc=\"Sans 24\"";
   desc += " ! x264enc tune=zerolatency speed-preset=ultrafast bitrate=1500 key-int-max=" +
-          std::to_string(c.keyframe_interval) +
-          " ! video/x-h264,profile=constrained-baseline,stream-format=byte-stream,alignment=au";
+          std::to_string(c.keyframe_interval);
+  // x264 cuts a picture into one slice per thread unless told: one thread,
+  // a fixed slice count, the same stream on every machine.
+  if (c.slices > 0) desc += " threads=1 option-string=slices=" + std::to_string(c.slices);
+  desc += " ! video/x-h264,profile=constrained-baseline,stream-format=byte-stream,alignment=au";
   if (live) desc += " ! appsink name=sink sync=false max-buffers=30 drop=true";
   return desc;
 }

@@ -248,9 +248,13 @@ int cmd_relay(Context &ctx) {
   GstElement *pay = make("rtph264pay", "pay", failure);
   GstElement *sink = make("udpsink", "sink", failure);
   if (!parse || !pay || !sink) return report(failure);
+  // SPS/PPS once in front of every keyframe access unit, from h264parse;
+  // the payloader adds none (its config-interval -1 would put them before
+  // every slice, and a multi-slice keyframe would reach the player as two
+  // frames with one timestamp). mtu counts the RTP header: packets never
+  // exceed 1400 bytes.
   g_object_set(parse, "config-interval", -1, nullptr);
-  // mtu counts the RTP header: packets never exceed 1400 bytes.
-  g_object_set(pay, "pt", 99u, "mtu", 1400u, "config-interval", -1, nullptr);
+  g_object_set(pay, "pt", 99u, "mtu", 1400u, "config-interval", 0, nullptr);
   g_object_set(sink, "host", host.c_str(), "port", port, "sync", FALSE, "async", FALSE, nullptr);
   gst_bin_add_many(GST_BIN(pipeline.get()), src, parse, pay, sink, nullptr);
   gst_element_link_many(src, parse, pay, sink, nullptr);

@@ -29,13 +29,22 @@ bool is_picture(const std::string &path) {
   return g_str_has_suffix(lower, ".jpg") || g_str_has_suffix(lower, ".jpeg");
 }
 
-// ipcamsrc's action signals answer FALSE/NULL on failure; the reason went
-// to its bus message and the log.
-gboolean signal_failed(const char *what, GError **error) {
-  g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_FAILED,
-              "the camera did not %s (the stream's camera session refused or is reconnecting; see the "
-              "server log)",
-              what);
+// ipcamsrc's action signals answer FALSE/NULL on failure; its last-error
+// says why, with the GError's domain and code, which the API maps to a
+// status (a timeout is not a busy camera). Requests are serialized, so the
+// last error is this request's.
+gboolean signal_failed(GstElement *src, const char *what, GError **error) {
+  GstStructure *last = nullptr;
+  g_object_get(src, "last-error", &last, nullptr);
+  const char *domain = last ? gst_structure_get_string(last, "error-domain") : nullptr;
+  const char *text = last ? gst_structure_get_string(last, "error") : nullptr;
+  int code = IPCAM_ERROR_FAILED;
+  if (!last || !domain || !text || !gst_structure_get_int(last, "error-code", &code)) {
+    g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_FAILED, "the camera did not %s", what);
+  } else {
+    g_set_error(error, g_quark_from_string(domain), code, "the camera did not %s: %s", what, text);
+  }
+  if (last) gst_structure_free(last);
   return FALSE;
 }
 
@@ -49,17 +58,17 @@ class CameraControl::SourceRequests : public CameraControl::Requests {
   bool take_still(GError **error) override {
     gboolean ok = FALSE;
     g_signal_emit_by_name(src_, "take-still", &ok);
-    return ok || signal_failed("take the still", error);
+    return ok || signal_failed(src_, "take the still", error);
   }
   bool set_recording(bool start, GError **error) override {
     gboolean ok = FALSE;
     g_signal_emit_by_name(src_, start ? "start-recording" : "stop-recording", &ok);
-    return ok || signal_failed(start ? "start recording" : "stop recording", error);
+    return ok || signal_failed(src_, start ? "start recording" : "stop recording", error);
   }
   bool list_files(std::vector<ipcam::FileEntry> &files, GError **error) override {
     GStrv lines = nullptr;
     g_signal_emit_by_name(src_, "list-files", &lines);
-    if (!lines) return signal_failed("send its file list", error);
+    if (!lines) return signal_failed(src_, "send its file list", error);
     files.clear();
     for (GStrv l = lines; *l; l++) {  // "PATH<TAB>SIZE"
       const char *tab = strrchr(*l, '\t');

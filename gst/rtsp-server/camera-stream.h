@@ -1,21 +1,21 @@
-// CameraStream: the one shared RTSP media that holds the camera session.
+// CameraStream: one camera served at one RTSP mount.
 //
-// gst-rtsp-server shares one media among all clients of the mount, but it
-// unprepares a shared media at the last TEARDOWN, which would drop the
-// camera at once. CameraStream keeps its own prepare count on the media
-// (a "hold") from the moment it is first prepared until nobody has been
-// connected for --linger seconds, then lets go, which releases the camera.
-// It also closes every client when ipcamsrc gives up on the camera, and on
-// shutdown.
+// It owns the camera hub (the one ipcamsrc) and mounts a factory that
+// gives every client its own media fed from the hub. A periodic tick on
+// the main context expires sessions of viewers that vanished, closes
+// connections that hold no session, and lets the hub release the camera
+// after --linger. When ipcamsrc gives up on the camera, every client is
+// closed; the next one tries the camera again.
 #pragma once
 
+#include "camera-hub.h"
 #include "server-options.h"
 
 #include <gst/gst.h>
 #include <gst/rtsp-server/rtsp-server.h>
 
 #include <cstdint>
-#include <mutex>
+#include <memory>
 #include <string>
 
 namespace ipcam_rtsp {
@@ -28,56 +28,34 @@ class CameraStream {
   CameraStream(const CameraStream &) = delete;
   CameraStream &operator=(const CameraStream &) = delete;
 
-  // Mounts the factory and connects to the server's signals. Main thread.
+  // Mounts the factory and starts the tick. Main thread.
   void attach(GstRTSPServer *server);
 
-  // The running stream's ipcamsrc (a new reference), or nullptr when no
-  // media is running. Any thread.
-  GstElement *running_source();
+  // The running ipcamsrc (a new reference), or nullptr. Any thread.
+  GstElement *running_source() { return hub_->running_source(); }
 
-  // For the status: RTSP clients connected now, and whether a media holds
-  // the camera session. Main thread.
+  // For the status. Main thread: RTSP connections now.
   unsigned client_count();
-  bool camera_held() const { return hold_ != nullptr; }
+  bool camera_held() { return hub_->running(); }
+  size_t viewer_count() { return hub_->viewer_count(); }
+  uint64_t dropped_gops() { return hub_->dropped_gops(); }
 
   // Closes every client and releases the camera; released() turns true
-  // once the media is gone. Main thread.
+  // once the camera pipeline is gone. Main thread.
   void shut_down();
-  bool released();
+  bool released() { return !hub_->running(); }
 
  private:
-  static void on_media_configure(GstRTSPMediaFactory *, GstRTSPMedia *media, CameraStream *self);
-  static void on_client_connected(GstRTSPServer *, GstRTSPClient *client, CameraStream *self);
-  static GstRTSPStatusCode on_pre_play(GstRTSPClient *, GstRTSPContext *ctx, CameraStream *self);
-  static GstPadProbeReturn on_source_event(GstPad *, GstPadProbeInfo *info, CameraStream *self);
-  static void on_sync_message(GstBus *, GstMessage *msg, CameraStream *self);
   static gboolean on_tick(gpointer self);
-
-  void configure_source(GstElement *src);
-  void media_prepared(GstRTSPMedia *media);
-  void media_unprepared(GstRTSPMedia *media);
-  void camera_gave_up(GstRTSPMedia *media);
-  void close_everything();
-  void release_hold();
   void tick();
+  void camera_ended(bool streamed);
+  void close_everything();
 
   const ServerOptions &options_;
-  std::string address_;
-  GstRTSPServer *server_ = nullptr;     // not owned
+  GstRTSPServer *server_ = nullptr;  // not owned
+  std::shared_ptr<CameraHub> hub_;
   GstRTSPMediaFactory *factory_ = nullptr;
-  GMainContext *main_context_ = nullptr;
   guint tick_id_ = 0;
-
-  // The media of the current camera session and its ipcamsrc; written on
-  // client and media threads, read anywhere.
-  std::mutex lock_;
-  GstRTSPMedia *media_ = nullptr;
-  GstElement *source_ = nullptr;
-
-  // Main thread only.
-  GstRTSPMedia *hold_ = nullptr;  // the media we keep one prepare count on
-  gint64 last_present_us_ = 0;    // when someone was last connected
-  const void *streamed_ = nullptr;  // the media that last held the camera (identity only)
 };
 
 }  // namespace ipcam_rtsp

@@ -5,6 +5,8 @@
 #include "ipcam/error.h"
 
 #include <glib/gstdio.h>
+#include <gio/gio.h>
+#include <sys/socket.h>
 #include <json-glib/json-glib.h>
 
 #include <cstring>
@@ -82,8 +84,9 @@ guint status_for(const GError *e) {
       return SOUP_STATUS_BAD_REQUEST;
     case IPCAM_ERROR_TIMEOUT:
       return SOUP_STATUS_GATEWAY_TIMEOUT;
+    case IPCAM_ERROR_LOGIN_REFUSED:  // busy with another client, or refused
+      return SOUP_STATUS_CONFLICT;
     case IPCAM_ERROR_CANNOT_CONNECT:
-    case IPCAM_ERROR_LOGIN_REFUSED:
     case IPCAM_ERROR_CONNECTION_LOST:
     case IPCAM_ERROR_NOT_CONNECTED:
     case IPCAM_ERROR_NO_CAMERA:
@@ -213,7 +216,16 @@ bool ControlApi::listen(GError **error) {
     return false;
   }
   g_autoptr(GSocketAddress) where = g_inet_socket_address_new(address, options_.control_http_port);
-  if (!soup_server_listen(server_, where, SoupServerListenOptions(0), error)) return false;
+  // Our own socket, because soup_server_listen() keeps GSocket's backlog of
+  // 10: a burst of requests would wait a second for a SYN retry.
+  g_autoptr(GSocket) socket = g_socket_new(g_inet_address_get_family(address), G_SOCKET_TYPE_STREAM,
+                                           G_SOCKET_PROTOCOL_TCP, error);
+  if (!socket) return false;
+  g_socket_set_option(socket, SOL_SOCKET, SO_REUSEADDR, 1, nullptr);
+  g_socket_set_listen_backlog(socket, options_.listen_backlog);
+  if (!g_socket_bind(socket, where, TRUE, error) || !g_socket_listen(socket, error) ||
+      !soup_server_listen_socket(server_, socket, SoupServerListenOptions(0), error))
+    return false;
   GSList *uris = soup_server_get_uris(server_);
   const int port = uris ? g_uri_get_port(static_cast<GUri *>(uris->data)) : options_.control_http_port;
   g_slist_free_full(uris, reinterpret_cast<GDestroyNotify>(g_uri_unref));
@@ -402,6 +414,12 @@ void ControlApi::status(Reply &r) {
 
   json_builder_set_member_name(b, "clients");
   json_builder_add_int_value(b, stream_.client_count());
+  // Medias fed from the camera, and the groups of pictures dropped for
+  // viewers that fell behind (or had not sent PLAY yet).
+  json_builder_set_member_name(b, "viewers");
+  json_builder_add_int_value(b, gint64(stream_.viewer_count()));
+  json_builder_set_member_name(b, "dropped_gops");
+  json_builder_add_int_value(b, gint64(stream_.dropped_gops()));
   json_builder_set_member_name(b, "recording");
   json_builder_add_boolean_value(b, recording_);
 

@@ -5,6 +5,7 @@
 #include "camera-stream.h"
 #include "control-api.h"
 #include "server-options.h"
+#include "viewer-client.h"
 
 #include "ipcam/discovery.h"
 #include "ipcam/error.h"
@@ -63,7 +64,7 @@ int parse_options(int &argc, char **&argv, ServerOptions &o) {
   g_autofree char *camera = nullptr, *user = nullptr, *password = nullptr, *bind = nullptr, *mount = nullptr;
   g_autofree char *rtsp_user = nullptr, *rtsp_password = nullptr, *rtsp_auth = nullptr;
   g_auto(GStrv) broadcast = nullptr;
-  gint linger = gint(o.linger_s), timeout = gint(o.timeout_ms);
+  gint linger = gint(o.linger_s), timeout = gint(o.timeout_ms), session_timeout = gint(o.session_timeout_s);
   gint reconnect_attempts = o.reconnect_attempts, reconnect_backoff = o.reconnect_backoff_ms;
   gboolean wait = FALSE, verbose = FALSE, version = FALSE;
   const GOptionEntry entries[] = {
@@ -86,6 +87,7 @@ int parse_options(int &argc, char **&argv, ServerOptions &o) {
       {"rtsp-auth", 0, 0, G_OPTION_ARG_STRING, &rtsp_auth, "digest (default) or basic", "SCHEME"},
       {"control-http-port", 0, 0, G_OPTION_ARG_CALLBACK, (gpointer)parse_port, "Control API port (default 8080; 0 = any free port)", "PORT"},
       {"linger", 0, 0, G_OPTION_ARG_INT, &linger, "Keep the camera this long after the last client leaves (default 5)", "SECONDS"},
+      {"session-timeout", 0, 0, G_OPTION_ARG_INT, &session_timeout, "A viewer that stops answering (UDP, no TEARDOWN) is dropped after this long (default 15)", "SECONDS"},
       {"wait-for-camera", 0, 0, G_OPTION_ARG_NONE, &wait, "Start even if the camera cannot be reached now", nullptr},
       {"verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Log more (never passwords)", nullptr},
       {"version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", nullptr},
@@ -109,12 +111,14 @@ int parse_options(int &argc, char **&argv, ServerOptions &o) {
   if (argc > 1) return usage_error("unexpected argument");
   if (linger < 0) return usage_error("--linger must be 0 or more");
   if (timeout < 1) return usage_error("--timeout must be at least 1 ms");
+  if (session_timeout < 1) return usage_error("--session-timeout must be at least 1 s");
   if (reconnect_attempts < -1 && reconnect_attempts != o.reconnect_attempts)
     return usage_error("--reconnect-attempts must be -1 (forever) or more");
   if (reconnect_backoff < -1 || reconnect_backoff > 60000) return usage_error("--reconnect-backoff must be 0..60000");
   o.reconnect_attempts = reconnect_attempts;
   o.reconnect_backoff_ms = reconnect_backoff;
   o.linger_s = unsigned(linger);
+  o.session_timeout_s = unsigned(session_timeout);
   o.timeout_ms = unsigned(timeout);
   o.wait_for_camera = wait;
   o.verbose = verbose;
@@ -259,7 +263,8 @@ int main(int argc, char **argv) {
     g_message("--wait-for-camera: serving anyway; the camera is tried again when a client arrives");
   }
 
-  GstRTSPServer *server = gst_rtsp_server_new();
+  GstRTSPServer *server = ipcam_rtsp_server_new(options.session_timeout_s);
+  gst_rtsp_server_set_backlog(server, options.listen_backlog);  // bursts of connects must not wait for a SYN retry
   gst_rtsp_server_set_address(server, options.bind.c_str());
   g_autofree char *service = g_strdup_printf("%u", options.port);
   gst_rtsp_server_set_service(server, service);

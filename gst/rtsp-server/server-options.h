@@ -30,6 +30,8 @@ struct ServerOptions {
   bool rtsp_digest = true;    // else Basic
   uint16_t control_http_port = 8080;  // 0 = any free port
   unsigned linger_s = 5;
+  unsigned session_timeout_s = 15;
+  int listen_backlog = 128;  // RTSP and control API
   bool wait_for_camera = false;
   bool verbose = false;
 

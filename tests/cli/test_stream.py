@@ -1,6 +1,7 @@
 """ipcam preview and relay against ipcam-sim: raw H.264 on stdout that
-ffprobe reads as 640x360, an MP4 finalised by Ctrl+C, and RTP packets of
-payload type 99 that are never larger than 1400 bytes."""
+ffprobe reads as 640x360, an MP4 finalised by Ctrl+C, RTP packets of
+payload type 99 that are never larger than 1400 bytes, and a relay of
+multi-slice pictures that ffmpeg plays from its SDP without a complaint."""
 
 import json
 import os
@@ -12,6 +13,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import *  # noqa: E402,F401,F403
+import players  # noqa: E402  (tests/common)
 
 
 def ffprobe(*args, stdin=None, timeout=30):
@@ -95,6 +97,54 @@ class Relay(CliTestCase):
         self.assertIn("sprop-parameter-sets=", text)
         proc.send_signal(signal.SIGINT)
         self.assertEqual(proc.wait(20), EXIT_OK, err.text())
+
+    def wait_udp_bound(self, port, timeout=20):
+        """Until something on this machine listens on UDP `port`."""
+        deadline = time.monotonic() + timeout
+        needle = ":%04X " % port
+        while time.monotonic() < deadline:
+            with open("/proc/net/udp") as f:
+                if any(needle in line.split("00000000:0000")[0] for line in f.readlines()[1:]):
+                    return
+            time.sleep(0.02)
+        self.fail("nothing listened on UDP port %d" % port)
+
+    def test_ffmpeg_plays_the_sdp_of_multi_slice_pictures(self):
+        # Three slices per picture whatever the machine's core count.
+        sim = self.start_sim("--slices", "3", video=False)
+        port = free_udp_port()
+        sdp = os.path.join(self.tmp, "cam.sdp")
+        # A first run only writes the SDP with its sprop-parameter-sets.
+        proc, err = self.start_ipcam("relay", "--to", "127.0.0.1:%d" % port, "--sdp", sdp, *sim.options())
+        def has_sprop():
+            if not os.path.exists(sdp):
+                return False
+            with open(sdp) as f:
+                return "sprop-parameter-sets=" in f.read()
+        deadline = time.monotonic() + 20
+        while not has_sprop():
+            self.assertLess(time.monotonic(), deadline, err.text())
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        self.assertEqual(proc.wait(20), EXIT_OK, err.text())
+        # The players listen before the relay starts: they see its first
+        # keyframe, as a player started first would.
+        for name, cmd in (("ffmpeg", players.ffmpeg_cmd(sdp, 10, sdp=True)),
+                          ("ffprobe", players.ffprobe_packets_cmd(sdp, 5, sdp=True))):
+            player = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+            self.addCleanup(stop_process, player)
+            self.wait_udp_bound(port)
+            relay, rerr = self.start_ipcam("relay", "--to", "127.0.0.1:%d" % port, *sim.options())
+            stdout, stderr = player.communicate(timeout=60)
+            stop_process(relay)
+            self.assertEqual(player.returncode, 0, stderr)
+            self.assertEqual(players.complaints(stderr.decode(errors="replace")), [], name)
+            if name == "ffprobe":
+                pkts = players.packets(stdout.decode())
+                self.assertGreaterEqual(len(pkts), 5 * 30 - 15)
+                self.assertTrue(pkts[0][1], "the first packet is not a keyframe")
+                steps = players.frame_steps(pkts)
+                self.assertTrue(all(0.9 <= s <= 1.1 for s in steps), sorted(set(steps)))
 
 
 if __name__ == "__main__":

@@ -155,8 +155,24 @@ GST_START_TEST(test_signals_fail_when_not_connected) {
   gboolean success = TRUE;
   gst_structure_get_boolean(gst_message_get_structure(m), "success", &success);
   fail_if(success);
-  fail_unless(gst_structure_get_string(gst_message_get_structure(m), "error") != nullptr);
+  const GstStructure *s = gst_message_get_structure(m);
+  fail_unless(gst_structure_get_string(s, "error") != nullptr);
+  // The cause, as an application maps it (not connected, not a timeout):
+  // the domain and code as an application outside libipcam reads them.
+  constexpr int kNotConnected = 7;  // IPCAM_ERROR_NOT_CONNECTED in ipcam/error.h
+  int code = -1;
+  fail_unless_equals_string(gst_structure_get_string(s, "error-domain"), "ipcam-error-quark");
+  fail_unless(gst_structure_get_int(s, "error-code", &code));
+  fail_unless_equals_int(code, kNotConnected);
   gst_message_unref(m);
+  // The same for the signal's caller, without the bus: last-error.
+  GstStructure *last = nullptr;
+  g_object_get(rig.src, "last-error", &last, nullptr);
+  fail_unless(last != nullptr);
+  fail_unless(gst_structure_has_name(last, "ipcam-files"));  // the most recent failure
+  fail_unless(gst_structure_get_int(last, "error-code", &code));
+  fail_unless_equals_int(code, kNotConnected);
+  gst_structure_free(last);
 }
 GST_END_TEST;
 

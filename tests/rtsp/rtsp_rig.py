@@ -74,7 +74,11 @@ class Server:
 
 
 class Rig:
-    def __init__(self, server_args=(), sim_args=(), linger=1):
+    """`live`: the emulator encodes live (pass --slices in sim_args for
+    multi-slice pictures) instead of replaying the sample stream."""
+
+    def __init__(self, server_args=(), sim_args=(), linger=1, live=False):
+        self.live = live
         self.server_args = list(server_args)
         self.sim_args = list(sim_args)
         self.linger = linger
@@ -85,7 +89,8 @@ class Rig:
 
     def __enter__(self):
         self.preview_port = free_udp_port()
-        self.sim = IpcamSim("--h264", SAMPLE, "--preview-port", self.preview_port, *self.sim_args)
+        video = [] if self.live else ["--h264", SAMPLE]
+        self.sim = IpcamSim(*video, "--preview-port", self.preview_port, *self.sim_args)
         self.sim.start()
         self.server = Server(self.camera_args() + ["--port", 0, "--control-http-port", 0,
                                                    "--linger", self.linger] + self.server_args)

@@ -13,13 +13,6 @@ H264_640x360 = [{"codec_name": "h264", "width": 640, "height": 360}]
 
 
 class ClientsTest(unittest.TestCase):
-    # Expected to fail until the server sends one access unit per camera
-    # frame: rtph264pay config-interval=-1 puts SPS/PPS before every IDR
-    # slice, so a multi-slice keyframe reaches the depayloader as two frames
-    # with one timestamp: once a second ffmpeg complains of a DTS that does
-    # not increase, and of a corrupt picture. An unexpected pass fails
-    # the run, so the marker goes as soon as the cause is fixed.
-    @unittest.expectedFailure
     def test_ffmpeg_decodes_without_a_complaint(self):
         with Rig() as rig:
             # The first client of a fresh camera session decodes without a

@@ -2,6 +2,8 @@
 
 import json
 import os
+import socket
+import struct
 import subprocess
 import tempfile
 import unittest
@@ -28,6 +30,26 @@ def http_error(fn):
     except urllib.error.HTTPError as e:
         return e.code, dict(e.headers), e.read()
     return None
+
+
+def log_in(port):
+    """A control client logged in to the camera (answering its alive
+    request, as the protocol wants before login accepted)."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    s.sendall(struct.pack(">HHI", 0xABCD, 128, 0x0110) + b"admin".ljust(64, b"\0") + b"12345".ljust(64, b"\0"))
+    data = b""
+    while True:
+        while len(data) < 8 or len(data) < 8 + struct.unpack(">H", data[2:4])[0]:
+            chunk = s.recv(4096)
+            if not chunk:
+                raise AssertionError("the camera closed the login")
+            data += chunk
+        length, kind = struct.unpack(">HI", data[2:8])
+        data = data[8 + length:]
+        if kind == 0x0112:
+            s.sendall(struct.pack(">HHI", 0xABCD, 0, 0x0113))
+        elif kind == 0x0111:
+            return s
 
 
 class ControlTest(unittest.TestCase):
@@ -120,6 +142,42 @@ class ControlTest(unittest.TestCase):
             self.assertIn("camera", json.loads(body))
             self.assertNotIn("s3cret", rig.server.stderr())
             self.assertEqual(rig.stop_server(), 0)
+
+    def test_api_failures_keep_their_cause(self):
+        with Rig(sim_args=["--drop-after-frames", 60], server_args=["--reconnect-backoff", 4000]) as rig:
+            # Busy: no stream runs, and another client holds the camera's one
+            # control session, so the API's own short session is refused.
+            holder = log_in(rig.sim.control_port)
+            code, _, body = http_error(lambda: rig.get("still", method="POST"))
+            self.assertEqual(code, 409, body)
+            holder.close()
+            rig.wait_for(lambda: rig.get("record/stop", method="POST")[0] == 200, 10, "the camera free again")
+            # Not connected: a stream runs, the camera dropped it, and
+            # ipcamsrc waits 4 s before it reconnects; the request goes
+            # through the stream's ipcamsrc, which has no session now.
+            client = rig.start_ffmpeg(seconds=15)
+            rig.sim.wait_counter("sessions_dropped_fault", 1, 20)
+            code, _, body = http_error(lambda: rig.get("still", method="POST"))
+            self.assertEqual(code, 503, body)
+            self.assertIn("not connected", json.loads(body)["error"])
+            client.kill()
+            client.communicate()
+            self.assertEqual(rig.stop_server(), 0)
+        # Timeout: the camera takes the still but never answers, while a
+        # stream runs (the request goes through its ipcamsrc).
+        with Rig(sim_args=["--no-still-answer"], server_args=["--timeout", 1500]) as rig:
+            client = rig.start_ffmpeg(seconds=15)
+            rig.sim.wait_counter("frames_sent", 10, 20)
+            code, _, body = http_error(lambda: rig.get("still?fetch=false", method="POST"))
+            self.assertEqual(code, 504, body)
+            client.kill()
+            client.communicate()
+            self.assertEqual(rig.stop_server(), 0)
+        # Camera gone: cannot connect.
+        with Rig() as rig:
+            rig.sim.stop()
+            code, _, body = http_error(lambda: rig.get("still", method="POST"))
+            self.assertEqual(code, 503, body)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,11 @@
-// Access unit splitting and the SEI tag, checked against bytes by hand.
+// Access unit splitting, the SEI tag (checked against bytes by hand) and
+// the live encoder's slice count.
+#include "camera_config.h"
 #include "h264_stream.h"
+#include "video_source.h"
+
+#include <gst/app/gstappsink.h>
+#include <gst/gst.h>
 
 #include <gtest/gtest.h>
 
@@ -76,4 +82,34 @@ TEST(H264, SampleStreamHasKeyframesWithParameterSets) {
     }
   }
   EXPECT_EQ(keys, 3);
+}
+
+// --slices N: every picture of the live encoder is N slices, whatever the
+// machine's core count (x264 otherwise cuts one slice per thread).
+TEST(H264Stream, LiveEncoderMakesTheSlicesAskedFor) {
+  gst_init(nullptr, nullptr);
+  for (int slices : {1, 3}) {
+    CameraConfig c;
+    c.slices = slices;
+    const std::string desc = live_pipeline_description(c, false, 2) + " ! appsink name=sink sync=false";
+    g_autoptr(GError) error = nullptr;
+    GstElement *pipeline = gst_parse_launch(desc.c_str(), &error);
+    ASSERT_NE(pipeline, nullptr) << (error ? error->message : "");
+    GstElement *sink = gst_bin_get_by_name(GST_BIN(pipeline), "sink");
+    gst_element_set_state(pipeline, GST_STATE_PLAYING);
+    for (int frame = 0; frame < 2; ++frame) {
+      GstSample *sample = gst_app_sink_try_pull_sample(GST_APP_SINK(sink), 20 * GST_SECOND);
+      ASSERT_NE(sample, nullptr);
+      GstMapInfo map;
+      ASSERT_TRUE(gst_buffer_map(gst_sample_get_buffer(sample), &map, GST_MAP_READ));
+      int vcl = 0;
+      for (const auto &n : find_nal_units(ipcam::ByteView(map.data, map.size))) vcl += n.type == 1 || n.type == 5;
+      gst_buffer_unmap(gst_sample_get_buffer(sample), &map);
+      gst_sample_unref(sample);
+      EXPECT_EQ(vcl, slices) << "frame " << frame;
+    }
+    gst_element_set_state(pipeline, GST_STATE_NULL);
+    gst_object_unref(sink);
+    gst_object_unref(pipeline);
+  }
 }

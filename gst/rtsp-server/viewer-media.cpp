@@ -1,0 +1,132 @@
+// IpcamViewerFactory and IpcamViewerMedia: see viewer-media.h.
+#include "viewer-media.h"
+
+#include <gst/app/gstappsrc.h>
+
+using ipcam_rtsp::CameraHub;
+using ipcam_rtsp::ViewerFeed;
+
+namespace {
+
+// What a media holds of the hub while it is prepared.
+struct ViewerLink {
+  std::weak_ptr<CameraHub> hub;
+  std::shared_ptr<ViewerFeed> feed;
+};
+
+}  // namespace
+
+struct _IpcamViewerFactory {
+  GstRTSPMediaFactory parent;
+  std::weak_ptr<CameraHub> *hub;
+};
+
+struct _IpcamViewerMedia {
+  GstRTSPMedia parent;
+  ViewerLink *link;  // set by the factory's configure()
+};
+
+G_DEFINE_TYPE(IpcamViewerMedia, ipcam_viewer_media, GST_TYPE_RTSP_MEDIA)
+G_DEFINE_TYPE(IpcamViewerFactory, ipcam_viewer_factory, GST_TYPE_RTSP_MEDIA_FACTORY)
+
+// ---------------------------------------------------------------- media
+
+static void viewer_media_detach(IpcamViewerMedia *self) {
+  if (!self->link || !self->link->feed) return;
+  if (auto hub = self->link->hub.lock()) hub->detach(self->link->feed);
+  else self->link->feed->close();
+  self->link->feed.reset();
+}
+
+// Called with the media's state lock held, before the pipeline starts: the
+// feed is attached first so the appsrc's first request finds the camera
+// starting.
+static gboolean viewer_media_prepare(GstRTSPMedia *media, GstRTSPThread *thread) {
+  auto *self = IPCAM_VIEWER_MEDIA(media);
+  auto hub = self->link ? self->link->hub.lock() : nullptr;
+  if (hub && !self->link->feed) {
+    GstElement *element = gst_rtsp_media_get_element(media);
+    GstElement *src = gst_bin_get_by_name(GST_BIN(element), "feed");
+    gst_object_unref(element);
+    if (src) {
+      self->link->feed = ViewerFeed::create(GST_APP_SRC(src));
+      gst_object_unref(src);
+      hub->attach(self->link->feed);
+    }
+  }
+  return GST_RTSP_MEDIA_CLASS(ipcam_viewer_media_parent_class)->prepare(media, thread);
+}
+
+static gboolean viewer_media_unprepare(GstRTSPMedia *media) {
+  viewer_media_detach(IPCAM_VIEWER_MEDIA(media));
+  return GST_RTSP_MEDIA_CLASS(ipcam_viewer_media_parent_class)->unprepare(media);
+}
+
+static void viewer_media_finalize(GObject *object) {
+  auto *self = IPCAM_VIEWER_MEDIA(object);
+  viewer_media_detach(self);
+  delete self->link;
+  G_OBJECT_CLASS(ipcam_viewer_media_parent_class)->finalize(object);
+}
+
+static void ipcam_viewer_media_class_init(IpcamViewerMediaClass *klass) {
+  G_OBJECT_CLASS(klass)->finalize = viewer_media_finalize;
+  GST_RTSP_MEDIA_CLASS(klass)->prepare = viewer_media_prepare;
+  GST_RTSP_MEDIA_CLASS(klass)->unprepare = viewer_media_unprepare;
+}
+
+static void ipcam_viewer_media_init(IpcamViewerMedia *self) { self->link = nullptr; }
+
+// ---------------------------------------------------------------- factory
+
+// appsrc ! rtph264pay: the hub's access units already carry SPS/PPS in
+// front of every keyframe, so the payloader inserts none (config-interval
+// -1 here would put them before every slice of a multi-slice keyframe).
+static GstElement *viewer_factory_create_element(GstRTSPMediaFactory *, const GstRTSPUrl *) {
+  GstElement *bin = gst_bin_new(nullptr);
+  GstElement *src = gst_element_factory_make("appsrc", "feed");
+  GstElement *pay = gst_element_factory_make("rtph264pay", "pay0");
+  if (!src || !pay) {
+    g_warning("appsrc or rtph264pay is missing: install gstreamer1.0-plugins-base and -good");
+    if (src) gst_object_unref(src);
+    if (pay) gst_object_unref(pay);
+    gst_object_unref(bin);
+    return nullptr;
+  }
+  g_object_set(src, "is-live", TRUE, "format", GST_FORMAT_TIME, "do-timestamp", FALSE, nullptr);
+  g_object_set(pay, "pt", 96u, "config-interval", 0, nullptr);
+  gst_bin_add_many(GST_BIN(bin), src, pay, nullptr);
+  gst_element_link(src, pay);
+  return bin;
+}
+
+static void viewer_factory_configure(GstRTSPMediaFactory *factory, GstRTSPMedia *media) {
+  GST_RTSP_MEDIA_FACTORY_CLASS(ipcam_viewer_factory_parent_class)->configure(factory, media);
+  auto *self = IPCAM_VIEWER_FACTORY(factory);
+  if (IPCAM_IS_VIEWER_MEDIA(media) && !IPCAM_VIEWER_MEDIA(media)->link)
+    IPCAM_VIEWER_MEDIA(media)->link = new ViewerLink{*self->hub, nullptr};
+}
+
+static void viewer_factory_finalize(GObject *object) {
+  delete IPCAM_VIEWER_FACTORY(object)->hub;
+  G_OBJECT_CLASS(ipcam_viewer_factory_parent_class)->finalize(object);
+}
+
+static void ipcam_viewer_factory_class_init(IpcamViewerFactoryClass *klass) {
+  G_OBJECT_CLASS(klass)->finalize = viewer_factory_finalize;
+  GST_RTSP_MEDIA_FACTORY_CLASS(klass)->create_element = viewer_factory_create_element;
+  GST_RTSP_MEDIA_FACTORY_CLASS(klass)->configure = viewer_factory_configure;
+}
+
+static void ipcam_viewer_factory_init(IpcamViewerFactory *self) {
+  self->hub = new std::weak_ptr<CameraHub>();
+  auto *factory = GST_RTSP_MEDIA_FACTORY(self);
+  gst_rtsp_media_factory_set_media_gtype(factory, IPCAM_TYPE_VIEWER_MEDIA);
+  gst_rtsp_media_factory_set_shared(factory, FALSE);
+}
+
+GstRTSPMediaFactory *ipcam_viewer_factory_new(const std::shared_ptr<CameraHub> &hub) {
+  auto *self = IPCAM_VIEWER_FACTORY(g_object_new(IPCAM_TYPE_VIEWER_FACTORY, nullptr));
+  *self->hub = hub;
+  return GST_RTSP_MEDIA_FACTORY(self);
+}

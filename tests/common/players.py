@@ -1,0 +1,73 @@
+"""Real players as a user runs them, and what they print.
+
+Every line a player prints at its warning level is a complaint a user
+sees: nothing here filters any of them.
+
+    ffmpeg_cmd(url, ...)     decode to nowhere, warnings and errors on stderr
+    ffprobe_packets_cmd(...) one "pts,flags" line per packet
+    gst_cmd(url, ...)        rtspsrc ! rtph264depay ! h264parse ! avdec_h264
+    mpv_cmd(url, ...)        mpv --vo=null, warnings and errors only
+    frame_steps(lines)       the PTS steps between packets, in frame intervals
+"""
+
+import os
+
+# Only the categories of the depayloader, parser and decoder, at WARNING:
+# each line is one of their complaints (GStreamer's own bus warnings and
+# errors go to gst-launch's output as well).
+GST_DECODER_DEBUG = "rtph264depay:2,rtpbasedepayload:2,h264parse:2,libav:2,videodecoder:2"
+
+
+def ffmpeg_cmd(url, seconds, transport=None, sdp=False):
+    src = ["-protocol_whitelist", "file,udp,rtp"] if sdp else ["-rtsp_transport", transport]
+    return ["ffmpeg", "-nostdin", "-hide_banner", "-v", "warning", *src, "-i", url, "-t", str(seconds),
+            "-f", "null", "-"]
+
+
+def ffprobe_packets_cmd(url, seconds, transport=None, sdp=False):
+    src = ["-protocol_whitelist", "file,udp,rtp"] if sdp else ["-rtsp_transport", transport]
+    return ["ffprobe", "-v", "warning", *src, "-i", url, "-select_streams", "v",
+            "-show_entries", "packet=pts,flags", "-of", "csv=p=0", "-read_intervals", "%%+%g" % seconds]
+
+
+def gst_cmd(url, frames, transport):
+    return ["gst-launch-1.0", "-q", "rtspsrc", "location=" + url, "protocols=" + transport, "!",
+            "rtph264depay", "!", "h264parse", "!", "avdec_h264", "!", "identity", "eos-after=%d" % frames, "!",
+            "fakesink"]
+
+
+def gst_env():
+    return dict(os.environ, GST_DEBUG=GST_DECODER_DEBUG, GST_DEBUG_NO_COLOR="1")
+
+
+def mpv_cmd(url, seconds, transport):
+    return ["mpv", "--no-config", "--vo=null", "--ao=null", "--length=%g" % seconds, "--rtsp-transport=" + transport,
+            "--msg-level=all=warn", "--really-quiet=no", url]
+
+
+def complaints(text):
+    """Every non-empty line: each one is a complaint (the commands above
+    print nothing else)."""
+    return [line for line in text.splitlines() if line.strip()]
+
+
+def packets(stdout):
+    """[(pts or None, keyframe)] from ffprobe_packets_cmd's output."""
+    out = []
+    for line in stdout.splitlines():
+        if not line.strip():
+            continue
+        pts, flags = (line.split(",") + [""])[:2]
+        out.append((int(pts) if pts.lstrip("-").isdigit() else None, flags.startswith("K")))
+    return out
+
+
+def frame_steps(pkts, clock_rate=90000, fps=30):
+    """PTS steps between consecutive packets, in frame intervals. One
+    packet per camera frame means every step is about 1 (the camera clock
+    counts whole milliseconds); a frame split in two shows as a 0. The
+    first packet ffmpeg reads over RTP has no PTS (from any RTSP server or
+    SDP), so steps start at the first packet that has one."""
+    pts = [p for p, _ in pkts if p is not None]
+    frame = clock_rate / fps
+    return [(b - a) / frame for a, b in zip(pts, pts[1:])]
