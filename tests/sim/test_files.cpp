@@ -112,6 +112,19 @@ TEST(Discovery, AnsweredOnBothPortsViaBroadcast) {
   }
 }
 
+// The camera is found at the address it takes control connections on, so
+// emulators on 127.0.0.2 and 127.0.0.3 are two cameras.
+TEST(Discovery, AnswerComesFromTheControlAddress) {
+  auto config = test_config();
+  config.bind = "127.0.0.2";
+  auto cam = start(config);
+  UdpReceiver client;
+  client.send_to("127.255.255.255", cam->ready().discovery_ports[0], control(0x0114));
+  std::string from;
+  ASSERT_TRUE(client.receive(3000, nullptr, &from));
+  EXPECT_EQ(from, "127.0.0.2");
+}
+
 TEST(Discovery, TextFormatAndIgnoringOtherBytes) {
   auto config = test_config();
   config.serial = "CAM7";
