@@ -103,6 +103,14 @@ class Discovery(CliTestCase):
         self.assertExit(r, EXIT_NO_CAMERA, "no camera answered", "--camera")
 
 
+class ProtocolVariants(CliTestCase):
+    def test_login_accepted_of_129_bytes(self):
+        # SJ4000 Air clients wait for a 129-byte login accepted; ours takes both.
+        sim = self.start_sim("--login-reply-length", "129", "--firmware", "v129")
+        info = self.json_of(self.run_ipcam("info", "--json", *sim.options()))
+        self.assertEqual(info["firmware"], "v129")
+
+
 class Commands(CliTestCase):
     def setUp(self):
         super().setUp()
