@@ -66,11 +66,8 @@ void post_connect_error(GstIpcamSrc *self, const GError *error, const std::strin
                         ("%s", msg));
       break;
     case IPCAM_ERROR_CANNOT_CONNECT:
-      GST_ELEMENT_ERROR(self, RESOURCE, OPEN_READ,
-                        ("Could not connect to the camera at %s: %s. Check that this machine is on the "
-                         "camera's WiFi and the address.",
-                         where.c_str(), msg),
-                        (nullptr));
+      // The library's message names the camera, the cause and what to check.
+      GST_ELEMENT_ERROR(self, RESOURCE, OPEN_READ, ("%s.", msg), (nullptr));
       break;
     default:
       GST_ELEMENT_ERROR(self, RESOURCE, OPEN_READ, ("Could not use the camera at %s: %s", where.c_str(), msg),

@@ -19,6 +19,11 @@
 
 namespace ipcam::sim {
 
+namespace {
+// A default camera clock starts between one and two seconds after "power on".
+constexpr uint32_t kPowerOnMs = 1000;
+}  // namespace
+
 struct StartGate {
   std::mutex mutex;
   std::condition_variable cv;
@@ -121,9 +126,10 @@ struct Camera::Parts final : ControlHandler {
     update_source();
   }
 
+  // Recording goes on: it is the camera's state, not the session's, and a
+  // later session (another `ipcam record stop`) ends it.
   void session_ended() override {
     streamer.stop();
-    if (recording) control_recording(false, [] {});
     update_source();
   }
 
@@ -253,11 +259,14 @@ bool Camera::start(GError **error) {
 void Camera::run(std::shared_ptr<StartGate> gate) {
   g_main_context_push_thread_default(context_);
   {
-    // Derived from the seed but apart from the fault dice, so the clock
-    // start does not shift which datagrams the faults hit.
+    // Like a camera switched on moments ago: clients written for real
+    // cameras compute ms * 90 in 32 bits. Derived from the seed but apart
+    // from the fault dice, so the clock start does not shift which datagrams
+    // the faults hit.
     std::mt19937 clock_rng(uint32_t(seed_ ^ 0x5EEDC10Cu));
     auto parts = std::make_unique<Parts>(config_, stats_, seed_);
-    parts->clock_start = config_.clock_start_set ? config_.clock_start : clock_rng() % 0x40000000u;
+    parts->clock_start = config_.clock_start_set ? config_.clock_start
+                                                 : kPowerOnMs + clock_rng() % kPowerOnMs;
     GError *error = nullptr;
     bool ok = parts->setup(&error);
     if (ok) {

@@ -72,6 +72,7 @@ struct CameraConfig {
   unsigned alive_interval_ms = 3000;
   unsigned alive_timeout_ms = 10000;
   unsigned message_gap_ms = 20;
+  size_t login_reply_length = 128;  // login accepted payload: 128, or 129 (SJ4000 Air)
   bool coalesce = false;
 
   RefuseMode refuse_mode = RefuseMode::kClose;

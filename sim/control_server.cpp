@@ -281,6 +281,10 @@ void ControlServer::refuse(const std::shared_ptr<Client> &c, RefuseMode mode,
   }
 }
 
+// Firmware info fields 0..19 as a CamPark ACT76 sends them (protocol.md);
+// their meaning is unknown, so the emulator copies the capture.
+constexpr uint32_t kAct76Fields[20] = {1, 0, 0, 1, 1, 4, 0, 0, 0, 3, 0, 0, 0, 1, 1, 0, 0, 8, 0, 0};
+
 void ControlServer::reply(const std::shared_ptr<Client> &c, std::function<void()> send) {
   if (config_.faults.reply_delay_ms == 0) {
     send();
@@ -300,6 +304,13 @@ void ControlServer::handle(const std::shared_ptr<Client> &c, uint32_t type, Byte
   }
   if (type == msg::kLogin) {
     handle_login(c, payload);
+    return;
+  }
+  // One public client pings with its own alive request; cameras answer it.
+  if (type == msg::kAliveRequest && c->logged_in) {
+    c->last_answer_ms = now_ms();
+    send_message(c, config_, stats_, msg::kAliveResponse);
+    stats_.add("alive_requests_answered");
     return;
   }
   if (!c->logged_in) {
@@ -322,7 +333,7 @@ void ControlServer::handle(const std::shared_ptr<Client> &c, uint32_t type, Byte
       });
       break;
     case msg::kRequestFirmware:
-      reply(c, [this, out] { out(msg::kFirmwareInfo, encode_firmware(config_.firmware)); });
+      reply(c, [this, out] { out(msg::kFirmwareInfo, encode_firmware(config_.firmware, kAct76Fields)); });
       break;
     case msg::kRequestFileList:
       reply(c, [this, out] {
@@ -385,6 +396,7 @@ void ControlServer::handle_login(const std::shared_ptr<Client> &c, ByteView payl
     }
     Bytes echo;
     encode_login(config_.user, config_.password, echo, nullptr);
+    echo.resize(config_.login_reply_length, 0);  // SJ4000 Air clients wait for 129 bytes
     send_message(c, config_, stats_, msg::kLoginAccepted, echo);
     if (config_.verbose) g_message("control: %s logged in", c->peer.c_str());
   });

@@ -2,7 +2,14 @@
 
 #include "ipcam/wire.h"
 
+#include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <algorithm>
+#include <cstring>
 
 namespace ipcam::sim {
 
@@ -14,6 +21,8 @@ bool DiscoveryResponder::start(GError **error) {
                               G_SOCKET_PROTOCOL_UDP, error);
     if (!s) return false;
     g_socket_set_broadcast(s, TRUE);
+    // Which interface each request came in on (answer()).
+    g_socket_set_option(s, IPPROTO_IP, IP_PKTINFO, 1, nullptr);
     g_autoptr(GInetAddress) any = g_inet_address_new_any(G_SOCKET_FAMILY_IPV4);
     g_autoptr(GSocketAddress) addr = g_inet_socket_address_new(any, guint16(want));
     if (!g_socket_bind(s, addr, TRUE, error)) {
@@ -58,13 +67,82 @@ gboolean DiscoveryResponder::on_readable(GSocket *, GIOCondition, gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+namespace {
+
+// True when `bind` (the control address) belongs to the network of the
+// interface a request came in on: a camera is found only where it can be
+// reached, not at a LAN address when control listens on loopback.
+bool reachable_from(const std::string &bind, int ifindex) {
+  in_addr want{};
+  if (inet_pton(AF_INET, bind.c_str(), &want) != 1 || want.s_addr == htonl(INADDR_ANY)) return true;
+  ifaddrs *all = nullptr;
+  if (getifaddrs(&all) != 0) return true;
+  bool found = false;
+  for (ifaddrs *a = all; a && !found; a = a->ifa_next) {
+    if (!a->ifa_addr || !a->ifa_netmask || a->ifa_addr->sa_family != AF_INET) continue;
+    if (int(if_nametoindex(a->ifa_name)) != ifindex) continue;
+    auto addr = reinterpret_cast<sockaddr_in *>(a->ifa_addr)->sin_addr.s_addr;
+    auto mask = reinterpret_cast<sockaddr_in *>(a->ifa_netmask)->sin_addr.s_addr;
+    found = (addr & mask) == (want.s_addr & mask);
+  }
+  freeifaddrs(all);
+  return found;
+}
+
+}  // namespace
+
+// One datagram with the interface it came in on (IP_PKTINFO).
+gssize DiscoveryResponder::receive(Port &p, uint8_t *buf, size_t size, sockaddr_in &from,
+                                   int &ifindex) {
+  iovec iov{buf, size};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(in_pktinfo))];
+  msghdr m{};
+  m.msg_name = &from;
+  m.msg_namelen = sizeof from;
+  m.msg_iov = &iov;
+  m.msg_iovlen = 1;
+  m.msg_control = control;
+  m.msg_controllen = sizeof control;
+  gssize n = recvmsg(g_socket_get_fd(p.socket), &m, MSG_DONTWAIT);
+  ifindex = 0;
+  for (cmsghdr *c = CMSG_FIRSTHDR(&m); n >= 0 && c; c = CMSG_NXTHDR(&m, c))
+    if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO)
+      ifindex = reinterpret_cast<in_pktinfo *>(CMSG_DATA(c))->ipi_ifindex;
+  return n;
+}
+
+// The answer leaves from the control address, which clients then connect to.
+void DiscoveryResponder::send_from_bind(Port &p, const std::vector<uint8_t> &answer,
+                                        const sockaddr_in &to) {
+  iovec iov{const_cast<uint8_t *>(answer.data()), answer.size()};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(in_pktinfo))] = {};
+  msghdr m{};
+  m.msg_name = const_cast<sockaddr_in *>(&to);
+  m.msg_namelen = sizeof to;
+  m.msg_iov = &iov;
+  m.msg_iovlen = 1;
+  in_pktinfo info{};
+  if (inet_pton(AF_INET, config_.bind.c_str(), &info.ipi_spec_dst) == 1 &&
+      info.ipi_spec_dst.s_addr != htonl(INADDR_ANY)) {
+    m.msg_control = control;
+    m.msg_controllen = sizeof control;
+    cmsghdr *c = CMSG_FIRSTHDR(&m);
+    c->cmsg_level = IPPROTO_IP;
+    c->cmsg_type = IP_PKTINFO;
+    c->cmsg_len = CMSG_LEN(sizeof info);
+    std::memcpy(CMSG_DATA(c), &info, sizeof info);
+  }
+  sendmsg(g_socket_get_fd(p.socket), &m, 0);
+}
+
 void DiscoveryResponder::answer(Port &p) {
   uint8_t buf[2048];
-  GSocketAddress *from_raw = nullptr;
-  gssize n = g_socket_receive_from(p.socket, &from_raw, reinterpret_cast<char *>(buf), sizeof buf,
-                                   nullptr, nullptr);
-  g_autoptr(GSocketAddress) from = from_raw;
-  if (n < 0 || !from) return;
+  sockaddr_in from_in{};
+  int ifindex = 0;
+  gssize n = receive(p, buf, sizeof buf, from_in, ifindex);
+  if (n < 0) return;
+  g_autoptr(GSocketAddress) from = g_socket_address_new_from_native(&from_in, sizeof from_in);
+  if (!from) return;
   auto r = parse_control(ByteView(buf, size_t(n)));
   g_autofree char *who = nullptr;
   if (G_IS_INET_SOCKET_ADDRESS(from)) {
@@ -79,6 +157,13 @@ void DiscoveryResponder::answer(Port &p) {
     return;
   }
   stats_.add("discovery_requests");
+  if (!reachable_from(config_.bind, ifindex)) {
+    if (config_.verbose)
+      g_message("discovery: port %u: not answering %s: control listens on %s, not on that network",
+                p.port, who ? who : "?", config_.bind.c_str());
+    stats_.add("discovery_not_reachable");
+    return;
+  }
   Bytes answer;
   switch (config_.discovery_format) {
     case DiscoveryFormat::kNone:
@@ -96,8 +181,7 @@ void DiscoveryResponder::answer(Port &p) {
     }
   }
   if (config_.verbose) g_message("discovery: port %u: answering %s", p.port, who ? who : "?");
-  g_socket_send_to(p.socket, from, reinterpret_cast<const char *>(answer.data()), answer.size(),
-                   nullptr, nullptr);
+  send_from_bind(p, answer, from_in);
   stats_.add("discovery_answers");
 }
 

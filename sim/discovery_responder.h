@@ -1,12 +1,15 @@
 // Discovery (UDP 22600 and 21600): answers each 0x0114 request to its
-// source address and port. Sockets bind the wildcard address, since a
-// socket bound to 127.0.0.1 never receives a broadcast.
+// source address and port, from the control address, and only when that
+// address is on the network the request came from. Sockets bind the
+// wildcard address, since a socket bound to 127.0.0.1 never receives a
+// broadcast.
 #pragma once
 
 #include "camera_config.h"
 #include "faults.h"
 
 #include <gio/gio.h>
+#include <netinet/in.h>
 
 #include <vector>
 
@@ -32,6 +35,8 @@ class DiscoveryResponder {
   };
   static gboolean on_readable(GSocket *socket, GIOCondition, gpointer port);
   void answer(Port &p);
+  gssize receive(Port &p, uint8_t *buf, size_t size, sockaddr_in &from, int &ifindex);
+  void send_from_bind(Port &p, const std::vector<uint8_t> &answer, const sockaddr_in &to);
 
   const CameraConfig &config_;
   Stats &stats_;

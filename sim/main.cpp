@@ -111,6 +111,7 @@ int main(int argc, char **argv) {
       alive_timeout = int(c.alive_timeout_ms), gap = int(c.message_gap_ms), burst_loss = 0,
       burst_every = 0, drop_after = 0, reply_delay = 0, jump_at = 0;
   gint64 clock_start = -1, seed = -1, jump = 0;
+  int login_reply = int(c.login_reply_length);
   double fps = c.fps;
 
   const GOptionEntry main_entries[] = {
@@ -141,6 +142,7 @@ int main(int argc, char **argv) {
       {"alive-interval", 0, 0, G_OPTION_ARG_INT, &alive_interval, "Alive request interval, ms (default 3000)", "MS"},
       {"alive-timeout", 0, 0, G_OPTION_ARG_INT, &alive_timeout, "Drop a client silent for this long, ms (default 10000)", "MS"},
       {"message-gap-ms", 0, 0, G_OPTION_ARG_INT, &gap, "Gap between control message writes, ms (default 20)", "MS"},
+      {"login-reply-length", 0, 0, G_OPTION_ARG_INT, &login_reply, "Login accepted payload bytes: 128 or 129 (default 128)", "N"},
       {"coalesce", 0, 0, G_OPTION_ARG_NONE, &coalesce, "Send queued control messages in one write", nullptr},
       {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr}};
   const GOptionEntry stream_entries[] = {
@@ -242,6 +244,8 @@ int main(int argc, char **argv) {
   c.alive_timeout_ms = unsigned(alive_timeout);
   c.message_gap_ms = unsigned(gap);
   c.coalesce = coalesce;
+  if (login_reply != 128 && login_reply != 129) return fail("%s", "--login-reply-length must be 128 or 129");
+  c.login_reply_length = size_t(login_reply);
   if (seed >= 0) {
     c.seed_set = true;
     c.seed = uint64_t(seed);

@@ -21,6 +21,20 @@ bool PreviewStreamer::open(GError **error) {
   // Big frames burst dozens of datagrams at once; a roomy send buffer keeps
   // the emulator from dropping what the fault options did not ask for.
   g_socket_set_option(socket_, SOL_SOCKET, SO_SNDBUF, 1 << 20, nullptr);
+  // The preview leaves from the camera's own address: clients accept
+  // datagrams only from it, and emulators on 127.0.0.2 and 127.0.0.3 are
+  // then two cameras.
+  g_autoptr(GInetAddress) ip = g_inet_address_new_from_string(config_.bind.c_str());
+  if (!ip) {
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "--bind %s: not a numeric IP address",
+                config_.bind.c_str());
+    return false;
+  }
+  g_autoptr(GSocketAddress) local = g_inet_socket_address_new(ip, 0);
+  if (!g_socket_bind(socket_, local, FALSE, error)) {
+    g_prefix_error(error, "preview socket on %s: ", config_.bind.c_str());
+    return false;
+  }
   return true;
 }
 

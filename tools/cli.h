@@ -67,6 +67,9 @@ struct Failure {
 int exit_code_for(const GError *error);
 // Failure from a GError, with an optional prefix naming what was tried.
 Failure failure_from(const GError *error, const std::string &what = {});
+// The same for a download from the camera's HTTP server (exit 7, and the
+// hint names --http-port).
+Failure download_failure_from(const GError *error, const std::string &what);
 
 // Milliseconds for an operation: --timeout if given, else `default_ms`.
 unsigned timeout_ms(const GlobalOptions &opt, unsigned default_ms);
@@ -105,6 +108,9 @@ struct Command {
   CommandFn run;
 };
 
+// preview/relay --reconnect-attempts not given: ipcamsrc's own default.
+inline constexpr gint kReconnectDefault = G_MININT;
+
 // Per-command option storage, filled by GOption before run().
 struct CommandOptions {
   gchar *output = nullptr;  // fetch --output DIR, preview --output FILE
@@ -113,6 +119,8 @@ struct CommandOptions {
   gboolean fetch = FALSE;   // still --fetch
   gchar *to = nullptr;      // relay --to HOST:PORT
   gchar *sdp = nullptr;     // relay --sdp FILE
+  gboolean force = FALSE;   // preview --force: replace an existing file
+  gint reconnect_attempts = kReconnectDefault;  // preview, relay
   ~CommandOptions();
 };
 extern CommandOptions g_cmd;

@@ -74,6 +74,19 @@ class Progress {
   gint64 last_ = 0;
 };
 
+// --continue -v: whether a part of the file is there to resume from.
+void say_if_resuming(const Context &ctx, const FileEntry &file, const std::string &dir) {
+  std::string name;
+  if (!ctx.opt.verbose || !safe_local_name(file.path, name, nullptr)) return;
+  g_autofree char *part = g_build_filename(dir.c_str(), (name + ".part").c_str(), nullptr);
+  GStatBuf st;
+  if (g_stat(part, &st) == 0 && st.st_size > 0)
+    verbose(ctx, "resuming %s from byte %lld (%s)", name.c_str(), static_cast<long long>(st.st_size),
+            part);
+  else
+    verbose(ctx, "no partial %s to resume; fetching it whole", name.c_str());
+}
+
 }  // namespace
 
 void add_file_json(JsonBuilder *b, const FileEntry &f, const std::string *local) {
@@ -113,9 +126,10 @@ int fetch_files(Context &ctx, const std::string &camera_address,
         o.timeout_ms = timeout_ms(ctx.opt, 10000);
         o.expected_size = file.size;
         o.resume = resume;
+        if (resume) say_if_resuming(ctx, file, dir);
         g_autoptr(GError) error = nullptr;
         ok = download_file(o, file.path, dir, on_progress, ctx.cancellable, &local, &error);
-        if (!ok) failure = failure_from(error, "fetching " + file.path);
+        if (!ok) failure = download_failure_from(error, "fetching " + file.path);
       }
     }
     if (!ok) {

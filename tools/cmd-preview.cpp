@@ -1,7 +1,7 @@
 // ipcam preview, ipcam relay: the live stream through ipcamsrc pipelines.
 #include "cli.h"
+#include "recording-file.h"
 
-#include <glib/gstdio.h>
 #include <gst/gst.h>
 #include <unistd.h>
 
@@ -27,16 +27,42 @@ GstElement *make(const char *factory, const char *name, Failure &failure) {
   return e;
 }
 
+// A second preview finds the preview port taken by the first; the camera
+// behind it is the real news (busy: exit 4), so ask it before blaming the port.
+bool check_preview_port(Context &ctx, const std::string &address, Failure &failure) {
+  g_autoptr(GSocket) s = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
+                                      G_SOCKET_PROTOCOL_UDP, nullptr);
+  g_autoptr(GInetAddress) any = g_inet_address_new_any(G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) local = g_inet_socket_address_new(any, guint16(ctx.opt.preview_port));
+  g_autoptr(GError) error = nullptr;
+  if (!s || g_socket_bind(s, local, FALSE, &error)) return true;
+  g_clear_object(&s);
+  Context probe = ctx;
+  probe.opt.camera = address;
+  if (!open_session(probe, failure)) return false;
+  failure = {kExitFailed, "cannot receive the preview on UDP port " +
+                              std::to_string(ctx.opt.preview_port) + ": " + error->message +
+                              "; another program uses it: give --preview-port PORT"};
+  return false;
+}
+
 // ipcamsrc configured from the global options. The camera is found here,
 // with the tool's own discovery options and messages.
 GstElement *make_source(Context &ctx, std::string &address, Failure &failure) {
+  if (g_cmd.reconnect_attempts != kReconnectDefault && g_cmd.reconnect_attempts < -1) {
+    failure = {kExitUsage, "--reconnect-attempts must be -1 (forever) or more"};
+    return nullptr;
+  }
   if (!resolve_camera(ctx, address, failure)) return nullptr;
+  if (!check_preview_port(ctx, address, failure)) return nullptr;
   GstElement *src = make("ipcamsrc", "camera", failure);
   if (!src) return nullptr;
   g_object_set(src, "address", address.c_str(), "control-port", guint(ctx.opt.control_port),
                "preview-port", guint(ctx.opt.preview_port), "http-port", guint(ctx.opt.http_port),
                "user", ctx.opt.user.c_str(), "password", ctx.opt.password.c_str(), nullptr);
   if (ctx.opt.timeout_s > 0) g_object_set(src, "timeout", timeout_ms(ctx.opt, 5000), nullptr);
+  if (g_cmd.reconnect_attempts != kReconnectDefault)
+    g_object_set(src, "reconnect-attempts", g_cmd.reconnect_attempts, nullptr);
   return src;
 }
 
@@ -50,16 +76,54 @@ int exit_code_for_message(const GError *error) {
     const char *m = error->message;
     if (std::strstr(m, "not an ipcam")) return kExitNotIpcam;
     if (std::strstr(m, "No answer") || std::strstr(m, "timed out")) return kExitTimeout;
-    if (std::strstr(m, "Could not connect")) return kExitNoCamera;
+    if (std::strstr(m, "Could not connect") || std::strstr(m, "Cannot connect") ||
+        std::strstr(m, "could not reconnect"))
+      return kExitNoCamera;
   }
   return kExitFailed;
 }
 
+// ipcamsrc's reconnect warnings and its "ipcam-reconnected" message, as one
+// line each for the person watching. True if `msg` was one of them.
+// `after_bar`: a progress bar is on the line, so start a new one.
+bool report_reconnect(GstMessage *msg, GstElement *source, bool after_bar, gint64 &lost_at) {
+  if (GST_MESSAGE_SRC(msg) != GST_OBJECT_CAST(source)) return false;
+  if (GST_MESSAGE_TYPE(msg) == GST_MESSAGE_WARNING) {
+    g_autoptr(GError) warning = nullptr;
+    gst_message_parse_warning(msg, &warning, nullptr);
+    std::string text = warning->message;
+    if (text.rfind("Lost the camera", 0) != 0) return false;
+    text[0] = 'l';
+    if (text.back() == '.') text.pop_back();
+    lost_at = g_get_monotonic_time();
+    status("%sipcam: %s", after_bar ? "\n" : "", text.c_str());
+    return true;
+  }
+  const GstStructure *s = gst_message_get_structure(msg);
+  if (GST_MESSAGE_TYPE(msg) != GST_MESSAGE_ELEMENT || !gst_structure_has_name(s, "ipcam-reconnected"))
+    return false;
+  double seconds = lost_at ? double(g_get_monotonic_time() - lost_at) / G_USEC_PER_SEC : 0;
+  status("%sipcam: reconnected after %.1f s", after_bar ? "\n" : "", seconds);
+  lost_at = 0;
+  return true;
+}
+
+// How a pipeline ended: the exit code (its message already printed) and
+// whether the stream reached its end, so that a file is whole.
+struct RunResult {
+  int code = kExitOk;
+  bool whole = false;
+  uint64_t frames = 0;
+};
+
 // Runs the pipeline until EOS or error. Ctrl+C sends EOS (so mp4mux writes
 // its index); `on_first_frame` runs once when video flows.
 // `sink_of_pipe`: the fdsink of `preview -`, whose write errors end quietly.
-int run_pipeline(Context &ctx, GstElement *pipeline, GstElement *watch, GstElement *sink_of_pipe,
-                 const std::function<void()> &on_first_frame) {
+// `finish_file`: after the camera fails, wait for the EOS that the source
+// sends downstream then, so that what was recorded becomes a playable file.
+RunResult run_pipeline(Context &ctx, GstElement *pipeline, GstElement *source, GstElement *watch,
+                       GstElement *sink_of_pipe, bool finish_file,
+                       const std::function<void()> &on_first_frame) {
   std::atomic<uint64_t> frames{0};
   std::atomic<uint64_t> bytes{0};
   struct ProbeData {
@@ -82,60 +146,85 @@ int run_pipeline(Context &ctx, GstElement *pipeline, GstElement *watch, GstEleme
     gst_element_send_event(pipeline, gst_event_new_eos());
   });
 
-  int code = kExitOk;
-  if (gst_element_set_state(pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) code = -1;
+  RunResult result;
+  bool failed = false;  // an error was reported: what follows is its echo
+  bool started = gst_element_set_state(pipeline, GST_STATE_PLAYING) != GST_STATE_CHANGE_FAILURE;
   g_autoptr(GstBus) bus = gst_element_get_bus(pipeline);
   bool announced = false;
   bool bar = interactive_stderr();
   gint64 stop_deadline = 0;
   gint64 last_bar = 0;
-  for (bool done = false; !done;) {
+  gint64 lost_at = 0;
+  for (bool done = !started; !done;) {
     g_autoptr(GstMessage) msg = gst_bus_timed_pop_filtered(
-        bus, 200 * GST_MSECOND, GstMessageType(GST_MESSAGE_ERROR | GST_MESSAGE_EOS));
+        bus, 200 * GST_MSECOND,
+        GstMessageType(GST_MESSAGE_ERROR | GST_MESSAGE_EOS | GST_MESSAGE_WARNING |
+                       GST_MESSAGE_ELEMENT));
     if (!announced && frames > 0) {
       announced = true;
       on_first_frame();
     }
     gint64 now = g_get_monotonic_time();
-    if (bar && announced && !stopping && now - last_bar > 500000) {
+    if (bar && announced && !stopping && !failed && now - last_bar > 500000) {
       last_bar = now;
       std::fprintf(stderr, "\r%llu frames, %s", static_cast<unsigned long long>(frames.load()),
                    human_size(bytes.load()).c_str());
     }
-    if (stopping && stop_deadline == 0) stop_deadline = now + 10 * G_USEC_PER_SEC;
+    if ((stopping || failed) && stop_deadline == 0) stop_deadline = now + 10 * G_USEC_PER_SEC;
     if (stop_deadline && now > stop_deadline) {
+      if (failed) break;  // the error is reported; the file stays unfinished
       if (bar) std::fputc('\n', stderr);
-      code = report({kExitFailed, "the pipeline did not finish within 10 s of Ctrl+C"});
+      result.code = report({kExitFailed, "the pipeline did not finish within 10 s of Ctrl+C"});
       break;
     }
     if (!msg) continue;
-    if (bar && announced) std::fputc('\n', stderr);
+    if (GST_MESSAGE_TYPE(msg) == GST_MESSAGE_WARNING || GST_MESSAGE_TYPE(msg) == GST_MESSAGE_ELEMENT) {
+      report_reconnect(msg, source, bar && announced, lost_at);
+      continue;
+    }
+    if (bar && announced && !failed) std::fputc('\n', stderr);
     if (GST_MESSAGE_TYPE(msg) == GST_MESSAGE_EOS) {
       done = true;
-    } else {
-      g_autoptr(GError) error = nullptr;
-      g_autofree char *debug = nullptr;
-      gst_message_parse_error(msg, &error, &debug);
-      verbose(ctx, "pipeline error from %s: %s", GST_OBJECT_NAME(GST_MESSAGE_SRC(msg)),
-              debug ? debug : "");
-      done = true;
-      // The reader of `ipcam preview -` went away (| head, ffprobe): a normal end.
-      if (sink_of_pipe && GST_MESSAGE_SRC(msg) == GST_OBJECT_CAST(sink_of_pipe) &&
-          g_error_matches(error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_WRITE)) {
-        status("standard output closed; stopping");
-        continue;
-      }
-      code = report({exit_code_for_message(error), error->message});
+      result.whole = true;
+      continue;
     }
+    if (failed) continue;
+    g_autoptr(GError) error = nullptr;
+    g_autofree char *debug = nullptr;
+    gst_message_parse_error(msg, &error, &debug);
+    verbose(ctx, "pipeline error from %s: %s", GST_OBJECT_NAME(GST_MESSAGE_SRC(msg)),
+            debug ? debug : "");
+    done = true;
+    // The reader of `ipcam preview -` went away (| head, ffprobe): a normal end.
+    if (sink_of_pipe && GST_MESSAGE_SRC(msg) == GST_OBJECT_CAST(sink_of_pipe) &&
+        g_error_matches(error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_WRITE)) {
+      status("standard output closed; stopping");
+      continue;
+    }
+    result.code = report({exit_code_for_message(error), error->message});
+    failed = true;
+    // The source ends its stream after an error: keep what was recorded.
+    if (finish_file && frames > 0 && GST_MESSAGE_SRC(msg) == GST_OBJECT_CAST(source)) done = false;
   }
   set_interrupt_handler(ctx, nullptr);
   gst_element_set_state(pipeline, GST_STATE_NULL);
-  if (code == -1) code = report({kExitFailed, "could not start the pipeline"});
-  if (code == kExitOk)
+  result.frames = frames;
+  if (!started) {
+    result.code = report({kExitFailed, "could not start the pipeline"});
+  } else if (failed) {
+    if (result.whole)
+      status("kept %llu frames (%s) recorded before the error",
+             static_cast<unsigned long long>(frames.load()), human_size(bytes.load()).c_str());
+  } else if (result.code == kExitOk && frames == 0) {
+    result.code = report({stopping ? kExitInterrupted : kExitFailed,
+                          stopping ? "interrupted before any video arrived"
+                                   : "no video arrived from the camera"});
+  } else if (result.code == kExitOk) {
     status("stopped after %llu frames (%s)", static_cast<unsigned long long>(frames.load()),
            human_size(bytes.load()).c_str());
-  if (code == kExitOk && frames == 0) code = report({kExitFailed, "no video arrived from the camera"});
-  return code;
+    if (stopping) result.code = kExitInterrupted;
+  }
+  return result;
 }
 
 bool init_gstreamer(Failure &failure) {
@@ -154,7 +243,10 @@ bool parse_destination(const std::string &text, std::string &host, int &port) {
   if (text.empty()) return true;
   auto colon = text.rfind(':');
   std::string h = colon == std::string::npos ? text : text.substr(0, colon);
-  if (!h.empty()) host = h;
+  // Numeric only: a name would be looked up in DNS, off this machine, and a
+  // typo would relay into the void.
+  if (!h.empty() && h != "localhost" && !g_hostname_is_ip_address(h.c_str())) return false;
+  if (!h.empty()) host = h == "localhost" ? "127.0.0.1" : h;
   if (colon == std::string::npos) return true;
   guint64 p = 0;
   if (!g_ascii_string_to_unsigned(text.c_str() + colon + 1, 10, 1, 65535, &p, nullptr)) return false;
@@ -190,6 +282,11 @@ int cmd_preview(Context &ctx) {
     return usage_error("preview", "standard output is a terminal; pipe it (ipcam preview - | "
                                   "ffplay -f h264 -) or give --output FILE.mp4");
   Failure failure;
+  RecordingFile file;
+  if (!to_stdout && !file.open(output, g_cmd.force, failure)) {
+    if (failure.code == kExitUsage) return usage_error("preview", failure.message);
+    return report(failure);
+  }
   if (!init_gstreamer(failure)) return report(failure);
   std::string address;
   ElementPtr pipeline(gst_pipeline_new("preview"));
@@ -197,7 +294,7 @@ int cmd_preview(Context &ctx) {
   if (!src) return report(failure);
   GstElement *parse = make("h264parse", "parse", failure);
   GstElement *mux = to_stdout ? nullptr : make("mp4mux", "mux", failure);
-  GstElement *sink = make(to_stdout ? "fdsink" : "filesink", "sink", failure);
+  GstElement *sink = make("fdsink", "sink", failure);
   if (!parse || !sink || (!to_stdout && !mux)) return report(failure);
   if (to_stdout) {
     // SPS/PPS before every keyframe so a reader can join at any point.
@@ -206,24 +303,24 @@ int cmd_preview(Context &ctx) {
     gst_bin_add_many(GST_BIN(pipeline.get()), src, parse, sink, nullptr);
     gst_element_link_many(src, parse, sink, nullptr);
   } else {
-    g_object_set(sink, "location", output.c_str(), nullptr);
+    g_object_set(sink, "fd", file.fd(), "sync", FALSE, nullptr);
     gst_bin_add_many(GST_BIN(pipeline.get()), src, parse, mux, sink, nullptr);
     gst_element_link_many(src, parse, mux, sink, nullptr);
   }
-  int code = run_pipeline(ctx, pipeline.get(), parse, to_stdout ? sink : nullptr, [&] {
+  RunResult run = run_pipeline(ctx, pipeline.get(), src, parse, to_stdout ? sink : nullptr,
+                               !to_stdout, [&] {
     if (to_stdout)
       status("streaming %s as raw H.264 to standard output; press Ctrl+C to stop", address.c_str());
     else
       status("recording %s to %s; press Ctrl+C to stop and finish the file", address.c_str(),
              output.c_str());
   });
-  if (!to_stdout) {
-    if (code == kExitOk)
-      std::printf("%s\n", output.c_str());
-    else
-      g_unlink(output.c_str());  // an MP4 without its index is of no use
+  // An MP4 without its index is of no use: only a whole file gets the name.
+  if (!to_stdout && run.whole && run.frames > 0) {
+    if (!file.commit(failure)) return report(failure);
+    std::printf("%s\n", output.c_str());
   }
-  return code;
+  return run.code;
 }
 
 int cmd_relay(Context &ctx) {
@@ -231,7 +328,8 @@ int cmd_relay(Context &ctx) {
   std::string host;
   int port = 0;
   if (!parse_destination(g_cmd.to ? g_cmd.to : "", host, port))
-    return usage_error("relay", "--to wants HOST:PORT, e.g. 127.0.0.1:5220");
+    return usage_error("relay", "--to wants HOST:PORT with a numeric address, e.g. "
+                                "127.0.0.1:5220");
   std::string sdp_path = g_cmd.sdp ? g_cmd.sdp : "";
   g_autoptr(GError) error = nullptr;
   if (!sdp_path.empty() &&
@@ -282,12 +380,12 @@ int cmd_relay(Context &ctx) {
                      }),
                      &update);
   }
-  int code = run_pipeline(ctx, pipeline.get(), parse, nullptr, [&] {
+  RunResult run = run_pipeline(ctx, pipeline.get(), src, parse, nullptr, false, [&] {
     status("relaying %s as RTP H.264 (payload type 99) to %s:%d%s%s; press Ctrl+C to stop",
            address.c_str(), host.c_str(), port, sdp_path.empty() ? "" : "; SDP in ",
            sdp_path.c_str());
   });
-  return code;
+  return run.code;
 }
 
 }  // namespace ipcam::cli

@@ -92,6 +92,20 @@ Failure failure_from(const GError *error, const std::string &what) {
   return f;
 }
 
+Failure download_failure_from(const GError *error, const std::string &what) {
+  bool unreachable = g_error_matches(error, IPCAM_ERROR, IPCAM_ERROR_CANNOT_CONNECT) ||
+                     g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED);
+  if (!unreachable) {
+    Failure f = failure_from(error, what);
+    // Whatever broke in a transfer (a body shorter than its length, a reset)
+    // is the HTTP side's; only timeouts and Ctrl+C keep their own codes.
+    if (f.code == kExitFailed || f.code == kExitNoCamera) f.code = kExitIo;
+    return f;
+  }
+  // The control session worked, so it is the HTTP port that is wrong.
+  return {kExitIo, what + ": " + (error ? error->message : "cannot connect") + " (option: --http-port)"};
+}
+
 int report(const Failure &failure) {
   std::fprintf(stderr, "ipcam: %s\n", failure.message.c_str());
   return failure.code;

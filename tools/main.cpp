@@ -26,7 +26,7 @@ struct RawGlobals {
   gint http_port = 80;
   gchar *user = nullptr;
   gchar *password = nullptr;
-  gdouble timeout = 0;
+  gdouble timeout = -1;  // not given
   gboolean json = FALSE;
   gboolean verbose = FALSE;
   gboolean version = FALSE;
@@ -56,7 +56,8 @@ const GOptionEntry kGlobalEntries[] = {
     {"password", 0, 0, G_OPTION_ARG_STRING, &g_raw.password,
      "Password (default 12345, or $IPCAM_PASSWORD)", "PASSWORD"},
     {"timeout", 't', 0, G_OPTION_ARG_DOUBLE, &g_raw.timeout,
-     "Seconds to wait for answers (default: 2 for discover and raw, 5 for requests)", "SECONDS"},
+     "Seconds to wait for answers (default: 2 for discover and raw, 5 for requests, 10 for the "
+     "file list)", "SECONDS"},
     {"json", 'j', 0, G_OPTION_ARG_NONE, &g_raw.json, "Print one JSON document for scripts",
      nullptr},
     {"verbose", 'v', 0, G_OPTION_ARG_NONE, &g_raw.verbose, "Say what is happening on stderr",
@@ -84,9 +85,15 @@ const GOptionEntry kStillEntries[] = {
      "Folder for --fetch (default: the current folder)", "DIR"},
     {}};
 
+const GOptionEntry kReconnectEntry = {
+    "reconnect-attempts", 0, 0, G_OPTION_ARG_INT, &g_cmd.reconnect_attempts,
+    "Reconnects tried after losing the camera (default 10; -1 = forever, 0 = never)", "N"};
+
 const GOptionEntry kPreviewEntries[] = {
     {"output", 'o', 0, G_OPTION_ARG_FILENAME, &g_cmd.output,
-     "MP4 file to write, or - for raw H.264 on stdout (default preview.mp4)", "FILE"},
+     "MP4 file to write, or - for raw H.264 on stdout (default preview-DATE-TIME.mp4)", "FILE"},
+    {"force", 'f', 0, G_OPTION_ARG_NONE, &g_cmd.force, "Replace FILE if it exists", nullptr},
+    kReconnectEntry,
     {}};
 
 const GOptionEntry kRelayEntries[] = {
@@ -94,6 +101,7 @@ const GOptionEntry kRelayEntries[] = {
      "HOST:PORT"},
     {"sdp", 0, 0, G_OPTION_ARG_FILENAME, &g_cmd.sdp, "Write an SDP file for VLC or ffplay",
      "FILE"},
+    kReconnectEntry,
     {}};
 
 const Command kCommands[] = {
@@ -160,7 +168,8 @@ const Command *find_command(std::string_view name) {
 int find_command_index(int argc, char **argv) {
   static const std::set<std::string_view> kLongWithValue = {
       "camera", "control-port", "preview-port", "http-port", "user",   "password", "timeout",
-      "server", "broadcast",    "discovery-port", "output",  "to",     "sdp"};
+      "server", "broadcast",    "discovery-port", "output",  "to",     "sdp",
+      "reconnect-attempts"};
   static const std::string_view kShortWithValue = "cuto";
   for (int i = 1; i < argc; i++) {
     std::string_view a = argv[i];
@@ -229,11 +238,12 @@ bool take_globals(GlobalOptions &o, std::string &error) {
   } else if (const char *env = g_getenv("IPCAM_PASSWORD")) {
     o.password = env;
   }
-  if (g_raw.timeout < 0) {
-    error = "--timeout must be positive";
+  // -1 is the "not given" mark: any other value must be a real wait.
+  if (g_raw.timeout != -1 && !(g_raw.timeout > 0)) {
+    error = "--timeout must be more than 0 seconds";
     return false;
   }
-  o.timeout_s = g_raw.timeout;
+  o.timeout_s = g_raw.timeout > 0 ? g_raw.timeout : 0;
   o.json = g_raw.json;
   o.verbose = g_raw.verbose;
   if (g_raw.server) o.server = g_raw.server;
@@ -285,6 +295,23 @@ void ipcam::cli::set_interrupt_handler(Context &ctx, std::function<void()> fn) {
 
 namespace {
 
+// libipcam announces a lost session with a GLib message ("ipcam-Message:
+// time: ..."); the tool reports losses and reconnects in its own words, so
+// that one is dropped. Everything else goes where GLib would send it.
+GLogWriterOutput write_log(GLogLevelFlags level, const GLogField *fields, gsize n, gpointer) {
+  if (level & G_LOG_LEVEL_MESSAGE) {
+    bool library = false, lost = false;
+    for (gsize i = 0; i < n; i++) {
+      if (fields[i].length >= 0) continue;  // not text
+      auto *value = static_cast<const char *>(fields[i].value);
+      if (!std::strcmp(fields[i].key, "GLIB_DOMAIN")) library = !std::strcmp(value, "ipcam");
+      if (!std::strcmp(fields[i].key, "MESSAGE")) lost = g_str_has_prefix(value, "Lost the connection");
+    }
+    if (library && lost) return G_LOG_WRITER_HANDLED;
+  }
+  return g_log_writer_default(level, fields, n, nullptr);
+}
+
 int run_command(const Command *cmd, Context &ctx) {
   g_autoptr(GMainLoop) loop = g_main_loop_new(nullptr, FALSE);
   g_autoptr(GCancellable) cancellable = g_cancellable_new();
@@ -320,6 +347,7 @@ int main(int argc, char **argv) {
   g_set_prgname("ipcam");
   // A closed pipe (ipcam preview - | head) must be an error, not a kill.
   std::signal(SIGPIPE, SIG_IGN);
+  g_log_set_writer_func(write_log, nullptr, nullptr);
 
   int cmd_index = find_command_index(argc, argv);
   const Command *cmd = nullptr;

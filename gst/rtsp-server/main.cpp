@@ -292,7 +292,7 @@ int main(int argc, char **argv) {
   auto api = std::make_unique<ControlApi>(options, control, *stream, url, firmware);
   g_autoptr(GError) error = nullptr;
   if (!api->listen(&error)) {
-    g_printerr("ipcam-rtsp-server: cannot listen for the control API on %s port %u: %s\n", options.bind.c_str(),
+    g_printerr("ipcam-rtsp-server: cannot listen for the control API on %s port %u: %s (another port: --control-http-port PORT, or 0 for any free one)\n", options.bind.c_str(),
                options.control_http_port, error->message);
     return kExitListen;
   }

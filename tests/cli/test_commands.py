@@ -26,6 +26,19 @@ class Usage(CliTestCase):
             self.assertIn("--camera", r.stdout)  # global options too
             self.assertIn("Exit codes", r.stdout)
 
+    def test_timeout_must_be_a_real_wait(self):
+        for value in ("0", "-3"):
+            r = self.run_ipcam("--timeout", value, "ls", "--camera", "127.0.0.1")
+            self.assertExit(r, EXIT_USAGE, "--timeout must be more than 0")
+
+    def test_timeout_help_names_every_default(self):
+        r = self.run_ipcam("ls", "--help")
+        self.assertIn("10 for the", r.stdout)
+
+    def test_relay_to_wants_a_numeric_address(self):
+        r = self.run_ipcam("relay", "--to", "nowhere", "--camera", "127.0.0.1")
+        self.assertExit(r, EXIT_USAGE, "numeric address")
+
     def test_version(self):
         r = self.run_ipcam("--version")
         self.assertExit(r, EXIT_OK)
@@ -88,6 +101,14 @@ class Discovery(CliTestCase):
         r = self.run_ipcam("ls", "--broadcast", "127.255.255.255", "--discovery-port",
                            str(free_udp_port()), "--timeout", "0.5")
         self.assertExit(r, EXIT_NO_CAMERA, "no camera answered", "--camera")
+
+
+class ProtocolVariants(CliTestCase):
+    def test_login_accepted_of_129_bytes(self):
+        # SJ4000 Air clients wait for a 129-byte login accepted; ours takes both.
+        sim = self.start_sim("--login-reply-length", "129", "--firmware", "v129")
+        info = self.json_of(self.run_ipcam("info", "--json", *sim.options()))
+        self.assertEqual(info["firmware"], "v129")
 
 
 class Commands(CliTestCase):

@@ -113,9 +113,16 @@ class Fetch(CliTestCase):
         opts = self.sim.options()
         opts[opts.index("--http-port") + 1] = str(server.port)
         r = self.run_ipcam("fetch", CAMERA_DIR + self.BIG, "--output", self.out, *opts)
-        self.assertNotEqual(r.returncode, EXIT_OK)
-        self.assertIn(CAMERA_DIR + self.BIG, r.stderr)
+        # A body shorter than its Content-Length is an I/O error.
+        self.assertExit(r, EXIT_IO, CAMERA_DIR + self.BIG)
         self.assertEqual(os.listdir(self.out), [])
+
+    def test_wrong_http_port_names_the_option(self):
+        opts = self.sim.options()
+        opts[opts.index("--http-port") + 1] = str(free_tcp_port())
+        r = self.run_ipcam("fetch", "--latest", "--output", self.out, *opts)
+        self.assertExit(r, EXIT_IO, "--http-port")
+        self.assertNotIn("--control-port", r.stderr)
 
     def test_continue_keeps_the_part_and_resumes(self):
         server = StallingFileServer(self.sim.store, 1024 * 1024)
@@ -129,8 +136,8 @@ class Fetch(CliTestCase):
         self.assertNotEqual(left[0], self.BIG)  # a part, never the final name
         # Resume from the emulator's real HTTP server.
         r = self.run_ipcam("fetch", CAMERA_DIR + self.BIG, "--output", self.out, "--continue",
-                           *self.sim.options())
-        self.assertExit(r, EXIT_OK)
+                           "-v", *self.sim.options())
+        self.assertExit(r, EXIT_OK, "resuming " + self.BIG)
         self.assertEqual(os.listdir(self.out), [self.BIG])
         self.assertEqual(self.read(self.out, self.BIG), self.files[self.BIG])
 

@@ -52,16 +52,87 @@ class Preview(CliTestCase):
         self.assertIsNotNone(err.wait_for("recording"), err.text())
         time.sleep(2)  # the length of the recording, not a wait for readiness
         proc.send_signal(signal.SIGINT)
-        self.assertEqual(proc.wait(20), EXIT_OK, err.text())
+        self.assertEqual(proc.wait(20), EXIT_INTERRUPTED, err.text())
         self.assertEqual(proc.stdout.read().decode().strip(), out)
         self.assertIn("stopped after", err.text())
-        code, info, text = ffprobe(out)
+        self.assertPlayableMp4(out, 1.0)
+        self.assertEqual(os.listdir(self.tmp), ["clip.mp4"])  # no temporary file left
+
+    def assertPlayableMp4(self, path, min_seconds):
+        code, info, text = ffprobe(path)
         self.assertEqual(code, 0, text)
         self.assertIn("mp4", info["format"]["format_name"])
         video = info["streams"][0]
         self.assertEqual(video["codec_name"], "h264")
         self.assertEqual((video["width"], video["height"]), (640, 360))
-        self.assertGreater(float(info["format"]["duration"]), 1.0)
+        self.assertGreater(float(info["format"]["duration"]), min_seconds)
+
+    def test_recording_is_kept_when_reconnecting_gives_up(self):
+        sim = self.start_sim("--drop-after-frames", "60")  # 2 s, then the camera is gone
+        out = os.path.join(self.tmp, "clip.mp4")
+        r = self.run_ipcam("preview", "--output", out, "--reconnect-attempts", "0",
+                           *sim.options())
+        self.assertExit(r, EXIT_NO_CAMERA, "could not reconnect", "kept")
+        self.assertEqual(r.stdout.strip(), out)
+        self.assertPlayableMp4(out, 1.0)
+        self.assertEqual(os.listdir(self.tmp), ["clip.mp4"])
+
+    def test_existing_file_is_not_replaced_without_force(self):
+        out = os.path.join(self.tmp, "important.mp4")
+        with open(out, "wb") as f:
+            f.write(b"important")
+        r = self.run_ipcam("preview", "--output", out, *self.sim.options())
+        self.assertExit(r, EXIT_USAGE, "already exists", "--force")
+        with open(out, "rb") as f:
+            self.assertEqual(f.read(), b"important")
+
+    def test_failed_preview_leaves_an_existing_file_alone(self):
+        out = os.path.join(self.tmp, "important.mp4")
+        with open(out, "wb") as f:
+            f.write(b"important")
+        r = self.run_ipcam("preview", "--force", "--output", out, "--camera", "127.0.0.1",
+                           "--control-port", str(free_tcp_port()), "--reconnect-attempts", "0")
+        self.assertExit(r, EXIT_NO_CAMERA)
+        with open(out, "rb") as f:
+            self.assertEqual(f.read(), b"important")
+        self.assertEqual(os.listdir(self.tmp), ["important.mp4"])
+
+    def test_force_replaces_an_existing_file(self):
+        out = os.path.join(self.tmp, "clip.mp4")
+        with open(out, "wb") as f:
+            f.write(b"old")
+        proc, err = self.start_ipcam("preview", "--force", "--output", out, *self.sim.options())
+        self.assertIsNotNone(err.wait_for("recording"), err.text())
+        proc.send_signal(signal.SIGINT)
+        self.assertEqual(proc.wait(20), EXIT_INTERRUPTED, err.text())
+        self.assertPlayableMp4(out, 0.0)
+
+    def test_reconnect_is_one_line_each_way(self):
+        sim = self.start_sim("--drop-after-frames", "30")
+        proc, err = self.start_ipcam("preview", "-", *sim.options(), stdout=subprocess.DEVNULL)
+        self.assertIsNotNone(err.wait_for("reconnected after"), err.text())
+        stop_process(proc, signal.SIGINT)
+        self.assertEqual(proc.returncode, EXIT_INTERRUPTED)
+        text = err.text()
+        self.assertIn("ipcam: lost the camera (", text)
+        self.assertIn("); reconnecting\n", text)
+        self.assertNotIn("Message:", text)
+
+    def test_second_preview_while_the_camera_is_busy(self):
+        first, err = self.start_ipcam("preview", "-", *self.sim.options(),
+                                      stdout=subprocess.DEVNULL)
+        self.assertIsNotNone(err.wait_for("streaming"), err.text())
+        r = self.run_ipcam("preview", "-", *self.sim.options())
+        self.assertExit(r, EXIT_LOGIN_REFUSED, "another client")
+        stop_process(first, signal.SIGINT)
+        self.assertEqual(first.returncode, EXIT_INTERRUPTED)
+
+    def test_nothing_listening_says_it_once(self):
+        r = self.run_ipcam("preview", "-", "--camera", "127.0.0.1", "--control-port",
+                           str(free_tcp_port()), "--reconnect-attempts", "0")
+        self.assertExit(r, EXIT_NO_CAMERA, "Connection refused")
+        self.assertEqual(r.stderr.count("Check that"), 1, r.stderr)
+        self.assertEqual(r.stderr.lower().count("connect to the camera"), 1, r.stderr)
 
     def test_wrong_password_is_reported_by_the_pipeline(self):
         out = os.path.join(self.tmp, "clip.mp4")
@@ -96,7 +167,7 @@ class Relay(CliTestCase):
         self.assertIn("a=rtpmap:99 H264/90000", text)
         self.assertIn("sprop-parameter-sets=", text)
         proc.send_signal(signal.SIGINT)
-        self.assertEqual(proc.wait(20), EXIT_OK, err.text())
+        self.assertEqual(proc.wait(20), EXIT_INTERRUPTED, err.text())
 
     def wait_udp_bound(self, port, timeout=20):
         """Until something on this machine listens on UDP `port`."""

@@ -64,6 +64,19 @@ inline Bytes firmware_info(const std::string &version) {
   return b;
 }
 
+// The firmware info of a CamPark ACT76 as one published capture shows it
+// (protocol.md), header included.
+inline Bytes act76_firmware_info_message() {
+  Bytes m = {0xAB, 0xCD, 0x00, 0x70, 0x00, 0x00, 0xA0, 0x35};
+  const uint32_t fields[20] = {1, 0, 0, 1, 1, 4, 0, 0, 0, 3, 0, 0, 0, 1, 1, 0, 0, 8, 0, 0};
+  for (uint32_t f : fields)
+    for (int i = 0; i < 4; i++) m.push_back(uint8_t(f >> (8 * i)));
+  const char version[] = "v1.0 rc5";
+  m.insert(m.end(), version, version + 8);
+  m.resize(8 + 112, 0);
+  return m;
+}
+
 inline uint32_t le32(const uint8_t *p) {
   return uint32_t(p[0]) | uint32_t(p[1]) << 8 | uint32_t(p[2]) << 16 | uint32_t(p[3]) << 24;
 }
@@ -178,9 +191,9 @@ class Stream {
 // A client of a camera's control port on loopback.
 class TcpClient : public Stream {
  public:
-  explicit TcpClient(uint16_t port) {
+  explicit TcpClient(uint16_t port, const char *ip = "127.0.0.1") {
     attach(g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, nullptr));
-    g_autoptr(GInetAddress) lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
+    g_autoptr(GInetAddress) lo = g_inet_address_new_from_string(ip);
     g_autoptr(GSocketAddress) addr = g_inet_socket_address_new(lo, port);
     connected_ = g_socket_connect(socket(), addr, nullptr, nullptr);
   }
@@ -374,7 +387,8 @@ class UdpReceiver {
   UdpReceiver &operator=(const UdpReceiver &) = delete;
 
   uint16_t port() const { return port_; }
-  std::optional<Bytes> receive(unsigned timeout_ms = 3000, uint16_t *from_port = nullptr) {
+  std::optional<Bytes> receive(unsigned timeout_ms = 3000, uint16_t *from_port = nullptr,
+                              std::string *from_ip = nullptr) {
     if (!g_socket_condition_timed_wait(socket_, G_IO_IN, int64_t(timeout_ms) * 1000, nullptr,
                                        nullptr))
       return std::nullopt;
@@ -383,6 +397,11 @@ class UdpReceiver {
     gssize n = g_socket_receive_from(socket_, &from, tmp, sizeof tmp, nullptr, nullptr);
     if (from) {
       if (from_port) *from_port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(from));
+      if (from_ip) {
+        g_autofree char *ip = g_inet_address_to_string(
+            g_inet_socket_address_get_address(G_INET_SOCKET_ADDRESS(from)));
+        *from_ip = ip;
+      }
       g_object_unref(from);
     }
     if (n < 0) return std::nullopt;

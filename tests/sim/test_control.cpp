@@ -85,6 +85,47 @@ TEST(Control, FirmwareInfoLayout) {
   for (size_t i = 80 + version.size(); i < 112; ++i) EXPECT_EQ(m->payload[i], 0) << i;
 }
 
+TEST(Control, FirmwareInfoIsTheAct76Capture) {
+  auto cam = start(test_config());  // default firmware: "v1.0 rc5"
+  TcpClient c(cam.port());
+  ASSERT_EQ(c.login().back().type, 0x0111u);
+  c.send(control(0xA034));
+  Bytes raw;
+  std::optional<Message> m;
+  while ((m = c.read_message(5000, &raw)) && m->type == 0x0112) c.send(control(0x0113));
+  ASSERT_TRUE(m);
+  EXPECT_EQ(raw, act76_firmware_info_message());
+}
+
+TEST(Control, LoginAcceptedOf129BytesWhenAsked) {
+  auto config = test_config();
+  config.login_reply_length = 129;
+  auto cam = start(config);
+  TcpClient c(cam.port());
+  c.send(control(0x0110, login_payload("admin", "12345")));
+  Bytes raw;
+  std::optional<Message> m;
+  while ((m = c.read_message(5000, &raw)) && m->type == 0x0112) c.send(control(0x0113));
+  ASSERT_TRUE(m);
+  EXPECT_EQ(Bytes(raw.begin(), raw.begin() + 8), (Bytes{0xAB, 0xCD, 0x00, 0x81, 0x00, 0x00, 0x01, 0x11}));
+  Bytes echo = login_payload("admin", "12345");
+  echo.push_back(0);
+  EXPECT_EQ(m->payload, echo);
+}
+
+TEST(Control, ClientAliveRequestIsAnswered) {
+  auto cam = start(test_config());
+  TcpClient c(cam.port());
+  ASSERT_EQ(c.login().back().type, 0x0111u);
+  c.send(control(0x0112));  // a client that pings with the camera's own message
+  std::optional<Message> m;
+  while ((m = c.read_message(5000)) && m->type == 0x0112) {
+  }
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->type, 0x0113u);
+  EXPECT_TRUE(m->payload.empty());
+}
+
 TEST(Control, FileListComesInPartsThatConcatenate) {
   auto config = test_config();
   config.samples = true;

@@ -45,6 +45,47 @@ Bytes read_file(const std::string &path) {
   return Bytes(data, data + len);
 }
 
+// ffprobe's codec, size and frame count of a stored video.
+std::string probe_video(const std::string &local) {
+  const char *argv[] = {"ffprobe",       "-v",
+                        "error",         "-select_streams",
+                        "v:0",           "-count_frames",
+                        "-show_entries", "stream=codec_name,width,height,nb_read_frames",
+                        "-of",           "default=noprint_wrappers=1",
+                        local.c_str(),   nullptr};
+  g_autofree char *out = nullptr;
+  g_autofree char *err = nullptr;
+  int status = 0;
+  EXPECT_TRUE(g_spawn_sync(nullptr, const_cast<char **>(argv), nullptr, G_SPAWN_SEARCH_PATH,
+                           nullptr, nullptr, &out, &err, &status, nullptr));
+  EXPECT_TRUE(g_spawn_check_wait_status(status, nullptr)) << err;
+  return out ? out : "";
+}
+
+int frames_in(const std::string &probe) {
+  size_t at = probe.find("nb_read_frames=");
+  return at == std::string::npos ? 0 : std::atoi(probe.c_str() + at + 15);
+}
+
+// The next preview datagram; the session stays up meanwhile because the
+// camera's alive requests are answered as they come.
+std::optional<Bytes> second_preview_datagram(UdpReceiver &rx, TcpClient &session) {
+  while (auto m = session.read_message(0)) {
+    if (m->type == 0x0112) session.send(control(0x0113));
+  }
+  return rx.receive();
+}
+
+// A new session once the camera has seen the last one leave (until then it
+// refuses the login as busy, closing at once).
+std::unique_ptr<TcpClient> login_when_free(uint16_t port) {
+  for (int i = 0; i < 200; ++i) {
+    auto c = std::make_unique<TcpClient>(port);
+    if (c->login().back().type == 0x0111u) return c;
+  }
+  return nullptr;
+}
+
 std::string name_of(const std::string &camera_path) {
   return camera_path.substr(camera_path.rfind('/') + 1);
 }
@@ -69,6 +110,19 @@ TEST(Discovery, AnsweredOnBothPortsViaBroadcast) {
     std::copy(sn.begin(), sn.end(), expected.begin() + 8);
     EXPECT_EQ(*answer, expected);
   }
+}
+
+// The camera is found at the address it takes control connections on, so
+// emulators on 127.0.0.2 and 127.0.0.3 are two cameras.
+TEST(Discovery, AnswerComesFromTheControlAddress) {
+  auto config = test_config();
+  config.bind = "127.0.0.2";
+  auto cam = start(config);
+  UdpReceiver client;
+  client.send_to("127.255.255.255", cam->ready().discovery_ports[0], control(0x0114));
+  std::string from;
+  ASSERT_TRUE(client.receive(3000, nullptr, &from));
+  EXPECT_EQ(from, "127.0.0.2");
 }
 
 TEST(Discovery, TextFormatAndIgnoringOtherBytes) {
@@ -167,25 +221,42 @@ TEST(Files, RecordStoresAPlayableMp4) {
   auto files = parse_list(file_list(c));
   ASSERT_EQ(files.size(), 1u);
   ASSERT_TRUE(g_str_has_suffix(files[0].first.c_str(), ".MP4"));
-  std::string local = cam->ready().store + "/" + name_of(files[0].first);
-  const char *argv[] = {"ffprobe",       "-v",
-                        "error",         "-select_streams",
-                        "v:0",           "-count_frames",
-                        "-show_entries", "stream=codec_name,width,height,nb_read_frames",
-                        "-of",           "default=noprint_wrappers=1",
-                        local.c_str(),   nullptr};
-  g_autofree char *out = nullptr;
-  g_autofree char *err = nullptr;
-  int status = 0;
-  ASSERT_TRUE(g_spawn_sync(nullptr, const_cast<char **>(argv), nullptr, G_SPAWN_SEARCH_PATH,
-                           nullptr, nullptr, &out, &err, &status, nullptr));
-  EXPECT_TRUE(g_spawn_check_wait_status(status, nullptr)) << err;
-  std::string text = out ? out : "";
+  std::string text = probe_video(cam->ready().store + "/" + name_of(files[0].first));
   EXPECT_NE(text.find("codec_name=h264"), std::string::npos) << text;
   EXPECT_NE(text.find("width=640"), std::string::npos) << text;
   EXPECT_NE(text.find("height=360"), std::string::npos) << text;
-  int frames = 0;
-  size_t at = text.find("nb_read_frames=");
-  if (at != std::string::npos) frames = std::atoi(text.c_str() + at + 15);
-  EXPECT_GE(frames, 15) << text;
+  EXPECT_GE(frames_in(text), 15) << text;
 }
+
+// Recording is the camera's state: it goes on after the session that started
+// it ends, and another session stops it.
+TEST(Files, RecordingOutlivesTheSessionThatStartedIt) {
+  UdpReceiver rx;
+  auto cam = start(test_config(rx.port()));
+  {
+    TcpClient first(cam->ready().control_port);
+    ASSERT_EQ(first.login().back().type, 0x0111u);
+    first.send(control(0xA03A, {1, 0, 0, 0}));
+    auto m = first.read_reply();
+    ASSERT_TRUE(m);
+    EXPECT_EQ(m->type, 0xA03Bu);
+  }
+  auto later = login_when_free(cam->ready().control_port);
+  ASSERT_TRUE(later);
+  TcpClient &second = *later;
+  second.send(control(0x01FF));
+  for (int times = 0; times < 30;) {  // a second of frames recorded meanwhile
+    auto d = second_preview_datagram(rx, second);
+    ASSERT_TRUE(d);
+    if (be16(&(*d)[6]) == 2) ++times;
+  }
+  second.send(control(0xA03A, {0, 0, 0, 0}));
+  auto m = second.read_reply(10000);
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->type, 0xA03Bu);
+  auto files = parse_list(file_list(second));
+  ASSERT_EQ(files.size(), 1u);
+  std::string text = probe_video(cam->ready().store + "/" + name_of(files[0].first));
+  EXPECT_GE(frames_in(text), 30) << text;
+}
+

@@ -257,6 +257,30 @@ TEST(Preview, TaggedFramesCarryNumberAndTime) {
   EXPECT_GE(decode(h264, w, h), 4) << "tagged stream still decodes";
 }
 
+TEST(Preview, ClockLooksLikeACameraJustSwitchedOn) {
+  Streaming s(test_config());  // no --clock-start
+  std::vector<uint32_t> times;
+  s.stream(3, &times);
+  ASSERT_FALSE(times.empty());
+  // Well below 13 hours, where ms * 90 leaves 32 bits; seconds after start.
+  EXPECT_LT(times[0], 60000u);
+}
+
+TEST(Preview, LeavesFromTheBoundAddress) {
+  UdpReceiver rx;
+  auto config = test_config(rx.port());
+  config.bind = "127.0.0.2";
+  Camera camera(config);
+  g_autoptr(GError) error = nullptr;
+  ASSERT_TRUE(camera.start(&error)) << (error ? error->message : "");
+  TcpClient c(camera.ready().control_port, "127.0.0.2");
+  ASSERT_EQ(c.login().back().type, 0x0111u);
+  c.send(control(0x01FF));
+  std::string from;
+  ASSERT_TRUE(rx.receive(3000, nullptr, &from));
+  EXPECT_EQ(from, "127.0.0.2");
+}
+
 TEST(Preview, PreviewPortZeroIsRefused) {
   auto config = test_config(0);
   Camera camera(config);
