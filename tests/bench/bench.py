@@ -8,7 +8,8 @@ in the same run (ratios), plus absolute figures.
 
 Needs the env that tests/bench/meson.build sets (IPCAM_BENCH_*, IPCAM_SIM,
 GST_PLUGIN_PATH_1_0, ...). The rig (processes, ports) is rig.py, the
-measurements measurements.py, the markdown report report.py.
+measurements measurements.py and, for the RTSP servers, bench_rtsp.py, the
+markdown report report.py.
 """
 
 import argparse
@@ -19,10 +20,18 @@ import sys
 import tempfile
 import time
 
-from measurements import ASSEMBLER, RTSP_REPEATS, RTSP_SECONDS, bench_assembler, bench_frames, bench_ingest, \
-    bench_instructions, bench_memory, bench_rtsp
+import bench_rtsp
+from measurements import ASSEMBLER, bench_assembler, bench_frames, bench_ingest, bench_instructions, bench_memory
 from report import machine, write_doc
 from rig import H264, RUNNER, SENDER, BenchBroken
+
+RTSP_SECONDS = 15
+RTSP_REPEATS = 3
+RTSP_JOINS = 20
+
+
+def log(msg):
+    print(msg, flush=True)
 
 
 def write_report(results, a):
@@ -57,8 +66,8 @@ def main():
     if a.rerun:
         with open(a.json) as f:
             results = json.load(f)
-        results["rtsp"] = bench_rtsp([1, 8, 32], RTSP_SECONDS, lambda m: print(m, flush=True), RTSP_REPEATS)
-        results["rtsp"]["seconds"] = RTSP_SECONDS
+        results["rtsp"] = bench_rtsp.bench_fanout(H264, [1, 8, 32], RTSP_SECONDS, log, RTSP_REPEATS)
+        results["rtsp_joins"] = bench_rtsp.bench_joins(H264, RTSP_JOINS, log)
         results["rtsp_rerun"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
         with open(a.json, "w") as f:
             json.dump(results, f, indent=1)
@@ -70,10 +79,6 @@ def main():
             print("bench broken: %s not set or missing" % name)
             return 1
     results = {"machine": machine(), "mode": "short" if a.short else "full"}
-
-    def log(msg):
-        print(msg, flush=True)
-
     with tempfile.TemporaryDirectory(prefix="ipcam-bench-") as work:
         try:
             if a.short:
@@ -91,8 +96,8 @@ def main():
                 results["instructions"] = bench_instructions(30, 300, log, work)
                 results["instructions300"] = bench_instructions(300, 3000, log, work)
                 results["memory"] = bench_memory(600, log, work)
-                results["rtsp"] = bench_rtsp([1, 8, 32], RTSP_SECONDS, log, RTSP_REPEATS)
-                results["rtsp"]["seconds"] = RTSP_SECONDS
+                results["rtsp"] = bench_rtsp.bench_fanout(H264, [1, 8, 32], RTSP_SECONDS, log, RTSP_REPEATS)
+                results["rtsp_joins"] = bench_rtsp.bench_joins(H264, RTSP_JOINS, log)
         except (BenchBroken, subprocess.CalledProcessError, subprocess.TimeoutExpired, KeyError,
                 ValueError) as e:
             print("bench broken: %s" % e)

@@ -9,126 +9,33 @@
   to its first decoded picture, at random points of the group of pictures.
 
 Ratios, never absolute figures, are what a run judges: both sides run in
-the same run on the same machine."""
+the same run on the same machine. The servers, the camera behind them and
+the clients are rig.py's (rtsp_server, rtsp_clients); target_rows and
+doc_lines are the RTSP part of report.py's docs/benchmarks.md."""
 
-import json
-import os
 import random
-import subprocess
-import sys
 import threading
 import time
 
-sys.path.insert(0, os.environ.get("IPCAM_TEST_COMMON", os.path.join(os.path.dirname(__file__), "..", "common")))
-from ipcam_sim import IpcamSim, free_udp_port  # noqa: E402
+from measurements import percentile
+from rig import RTSP_SERVERS as SERVERS, close_clients, gst, proc_cpu_ns, rtsp_clients, rtsp_server
 
 KEYFRAME_INTERVAL_S = 1.0  # the replayed stream: 30 fps, a keyframe every 30 frames
 
 
-class RtspBenchBroken(RuntimeError):
-    pass
-
-
-def gst():
-    import gi
-    gi.require_version("Gst", "1.0")
-    from gi.repository import Gst
-    Gst.init(None)
-    return Gst
-
-
-def proc_cpu_ns(pid):
-    """CPU time of a process in ns: the scheduler's own count summed over
-    its threads (/proc/PID/task/*/schedstat, exact), or /proc/PID/stat's
-    10 ms ticks when schedstat is missing. Threads that end inside a window
-    are not counted; the servers' threads live as long as their clients."""
-    total, seen = 0, False
-    try:
-        for tid in os.listdir("/proc/%d/task" % pid):
-            try:
-                with open("/proc/%d/task/%s/schedstat" % (pid, tid)) as f:
-                    total += int(f.read().split()[0])
-                    seen = True
-            except (OSError, ValueError, IndexError):
-                pass
-    except OSError:
-        pass
-    if seen:
-        return float(total)
-    with open("/proc/%d/stat" % pid) as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) * 1e9 / os.sysconf("SC_CLK_TCK")
-
-
-def rtsp_clients(url, n):
-    """n rtspsrc ! fakesink pipelines in this process, once each got a frame."""
-    Gst = gst()
-    pipes = []
-    for _ in range(n):
-        p = Gst.parse_launch("rtspsrc location=%s protocols=tcp latency=100 ! rtph264depay ! "
-                             "video/x-h264,alignment=au ! fakesink name=sink sync=false "
-                             "enable-last-sample=false" % url)
-        p.set_state(Gst.State.PLAYING)
-        pipes.append(p)
-
-    def rendered(p):
-        return p.get_by_name("sink").get_property("stats").get_value("rendered")
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and min(rendered(p) for p in pipes) == 0:
-        time.sleep(0.2)
-    if min(rendered(p) for p in pipes) == 0:
-        for p in pipes:
-            p.set_state(Gst.State.NULL)
-        raise RtspBenchBroken("not every RTSP client received a frame within 30 s")
-    time.sleep(1.0)
-    return pipes, rendered
-
-
-# The replayed stream as the baselines serve it: the same sample file, paced
-# at 30 fps, through h264parse (the hub's parse) and the same payloader.
-def replay_launch(h264):
-    return ("( multifilesrc location=%s loop=true caps=\"video/x-h264,stream-format=byte-stream,framerate=30/1\" ! "
-            "h264parse config-interval=-1 ! video/x-h264,alignment=au ! identity sync=true ! "
-            "rtph264pay name=pay0 pt=96 config-interval=0 )" % h264)
-
-
-def start_server(name, h264, sim, preview):
-    if name == "ipcam-rtsp-server":
-        argv = [os.environ["IPCAM_RTSP_SERVER"], "--camera", "127.0.0.1", "--control-port", str(sim.control_port),
-                "--preview-port", str(preview), "--port", "0", "--control-http-port", "0"]
-    elif name == "non-shared":
-        argv = [os.environ["IPCAM_BENCH_RTSP_LAUNCH"], "--non-shared", replay_launch(h264)]
-    else:  # "shared": one ipcamsrc media for every client, as the server was before its hub
-        argv = [os.environ["IPCAM_BENCH_RTSP_LAUNCH"],
-                "( ipcamsrc address=127.0.0.1 control-port=%d preview-port=%d ! h264parse config-interval=-1 ! "
-                "rtph264pay name=pay0 pt=96 config-interval=0 )" % (sim.control_port, preview)]
-    srv = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    return srv, json.loads(srv.stdout.readline())["url"]
-
-
-SERVERS = ("ipcam-rtsp-server", "non-shared", "shared")
-
-
 def fanout_once(h264, counts, seconds, log):
-    Gst = gst()
     out = {}
     for name in SERVERS:
         rows = []
         for n in counts:
-            preview = free_udp_port()
-            sim = IpcamSim("--h264", h264, "--no-samples", "--preview-port", preview).start()
-            srv, url = start_server(name, h264, sim, preview)
-            try:
-                pipes, rendered = rtsp_clients(url, n)
-                c0, f0, t0 = proc_cpu_ns(srv.pid), [rendered(p) for p in pipes], time.monotonic()
-                time.sleep(seconds)
-                c1, f1, t1 = proc_cpu_ns(srv.pid), [rendered(p) for p in pipes], time.monotonic()
-                for p in pipes:
-                    p.set_state(Gst.State.NULL)
-            finally:
-                srv.terminate()
-                srv.wait(10)
-                sim.stop()
+            with rtsp_server(name, h264) as (srv, url):
+                pipes, rendered = rtsp_clients(url, n)  # once every client has settled
+                try:
+                    c0, f0, t0 = proc_cpu_ns(srv.pid), [rendered(p) for p in pipes], time.monotonic()
+                    time.sleep(seconds)  # the measured window itself
+                    c1, f1, t1 = proc_cpu_ns(srv.pid), [rendered(p) for p in pipes], time.monotonic()
+                finally:
+                    close_clients(pipes)
             fps = [(b - a) / (t1 - t0) for a, b in zip(f0, f1)]
             row = {"clients": n, "cpu_pct": 100.0 * (c1 - c0) / 1e9 / (t1 - t0), "min_fps": min(fps),
                    "max_fps": max(fps)}
@@ -166,41 +73,30 @@ def per_client(rows):
     return (hi["cpu_pct"] - lo["cpu_pct"]) / max(1, hi["clients"] - lo["clients"])
 
 
-def percentile(xs, p):
-    xs = sorted(xs)
-    return xs[min(len(xs) - 1, int(round(p / 100.0 * (len(xs) - 1))))]
-
-
 def bench_joins(h264, joins, log, seed=1):
     """Seconds from starting a client to its first decoded picture, one
     join after another at random points of the group of pictures (a
     watcher keeps the camera session up, as when others watch)."""
     Gst = gst()
     rnd = random.Random(seed)
-    preview = free_udp_port()
-    sim = IpcamSim("--h264", h264, "--no-samples", "--preview-port", preview).start()
-    srv, url = start_server("ipcam-rtsp-server", h264, sim, preview)
     waits = []
-    try:
+    with rtsp_server("ipcam-rtsp-server", h264) as (_, url):
         watcher, _ = rtsp_clients(url, 1)
-        for _ in range(joins):
-            time.sleep(rnd.uniform(0, KEYFRAME_INTERVAL_S))
-            p = Gst.parse_launch("rtspsrc location=%s protocols=tcp latency=0 ! rtph264depay ! h264parse ! "
-                                 "avdec_h264 name=dec ! fakesink sync=false" % url)
-            first = threading.Event()
-            p.get_by_name("dec").get_static_pad("src").add_probe(Gst.PadProbeType.BUFFER,
-                                                                 lambda *a: (first.set(), Gst.PadProbeReturn.OK)[1])
-            t0 = time.monotonic()
-            p.set_state(Gst.State.PLAYING)
-            got = first.wait(10)
-            waits.append(time.monotonic() - t0 if got else float("inf"))
-            p.set_state(Gst.State.NULL)
-        for w in watcher:
-            w.set_state(Gst.State.NULL)
-    finally:
-        srv.terminate()
-        srv.wait(10)
-        sim.stop()
+        try:
+            for _ in range(joins):
+                time.sleep(rnd.uniform(0, KEYFRAME_INTERVAL_S))  # a random point of the GOP, not a wait
+                p = Gst.parse_launch("rtspsrc location=%s protocols=tcp latency=0 ! rtph264depay ! h264parse ! "
+                                     "avdec_h264 name=dec ! fakesink sync=false" % url)
+                first = threading.Event()
+                p.get_by_name("dec").get_static_pad("src").add_probe(
+                    Gst.PadProbeType.BUFFER, lambda *a: (first.set(), Gst.PadProbeReturn.OK)[1])
+                t0 = time.monotonic()
+                p.set_state(Gst.State.PLAYING)
+                got = first.wait(10)
+                waits.append(time.monotonic() - t0 if got else float("inf"))
+                p.set_state(Gst.State.NULL)
+        finally:
+            close_clients(watcher)
     out = {"joins": joins, "p50_s": percentile(waits, 50), "p95_s": percentile(waits, 95), "max_s": max(waits),
            "keyframe_interval_s": KEYFRAME_INTERVAL_S}
     log("rtsp joins: first picture p50 %.3f s, p95 %.3f s, max %.3f s over %d joins" %

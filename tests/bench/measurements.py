@@ -1,23 +1,20 @@
 """The benchmarks' measurements: each bench_* function runs one part on the
 rig (rig.py) and returns its figures as a dict, logging a line per point.
 Figures are reported, never judged here (report.py puts them beside the
-targets).
+targets). The RTSP servers' measurements are bench_rtsp.py's.
 """
 
 import json
 import os
 import subprocess
-import time
 
-from rig import BenchBroken, Runner, callgrind_control, close_clients, proc_cpu_ns, rtsp_clients, rtsp_server, send
+from rig import BenchBroken, Runner, callgrind_control, send
 
 ASSEMBLER = os.environ.get("IPCAM_BENCH_ASSEMBLER")
 
 # The fixed socket receive buffer of the ingest ladder, the same for both
 # elements (their buffer-size property); the other benches keep the default.
 INGEST_BUFFER = 4 << 20
-RTSP_SECONDS = 15
-RTSP_REPEATS = 3
 
 
 def run(kind, warmup_s=0.0, recv_times=None, buffer_size=None, **send_opts):
@@ -181,51 +178,6 @@ def bench_instructions(fps, frames, log, work_dir):
     out["fps"] = fps
     out["ratio"] = out["ipcamsrc"]["instructions_per_datagram"] / out["udpsrc"]["instructions_per_datagram"]
     log("instructions ratio ipcamsrc/udpsrc per datagram received %.2f" % out["ratio"])
-    return out
-
-
-
-def bench_rtsp(counts, seconds, log, repeats=1):  # noqa: C901
-    """Server CPU with 1, 8, 32 RTSP clients: ipcam-rtsp-server against a
-    plain gst-rtsp-server (ipcam-bench-rtsp-launch) serving the same camera
-    through ipcamsrc, one shared media each. With `repeats`, the two servers
-    take turns and each point is the median of its runs (one run of a
-    point varies by ±30 % here)."""
-    runs = [bench_rtsp_once(counts, seconds, log) for _ in range(repeats)]
-    out = {}
-    for name in runs[0]:
-        rows = []
-        for i, n in enumerate(counts):
-            pts = sorted((r[name][i] for r in runs), key=lambda x: x["cpu_pct"])
-            mid = dict(pts[len(pts) // 2])
-            mid["runs_cpu_pct"] = [x["cpu_pct"] for x in pts]
-            mid["min_fps"] = min(x["min_fps"] for x in pts)
-            mid["max_fps"] = max(x["max_fps"] for x in pts)
-            rows.append(mid)
-        out[name] = rows
-    out["repeats"] = repeats
-    return out
-
-
-def bench_rtsp_once(counts, seconds, log):
-    """One run of every point of bench_rtsp."""
-    out = {}
-    for name in ("ipcam-rtsp-server", "test-launch"):
-        rows = []
-        for n in counts:
-            with rtsp_server(name) as (srv, url):
-                pipes, rendered = rtsp_clients(url, n)
-                c0, f0, t0 = proc_cpu_ns(srv.pid), [rendered(p) for p in pipes], time.monotonic()
-                time.sleep(seconds)  # the measured window itself
-                c1, f1, t1 = proc_cpu_ns(srv.pid), [rendered(p) for p in pipes], time.monotonic()
-                close_clients(pipes)
-            per_client = [(b - a) / (t1 - t0) for a, b in zip(f0, f1)]
-            row = {"clients": n, "cpu_pct": 100.0 * (c1 - c0) / 1e9 / (t1 - t0),
-                   "min_fps": min(per_client), "max_fps": max(per_client)}
-            rows.append(row)
-            log("rtsp %-17s %2d clients: server CPU %.2f %% of a core, each client %.1f-%.1f frames/s" %
-                (name, n, row["cpu_pct"], row["min_fps"], row["max_fps"]))
-        out[name] = rows
     return out
 
 

@@ -1,6 +1,7 @@
-"""docs/benchmarks.md from the results of a run (measurements.py's dicts,
-also saved as JSON by bench.py --json), and the machine description the
-results carry.
+"""docs/benchmarks.md from the results of a run (measurements.py's and
+bench_rtsp.py's dicts, also saved as JSON by bench.py --json), and the
+machine description the results carry. The RTSP rows and section are
+bench_rtsp.py's (target_rows, doc_lines).
 """
 
 import os
@@ -8,12 +9,7 @@ import platform
 import subprocess
 import time
 
-
-def per_client(rows):
-    """Extra server CPU (% of a core) per client between the fewest and
-    the most clients measured."""
-    lo, hi = rows[0], rows[-1]
-    return (hi["cpu_pct"] - lo["cpu_pct"]) / max(1, hi["clients"] - lo["clients"])
+import bench_rtsp
 
 
 def write_doc(r, path):
@@ -84,18 +80,7 @@ def write_doc(r, path):
         mem["growth"] <= 1 << 20)
     row("no allocation per datagram", "%.3f allocations per datagram (%.2f per frame, whole process)" %
         (mem["allocs_per_datagram"], mem["allocs_per_frame"]), mem["allocs_per_datagram"] < 0.5)
-    rt = r.get("rtsp")
-    if rt:
-        a, b = per_client(rt["ipcam-rtsp-server"]), per_client(rt["test-launch"])
-        servers = [k for k in rt if isinstance(rt[k], list)]
-        every = all(x["min_fps"] >= 28 for k in servers for x in rt[k])
-        row("RTSP fan-out ≤ 1.1× test-launch per client, every client every frame",
-            "%.3f vs %.3f %% of a core per client (%s); slowest client %.1f frames/s" %
-            (a, b, "%.2f×" % (a / b) if b > 0 else "baseline ~0", min(x["min_fps"] for k in servers
-                                                                    for x in rt[k])),
-            (a <= 1.1 * b or a <= 0.05) and every)
-    else:
-        row("RTSP fan-out ≤ 1.1× test-launch per client", "not measured", False)
+    bench_rtsp.target_rows(r, row)
     w("")
     w("## Ingest: highest rate without loss")
     w("")
@@ -160,32 +145,8 @@ def write_doc(r, path):
                                                             d["datagrams"],
                                                             "%.2f×" % i["ratio"] if kind == "ipcamsrc" else "1"))
     w("")
-    rt = r.get("rtsp")
-    if rt:
-        w("## RTSP fan-out")
-        w("")
-        w("Server process CPU (the scheduler's count, /proc/PID/task/*/schedstat) over %d s while N clients" %
-          rt.get("seconds", 10))
-        w("(`rtspsrc protocols=tcp ! rtph264depay ! fakesink`, all in one other process) watch the camera%s;" %
-          (" (measured again on %s)" % r["rtsp_rerun"] if r.get("rtsp_rerun") else ""))
-        w("the baseline is a plain")
-        w("gst-rtsp-server (tests/bench/rtsp_launch.c: one shared media from a launch line with ipcamsrc) serving")
-        w("the same ipcam-sim camera. Frames/s is what the slowest and fastest client received.")
-        w("")
-        w("Each point is the median of %d runs, the two servers taking turns (each run in the column 'runs')." %
-          rt.get("repeats", 1))
-        w("")
-        w("| server | clients | server CPU % of a core | runs | client frames/s (min–max) |")
-        w("|---|---|---|---|---|")
-        for name in ("ipcam-rtsp-server", "test-launch"):
-            for x in rt[name]:
-                w("| %s | %d | %.2f | %s | %.1f–%.1f |" % (
-                    name, x["clients"], x["cpu_pct"], " ".join("%.2f" % c for c in x.get("runs_cpu_pct", [])),
-                    x["min_fps"], x["max_fps"]))
-        w("")
-        w("Extra CPU per client from 1 to %d clients: ipcam-rtsp-server %.3f %%, test-launch %.3f %% of a core." %
-          (rt["ipcam-rtsp-server"][-1]["clients"], per_client(rt["ipcam-rtsp-server"]), per_client(rt["test-launch"])))
-        w("")
+    for line in bench_rtsp.doc_lines(r):
+        w(line)
     w("## Latency")
     w("")
     w("From just before the sender writes a frame's last datagram (CLOCK_MONOTONIC) to the buffer")

@@ -193,32 +193,53 @@ def proc_cpu_ns(pid):
     return (int(fields[11]) + int(fields[12])) * 1e9 / os.sysconf("SC_CLK_TCK")
 
 
+# The replayed stream as the "non-shared" baseline serves it: the bench
+# file, paced at 30 fps, through h264parse (the hub's parse) and the same
+# payloader as ipcam-rtsp-server's viewer media (config-interval=0).
+def replay_launch(h264):
+    return ("( multifilesrc location=%s loop=true caps=\"video/x-h264,stream-format=byte-stream,framerate=30/1\" ! "
+            "h264parse config-interval=-1 ! video/x-h264,alignment=au ! identity sync=true ! "
+            "rtph264pay name=pay0 pt=96 config-interval=0 )" % h264)
+
+
+RTSP_SERVERS = ("ipcam-rtsp-server", "non-shared", "shared")
+
+
 @contextlib.contextmanager
-def rtsp_server(name):
-    """An ipcam-sim camera and an RTSP server in front of it, yielding
-    (server process, its URL): "ipcam-rtsp-server" or "test-launch", a
-    plain gst-rtsp-server (ipcam-bench-rtsp-launch) serving the same camera
-    through ipcamsrc."""
+def rtsp_server(name, h264=None):
+    """An ipcam-sim camera replaying `h264` (default the bench stream) and
+    an RTSP server, yielding (server process, its URL). `name`, one of
+    RTSP_SERVERS: "ipcam-rtsp-server" in front of the camera; "non-shared",
+    a plain gst-rtsp-server (ipcam-bench-rtsp-launch --non-shared) with a
+    media per client replaying the same file (replay_launch); "shared", the
+    plain gst-rtsp-server with one ipcamsrc media for every client, as
+    ipcam-rtsp-server was before its hub."""
     server_exe = os.environ.get("IPCAM_RTSP_SERVER")
     launch_exe = os.environ.get("IPCAM_BENCH_RTSP_LAUNCH")
     if not server_exe or not launch_exe:
         raise BenchBroken("IPCAM_RTSP_SERVER / IPCAM_BENCH_RTSP_LAUNCH not set")
+    if name not in RTSP_SERVERS:
+        raise ValueError("no RTSP server %r" % name)
+    h264 = h264 or H264
     preview = free_udp_port()
-    sim = IpcamSim("--h264", H264, "--no-samples", "--preview-port", preview)
+    sim = IpcamSim("--h264", h264, "--no-samples", "--preview-port", preview)
     sim.start()
     try:
         if name == "ipcam-rtsp-server":
             argv = [server_exe, "--camera", "127.0.0.1", "--control-port", str(sim.control_port),
                     "--preview-port", str(preview), "--port", "0", "--control-http-port", "0"]
+        elif name == "non-shared":
+            argv = [launch_exe, "--non-shared", replay_launch(h264)]
         else:
-            # The same stream as ipcam-rtsp-server's (its kLaunch), so
-            # that only the servers differ.
             argv = [launch_exe, "( ipcamsrc address=127.0.0.1 control-port=%d preview-port=%d ! "
-                                "h264parse config-interval=-1 ! rtph264pay name=pay0 pt=96 config-interval=-1 )"
+                                "h264parse config-interval=-1 ! rtph264pay name=pay0 pt=96 config-interval=0 )"
                     % (sim.control_port, preview)]
         srv = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
         try:
-            yield srv, json.loads(srv.stdout.readline())["url"]
+            line = srv.stdout.readline()
+            if not line:
+                raise BenchBroken("RTSP server %s exited before printing its URL" % name)
+            yield srv, json.loads(line)["url"]
         finally:
             srv.terminate()
             srv.wait(10)
@@ -226,7 +247,7 @@ def rtsp_server(name):
         sim.stop()
 
 
-def _gst():
+def gst():
     # Imported on first use: the rest of the rig (and memcheck.py) runs
     # without PyGObject.
     import gi
@@ -245,7 +266,7 @@ def rtsp_clients(url, n):
     """n rtspsrc ! fakesink pipelines in this process, playing; returns them
     once every one has received SETTLED_FRAMES frames, and a function giving
     the frames a pipeline's sink has rendered so far."""
-    Gst = _gst()
+    Gst = gst()
     pipes = []
     for i in range(n):
         p = Gst.parse_launch("rtspsrc location=%s protocols=tcp latency=100 ! rtph264depay ! "
@@ -269,6 +290,6 @@ def rtsp_clients(url, n):
 
 
 def close_clients(pipes):
-    Gst = _gst()
+    Gst = gst()
     for p in pipes:
         p.set_state(Gst.State.NULL)
