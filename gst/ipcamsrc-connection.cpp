@@ -139,18 +139,29 @@ Attempt try_connect(GstIpcamSrc *self, std::string &where, GError **error) {
   });
 
   GST_INFO_OBJECT(self, "connecting to %s as '%s'", where.c_str(), s.user.c_str());
-  if (!session->connect(st->cancellable, error)) {
-    if (g_cancellable_is_cancelled(st->cancellable)) return Attempt::kCancelled;
-    return Attempt::kFailed;
+  {
+    Locker l(st->lock);
+    st->connecting = session;
   }
-
+  // unlock() may have run before `connecting` was set: then the cancellable
+  // already says so.
   std::string firmware;
   g_autoptr(GError) fw_error = nullptr;
-  if (!session->firmware_version(firmware, &fw_error))
+  bool ok = !g_cancellable_is_cancelled(st->cancellable) && session->connect(st->cancellable, error);
+  if (ok && !session->firmware_version(firmware, &fw_error) && !g_cancellable_is_cancelled(st->cancellable))
     GST_WARNING_OBJECT(self, "could not read the firmware version: %s", fw_error->message);
-
-  if (!st->receiver.set_camera_address(session->peer_address(), error)) return Attempt::kFailed;
-  if (!session->start_preview(error)) return Attempt::kFailed;
+  ok = ok && !g_cancellable_is_cancelled(st->cancellable) &&
+       st->receiver.set_camera_address(session->peer_address(), error) && session->start_preview(error);
+  {
+    Locker l(st->lock);
+    st->connecting.reset();
+  }
+  if (g_cancellable_is_cancelled(st->cancellable)) {
+    session->close();
+    g_clear_error(error);
+    return Attempt::kCancelled;
+  }
+  if (!ok) return Attempt::kFailed;
 
   {
     Locker l(st->lock);

@@ -96,6 +96,9 @@ struct SrcState {
   Mutex lock;
   SrcSettings settings;
   std::shared_ptr<ipcam::ControlSession> session;  // null when not connected
+  // The session being set up (login, firmware, start preview): unlock()
+  // closes it, which wakes whichever of its requests is waiting.
+  std::shared_ptr<ipcam::ControlSession> connecting;
   std::string camera_address;
   std::string serial;
   std::string firmware;

@@ -269,6 +269,14 @@ static gboolean gst_ipcam_src_unlock(GstBaseSrc *src) {
   auto *self = GST_IPCAM_SRC(src);
   GST_DEBUG_OBJECT(self, "unlock");
   g_cancellable_cancel(self->state->cancellable);
+  std::shared_ptr<ipcam::ControlSession> connecting;
+  {
+    ipcamsrc::Locker l(self->state->lock);
+    connecting = self->state->connecting;
+  }
+  // Requests made while connecting do not take the cancellable; closing
+  // their session ends them at once.
+  if (connecting) connecting->close();
   return TRUE;
 }
 

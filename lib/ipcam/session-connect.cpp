@@ -2,6 +2,8 @@
 // login exchange, in which cameras send an alive request before they accept.
 #include "session-impl.h"
 
+#include <algorithm>
+
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
@@ -82,6 +84,9 @@ bool ControlSession::Impl::tcp_connect(GCancellable *cancel, GError **error) {
     GSocket *sock = g_socket_connection_get_socket(conn.get());
     g_socket_set_blocking(sock, TRUE);
     g_socket_set_option(sock, IPPROTO_TCP, TCP_NODELAY, 1, nullptr);
+    // A camera that stops reading must not hold a send for ever: sends give
+    // up after the reply timeout (GSocket counts whole seconds).
+    g_socket_set_timeout(sock, std::max(1u, (config.reply_timeout_ms + 999) / 1000));
     std::string peer_text, local_text;
     g_autoptr(GSocketAddress) ra = g_socket_get_remote_address(sock, nullptr);
     g_autoptr(GSocketAddress) la = g_socket_get_local_address(sock, nullptr);

@@ -87,13 +87,15 @@ struct ControlSession::Impl {
   MessageHandler on_message;
   LostHandler on_lost;
   std::string peer, local;
+  // Guarded by `mutex`, not write_mutex: close() must reach it while a send
+  // blocked on a camera that stopped reading holds write_mutex.
+  GPtr<GCancellable> io_cancel;
 
   // Guarded by write_mutex: one writer at a time, and close() cannot free
   // the connection under a send.
   std::mutex write_mutex;
   GPtr<GSocketConnection> connection;
   GSocket *socket = nullptr;  // owned by connection
-  GPtr<GCancellable> io_cancel;
 
   std::thread reader;
 
