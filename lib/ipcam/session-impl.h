@@ -58,6 +58,7 @@ struct Waiter {
   RawReply reply;
   FileListAssembler files;
   std::vector<RawReply> all;
+  size_t all_bytes = 0;  // payload bytes in `all`
   ~Waiter() { g_clear_error(&error); }
 };
 
@@ -98,6 +99,8 @@ struct ControlSession::Impl {
   GSocket *socket = nullptr;  // owned by connection
 
   std::thread reader;
+  // Unknown message types seen this session (reader thread, then close()).
+  uint64_t unknown_seen = 0;
 
   // session-requests.cpp
   bool send_message(uint32_t type, ByteView payload, GError **error);
@@ -109,6 +112,8 @@ struct ControlSession::Impl {
   // session-reader.cpp
   void reader_main(GPtr<GSocket> sock, GPtr<GCancellable> cancel, Bytes buf);
   bool dispatch(uint32_t type, ByteView payload);
+  bool keep_raw(Waiter &w, uint32_t type, ByteView payload);
+  void log_unknown(uint32_t type, ByteView payload);
   void lose(const std::string &why);
   void fail_waiters(IpcamError code, const char *message);
 };

@@ -113,6 +113,7 @@ bool ControlSession::file_list(std::vector<FileEntry> &files, GError **error) {
   Waiter w;
   w.kind = Waiter::Kind::kFileList;
   w.reply_type = msg::kFileListPart;
+  w.files = FileListAssembler({impl_->config.max_files, impl_->config.max_file_list_bytes});
   Bytes payload = file_list_request_payload();
   if (!impl_->request(msg::kRequestFileList, payload, w, impl_->config.file_list_timeout_ms, error))
     return false;

@@ -89,7 +89,13 @@ void ControlSession::close() {
   if (cancel) g_cancellable_cancel(cancel.get());
   // From a handler (on the reader thread) the thread cannot join itself; it
   // ends on its own once the handler returns, and the next close() joins it.
-  if (impl_->reader.joinable() && impl_->reader.get_id() != std::this_thread::get_id()) impl_->reader.join();
+  if (impl_->reader.joinable() && impl_->reader.get_id() != std::this_thread::get_id()) {
+    impl_->reader.join();
+    if (impl_->unknown_seen > impl_->config.unknown_logged)
+      g_message("%" G_GUINT64_FORMAT " unknown messages from %s in all (the first %u logged)", impl_->unknown_seen,
+                impl_->endpoint.c_str(), impl_->config.unknown_logged);
+    impl_->unknown_seen = 0;
+  }
   GPtr<GSocketConnection> conn;
   {
     std::lock_guard<std::mutex> lock(impl_->write_mutex);
