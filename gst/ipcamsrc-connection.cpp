@@ -4,6 +4,7 @@
 #include "ipcamsrc-state.h"
 
 #include "ipcam/discovery.h"
+#include "ipcam/text.h"
 
 #include <vector>
 
@@ -108,7 +109,8 @@ Attempt try_connect(GstIpcamSrc *self, std::string &where, GError **error) {
     }
     address = cameras.front().address;
     serial = cameras.front().serial;
-    GST_INFO_OBJECT(self, "discovered camera at %s (serial '%s')", address.c_str(), serial.c_str());
+    GST_INFO_OBJECT(self, "discovered camera at %s (serial '%s')", address.c_str(),
+                    ipcam::escape_control(serial).c_str());
   }
   where = address + ":" + std::to_string(s.control_port);
 
@@ -116,12 +118,13 @@ Attempt try_connect(GstIpcamSrc *self, std::string &where, GError **error) {
   sc.host = address;
   sc.port = uint16_t(s.control_port);
   sc.user = s.user;
-  sc.password = s.password;
+  sc.password = s.password ? *s.password : ipcamsrc::fallback_password();
   sc.connect_timeout_ms = s.timeout_ms;
   sc.reply_timeout_ms = s.timeout_ms;
   sc.file_list_timeout_ms = std::max(s.timeout_ms, 10000u);
   sc.keepalive_interval_ms = s.keepalive_ms;
   sc.idle_timeout_ms = std::max(s.timeout_ms * 3, 15000u);
+  sc.max_files = s.max_files;
   auto session = std::make_shared<ipcam::ControlSession>(sc);
   auto lost = st->lost;
   lost->store(false);
@@ -176,7 +179,8 @@ Attempt try_connect(GstIpcamSrc *self, std::string &where, GError **error) {
                                              "control-port", G_TYPE_UINT, s.control_port, "firmware",
                                              G_TYPE_STRING, firmware.c_str(), "serial", G_TYPE_STRING,
                                              serial.c_str(), nullptr));
-  GST_INFO_OBJECT(self, "connected to %s, firmware '%s'; preview started", where.c_str(), firmware.c_str());
+  GST_INFO_OBJECT(self, "connected to %s, firmware '%s'; preview started", where.c_str(),
+                  ipcam::escape_control(firmware).c_str());
   return Attempt::kOk;
 }
 
