@@ -136,8 +136,11 @@ struct PreviewAssembler::State {
     return accept(seq) ? Seq::kAccept : Seq::kDrop;
   }
 
-  // The camera restarted its sequence at `seq`.
+  // The sequence continues at `seq`: the camera restarted it, or more than
+  // a window's worth was lost (counted when it lies ahead).
   void restart(uint16_t seq) {
+    auto delta = int16_t(uint16_t(seq - highest));
+    if (delta > 1) stats.lost += unsigned(delta) - 1;
     highest = seq;
     seen = known = 1;
     damage();

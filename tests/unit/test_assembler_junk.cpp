@@ -91,3 +91,14 @@ TEST(AssemblerJunk, LoneFarSequenceNumberIsAStrayNotALoss) {
   EXPECT_EQ(a.stats().strays, 1u);
   EXPECT_EQ(a.stats().lost, 0u);
 }
+
+TEST(AssemblerJunk, BurstLongerThanTheWindowIsCountedLost) {
+  PreviewAssembler a;
+  Collector c;
+  Camera cam;
+  push_all(a, c, cam.frame(0, key_frame(2500)));
+  cam.seq = uint16_t(cam.seq + 100);  // 100 datagrams lost in a row
+  ASSERT_NO_FATAL_FAILURE(expect_restart_at_keyframe(a, c, cam, 33, key_frame(1500, 9), 2));
+  EXPECT_EQ(a.stats().lost, 100u);
+  EXPECT_EQ(a.stats().strays, 0u);
+}
