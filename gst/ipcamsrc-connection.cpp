@@ -4,6 +4,7 @@
 #include "ipcamsrc-state.h"
 
 #include "ipcam/discovery.h"
+#include "ipcam/text.h"
 
 #include <vector>
 
@@ -105,7 +106,8 @@ Attempt try_connect(GstIpcamSrc *self, std::string &where, GError **error) {
     }
     address = cameras.front().address;
     serial = cameras.front().serial;
-    GST_INFO_OBJECT(self, "discovered camera at %s (serial '%s')", address.c_str(), serial.c_str());
+    GST_INFO_OBJECT(self, "discovered camera at %s (serial '%s')", address.c_str(),
+                    ipcam::escape_control(serial).c_str());
   }
   where = address + ":" + std::to_string(s.control_port);
 
@@ -113,12 +115,13 @@ Attempt try_connect(GstIpcamSrc *self, std::string &where, GError **error) {
   sc.host = address;
   sc.port = uint16_t(s.control_port);
   sc.user = s.user;
-  sc.password = s.password;
+  sc.password = s.password ? *s.password : ipcamsrc::fallback_password();
   sc.connect_timeout_ms = s.timeout_ms;
   sc.reply_timeout_ms = s.timeout_ms;
   sc.file_list_timeout_ms = std::max(s.timeout_ms, 10000u);
   sc.keepalive_interval_ms = s.keepalive_ms;
   sc.idle_timeout_ms = std::max(s.timeout_ms * 3, 15000u);
+  sc.max_files = s.max_files;
   auto session = std::make_shared<ipcam::ControlSession>(sc);
   auto lost = st->lost;
   lost->store(false);
@@ -136,18 +139,29 @@ Attempt try_connect(GstIpcamSrc *self, std::string &where, GError **error) {
   });
 
   GST_INFO_OBJECT(self, "connecting to %s as '%s'", where.c_str(), s.user.c_str());
-  if (!session->connect(st->cancellable, error)) {
-    if (g_cancellable_is_cancelled(st->cancellable)) return Attempt::kCancelled;
-    return Attempt::kFailed;
+  {
+    Locker l(st->lock);
+    st->connecting = session;
   }
-
+  // unlock() may have run before `connecting` was set: then the cancellable
+  // already says so.
   std::string firmware;
   g_autoptr(GError) fw_error = nullptr;
-  if (!session->firmware_version(firmware, &fw_error))
+  bool ok = !g_cancellable_is_cancelled(st->cancellable) && session->connect(st->cancellable, error);
+  if (ok && !session->firmware_version(firmware, &fw_error) && !g_cancellable_is_cancelled(st->cancellable))
     GST_WARNING_OBJECT(self, "could not read the firmware version: %s", fw_error->message);
-
-  if (!st->receiver.set_camera_address(session->peer_address(), error)) return Attempt::kFailed;
-  if (!session->start_preview(error)) return Attempt::kFailed;
+  ok = ok && !g_cancellable_is_cancelled(st->cancellable) &&
+       st->receiver.set_camera_address(session->peer_address(), error) && session->start_preview(error);
+  {
+    Locker l(st->lock);
+    st->connecting.reset();
+  }
+  if (g_cancellable_is_cancelled(st->cancellable)) {
+    session->close();
+    g_clear_error(error);
+    return Attempt::kCancelled;
+  }
+  if (!ok) return Attempt::kFailed;
 
   {
     Locker l(st->lock);
@@ -162,7 +176,8 @@ Attempt try_connect(GstIpcamSrc *self, std::string &where, GError **error) {
                                              "control-port", G_TYPE_UINT, s.control_port, "firmware",
                                              G_TYPE_STRING, firmware.c_str(), "serial", G_TYPE_STRING,
                                              serial.c_str(), nullptr));
-  GST_INFO_OBJECT(self, "connected to %s, firmware '%s'; preview started", where.c_str(), firmware.c_str());
+  GST_INFO_OBJECT(self, "connected to %s, firmware '%s'; preview started", where.c_str(),
+                  ipcam::escape_control(firmware).c_str());
   return Attempt::kOk;
 }
 

@@ -145,7 +145,9 @@ bool download(GstIpcamSrc *self, const Connection &c, const std::string &camera_
                                                camera_path.c_str(), "done", G_TYPE_UINT64, done, "total",
                                                G_TYPE_UINT64, total, nullptr));
   };
-  return ipcam::download_file(opt, camera_path, folder ? folder : ".", progress, nullptr, &local, error);
+  // The element's cancellable: stopping the element aborts the download.
+  return ipcam::download_file(opt, camera_path, folder ? folder : ".", progress, self->state->cancellable, &local,
+                              error);
 }
 
 char *download_file(GstIpcamSrc *self, const char *camera_path, const char *folder, gpointer) {

@@ -59,8 +59,15 @@ inline constexpr guint kDefaultLatencyMs = 100;
 inline constexpr gint kDefaultReconnectAttempts = 10;
 inline constexpr guint kDefaultReconnectBackoffMs = 500;
 inline constexpr guint kReconnectBackoffCapMs = 8000;
+inline constexpr guint kDefaultMaxFiles = 100000;
 // How much the sink may hold beyond the jitter allowance (the socket queue).
 inline constexpr GstClockTime kMaxExtraLatency = 500 * GST_MSECOND;
+
+// The password when neither the property nor the URI gave one.
+inline std::string fallback_password() {
+  const char *env = g_getenv("IPCAM_PASSWORD");
+  return env ? env : kDefaultPassword;
+}
 
 struct SrcSettings {
   std::string address;  // empty = discover
@@ -70,7 +77,10 @@ struct SrcSettings {
   std::string discovery_address;  // empty = each interface's broadcast
   std::string discovery_ports = kDefaultDiscoveryPorts;
   std::string user = kDefaultUser;
-  std::string password = kDefaultPassword;  // never logged, never read back
+  // Never logged, never read back. Unset: IPCAM_PASSWORD, then the default
+  // (gst-launch's parser logs its command line at DEBUG level, so a
+  // password on the command line is not private).
+  std::optional<std::string> password;
   guint timeout_ms = kDefaultTimeoutMs;
   guint keepalive_ms = kDefaultKeepaliveMs;
   GstIpcamTimePosition time_position = GST_IPCAM_TIME_POSITION_BEFORE;
@@ -80,6 +90,7 @@ struct SrcSettings {
   gint reconnect_attempts = kDefaultReconnectAttempts;
   guint reconnect_backoff_ms = kDefaultReconnectBackoffMs;
   gint buffer_size = 0;  // SO_RCVBUF of the preview socket; 0 = system default
+  guint max_files = kDefaultMaxFiles;
 };
 
 // A frame from the assembler with the running time it arrived at.
@@ -97,6 +108,9 @@ struct SrcState {
   SrcSettings settings;
   std::shared_ptr<ipcam::ControlSession> session;  // null when not connected
   GstStructure *last_error = nullptr;  // the last failed action signal's result message, owned
+  // The session being set up (login, firmware, start preview): unlock()
+  // closes it, which wakes whichever of its requests is waiting.
+  std::shared_ptr<ipcam::ControlSession> connecting;
   std::string camera_address;
   std::string serial;
   std::string firmware;

@@ -46,6 +46,7 @@ enum {
   PROP_RECONNECT_ATTEMPTS,
   PROP_RECONNECT_BACKOFF,
   PROP_BUFFER_SIZE,
+  PROP_MAX_FILES,
   PROP_SERIAL,
   PROP_FIRMWARE_VERSION,
   PROP_STATS,
@@ -100,6 +101,11 @@ SrcState::SrcState() : cancellable(g_cancellable_new()), wake(g_cancellable_new(
   wake_link = g_cancellable_connect(
       cancellable, G_CALLBACK(+[](GCancellable *, gpointer w) { g_cancellable_cancel(G_CANCELLABLE(w)); }), wake,
       nullptr);
+  // A flood from another address shows in the stats while it lasts.
+  receiver.set_stats_handler([this](const ipcam::ReceiverStats &s) {
+    Locker l(lock);
+    receiver_stats = s;
+  });
 }
 
 SrcState::~SrcState() {
@@ -150,7 +156,13 @@ static void gst_ipcam_src_set_property(GObject *object, guint prop_id, const GVa
       s.discovery_ports = g_value_get_string(value) ? g_value_get_string(value) : ipcamsrc::kDefaultDiscoveryPorts;
       break;
     case PROP_USER: s.user = g_value_get_string(value) ? g_value_get_string(value) : ""; break;
-    case PROP_PASSWORD: s.password = g_value_get_string(value) ? g_value_get_string(value) : ""; break;
+    case PROP_PASSWORD:
+      // NULL goes back to IPCAM_PASSWORD or the default.
+      if (g_value_get_string(value))
+        s.password = g_value_get_string(value);
+      else
+        s.password.reset();
+      break;
     case PROP_TIMEOUT: s.timeout_ms = g_value_get_uint(value); break;
     case PROP_KEEPALIVE_INTERVAL: s.keepalive_ms = g_value_get_uint(value); break;
     case PROP_TIME_POSITION: s.time_position = GstIpcamTimePosition(g_value_get_enum(value)); break;
@@ -160,6 +172,7 @@ static void gst_ipcam_src_set_property(GObject *object, guint prop_id, const GVa
     case PROP_RECONNECT_ATTEMPTS: s.reconnect_attempts = g_value_get_int(value); break;
     case PROP_RECONNECT_BACKOFF: s.reconnect_backoff_ms = g_value_get_uint(value); break;
     case PROP_BUFFER_SIZE: s.buffer_size = g_value_get_int(value); break;
+    case PROP_MAX_FILES: s.max_files = g_value_get_uint(value); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec); break;
   }
 }
@@ -198,6 +211,7 @@ static void gst_ipcam_src_get_property(GObject *object, guint prop_id, GValue *v
     case PROP_RECONNECT_ATTEMPTS: g_value_set_int(value, s.reconnect_attempts); break;
     case PROP_RECONNECT_BACKOFF: g_value_set_uint(value, s.reconnect_backoff_ms); break;
     case PROP_BUFFER_SIZE: g_value_set_int(value, s.buffer_size); break;
+    case PROP_MAX_FILES: g_value_set_uint(value, s.max_files); break;
     case PROP_SERIAL: g_value_set_string(value, st->serial.c_str()); break;
     case PROP_FIRMWARE_VERSION: g_value_set_string(value, st->firmware.c_str()); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec); break;
@@ -275,6 +289,14 @@ static gboolean gst_ipcam_src_unlock(GstBaseSrc *src) {
   auto *self = GST_IPCAM_SRC(src);
   GST_DEBUG_OBJECT(self, "unlock");
   g_cancellable_cancel(self->state->cancellable);
+  std::shared_ptr<ipcam::ControlSession> connecting;
+  {
+    ipcamsrc::Locker l(self->state->lock);
+    connecting = self->state->connecting;
+  }
+  // Requests made while connecting do not take the cancellable; closing
+  // their session ends them at once.
+  if (connecting) connecting->close();
   return TRUE;
 }
 
@@ -360,8 +382,9 @@ static void install_properties(GObjectClass *oc) {
   g_object_class_install_property(
       oc, PROP_PASSWORD,
       g_param_spec_string("password", "Password",
-                          "Login password (the cameras' default is 12345; reads back as ***, never logged)",
-                          ipcamsrc::kDefaultPassword, rw));
+                          "Login password; unset: $IPCAM_PASSWORD, then the cameras' default 12345 "
+                          "(reads back as ***, never logged)",
+                          nullptr, rw));
   g_object_class_install_property(
       oc, PROP_TIMEOUT,
       g_param_spec_uint("timeout", "Timeout",
@@ -374,6 +397,12 @@ static void install_properties(GObjectClass *oc) {
                         "Milliseconds between own alive messages to the camera (0 = only answer its "
                         "requests)",
                         0, 600000, ipcamsrc::kDefaultKeepaliveMs, rw));
+  g_object_class_install_property(
+      oc, PROP_MAX_FILES,
+      g_param_spec_uint("max-files", "Maximum files",
+                        "Most file list entries list-files accepts: a longer list fails with an error "
+                        "naming this property, so a hostile camera cannot fill memory",
+                        1, G_MAXUINT, ipcamsrc::kDefaultMaxFiles, rw));
   g_object_class_install_property(
       oc, PROP_TIME_POSITION,
       g_param_spec_enum("time-position", "Time position",

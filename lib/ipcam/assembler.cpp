@@ -76,6 +76,7 @@ struct PreviewAssembler::State {
     have_seq = false;
     highest = 0;
     seen = known = 0;
+    on_probation = false;
     reset_frame();
     open = false;
     ended_early = early_suspended = headless = false;
@@ -118,8 +119,35 @@ struct PreviewAssembler::State {
       loss_between_frames();
   }
 
+  // A datagram far from the sequence, held until the next one continues it
+  // (a restart) or not (a stray). `held` keeps its capacity: no allocation
+  // per datagram once it has held one.
+  bool on_probation = false;
+  Bytes held;
+
+  enum class Seq { kAccept, kDrop, kProbation };
+
+  // A datagram's sequence number against the window.
+  Seq track(uint16_t seq) {
+    if (have_seq) {
+      auto delta = int16_t(uint16_t(seq - highest));
+      if (delta >= int(kSeqWindow) || delta <= -int(kSeqWindow)) return Seq::kProbation;
+    }
+    return accept(seq) ? Seq::kAccept : Seq::kDrop;
+  }
+
+  // The sequence continues at `seq`: the camera restarted it, or more than
+  // a window's worth was lost (counted when it lies ahead).
+  void restart(uint16_t seq) {
+    auto delta = int16_t(uint16_t(seq - highest));
+    if (delta > 1) stats.lost += unsigned(delta) - 1;
+    highest = seq;
+    seen = known = 1;
+    damage();
+  }
+
   // Returns false when the datagram must be dropped (duplicate or late).
-  bool track(uint16_t seq) {
+  bool accept(uint16_t seq) {
     if (!have_seq) {
       have_seq = true;
       highest = seq;
@@ -151,11 +179,8 @@ struct PreviewAssembler::State {
       if ((known & bit) && stats.lost > 0) stats.lost--;
       return false;
     }
-    // Far behind the window: a new sequence (the camera restarted preview).
-    highest = seq;
-    seen = known = 1;
-    damage();
-    return true;
+    // track() holds everything farther away than the window.
+    return false;
   }
 
   size_t recent_max() const { return *std::max_element(sizes.begin(), sizes.end()); }
@@ -367,16 +392,50 @@ PreviewAssembler::PreviewAssembler(AssemblerConfig config)
 
 PreviewAssembler::~PreviewAssembler() { delete s_; }
 
+namespace {
+
+// What the camera sends: data, time and the type-5 datagrams of real
+// cameras. Anything else, and an empty data piece, is not part of the
+// stream, so its sequence number must not mark a real datagram as seen.
+bool part_of_stream(const PreviewDatagram &d) {
+  if (d.type == datagram::kData) return !d.payload.empty();
+  return d.type == datagram::kTime || d.type == datagram::kUnknown5;
+}
+
+}  // namespace
+
 void PreviewAssembler::push(ByteView datagram, const FrameCallback &emit) {
   stats_.datagrams++;
   PreviewDatagram d;
-  if (parse_datagram(datagram, d) != DatagramStatus::kOk) {
-    // Possibly a piece of the frame: the frame can no longer be trusted.
+  if (parse_datagram(datagram, d) != DatagramStatus::kOk || !part_of_stream(d)) {
     stats_.malformed++;
-    s_->damage();
     return;
   }
-  if (!s_->track(d.seq)) return;
+  if (s_->on_probation) {
+    s_->on_probation = false;
+    PreviewDatagram first;
+    parse_datagram(s_->held, first);  // parsed once already
+    if (d.seq == uint16_t(first.seq + 1)) {
+      s_->restart(first.seq);
+      deliver(first, emit);
+    } else {
+      stats_.strays++;
+    }
+  }
+  switch (s_->track(d.seq)) {
+    case State::Seq::kDrop:
+      return;
+    case State::Seq::kProbation:
+      s_->held.assign(datagram.begin(), datagram.end());
+      s_->on_probation = true;
+      return;
+    case State::Seq::kAccept:
+      break;
+  }
+  deliver(d, emit);
+}
+
+void PreviewAssembler::deliver(const PreviewDatagram &d, const FrameCallback &emit) {
   switch (d.type) {
     case datagram::kData:
       s_->on_data(d.payload, emit);

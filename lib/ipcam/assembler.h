@@ -52,7 +52,8 @@ struct AssemblerStats {
   uint64_t lost = 0;            // datagrams never seen (sequence gaps)
   uint64_t duplicates = 0;      // datagrams seen twice (dropped)
   uint64_t reordered = 0;       // late datagrams (counted lost, then not)
-  uint64_t malformed = 0;       // failed parse_datagram
+  uint64_t malformed = 0;       // unparsable, empty data, or an unknown type: ignored
+  uint64_t strays = 0;          // far from the sequence and not continued: ignored
   uint64_t ignored = 0;         // well-formed but of a type we skip (5, ...)
   uint64_t discontinuities = 0; // frames emitted with discont set
   uint64_t dropped_frames = 0;  // frames not emitted because damaged
@@ -71,7 +72,11 @@ class PreviewAssembler {
   PreviewAssembler &operator=(const PreviewAssembler &) = delete;
 
   // One raw datagram (header included). Copies its payload once into the
-  // current frame; emits zero or more frames through `emit`.
+  // current frame; emits zero or more frames through `emit`. A datagram that
+  // does not parse never damages a frame (a lost piece shows as a sequence
+  // gap); one far from the sequence is held until the next one says whether
+  // the camera restarted (RFC 3550 A.1 probation), so a restart loses
+  // nothing and a stray costs nothing.
   void push(ByteView datagram, const FrameCallback &emit);
 
   // Forget all state (new preview session: the camera restarts its sequence
@@ -85,6 +90,7 @@ class PreviewAssembler {
   const AssemblerConfig &config() const { return config_; }
 
  private:
+  void deliver(const PreviewDatagram &d, const FrameCallback &emit);
   struct State;
   AssemblerConfig config_;
   AssemblerStats stats_;

@@ -3,6 +3,8 @@
 #include "ipcam/download.h"
 
 #include "ipcam/error.h"
+#include "ipcam/part-file.h"
+#include "ipcam/text.h"
 
 #include <glib/gstdio.h>
 #include <libsoup/soup.h>
@@ -45,22 +47,6 @@ bool write_all(int fd, const uint8_t *p, size_t n) {
   }
   return true;
 }
-
-// Owns the temporary file: removes it on failure unless it is a partial
-// file kept for a later resume.
-struct TempFile {
-  std::string path;
-  int fd = -1;
-  bool keep = false;  // resume: leave NAME.part behind
-  bool done = false;  // renamed into place
-  ~TempFile() {
-    if (fd >= 0) ::close(fd);
-    if (done || path.empty()) return;
-    GStatBuf st;
-    if (keep && g_stat(path.c_str(), &st) == 0 && st.st_size > 0) return;
-    g_unlink(path.c_str());
-  }
-};
 
 std::string endpoint(const DownloadOptions &o) { return o.host + ":" + std::to_string(o.port); }
 
@@ -115,33 +101,17 @@ bool download_file(const DownloadOptions &options, const std::string &camera_pat
     return false;
   }
 
-  TempFile tmp;
-  uint64_t offset = 0;
-  if (options.resume) {
-    tmp.path = std::string(final_path) + ".part";
-    tmp.keep = true;
-    // O_NOFOLLOW: a planted symlink must not redirect the write.
-    tmp.fd = g_open(tmp.path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
-    struct stat st;
-    if (tmp.fd >= 0 && fstat(tmp.fd, &st) == 0) offset = uint64_t(st.st_size);
-    // Longer than the listed file: not a prefix of it, start again.
-    if (tmp.fd >= 0 && options.expected_size && offset > options.expected_size) {
-      offset = 0;
-      if (ftruncate(tmp.fd, 0) != 0) {
-        ::close(tmp.fd);
-        tmp.fd = -1;
-      }
+  PartFile tmp;
+  if (!(options.resume ? tmp.resume(final_path, error) : tmp.create(final_path, error))) return false;
+  uint64_t offset = tmp.size_at_open();
+  // Longer than the listed file: not a prefix of it, start again.
+  if (options.expected_size && offset > options.expected_size) {
+    offset = 0;
+    if (ftruncate(tmp.fd(), 0) != 0) {
+      g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_IO, "Cannot rewrite %s: %s", tmp.path().c_str(),
+                  g_strerror(errno));
+      return false;
     }
-  } else {
-    std::string tmpl = std::string(final_path) + ".XXXXXX.part";
-    tmp.fd = g_mkstemp_full(tmpl.data(), O_WRONLY | O_CLOEXEC, 0644);
-    tmp.path = tmpl;
-  }
-  if (tmp.fd < 0) {
-    int e = errno;
-    g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_IO, "Cannot create a file in \"%s\": %s", dest_dir.c_str(),
-                g_strerror(e));
-    return false;
   }
 
   const std::string url = file_url(options.host, options.port, camera_path);
@@ -157,6 +127,10 @@ bool download_file(const DownloadOptions &options, const std::string &camera_pat
                   url.c_str());
       return false;
     }
+    // No redirects, not even to the same host: a camera has no reason to
+    // send one, and following it would fetch another service's answer
+    // (through the server, a request forgery).
+    soup_message_add_flags(msg, SOUP_MESSAGE_NO_REDIRECT);
     if (offset) soup_message_headers_set_range(soup_message_get_request_headers(msg), goffset(offset), -1);
     GError *e = nullptr;
     g_autoptr(GInputStream) in = soup_session_send(session, msg, cancellable, &e);
@@ -192,27 +166,44 @@ bool download_file(const DownloadOptions &options, const std::string &camera_pat
       if (offset) {
         g_debug("%s: server ignored the range; downloading from the start", url.c_str());
         offset = done = 0;
-        if (ftruncate(tmp.fd, 0) != 0 || lseek(tmp.fd, 0, SEEK_SET) != 0) {
-          g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_IO, "Cannot rewrite %s: %s", tmp.path.c_str(),
+        if (ftruncate(tmp.fd(), 0) != 0 || lseek(tmp.fd(), 0, SEEK_SET) != 0) {
+          g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_IO, "Cannot rewrite %s: %s", tmp.path().c_str(),
                       g_strerror(errno));
           return false;
         }
       }
+    } else if (SOUP_STATUS_IS_REDIRECTION(status)) {
+      g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_HTTP,
+                  "The camera's HTTP server at %s answered %u (a redirect) for %s: redirects are not "
+                  "followed. Nothing was saved",
+                  endpoint(options).c_str(), status, escape_control(camera_path).c_str());
+      return false;
     } else {
       g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_HTTP,
                   "The camera's HTTP server at %s answered %u %s for %s. Refresh the file list: the file may "
                   "be gone",
-                  endpoint(options).c_str(), status, soup_message_get_reason_phrase(msg), camera_path.c_str());
+                  endpoint(options).c_str(), status, escape_control(soup_message_get_reason_phrase(msg)).c_str(),
+                  escape_control(camera_path).c_str());
       return false;
     }
-    if (lseek(tmp.fd, goffset(offset), SEEK_SET) < 0) {
-      g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_IO, "Cannot seek in %s: %s", tmp.path.c_str(), g_strerror(errno));
+    if (lseek(tmp.fd(), goffset(offset), SEEK_SET) < 0) {
+      g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_IO, "Cannot seek in %s: %s", tmp.path().c_str(), g_strerror(errno));
       return false;
     }
     uint64_t body_length = 0;
     if (soup_message_headers_get_encoding(headers) == SOUP_ENCODING_CONTENT_LENGTH)
       body_length = uint64_t(soup_message_headers_get_content_length(headers));
     const uint64_t total = body_length ? offset + body_length : options.expected_size;
+    // The file list says how long the file is: a body that claims or brings
+    // more is not that file, and must not fill the disk.
+    if (options.expected_size && body_length && offset + body_length != options.expected_size) {
+      g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_IO,
+                  "The camera's HTTP server sends %" G_GUINT64_FORMAT " bytes for %s, which the file list "
+                  "gives as %" G_GUINT64_FORMAT " bytes: not saved. Refresh the file list and try again",
+                  offset + body_length, escape_control(camera_path).c_str(), options.expected_size);
+      tmp.set_keep(false);
+      return false;
+    }
 
     std::vector<uint8_t> buf(kChunk);
     for (;;) {
@@ -230,8 +221,16 @@ bool download_file(const DownloadOptions &options, const std::string &camera_pat
         return false;
       }
       if (n == 0) break;
-      if (!write_all(tmp.fd, buf.data(), size_t(n))) {
-        g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_IO, "Cannot write %s: %s", tmp.path.c_str(),
+      if (options.expected_size && done + uint64_t(n) > options.expected_size) {
+        g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_IO,
+                    "The camera's HTTP server sent more than the %" G_GUINT64_FORMAT " bytes the file list "
+                    "gives for %s: stopped, nothing saved",
+                    options.expected_size, escape_control(camera_path).c_str());
+        tmp.set_keep(false);
+        return false;
+      }
+      if (!write_all(tmp.fd(), buf.data(), size_t(n))) {
+        g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_IO, "Cannot write %s: %s", tmp.path().c_str(),
                     g_strerror(errno));
         return false;
       }
@@ -248,20 +247,14 @@ bool download_file(const DownloadOptions &options, const std::string &camera_pat
   }
 
   if (options.expected_size && done != options.expected_size) {
-    if (done > options.expected_size) tmp.keep = false;  // no use resuming a file that is too long
+    if (done > options.expected_size) tmp.set_keep(false);  // no use resuming a file that is too long
     g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_IO,
                 "Downloaded %s has %" G_GUINT64_FORMAT " bytes but the file list says %" G_GUINT64_FORMAT
                 "; it was not saved. Refresh the file list and try again",
-                camera_path.c_str(), done, options.expected_size);
+                escape_control(camera_path).c_str(), done, options.expected_size);
     return false;
   }
-  int fd = tmp.fd;
-  tmp.fd = -1;
-  if (::close(fd) != 0 || g_rename(tmp.path.c_str(), final_path) != 0) {
-    g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_IO, "Cannot save %s: %s", final_path, g_strerror(errno));
-    return false;
-  }
-  tmp.done = true;
+  if (!tmp.commit(error)) return false;
   if (local_path) *local_path = final_path;
   return true;
 }

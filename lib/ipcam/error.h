@@ -28,6 +28,7 @@ typedef enum {
   IPCAM_ERROR_UNSAFE_PATH,      /* a file name would escape its target folder */
   IPCAM_ERROR_HTTP,             /* the camera's HTTP server answered with an error */
   IPCAM_ERROR_CANCELLED,        /* the operation was cancelled */
+  IPCAM_ERROR_LIMIT,            /* the camera sent more than a cap allows; the message names the cap */
 } IpcamError;
 
 G_END_DECLS

@@ -1,6 +1,7 @@
 #include "ipcam/filelist.h"
 
 #include "ipcam/error.h"
+#include "ipcam/text.h"
 
 #include <algorithm>
 #include <charconv>
@@ -29,7 +30,8 @@ Bytes encode_file_list_part(uint32_t total, uint32_t index, std::string_view tex
   return out;
 }
 
-bool parse_file_list_text(std::string_view text, std::vector<FileEntry> &out, GError **error) {
+bool parse_file_list_text(std::string_view text, std::vector<FileEntry> &out, GError **error,
+                          size_t max_entries) {
   out.clear();
   // Cameras pad the last part with NULs on some firmwares: stop at the first.
   if (auto nul = text.find('\0'); nul != std::string_view::npos) text = text.substr(0, nul);
@@ -45,9 +47,8 @@ bool parse_file_list_text(std::string_view text, std::vector<FileEntry> &out, GE
     if (entry.empty()) continue;
     size_t colon = entry.rfind(':');
     if (colon == std::string_view::npos || colon == 0) {
-      g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_PARSE,
-                  "file list entry \"%.*s\" is not path:size", int(std::min<size_t>(entry.size(), 200)),
-                  entry.data());
+      g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_PARSE, "file list entry \"%s\" is not path:size",
+                  escape_control(entry.substr(0, 200)).c_str());
       out.clear();
       return false;
     }
@@ -56,8 +57,16 @@ bool parse_file_list_text(std::string_view text, std::vector<FileEntry> &out, GE
     auto [ptr, ec] = std::from_chars(size_text.data(), size_text.data() + size_text.size(), size);
     if (size_text.empty() || ec != std::errc() || ptr != size_text.data() + size_text.size()) {
       g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_PARSE,
-                  "file list entry \"%.*s\" has a size that is not a decimal number",
-                  int(std::min<size_t>(entry.size(), 200)), entry.data());
+                  "file list entry \"%s\" has a size that is not a decimal number",
+                  escape_control(entry.substr(0, 200)).c_str());
+      out.clear();
+      return false;
+    }
+    if (out.size() >= max_entries) {
+      g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_LIMIT,
+                  "the camera's file list has more than %zu entries (the max-files limit): raise "
+                  "max-files to list them all",
+                  max_entries);
       out.clear();
       return false;
     }
@@ -102,6 +111,14 @@ bool FileListAssembler::add(ByteView payload, GError **error) {
     g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_PARSE, "file list part %u arrived twice", part->index);
     return false;
   }
+  if (part->text.size() > limits_.max_text_bytes - text_bytes_) {
+    g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_LIMIT,
+                "the camera's file list is longer than %zu bytes of text (the file list text limit, "
+                "max_file_list_bytes in libipcam)",
+                limits_.max_text_bytes);
+    return false;
+  }
+  text_bytes_ += part->text.size();
   parts_[part->index] = std::string(part->text);
   received_++;
   return true;
@@ -126,10 +143,11 @@ bool FileListAssembler::finish(std::vector<FileEntry> &out, GError **error) cons
     if (auto nul = t.find('\0'); nul != std::string_view::npos) t = t.substr(0, nul);
     text += t;
   }
-  return parse_file_list_text(text, out, error);
+  return parse_file_list_text(text, out, error, limits_.max_entries);
 }
 
 void FileListAssembler::reset() {
+  text_bytes_ = 0;
   total_ = 0;
   received_ = 0;
   parts_.clear();

@@ -7,6 +7,7 @@
 #include <glib.h>
 
 #include <cstdint>
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -30,16 +31,27 @@ Bytes encode_file_list_part(uint32_t total, uint32_t index, std::string_view tex
 
 // Parses `path:size;path:size;...` (trailing `;` optional). An empty text is
 // a valid, empty list. A non-numeric or missing size is an error that names
-// the entry. Paths may contain ':' (the last ':' separates the size).
-bool parse_file_list_text(std::string_view text, std::vector<FileEntry> &out, GError **error);
+// the entry. Paths may contain ':' (the last ':' separates the size). More
+// than `max_entries` entries is IPCAM_ERROR_LIMIT.
+bool parse_file_list_text(std::string_view text, std::vector<FileEntry> &out, GError **error,
+                          size_t max_entries = SIZE_MAX);
 std::string format_file_list_text(const std::vector<FileEntry> &files);
+
+// What one file list may cost; a camera that sends more gets
+// IPCAM_ERROR_LIMIT. Each entry costs a FileEntry, so entries are capped
+// apart from the text.
+struct FileListLimits {
+  size_t max_entries = 100000;
+  size_t max_text_bytes = 16u << 20;
+};
 
 // Collects the parts of one file list, in any order.
 class FileListAssembler {
  public:
+  explicit FileListAssembler(FileListLimits limits = {}) : limits_(limits) {}
   // Adds one part's payload. Errors: unparseable part, a total that differs
   // from earlier parts, an index out of range, a duplicate index, a total of
-  // zero or above kMaxParts.
+  // zero or above kMaxParts; more text than max_text_bytes (_LIMIT).
   bool add(ByteView payload, GError **error);
   bool complete() const;
   uint32_t received() const { return received_; }
@@ -52,6 +64,8 @@ class FileListAssembler {
   static constexpr uint32_t kMaxParts = 4096;
 
  private:
+  FileListLimits limits_;
+  size_t text_bytes_ = 0;
   uint32_t total_ = 0;
   uint32_t received_ = 0;
   std::vector<std::optional<std::string>> parts_;

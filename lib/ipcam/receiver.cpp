@@ -220,7 +220,7 @@ bool PreviewReceiver::receive(PreviewAssembler &assembler,
       accepted++;
       if (h.msg_flags & MSG_TRUNC) {
         // Cut at kSlotSize: an empty view makes the assembler count it
-        // malformed and damage the frame, as for any unreadable datagram.
+        // malformed; its missing sequence number then shows the loss.
         assembler.push(ByteView{}, emit);
       } else {
         assembler.push(ByteView(static_cast<const uint8_t *>(h.msg_iov->iov_base),
@@ -236,6 +236,7 @@ bool PreviewReceiver::receive(PreviewAssembler &assembler,
       continue;
     }
     ready = !m.drained;
+    if (on_stats_) on_stats_(stats_);
     // Only foreign datagrams so far: keep honouring the timeout and the
     // cancellable, so a flood from elsewhere cannot pin us here.
     if (g_cancellable_set_error_if_cancelled(cancellable, error)) return false;

@@ -8,6 +8,7 @@
 #include <gio/gio.h>
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 namespace ipcam {
@@ -45,11 +46,17 @@ class PreviewReceiver {
                int timeout_ms, GCancellable *cancellable, GError **error);
 
   const ReceiverStats &stats() const { return stats_; }
+  // Called on the receiving thread after each batch of only foreign
+  // datagrams: receive() does not return for those, and a flood from
+  // elsewhere must still show in the stats while it lasts.
+  using StatsHandler = std::function<void(const ReceiverStats &)>;
+  void set_stats_handler(StatsHandler h) { on_stats_ = std::move(h); }
 
  private:
   struct Impl;
   Impl *impl_;
   ReceiverStats stats_;
+  StatsHandler on_stats_;
 };
 
 }  // namespace ipcam

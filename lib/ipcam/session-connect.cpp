@@ -2,6 +2,8 @@
 // login exchange, in which cameras send an alive request before they accept.
 #include "session-impl.h"
 
+#include <algorithm>
+
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
@@ -82,6 +84,9 @@ bool ControlSession::Impl::tcp_connect(GCancellable *cancel, GError **error) {
     GSocket *sock = g_socket_connection_get_socket(conn.get());
     g_socket_set_blocking(sock, TRUE);
     g_socket_set_option(sock, IPPROTO_TCP, TCP_NODELAY, 1, nullptr);
+    // A camera that stops reading must not hold a send for ever: sends give
+    // up after the reply timeout (GSocket counts whole seconds).
+    g_socket_set_timeout(sock, std::max(1u, (config.reply_timeout_ms + 999) / 1000));
     std::string peer_text, local_text;
     g_autoptr(GSocketAddress) ra = g_socket_get_remote_address(sock, nullptr);
     g_autoptr(GSocketAddress) la = g_socket_get_local_address(sock, nullptr);
@@ -150,7 +155,11 @@ bool ControlSession::Impl::login(GSocket *sock, GCancellable *cancel, Bytes &res
   uint8_t tmp[4096];
   for (;;) {
     GError *e = nullptr;
-    if (!g_socket_condition_timed_wait(sock, G_IO_IN, remaining_us(deadline), cancel, &e)) {
+    // The deadline holds whatever the camera sends meanwhile: a camera that
+    // keeps talking without accepting always has data ready.
+    if (Clock::now() >= deadline)
+      g_set_error_literal(&e, G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "login deadline passed");
+    if (e || !g_socket_condition_timed_wait(sock, G_IO_IN, remaining_us(deadline), cancel, &e)) {
       if (g_error_matches(e, G_IO_ERROR, G_IO_ERROR_TIMED_OUT)) {
         g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_TIMEOUT,
                     "No answer to login from %s within %s: not an ipcam camera, or it is busy. Check "
@@ -184,6 +193,13 @@ bool ControlSession::Impl::login(GSocket *sock, GCancellable *cancel, Bytes &res
       return false;
     }
     buf.insert(buf.end(), tmp, tmp + n);
+    if (buf.size() + early.size() > config.max_login_bytes) {
+      g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_LIMIT,
+                  "The camera at %s sent more than %zu bytes without accepting the login (real cameras "
+                  "send a few hundred; the cap is max_login_bytes in libipcam): not a camera to trust",
+                  endpoint.c_str(), config.max_login_bytes);
+      return false;
+    }
     for (;;) {
       ControlParseResult r = parse_control(buf);
       if (r.status == ControlParseStatus::kBadMagic) {

@@ -58,6 +58,7 @@ struct Waiter {
   RawReply reply;
   FileListAssembler files;
   std::vector<RawReply> all;
+  size_t all_bytes = 0;  // payload bytes in `all`
   ~Waiter() { g_clear_error(&error); }
 };
 
@@ -87,15 +88,19 @@ struct ControlSession::Impl {
   MessageHandler on_message;
   LostHandler on_lost;
   std::string peer, local;
+  // Guarded by `mutex`, not write_mutex: close() must reach it while a send
+  // blocked on a camera that stopped reading holds write_mutex.
+  GPtr<GCancellable> io_cancel;
 
   // Guarded by write_mutex: one writer at a time, and close() cannot free
   // the connection under a send.
   std::mutex write_mutex;
   GPtr<GSocketConnection> connection;
   GSocket *socket = nullptr;  // owned by connection
-  GPtr<GCancellable> io_cancel;
 
   std::thread reader;
+  // Unknown message types seen this session (reader thread, then close()).
+  uint64_t unknown_seen = 0;
 
   // session-requests.cpp
   bool send_message(uint32_t type, ByteView payload, GError **error);
@@ -107,6 +112,8 @@ struct ControlSession::Impl {
   // session-reader.cpp
   void reader_main(GPtr<GSocket> sock, GPtr<GCancellable> cancel, Bytes buf);
   bool dispatch(uint32_t type, ByteView payload);
+  bool keep_raw(Waiter &w, uint32_t type, ByteView payload);
+  void log_unknown(uint32_t type, ByteView payload);
   void lose(const std::string &why);
   void fail_waiters(IpcamError code, const char *message);
 };

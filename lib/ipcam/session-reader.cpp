@@ -23,6 +23,33 @@ void ControlSession::Impl::fail_waiters(IpcamError code, const char *message) {
   cv.notify_all();
 }
 
+// Caller holds `mutex`. Keeps a reply for raw() within its caps; past them
+// the request ends with what it has.
+bool ControlSession::Impl::keep_raw(Waiter &w, uint32_t type, ByteView payload) {
+  if (w.all.size() < config.max_raw_replies && payload.size() <= config.max_raw_bytes - w.all_bytes) {
+    w.all.push_back(RawReply{type, Bytes(payload.begin(), payload.end())});
+    w.all_bytes += payload.size();
+    return true;
+  }
+  w.done = true;
+  w.error = g_error_new(IPCAM_ERROR, IPCAM_ERROR_LIMIT,
+                        "The camera at %s sent more than %zu replies or %zu bytes to a raw message: kept "
+                        "the first %zu (the raw reply caps; raise them to keep more)",
+                        endpoint.c_str(), config.max_raw_replies, config.max_raw_bytes, w.all.size());
+  return false;
+}
+
+// A camera can send unknown messages as fast as it likes: the first few are
+// logged in full, the rest counted (close() reports the count).
+void ControlSession::Impl::log_unknown(uint32_t type, ByteView payload) {
+  unknown_seen++;
+  if (unknown_seen <= config.unknown_logged)
+    g_message("unknown message type 0x%04x from %s, %zu bytes: %s", type, endpoint.c_str(), payload.size(),
+              hex_dump(payload).c_str());
+  else if (unknown_seen == config.unknown_logged + 1)
+    g_message("more unknown messages from %s: counting them from now on, not logging them", endpoint.c_str());
+}
+
 // Returns true when someone waited for the message (it then does not go to
 // the message handler).
 bool ControlSession::Impl::dispatch(uint32_t type, ByteView payload) {
@@ -42,7 +69,7 @@ bool ControlSession::Impl::dispatch(uint32_t type, ByteView payload) {
     for (Waiter *w : waiters) {
       if (w->done) continue;
       if (w->kind == Waiter::Kind::kAll) {
-        w->all.push_back(RawReply{type, Bytes(payload.begin(), payload.end())});
+        keep_raw(*w, type, payload);
         taken = true;
         continue;
       }
@@ -66,8 +93,7 @@ bool ControlSession::Impl::dispatch(uint32_t type, ByteView payload) {
       g_debug("unsolicited %s (0x%04x) from %s, %zu bytes", type_name(type), type, endpoint.c_str(),
               payload.size());
     else
-      g_message("unknown message type 0x%04x from %s, %zu bytes: %s", type, endpoint.c_str(),
-                payload.size(), hex_dump(payload).c_str());
+      log_unknown(type, payload);
     if (handler) handler(RawReply{type, Bytes(payload.begin(), payload.end())});
   }
   return taken;

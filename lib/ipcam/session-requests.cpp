@@ -4,6 +4,7 @@
 
 namespace ipcam {
 
+using session_detail::GPtr;
 using session_detail::seconds_text;
 using session_detail::type_name;
 using session_detail::Waiter;
@@ -24,13 +25,18 @@ bool ControlSession::Impl::send_message(uint32_t type, ByteView payload, GError 
                 payload.size(), kControlMaxPayload);
     return false;
   }
+  GPtr<GCancellable> cancel;
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    cancel = session_detail::ref(io_cancel.get());
+  }
   std::lock_guard<std::mutex> lock(write_mutex);
   if (!socket) return not_connected(error);
   size_t off = 0;
   while (off < m.size()) {
     GError *e = nullptr;
     gssize n = g_socket_send(socket, reinterpret_cast<const gchar *>(m.data() + off), m.size() - off,
-                             io_cancel.get(), &e);
+                             cancel.get(), &e);
     if (n < 0) {
       if (g_error_matches(e, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
         g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_CANCELLED,
@@ -107,6 +113,7 @@ bool ControlSession::file_list(std::vector<FileEntry> &files, GError **error) {
   Waiter w;
   w.kind = Waiter::Kind::kFileList;
   w.reply_type = msg::kFileListPart;
+  w.files = FileListAssembler({impl_->config.max_files, impl_->config.max_file_list_bytes});
   Bytes payload = file_list_request_payload();
   if (!impl_->request(msg::kRequestFileList, payload, w, impl_->config.file_list_timeout_ms, error))
     return false;

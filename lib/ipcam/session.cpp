@@ -34,11 +34,8 @@ bool ControlSession::connect(GCancellable *cancellable, GError **error) {
   close();  // a previous session, if any
   GPtr<GCancellable> cancel(g_cancellable_new());
   {
-    std::lock_guard<std::mutex> lock(impl_->write_mutex);
-    impl_->io_cancel = ref(cancel.get());
-  }
-  {
     std::lock_guard<std::mutex> lock(impl_->mutex);
+    impl_->io_cancel = ref(cancel.get());
     impl_->state = Impl::State::kConnecting;
   }
   // The caller's cancellable cancels ours; close() cancels ours directly.
@@ -79,20 +76,26 @@ bool ControlSession::connect(GCancellable *cancellable, GError **error) {
 }
 
 void ControlSession::close() {
+  GPtr<GCancellable> cancel;
   {
     std::lock_guard<std::mutex> lock(impl_->mutex);
     if (impl_->state != Impl::State::kIdle) impl_->state = Impl::State::kClosed;
     impl_->fail_waiters(IPCAM_ERROR_NOT_CONNECTED, ("The session with the camera at " + impl_->endpoint +
                                                     " was closed while this request waited")
                                                        .c_str());
+    cancel = ref(impl_->io_cancel.get());
   }
-  {
-    std::lock_guard<std::mutex> lock(impl_->write_mutex);
-    if (impl_->io_cancel) g_cancellable_cancel(impl_->io_cancel.get());
-  }
+  // Outside every lock: a blocked send holds write_mutex until this wakes it.
+  if (cancel) g_cancellable_cancel(cancel.get());
   // From a handler (on the reader thread) the thread cannot join itself; it
   // ends on its own once the handler returns, and the next close() joins it.
-  if (impl_->reader.joinable() && impl_->reader.get_id() != std::this_thread::get_id()) impl_->reader.join();
+  if (impl_->reader.joinable() && impl_->reader.get_id() != std::this_thread::get_id()) {
+    impl_->reader.join();
+    if (impl_->unknown_seen > impl_->config.unknown_logged)
+      g_message("%" G_GUINT64_FORMAT " unknown messages from %s in all (the first %u logged)", impl_->unknown_seen,
+                impl_->endpoint.c_str(), impl_->config.unknown_logged);
+    impl_->unknown_seen = 0;
+  }
   GPtr<GSocketConnection> conn;
   {
     std::lock_guard<std::mutex> lock(impl_->write_mutex);

@@ -32,6 +32,15 @@ struct SessionConfig {
   unsigned idle_timeout_ms = 15000;
   // Send start preview with 8 zero bytes instead of no payload.
   bool start_preview_with_payload = false;
+  // Caps on what a camera can make the client hold; each error names its
+  // cap. Real cameras send a few hundred bytes before login accepted.
+  size_t max_login_bytes = 64 * 1024;         // buffered before login accepted
+  size_t max_files = 100000;                  // file list entries
+  size_t max_file_list_bytes = 16u << 20;     // file list text
+  size_t max_raw_replies = 10000;             // replies raw() keeps
+  size_t max_raw_bytes = 16u << 20;           // payload bytes raw() keeps
+  // Unknown message types logged in full; later ones are only counted.
+  unsigned unknown_logged = 5;
 };
 
 struct RawReply {
@@ -81,7 +90,10 @@ class ControlSession {
   bool take_still(GError **error);                      // waits for 0xA039
   bool set_recording(bool start, GError **error);       // waits for 0xA03B
   // Sends any message and returns every message (other than alive requests)
-  // that arrives within `timeout_ms`. Never fails on an empty answer.
+  // that arrives within `timeout_ms`. Never fails on an empty answer; fails
+  // with IPCAM_ERROR_LIMIT (keeping what fit) past max_raw_replies or
+  // max_raw_bytes. file_list() fails with _LIMIT past max_files or
+  // max_file_list_bytes.
   bool raw(uint32_t type, ByteView payload, unsigned timeout_ms, std::vector<RawReply> &replies,
            GError **error);
 

@@ -14,14 +14,19 @@ using ipcam::test::Sim;
 
 namespace {
 
-// A streaming rig: ipcamsrc ! fakesink, PLAYING, first buffer seen.
-std::unique_ptr<Rig> streaming_rig(const std::vector<std::string> &sim_args = {}) {
-  auto rig = std::make_unique<Rig>("fakesink sync=false", sim_args);
-  gst_element_set_state(rig->pipeline, GST_STATE_PLAYING);
-  GstMessage *m = ipcam::test::wait_message(rig->pipeline, GstMessageType(GST_MESSAGE_ASYNC_DONE | GST_MESSAGE_ERROR),
+// PLAYING, and the first buffer reaches the sink (so the login worked).
+void expect_streams(Rig &rig) {
+  gst_element_set_state(rig.pipeline, GST_STATE_PLAYING);
+  GstMessage *m = ipcam::test::wait_message(rig.pipeline, GstMessageType(GST_MESSAGE_ASYNC_DONE | GST_MESSAGE_ERROR),
                                             20);
   fail_unless(m != nullptr && GST_MESSAGE_TYPE(m) == GST_MESSAGE_ASYNC_DONE, "pipeline did not start");
   gst_message_unref(m);
+}
+
+// A streaming rig: ipcamsrc ! fakesink, PLAYING, first buffer seen.
+std::unique_ptr<Rig> streaming_rig(const std::vector<std::string> &sim_args = {}) {
+  auto rig = std::make_unique<Rig>("fakesink sync=false", sim_args);
+  expect_streams(*rig);
   return rig;
 }
 
@@ -197,6 +202,23 @@ GST_START_TEST(test_wrong_password) {
 }
 GST_END_TEST;
 
+GST_START_TEST(test_password_from_environment) {
+  // No property, no URI password: IPCAM_PASSWORD, not the default.
+  g_setenv("IPCAM_PASSWORD", "s3cret", TRUE);
+  Rig rig("fakesink", {"--password", "s3cret"});
+  expect_streams(rig);
+  g_unsetenv("IPCAM_PASSWORD");
+}
+GST_END_TEST;
+
+GST_START_TEST(test_password_property_before_environment) {
+  g_setenv("IPCAM_PASSWORD", "wrong", TRUE);
+  Rig rig("fakesink", {"--password", "s3cret"}, "password=s3cret");
+  expect_streams(rig);
+  g_unsetenv("IPCAM_PASSWORD");
+}
+GST_END_TEST;
+
 GST_START_TEST(test_busy_camera) {
   auto first = streaming_rig();
   // A second client on the same camera: the camera takes one at a time.
@@ -235,7 +257,7 @@ GST_START_TEST(test_stop_while_connecting) {
   // waiting for a reply that never comes.
   fail_unless(rig.sim->process.wait_counter("bytes_ignored", 1, 10), "no login request reached the camera");
   fail_unless_equals_int(rig.sim->process.live_counter("logins_accepted"), 0);
-  fail_unless(ipcam::test::stop_pipeline(rig.pipeline) < 2.0, "PLAYING->NULL hung while connecting");
+  fail_unless(ipcam::test::stop_pipeline(rig.pipeline) < 0.5, "PLAYING->NULL hung while connecting");
 }
 GST_END_TEST;
 
@@ -319,6 +341,8 @@ static Suite *ipcamsrc_control_suite(void) {
   tcase_add_test(signals, test_signals_fail_when_not_connected);
   TCase *login = ipcam::test::add_tcase(s, "login");
   tcase_add_test(login, test_wrong_password);
+  tcase_add_test(login, test_password_from_environment);
+  tcase_add_test(login, test_password_property_before_environment);
   tcase_add_test(login, test_busy_camera);
   tcase_add_test(login, test_silent_camera);
   tcase_add_test(login, test_foreign_device);

@@ -88,8 +88,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       check.next_index = 0;
       continue;
     }
+    // Unparsable, an empty data piece or a type cameras never send: ignored
+    // as malformed, without touching the sequence.
     PreviewDatagram d;
-    if (parse_datagram(record, d) != DatagramStatus::kOk)
+    if (parse_datagram(record, d) != DatagramStatus::kOk ||
+        (d.type == datagram::kData && d.payload.empty()) ||
+        (d.type != datagram::kData && d.type != datagram::kTime && d.type != datagram::kUnknown5))
       malformed++;
     else if (d.type == datagram::kData)
       data_bytes += d.payload.size();
@@ -110,7 +114,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   FUZZ_CHECK(st.frames == check.frames);
   FUZZ_CHECK(st.keyframes == check.keyframes);
   FUZZ_CHECK(st.discontinuities == check.disconts);
-  FUZZ_CHECK(st.duplicates + st.reordered + st.malformed + st.ignored <= st.datagrams);
+  FUZZ_CHECK(st.duplicates + st.reordered + st.malformed + st.ignored + st.strays <= st.datagrams);
   FUZZ_CHECK(st.frames + st.dropped_frames <= st.datagrams);
   return 0;
 }

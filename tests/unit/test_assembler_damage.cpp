@@ -127,7 +127,7 @@ TEST(Assembler, SequenceWrapIsNotAGap) {
   EXPECT_EQ(a.stats().discontinuities, 1u);
 }
 
-TEST(Assembler, MalformedCountedAndDamaging) {
+TEST(Assembler, MalformedCountedNotDamaging) {
   const Bytes garbage[] = {
       {0xBC, 0xDE, 0x00},                                      // shorter than a header
       {0xAB, 0xCD, 0x00, 0x02, 0x00, 0x05, 0x00, 0x01, 1, 1},  // bad magic
@@ -147,14 +147,15 @@ TEST(Assembler, MalformedCountedAndDamaging) {
     push_all(a, c, cam.frame(66, k));
     EXPECT_EQ(a.stats().malformed, 1u);
     EXPECT_EQ(a.stats().lost, 0u);
-    ASSERT_EQ(c.frames.size(), 2u) << hex_dump(g);
-    EXPECT_EQ(a.stats().dropped_frames, 1u);
-    EXPECT_EQ(c.frames[1].data, k);
-    EXPECT_TRUE(c.frames[1].discont);
+    // A lost piece shows as a gap; junk never damages the frame around it.
+    ASSERT_EQ(c.frames.size(), 3u) << hex_dump(g);
+    EXPECT_EQ(a.stats().dropped_frames, 0u);
+    EXPECT_FALSE(c.frames[1].discont);
+    EXPECT_EQ(c.frames[2].data, k);
   }
 }
 
-TEST(Assembler, UnknownTypesIgnoredButSequenced) {
+TEST(Assembler, Type5SequencedOtherTypesIgnored) {
   PreviewAssembler a;
   Collector c;
   Camera cam;
@@ -165,12 +166,15 @@ TEST(Assembler, UnknownTypesIgnoredButSequenced) {
   Bytes t9 = cam.datagram(9, five);
   d.insert(d.begin() + 2, t5);  // between pieces, in sequence
   d.insert(d.begin() + 3, t9);
-  // Renumber so the unknown types take their own sequence numbers.
-  for (size_t i = 0; i < d.size(); i++) store_be16(d[i].data() + 4, uint16_t(100 + i));
+  // Renumber so type 5 takes its own sequence number; a type cameras never
+  // send is not part of the stream: its number must not count.
+  uint16_t seq = 100;
+  for (size_t i = 0; i < d.size(); i++) store_be16(d[i].data() + 4, i == 3 ? uint16_t(7) : seq++);
   push_all(a, c, d);
   ASSERT_EQ(c.frames.size(), 1u);
   EXPECT_EQ(c.frames[0].data, f0);
-  EXPECT_EQ(a.stats().ignored, 2u);
+  EXPECT_EQ(a.stats().ignored, 1u);
+  EXPECT_EQ(a.stats().malformed, 1u);
   EXPECT_EQ(a.stats().lost, 0u);
   // Dropping a type-5 datagram is a gap like any other.
   PreviewAssembler b;

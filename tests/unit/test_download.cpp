@@ -3,6 +3,7 @@
 #include "error_guard.h"
 #include "ipcam/error.h"
 #include "ipcam/download.h"
+#include "ipcam/part-file.h"
 
 #include <glib/gstdio.h>
 #include <gtest/gtest.h>
@@ -13,6 +14,8 @@
 #include <map>
 #include <mutex>
 #include <thread>
+
+#include <unistd.h>
 
 using namespace ipcam;
 
@@ -50,6 +53,13 @@ class FileServer {
     files_[path] = std::move(body);
   }
   void ignore_ranges() { honour_ranges_ = false; }
+  // `path` answers 302 to `location`.
+  void redirect(const std::string &path, const std::string &location) {
+    std::lock_guard<std::mutex> l(m_);
+    redirects_[path] = location;
+  }
+  // Bodies go out chunked: no Content-Length to check against.
+  void no_length() { chunked_ = true; }
   std::vector<std::string> ranges() {
     std::lock_guard<std::mutex> l(m_);
     return ranges_;
@@ -88,6 +98,10 @@ class FileServer {
     auto *self = static_cast<FileServer *>(data);
     std::lock_guard<std::mutex> l(self->m_);
     self->requests_++;
+    if (auto r = self->redirects_.find(path); r != self->redirects_.end()) {
+      soup_server_message_set_redirect(msg, SOUP_STATUS_FOUND, r->second.c_str());
+      return;
+    }
     auto it = self->files_.find(path);
     if (it == self->files_.end()) {
       soup_server_message_set_status(msg, SOUP_STATUS_NOT_FOUND, nullptr);
@@ -114,6 +128,7 @@ class FileServer {
     }
     soup_server_message_set_response(msg, "application/octet-stream", SOUP_MEMORY_COPY,
                                      reinterpret_cast<const char *>(body.data()) + from, body.size() - from);
+    if (self->chunked_) soup_message_headers_set_encoding(resp, SOUP_ENCODING_CHUNKED);
   }
 
   std::thread thread_;
@@ -124,6 +139,8 @@ class FileServer {
   std::condition_variable cv_;
   bool ready_ = false;
   bool honour_ranges_ = true;
+  bool chunked_ = false;
+  std::map<std::string, std::string> redirects_;
   std::map<std::string, Bytes> files_;
   std::vector<std::string> ranges_;
   int requests_ = 0;
@@ -375,4 +392,79 @@ TEST_F(Files, MissingFolderIsAnError) {
   ErrorGuard err;
   EXPECT_FALSE(download_file(options_, "/A.MOV", dir_ + "/no-such", nullptr, nullptr, nullptr, err.out()));
   EXPECT_TRUE(g_error_matches(err.e, IPCAM_ERROR, IPCAM_ERROR_IO)) << err.message();
+}
+
+// A camera's HTTP server is not trusted: no redirect is followed, and a
+// body that is not the listed size never fills the disk.
+TEST_F(Files, RedirectIsNotFollowed) {
+  server_.add("/secret", Pattern(10));
+  server_.redirect("/A.JPG", "/secret");
+  ErrorGuard err;
+  EXPECT_FALSE(download_file(options_, "/A.JPG", dir_, nullptr, nullptr, nullptr, err.out()));
+  EXPECT_TRUE(g_error_matches(err.e, IPCAM_ERROR, IPCAM_ERROR_HTTP)) << err.message();
+  EXPECT_NE(err.message().find("redirects are not followed"), std::string::npos) << err.message();
+  EXPECT_EQ(server_.requests(), 1);
+  EXPECT_TRUE(Listing().empty());
+}
+
+TEST_F(Files, ContentLengthOtherThanListedFailsBeforeWriting) {
+  server_.add("/A.MOV", Pattern(200000));
+  options_.expected_size = 1000;
+  uint64_t written = 0;
+  ErrorGuard err;
+  EXPECT_FALSE(download_file(options_, "/A.MOV", dir_, [&](uint64_t done, uint64_t) { written = done; }, nullptr,
+                             nullptr, err.out()));
+  EXPECT_TRUE(g_error_matches(err.e, IPCAM_ERROR, IPCAM_ERROR_IO)) << err.message();
+  EXPECT_EQ(written, 0u);
+  EXPECT_TRUE(Listing().empty());
+}
+
+TEST_F(Files, BodyPastTheListedSizeStopsThere) {
+  server_.add("/A.MOV", Pattern(200000));
+  server_.no_length();
+  options_.expected_size = 1000;
+  options_.resume = true;  // even a resumable download keeps nothing of it
+  uint64_t written = 0;
+  ErrorGuard err;
+  EXPECT_FALSE(download_file(options_, "/A.MOV", dir_, [&](uint64_t done, uint64_t) { written = done; }, nullptr,
+                             nullptr, err.out()));
+  EXPECT_TRUE(g_error_matches(err.e, IPCAM_ERROR, IPCAM_ERROR_IO)) << err.message();
+  EXPECT_LE(written, 1000u);
+  EXPECT_TRUE(Listing().empty());
+}
+
+TEST_F(Files, ResumeRefusesAPlantedSymlink) {
+  server_.add("/A.MOV", Pattern(100));
+  Write("victim", Pattern(5));
+  ASSERT_EQ(symlink((dir_ + "/victim").c_str(), (dir_ + "/A.MOV.part").c_str()), 0);
+  options_.resume = true;
+  ErrorGuard err;
+  EXPECT_FALSE(download_file(options_, "/A.MOV", dir_, nullptr, nullptr, nullptr, err.out()));
+  EXPECT_TRUE(g_error_matches(err.e, IPCAM_ERROR, IPCAM_ERROR_UNSAFE_PATH)) << err.message();
+  EXPECT_EQ(Read("victim"), Pattern(5));
+  EXPECT_EQ(server_.requests(), 0);
+}
+
+TEST(PartFile, FreshNameRemovedUnlessCommitted) {
+  g_autofree char *d = g_dir_make_tmp("ipcam-part-XXXXXX", nullptr);
+  ASSERT_NE(d, nullptr);
+  std::string final_path = std::string(d) + "/A.MOV", kept;
+  {
+    PartFile p;
+    ErrorGuard err;
+    ASSERT_TRUE(p.create(final_path, err.out())) << err.message();
+    EXPECT_TRUE(g_str_has_suffix(p.path().c_str(), ".part"));
+    kept = p.path();
+  }
+  EXPECT_FALSE(g_file_test(kept.c_str(), G_FILE_TEST_EXISTS));
+  {
+    PartFile p;
+    ErrorGuard err;
+    ASSERT_TRUE(p.create(final_path, err.out())) << err.message();
+    ASSERT_EQ(write(p.fd(), "x", 1), 1);
+    ASSERT_TRUE(p.commit(err.out())) << err.message();
+  }
+  EXPECT_TRUE(g_file_test(final_path.c_str(), G_FILE_TEST_IS_REGULAR));
+  g_unlink(final_path.c_str());
+  g_rmdir(d);
 }

@@ -1,0 +1,106 @@
+// Stopping a ControlSession from another thread never waits for the camera:
+// close() ends a send blocked on a camera that stopped reading, and a
+// request waiting for a reply.
+#include "session_fixture.h"
+
+#include <gtest/gtest.h>
+
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <fstream>
+#include <string>
+#include <thread>
+
+using namespace ipcam;
+using namespace ipcam::test;
+
+namespace {
+
+// The documented bound for a stop.
+constexpr double kStopBound = 0.5;
+
+double seconds_since(gint64 t0) { return double(g_get_monotonic_time() - t0) / G_USEC_PER_SEC; }
+
+// True while thread `tid` of this process sleeps in the kernel (state S).
+bool sleeping(pid_t tid) {
+  std::ifstream stat("/proc/self/task/" + std::to_string(tid) + "/stat");
+  std::string line;
+  std::getline(stat, line);
+  size_t paren = line.rfind(')');
+  return paren != std::string::npos && paren + 2 < line.size() && line[paren + 2] == 'S';
+}
+
+}  // namespace
+
+TEST(SessionStop, CloseEndsASendBlockedOnACameraThatStoppedReading) {
+  Peer peer;
+  Flag closed;
+  // The camera logs in and then reads nothing, so the client's sends fill
+  // both socket buffers and the last one blocks.
+  peer.run([&](Peer &p) {
+    ASSERT_TRUE(p.login());
+    closed.wait();
+  });
+  SessionConfig c = ConfigFor(peer);
+  c.reply_timeout_ms = 60000;  // the send's own timeout must not be what ends it
+  ControlSession s(c);
+  ErrorGuard err;
+  ASSERT_TRUE(s.connect(nullptr, err.out())) << err.message();
+
+  std::atomic<pid_t> sender_tid{0};
+  std::atomic<bool> in_send{false};
+  std::thread sender([&] {
+    sender_tid = pid_t(syscall(SYS_gettid));
+    Bytes big(60000, 0x55);
+    std::vector<RawReply> replies;
+    GError *e = nullptr;
+    for (;;) {
+      in_send = true;
+      bool ok = s.raw(0x7777, big, 0, replies, &e);
+      in_send = false;
+      if (!ok) break;
+    }
+    g_clear_error(&e);
+  });
+  // Blocked: inside raw() and asleep in the kernel (waiting for room).
+  while (!(in_send && sender_tid && sleeping(sender_tid))) std::this_thread::yield();
+  gint64 t0 = g_get_monotonic_time();
+  s.close();
+  double took = seconds_since(t0);
+  sender.join();
+  closed.set();
+  peer.join();
+  EXPECT_LT(took, kStopBound);
+}
+
+TEST(SessionStop, CloseWakesAFirmwareRequestAtOnce) {
+  Peer peer;
+  Flag asked, closed;
+  peer.run([&](Peer &p) {
+    ASSERT_TRUE(p.login());
+    EXPECT_EQ(p.recv_type(), 0xA034u);
+    asked.set();
+    closed.wait();
+  });
+  SessionConfig c = ConfigFor(peer);
+  c.reply_timeout_ms = 60000;
+  ControlSession s(c);
+  ErrorGuard err;
+  ASSERT_TRUE(s.connect(nullptr, err.out())) << err.message();
+  std::atomic<gint64> t0{0};
+  std::thread closer([&] {
+    ASSERT_TRUE(asked.wait());
+    t0 = g_get_monotonic_time();
+    s.close();
+  });
+  std::string version;
+  EXPECT_FALSE(s.firmware_version(version, err.out()));
+  double took = seconds_since(t0);
+  closer.join();
+  closed.set();
+  peer.join();
+  EXPECT_TRUE(g_error_matches(err.e, IPCAM_ERROR, IPCAM_ERROR_NOT_CONNECTED)) << err.message();
+  EXPECT_LT(took, kStopBound);
+}
