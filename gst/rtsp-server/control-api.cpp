@@ -138,9 +138,27 @@ bool file_reply(Reply &r, const std::string &local, const char *disposition, GEr
   return true;
 }
 
-bool query_false(GHashTable *query, const char *key) {
+// A yes/no query parameter: absent gives `fallback`; anything but
+// true/false, 1/0, yes/no is refused, so a typo is not taken as yes.
+bool query_flag(GHashTable *query, const char *key, bool fallback, bool &out) {
   const char *v = query ? static_cast<const char *>(g_hash_table_lookup(query, key)) : nullptr;
-  return v && (!g_ascii_strcasecmp(v, "false") || !strcmp(v, "0") || !g_ascii_strcasecmp(v, "no"));
+  out = fallback;
+  if (!v) return true;
+  for (const char *yes : {"true", "1", "yes"})
+    if (!g_ascii_strcasecmp(v, yes)) return (out = true);
+  for (const char *no : {"false", "0", "no"})
+    if (!g_ascii_strcasecmp(v, no)) return !(out = false);
+  return false;
+}
+
+// Content-Disposition with the filename always quoted (RFC 6266 quoted-string).
+std::string disposition_header(const char *disposition, const std::string &filename) {
+  std::string quoted;
+  for (char c : filename) {
+    if (c == '"' || c == '\\') quoted += '\\';
+    quoted += c;
+  }
+  return std::string(disposition) + "; filename=\"" + quoted + "\"";
 }
 
 void add_value(JsonBuilder *b, const GValue *v) {
@@ -250,11 +268,8 @@ namespace {
 void send_reply(SoupServerMessage *msg, Reply &r) {
   SoupMessageHeaders *h = soup_server_message_get_response_headers(msg);
   for (const auto &[name, value] : r.headers) soup_message_headers_replace(h, name.c_str(), value.c_str());
-  if (r.disposition) {
-    g_autoptr(GHashTable) params = g_hash_table_new(g_str_hash, g_str_equal);
-    g_hash_table_insert(params, const_cast<char *>("filename"), const_cast<char *>(r.filename.c_str()));
-    soup_message_headers_set_content_disposition(h, r.disposition, params);
-  }
+  if (r.disposition)
+    soup_message_headers_replace(h, "Content-Disposition", disposition_header(r.disposition, r.filename).c_str());
   soup_message_headers_set_content_type(h, r.content_type.c_str(), nullptr);
   soup_server_message_set_status(msg, r.status, nullptr);
   if (r.body) soup_message_body_append_bytes(soup_server_message_get_response_body(msg), r.body);
@@ -309,23 +324,27 @@ void ControlApi::handle(SoupServerMessage *msg, const std::string &path, GHashTa
     }
   } else if (path == "/still") {
     if (method_is(msg, "POST", r)) {
-      const bool fetch = !query_false(query, "fetch");
-      run_in_worker(msg, [this, fetch](Reply &out) {
-        TempFolder folder;
-        std::string camera_path, local;
-        g_autoptr(GError) error = nullptr;
-        if (!control_.take_still(fetch, folder.path, camera_path, local, &error) ||
-            (fetch && !file_reply(out, local, "inline", &error))) {
-          camera_error(out, error);
-          return;
-        }
-        if (fetch) {
-          out.headers.emplace_back("X-Ipcam-Path", camera_path);
-          return;
-        }
-        flag_reply(out, "taken", TRUE);
-      });
-      return;
+      bool fetch = true;
+      if (!query_flag(query, "fetch", true, fetch)) {
+        error_reply(r, SOUP_STATUS_BAD_REQUEST, "fetch is true or false: POST /still?fetch=false");
+      } else {
+        run_in_worker(msg, [this, fetch](Reply &out) {
+          TempFolder folder;
+          std::string camera_path, local;
+          g_autoptr(GError) error = nullptr;
+          if (!control_.take_still(fetch, folder.path, camera_path, local, &error) ||
+              (fetch && !file_reply(out, local, "inline", &error))) {
+            camera_error(out, error);
+            return;
+          }
+          if (fetch) {
+            out.headers.emplace_back("X-Ipcam-Path", camera_path);
+            return;
+          }
+          flag_reply(out, "taken", TRUE);
+        });
+        return;
+      }
     }
   } else if (path == "/record/start" || path == "/record/stop") {
     if (method_is(msg, "POST", r)) {

@@ -97,7 +97,7 @@ class ControlTest(unittest.TestCase):
             self.assertEqual(len(body), clip["size"])
             with open(os.path.join(rig.sim.store, os.path.basename(clip["path"])), "rb") as f:
                 self.assertEqual(f.read(), body)
-            self.assertIn(os.path.basename(clip["path"]), headers["Content-Disposition"])
+            self.assertEqual(headers["Content-Disposition"], 'attachment; filename="%s"' % os.path.basename(clip["path"]))
 
             self.assertEqual(http_error(lambda: rig.get("files/download?path=/mnt/sdcard/NOPE.MOV"))[0], 404)
             self.assertEqual(http_error(lambda: rig.get("files/download?path=/mnt/sdcard/.."))[0], 400)
@@ -107,6 +107,12 @@ class ControlTest(unittest.TestCase):
             self.assertIn("error", json.loads(body))
             self.assertEqual(http_error(lambda: rig.get("nothing-here"))[0], 404)
             self.assertEqual(json.loads(rig.get("still?fetch=false", method="POST")[2]), {"taken": True})
+            # A typo is refused, not taken as yes (no still is taken for it).
+            stills = rig.sim.live_counter("stills_requested")
+            code, _, body = http_error(lambda: rig.get("still?fetch=maybe", method="POST"))
+            self.assertEqual(code, 400, body)
+            self.assertIn("fetch", json.loads(body)["error"])
+            self.assertEqual(rig.sim.live_counter("stills_requested"), stills)
             self.assertEqual(rig.stop_server(), 0)
         # No stream ran: each request used a short session of its own.
         self.assertEqual(rig.sim.counter("busy_refused"), 0)
