@@ -95,6 +95,7 @@ Attempt try_connect(GstIpcamSrc *self, std::string &where, GError **error) {
     if (!s.discovery_address.empty()) dc.broadcast_addresses.push_back(s.discovery_address);
     dc.ports = parse_ports(s.discovery_ports);
     dc.timeout_ms = s.timeout_ms;
+    dc.max_cameras = 1;  // the first camera that answers, not the whole timeout
     std::vector<ipcam::DiscoveredCamera> cameras;
     std::string asked;
     if (!ipcam::discover(dc, cameras, st->cancellable, &asked, error))

@@ -205,6 +205,7 @@ bool discover(const DiscoveryConfig &config, std::vector<DiscoveredCamera> &came
     cam.answer.assign(answer.begin(), answer.end());
     cam.serial = parse_discovery_serial(answer);
     cameras.push_back(std::move(cam));
+    if (config.max_cameras && cameras.size() >= config.max_cameras) break;
   }
   return true;
 }

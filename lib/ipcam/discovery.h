@@ -21,6 +21,9 @@ struct DiscoveryConfig {
   // taken, any free port is used instead.
   uint16_t source_port = 22601;
   unsigned timeout_ms = 2000;
+  // Stop as soon as this many cameras answered (1: take the first one, as a
+  // source that just wants a camera does); 0 = every answer until the timeout.
+  size_t max_cameras = 0;
 };
 
 struct DiscoveredCamera {

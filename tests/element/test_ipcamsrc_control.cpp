@@ -290,7 +290,10 @@ GST_START_TEST(test_discovery_connects) {
   auto rig = std::make_unique<Rig>("fakesink sync=false", std::vector<std::string>{"--serial", "SIMSERIAL42"});
   fail_unless(!rig->sim->process.discovery_ports().empty());
   g_autofree char *ports = g_strdup_printf("%u", rig->sim->process.discovery_ports()[0]);
-  g_object_set(rig->src, "address", "", "discovery-address", "127.255.255.255", "discovery-ports", ports, nullptr);
+  // A long timeout: the element takes the first camera that answers, so it
+  // plays long before the timeout would end discovery.
+  g_object_set(rig->src, "address", "", "discovery-address", "127.255.255.255", "discovery-ports", ports,
+               "timeout", 60000, nullptr);
   gst_element_set_state(rig->pipeline, GST_STATE_PLAYING);
   GstMessage *m = ipcam::test::wait_message(rig->pipeline, GstMessageType(GST_MESSAGE_ASYNC_DONE | GST_MESSAGE_ERROR),
                                             20);

@@ -156,6 +156,23 @@ TEST(Discovery, FindsTheCameraOnBothPortsAsOneEntry) {
   EXPECT_EQ(cameras[0].serial, "SN0042ACT76");
 }
 
+TEST(Discovery, FirstAnswerEndsTheWaitWhenOneCameraIsEnough) {
+  Responder r(SerialAnswer("S1"));
+  DiscoveryConfig c;
+  c.broadcast_addresses = {"127.255.255.255"};
+  c.ports = {r.port()};
+  c.source_port = 0;
+  c.timeout_ms = 60000;
+  c.max_cameras = 1;
+  std::vector<DiscoveredCamera> cameras;
+  ErrorGuard err;
+  auto start = std::chrono::steady_clock::now();
+  ASSERT_TRUE(discover(c, cameras, nullptr, nullptr, err.out())) << err.message();
+  ASSERT_EQ(cameras.size(), 1u);
+  EXPECT_EQ(cameras[0].serial, "S1");
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(30));  // not the 60 s timeout
+}
+
 TEST(Discovery, UnparseableAnswerStillListsTheCamera) {
   Responder r(Bytes({0x00, 0x01, 0x02, 0x03}));
   DiscoveryConfig c;
