@@ -44,11 +44,14 @@ void CameraHub::configure_source(GstElement *src) {
 }
 
 void CameraHub::attach(const std::shared_ptr<ViewerFeed> &feed) {
+  // lifecycle_ first, as tick() takes it: a viewer that arrives as the
+  // linger runs out is either seen by tick() (the camera stays) or attaches
+  // after the release (the camera starts again), never failed by it.
+  std::lock_guard<std::mutex> life(lifecycle_);
   {
     std::lock_guard<std::mutex> l(lock_);
     feeds_.push_back(feed);
   }
-  std::lock_guard<std::mutex> life(lifecycle_);
   if (!watch_) start_locked();
 }
 
