@@ -5,12 +5,15 @@ sees: nothing here filters any of them.
 
     ffmpeg_cmd(url, ...)     decode to nowhere, warnings and errors on stderr
     ffprobe_packets_cmd(...) one "pts,flags" line per packet
-    gst_cmd(url, ...)        rtspsrc ! rtph264depay ! h264parse ! avdec_h264
+    gst_cmd(url, ...)        rtspsrc ! rtph264depay ! h264parse ! avdec_h264 (gst_play.py)
     mpv_cmd(url, ...)        mpv --vo=null, warnings and errors only
     frame_steps(lines)       the PTS steps between packets, in frame intervals
 """
 
 import os
+import sys
+
+GST_PLAY = os.path.join(os.path.dirname(os.path.abspath(__file__)), "gst_play.py")
 
 # Only the categories of the depayloader, parser and decoder, at WARNING:
 # each line is one of their complaints (GStreamer's own bus warnings and
@@ -30,10 +33,12 @@ def ffprobe_packets_cmd(url, seconds, transport=None, sdp=False):
             "-show_entries", "packet=pts,flags", "-of", "csv=p=0", "-read_intervals", "%%+%g" % seconds]
 
 
-def gst_cmd(url, frames, transport):
-    return ["gst-launch-1.0", "-q", "rtspsrc", "location=" + url, "protocols=" + transport, "!",
-            "rtph264depay", "!", "h264parse", "!", "avdec_h264", "!", "identity", "eos-after=%d" % frames, "!",
-            "fakesink"]
+def gst_cmd(url, frames, transport, decodebin=None):
+    """rtspsrc ! rtph264depay ! h264parse ! avdec_h264 for `frames` frames,
+    or rtspsrc ! decodebin ! video/x-raw,width=W,height=H with
+    decodebin=(W, H); stopped as gst_play.py says why."""
+    extra = ["--decodebin", str(decodebin[0]), str(decodebin[1])] if decodebin else []
+    return [sys.executable, GST_PLAY, url, str(frames), transport] + extra
 
 
 def gst_env():

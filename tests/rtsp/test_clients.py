@@ -8,6 +8,7 @@ import subprocess
 import unittest
 
 from rtsp_rig import Rig, Server, decoder_errors, ffprobe_video
+import players  # noqa: E402 (tests/common, on the path rtsp_rig sets)
 
 H264_640x360 = [{"codec_name": "h264", "width": 640, "height": 360}]
 
@@ -28,10 +29,8 @@ class ClientsTest(unittest.TestCase):
                 self.assertEqual(rc, 0, err)
                 self.assertEqual(streams, H264_640x360, transport)
             # 30 decoded raw frames through rtspsrc ! decodebin, then EOS.
-            p = subprocess.run(["gst-launch-1.0", "-q", "rtspsrc", "location=" + rig.url, "protocols=tcp", "!",
-                                "decodebin", "!", "video/x-raw,width=640,height=360", "!",
-                                "identity", "eos-after=30", "!", "fakesink"],
-                               capture_output=True, timeout=40)
+            p = subprocess.run(players.gst_cmd(rig.url, 30, "tcp", decodebin=(640, 360)), capture_output=True,
+                               timeout=60)
             self.assertEqual(p.returncode, 0, p.stderr.decode(errors="replace"))
             self.assertEqual(rig.stop_server(), 0)
             self.assertLess(rig.shutdown_seconds, 5)
