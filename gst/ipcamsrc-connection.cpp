@@ -125,12 +125,12 @@ Attempt try_connect(GstIpcamSrc *self, std::string &where, GError **error) {
   sc.max_files = s.max_files;
   auto session = std::make_shared<ipcam::ControlSession>(sc);
   auto lost = st->lost;
-  lost->store(false);
+  lost->clear();
   // The streaming thread sleeps on `wake`: cancelling it makes it look at
   // `lost` now rather than at the next datagram or the preview timeout.
   std::shared_ptr<GCancellable> wake(G_CANCELLABLE(g_object_ref(st->wake)), g_object_unref);
-  session->set_lost_handler([lost, wake](const GError *) {
-    lost->store(true);
+  session->set_lost_handler([lost, wake](const GError *error) {
+    lost->mark(error ? error->message : nullptr);
     g_cancellable_cancel(wake.get());
   });
   session->set_message_handler([self](const ipcam::RawReply &m) {

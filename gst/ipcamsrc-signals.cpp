@@ -5,6 +5,7 @@
 #include "ipcamsrc-state.h"
 
 #include "ipcam/download.h"
+#include "ipcam/text.h"
 
 #include <algorithm>
 #include <set>
@@ -154,10 +155,19 @@ char *download_file(GstIpcamSrc *self, const char *camera_path, const char *fold
   Connection c;
   g_autoptr(GError) error = nullptr;
   std::string local;
+  std::vector<ipcam::FileEntry> files;
   if (!camera_path || !*camera_path) {
     g_set_error_literal(&error, IPCAM_ERROR, IPCAM_ERROR_INVALID_ARGUMENT, "no camera path given");
-  } else if (get_connection(self, c, &error)) {
-    download(self, c, camera_path, 0, folder, local, &error);
+  } else if (get_connection(self, c, &error) && c.session->file_list(files, &error)) {
+    // The listed size is the download's cap: a camera that sends more, or
+    // announces more, is cut off (see ipcam::download_file).
+    auto it = std::find_if(files.begin(), files.end(), [&](const ipcam::FileEntry &f) { return f.path == camera_path; });
+    if (it == files.end()) {
+      g_set_error(&error, IPCAM_ERROR, IPCAM_ERROR_INVALID_ARGUMENT, "\"%s\" is not in the camera's file list",
+                  ipcam::escape_control(camera_path).c_str());
+    } else {
+      download(self, c, camera_path, it->size, folder, local, &error);
+    }
   }
   if (error) {
     post_failure(self, "ipcam-download", error);
@@ -270,8 +280,10 @@ void gst_ipcam_src_install_signals(GstIpcamSrcClass *klass) {
    * GstIpcamSrc::download-file:
    * @path: the file's path on the camera, as list-files gives it
    * @folder: local folder
-   * Downloads over HTTP, posting ipcam-download-progress messages. Returns
-   * the local path, or %NULL on error.
+   * Downloads over HTTP, posting ipcam-download-progress messages. The file
+   * must be in the camera's file list: its listed size caps the download.
+   * Setting the element to NULL aborts it. Returns the local path, or %NULL
+   * on error.
    */
   g_signal_new_class_handler("download-file", t, flags, G_CALLBACK(download_file), nullptr, nullptr, nullptr,
                              G_TYPE_STRING, 2, G_TYPE_STRING, G_TYPE_STRING);

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 
@@ -21,6 +22,30 @@ GST_DEBUG_CATEGORY_EXTERN(ipcamsrc_debug);
 #define GST_CAT_DEFAULT ipcamsrc_debug
 
 namespace ipcamsrc {
+
+// That the session was lost, and why: set on the session's reader thread,
+// read by the streaming thread for its "lost the camera (why)" line.
+class SessionLoss {
+ public:
+  void mark(const char *why) {
+    {
+      std::lock_guard<std::mutex> l(mutex_);
+      why_ = why ? why : "";
+    }
+    lost_.store(true);
+  }
+  void clear() { lost_.store(false); }
+  bool happened() const { return lost_.load(); }
+  std::string why() const {
+    std::lock_guard<std::mutex> l(mutex_);
+    return why_.empty() ? std::string("the connection was lost") : why_;
+  }
+
+ private:
+  std::atomic<bool> lost_{false};
+  mutable std::mutex mutex_;
+  std::string why_;
+};
 
 // GMutex with scoped locking; never held across a blocking call.
 class Mutex {
@@ -137,7 +162,7 @@ struct SrcState {
   uint64_t last_pts_ns = 0;
 
   // Set by the session's reader thread when the connection drops.
-  std::shared_ptr<std::atomic<bool>> lost = std::make_shared<std::atomic<bool>>(false);
+  std::shared_ptr<SessionLoss> lost = std::make_shared<SessionLoss>();
 
   // unlock() cancels it, unlock_stop() resets it.
   GCancellable *cancellable = nullptr;

@@ -151,12 +151,12 @@ GstFlowReturn gst_ipcam_src_create(GstPushSrc *psrc, GstBuffer **buf) {
       return GST_FLOW_OK;
     }
 
-    if (st->lost->load()) {
+    if (st->lost->happened()) {
       // The datagrams the camera sent before it closed the connection are
       // already queued: assemble and push them before the reset, or the
       // last frames of every session would be lost.
       if (drain_queued(st, emit)) continue;
-      GstFlowReturn ret = gst_ipcam_src_reconnect(self, "the camera closed the control connection");
+      GstFlowReturn ret = gst_ipcam_src_reconnect(self, st->lost->why().c_str());
       if (ret != GST_FLOW_OK) return ret;
       continue;
     }

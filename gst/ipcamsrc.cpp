@@ -133,7 +133,8 @@ static GstStructure *stats_structure(ipcamsrc::SrcState *st) {
   return gst_structure_new("ipcam-stats", "frames", G_TYPE_UINT64, a.frames, "bytes", G_TYPE_UINT64, a.bytes,
                            "datagrams", G_TYPE_UINT64, a.datagrams, "lost", G_TYPE_UINT64, a.lost,
                            "duplicates", G_TYPE_UINT64, a.duplicates, "reordered", G_TYPE_UINT64, a.reordered,
-                           "malformed", G_TYPE_UINT64, a.malformed, "discontinuities", G_TYPE_UINT64,
+                           "malformed", G_TYPE_UINT64, a.malformed, "strays", G_TYPE_UINT64, a.strays,
+                           "discontinuities", G_TYPE_UINT64,
                            a.discontinuities, "keyframes", G_TYPE_UINT64, a.keyframes, "dropped-frames",
                            G_TYPE_UINT64, a.dropped_frames, "reconnects", G_TYPE_UINT64, st->reconnects,
                            "foreign", G_TYPE_UINT64, st->receiver_stats.foreign, "kernel-drops",
@@ -271,7 +272,7 @@ static gboolean gst_ipcam_src_start(GstBaseSrc *src) {
   st->session_up = false;
   st->arrival_origin_set = false;
   st->last_pts_ns = 0;
-  st->lost->store(false);
+  st->lost->clear();
   // Connecting happens in the streaming thread (first create()), so this
   // state change returns at once.
   return TRUE;

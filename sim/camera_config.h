@@ -26,6 +26,7 @@ struct FaultConfig {
   double bad_length = 0;  // length field larger than the payload sent
   unsigned burst_loss = 0;         // drop N datagrams in a row ...
   unsigned burst_every = 0;        // ... at the start of every Mth frame
+  unsigned junk_every = 0;         // after every Nth frame, datagrams not of the stream
   unsigned drop_after_frames = 0;  // close control + stop preview after N frames
   bool drop_mid_frame = false;     // ... halfway through frame N+1 instead
   bool no_alive = false;           // never send alive requests

@@ -109,7 +109,7 @@ int main(int argc, char **argv) {
   int keyint = c.keyframe_interval, slices = c.slices, datagram_size = int(c.datagram_size), initial_seq = 0,
       part_size = int(c.part_size), alive_interval = int(c.alive_interval_ms),
       alive_timeout = int(c.alive_timeout_ms), gap = int(c.message_gap_ms), burst_loss = 0,
-      burst_every = 0, drop_after = 0, reply_delay = 0, jump_at = 0;
+      burst_every = 0, junk_every = 0, drop_after = 0, reply_delay = 0, jump_at = 0;
   gint64 clock_start = -1, seed = -1, jump = 0;
   int login_reply = int(c.login_reply_length);
   double fps = c.fps;
@@ -168,6 +168,7 @@ int main(int argc, char **argv) {
       {"bad-length", 0, 0, G_OPTION_ARG_DOUBLE, &f.bad_length, "Fault: length field past the end, probability P", "P"},
       {"burst-loss", 0, 0, G_OPTION_ARG_INT, &burst_loss, "Fault: drop N datagrams in a row ...", "N"},
       {"burst-every", 0, 0, G_OPTION_ARG_INT, &burst_every, "... at the start of every Mth frame", "M"},
+      {"junk-every", 0, 0, G_OPTION_ARG_INT, &junk_every, "Fault: after every Nth frame, send 8 datagrams that are not part of the stream (empty, short, bad magic, length past the end, 2-byte time, unknown type, empty piece, stray sequence number)", "N"},
       {"drop-after-frames", 0, 0, G_OPTION_ARG_INT, &drop_after, "Fault: close control and stop preview after N frames", "N"},
       {"drop-mid-frame", 0, 0, G_OPTION_ARG_NONE, &drop_mid, "Fault: with --drop-after-frames, drop halfway through the next frame", nullptr},
       {"no-alive", 0, 0, G_OPTION_ARG_NONE, &no_alive, "Fault: never send alive requests", nullptr},
@@ -252,11 +253,12 @@ int main(int argc, char **argv) {
   }
   for (double p : {f.loss, f.reorder, f.duplicate, f.truncate, f.bad_magic, f.bad_length})
     if (p < 0 || p > 1) return fail("%s", "fault probabilities must be 0..1");
-  if (burst_loss < 0 || burst_every < 0 || drop_after < 0 || jump_at < 0)
+  if (burst_loss < 0 || burst_every < 0 || junk_every < 0 || drop_after < 0 || jump_at < 0)
     return fail("%s", "fault counts must not be negative");
   if (burst_loss > 0 && burst_every == 0) burst_every = 1;
   f.burst_loss = unsigned(burst_loss);
   f.burst_every = unsigned(burst_every);
+  f.junk_every = unsigned(junk_every);
   f.drop_after_frames = unsigned(drop_after);
   f.drop_mid_frame = drop_mid;
   f.no_alive = no_alive;

@@ -3,6 +3,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <iterator>
 
 namespace ipcam::sim {
 
@@ -83,6 +84,43 @@ void PreviewStreamer::send_frame(ByteView au, uint32_t camera_ms, bool cut_mid_f
   if (config_.time_position == TimePosition::kAfter)
     send_datagram(datagram::kTime, ByteView(time_payload, sizeof time_payload));
   stats_.add("frames_sent");
+  if (f.junk_every > 0 && frames_ % f.junk_every == 0) send_junk();
+}
+
+// One of each kind of datagram that is not part of the stream (a noisy
+// network, or someone spraying the client's preview port with the camera's
+// address). Those that parse as far as a sequence number carry the next one
+// the stream will use, or one far from it: none of them uses one up.
+void PreviewStreamer::send_junk() {
+  auto header = [](uint16_t length, uint16_t seq, uint16_t type) {
+    Bytes d(kPreviewHeaderSize);
+    d[0] = 0xBC;
+    d[1] = 0xDE;
+    store_be16(d.data() + 2, length);
+    store_be16(d.data() + 4, seq);
+    store_be16(d.data() + 6, type);
+    return d;
+  };
+  auto with_payload = [](Bytes d, size_t n) {
+    d.resize(d.size() + n, 0x41);
+    return d;
+  };
+  const Bytes junk[] = {
+      {},                                                           // empty
+      {0xBC, 0xDE, 0x00},                                           // shorter than a header
+      with_payload(header(2, seq_, datagram::kData), 2),            // ... with a bad magic (below)
+      with_payload(header(1000, seq_, datagram::kData), 2),         // length past the end
+      with_payload(header(2, seq_, datagram::kTime), 2),            // a time datagram of 2 bytes
+      with_payload(header(2, seq_, 9), 2),                          // an unknown type
+      header(0, seq_, datagram::kData),                             // an empty data piece
+      with_payload(header(2, uint16_t(seq_ + 30000), datagram::kData), 2),  // a stray sequence number
+  };
+  for (size_t i = 0; i < std::size(junk); ++i) {
+    Bytes d = junk[i];
+    if (i == 2) d[0] = 0xAB;
+    transmit(d);
+    stats_.add("junk_sent");
+  }
 }
 
 void PreviewStreamer::send_datagram(uint16_t type, ByteView payload) {

@@ -34,6 +34,7 @@ class PreviewStreamer {
 
  private:
   void send_datagram(uint16_t type, ByteView payload);
+  void send_junk();
   void transmit(const Bytes &datagram);
   void flush_held();
 

@@ -93,7 +93,12 @@ static GstElement *viewer_factory_create_element(GstRTSPMediaFactory *, const Gs
     gst_object_unref(bin);
     return nullptr;
   }
-  g_object_set(src, "is-live", TRUE, "format", GST_FORMAT_TIME, "do-timestamp", FALSE, nullptr);
+  // Live, with no latency of its own and room to buffer (the hub keeps a
+  // GOP for it): a base source's default answer, a maximum of 0, makes
+  // every sink of the media warn "Pipeline construction is invalid, please
+  // add queues" (its 20 ms processing deadline does not fit in 0).
+  g_object_set(src, "is-live", TRUE, "format", GST_FORMAT_TIME, "do-timestamp", FALSE, "min-latency", gint64(0),
+               "max-latency", gint64(-1), nullptr);
   g_object_set(pay, "pt", 96u, "config-interval", 0, nullptr);
   gst_bin_add_many(GST_BIN(bin), src, pay, nullptr);
   gst_element_link(src, pay);

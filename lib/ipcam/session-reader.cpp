@@ -115,9 +115,14 @@ void ControlSession::Impl::lose(const std::string &why) {
     fail_waiters(IPCAM_ERROR_CONNECTION_LOST, error->message);
     handler = on_lost;
   }
-  g_message("%s", error->message);
-  if (handler) handler(error);
+  // Whoever holds the session says what happens next (a reconnect, or an
+  // error from a request): nothing for the user here.
+  g_debug("%s", error->message);
   g_error_free(error);
+  if (!handler) return;
+  GError *cause = g_error_new_literal(IPCAM_ERROR, IPCAM_ERROR_CONNECTION_LOST, why.c_str());
+  handler(cause);
+  g_error_free(cause);
 }
 
 void ControlSession::Impl::reader_main(GPtr<GSocket> sock, GPtr<GCancellable> cancel, Bytes buf) {

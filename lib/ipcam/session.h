@@ -54,7 +54,10 @@ class ControlSession {
   // unsolicited messages). Called on the reader thread; keep it short.
   using MessageHandler = std::function<void(const RawReply &)>;
   // Called once on the reader thread when the connection is lost after
-  // login (not when close() is called). `error` describes why.
+  // login (not when close() is called), with IPCAM_ERROR_CONNECTION_LOST
+  // and the cause alone as its message ("the camera closed the
+  // connection"), for a caller that reconnects by itself. Requests in
+  // flight fail with the whole sentence: where, why, and what to check.
   using LostHandler = std::function<void(const GError *error)>;
 
   explicit ControlSession(SessionConfig config);

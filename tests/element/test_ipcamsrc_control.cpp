@@ -108,6 +108,20 @@ GST_START_TEST(test_signals_match_camera) {
   m = ipcam::test::wait_message(rig->pipeline, GST_MESSAGE_ELEMENT, 5, "ipcam-download-progress");
   fail_unless(m != nullptr);
   gst_message_unref(m);
+  // A path the file list does not have: no size to cap the download with,
+  // so no download, and the failure says why.
+  local = nullptr;
+  g_signal_emit_by_name(src, "download-file", "/DCIM/NOT\x1b[2JLISTED.JPG", dir.c_str(), &local);
+  fail_unless(local == nullptr);
+  // (the first download's own ipcam-download message may still be queued)
+  gboolean success = TRUE;
+  while ((m = ipcam::test::wait_message(rig->pipeline, GST_MESSAGE_ELEMENT, 5, "ipcam-download")) &&
+         gst_structure_get_boolean(gst_message_get_structure(m), "success", &success) && success)
+    gst_message_unref(m);
+  fail_unless(m != nullptr, "no failed ipcam-download message");
+  const char *why = gst_structure_get_string(gst_message_get_structure(m), "error");
+  fail_unless(why && strstr(why, "\"/DCIM/NOT\\e[2JLISTED.JPG\" is not in the camera's file list"), "%s", why);
+  gst_message_unref(m);
 
   // take-still-fetch: a new, valid JPEG on disk.
   gchar *still = nullptr;

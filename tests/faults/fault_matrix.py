@@ -354,6 +354,29 @@ def case_bad_length():
     malformed_case("bad-length", "--bad-length")
 
 
+def case_junk():
+    """After every 10th frame, eight datagrams that are not part of the
+    stream (--junk-every): each is counted and ignored, no frame is lost."""
+    p, sim, st = stream(["--junk-every", 10], seconds=5.0, seed=19)
+    report("junk", p, sim, st)
+    assert_clean_run(p, st)
+    assert_drop_policy(p)
+    assert_datagram_count(sim, st)
+    runs = sim.counter("junk_sent") // 8
+    check(runs >= 10, "the emulator sent junk %d times" % runs)
+    # Seven of the eight kinds do not parse; the eighth, a stray sequence
+    # number, is ignored once the next datagram does not continue it (the
+    # last one may still be on probation at the end).
+    check(st["malformed"] == 7 * runs, "malformed %d for %d junk runs" % (st["malformed"], runs))
+    check(runs - 1 <= st["strays"] <= runs, "strays %d for %d junk runs" % (st["strays"], runs))
+    check(st["lost"] == 0 and st["dropped-frames"] == 0, "junk damaged the stream: %s" % st)
+    discont = [i for i, b in enumerate(p.buffers) if b[1] & Gst.BufferFlags.DISCONT]
+    check(discont == [0], "DISCONT on buffers %s (only the first may have it)" % discont)
+    # All but the frames before the first keyframe, and at least 99 %.
+    sent = frames_sent(sim)
+    check(p.frames() >= 0.99 * (sent - KEYFRAME_INTERVAL - 1), "%d of %d frames delivered" % (p.frames(), sent))
+
+
 def disconnect_case(name, *faults):
     p = Pipeline(reconnect_backoff=100)
     port = p.ready()

@@ -2,6 +2,8 @@
 // counter says how often.
 #include "camera_for_test.h"
 
+#include <optional>
+
 using namespace hand;
 using ipcam::sim::Camera;
 using ipcam::sim::CameraConfig;
@@ -105,6 +107,51 @@ TEST(Faults, BurstLossDropsARunAtFrameStarts) {
   }
   EXPECT_GE(bursts, 2);
   EXPECT_GE(r.count("burst_lost"), 10u);
+}
+
+// After every 2nd frame, the eight kinds of datagram that are not part of
+// the stream, in this order; the stream's own sequence numbers run on
+// without a gap through them.
+TEST(Faults, JunkEveryNSendsEightDatagramsOutsideTheStream) {
+  auto c = fast();
+  c.faults.junk_every = 2;
+  Rig r(c);
+  auto ds = r.collect(400);
+  ASSERT_EQ(ds.size(), 400u);
+  auto is_stream = [](const Bytes &d) {
+    if (d.size() < 8 || d[0] != 0xBC || d[1] != 0xDE) return false;
+    size_t len = be16(&d[2]);
+    uint16_t type = be16(&d[6]);
+    return len > 0 && len == d.size() - 8 && (type == 1 || (type == 2 && len >= 16));
+  };
+  int runs = 0;
+  std::optional<uint16_t> last_seq;
+  for (size_t i = 0; i < ds.size(); ++i) {
+    if (is_stream(ds[i])) {
+      uint16_t seq = be16(&ds[i][4]);
+      if (last_seq) EXPECT_EQ(seq, uint16_t(*last_seq + 1)) << "datagram " << i;
+      last_seq = seq;
+      continue;
+    }
+    ASSERT_TRUE(last_seq) << "junk before the first frame";
+    if (i + 8 > ds.size()) break;  // a run cut off by the end of the sample
+    uint16_t next = uint16_t(*last_seq + 1);
+    EXPECT_TRUE(ds[i].empty());
+    EXPECT_EQ(ds[i + 1], (Bytes{0xBC, 0xDE, 0x00}));
+    EXPECT_EQ(ds[i + 2], (Bytes{0xAB, 0xDE, 0, 2, uint8_t(next >> 8), uint8_t(next), 0, 1, 0x41, 0x41}));
+    EXPECT_EQ(be16(&ds[i + 3][2]), 1000u);
+    EXPECT_EQ(ds[i + 3].size(), 10u);
+    EXPECT_EQ(be16(&ds[i + 4][6]), 2u);
+    EXPECT_EQ(ds[i + 4].size(), 10u);
+    EXPECT_EQ(be16(&ds[i + 5][6]), 9u);
+    EXPECT_EQ(ds[i + 6], (Bytes{0xBC, 0xDE, 0, 0, uint8_t(next >> 8), uint8_t(next), 0, 1}));
+    EXPECT_EQ(be16(&ds[i + 7][4]), uint16_t(next + 30000));
+    for (size_t k = 3; k < 6; ++k) EXPECT_EQ(be16(&ds[i + k][4]), next) << "junk " << k;
+    ++runs;
+    i += 7;
+  }
+  EXPECT_GE(runs, 5);
+  EXPECT_GE(r.count("junk_sent"), 8u * runs);
 }
 
 TEST(Faults, DropAfterFramesClosesControlAndStopsPreview) {
