@@ -388,9 +388,10 @@ struct PreviewAssembler::State {
 };
 
 PreviewAssembler::PreviewAssembler(AssemblerConfig config)
-    : config_(config), s_(new State(config_, stats_)) {}
+    : config_(config), s_(std::make_unique<State>(config_, stats_)) {}
 
-PreviewAssembler::~PreviewAssembler() { delete s_; }
+// Out of line, where State is complete.
+PreviewAssembler::~PreviewAssembler() = default;
 
 namespace {
 

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 
 namespace ipcam {
 
@@ -94,7 +95,7 @@ class PreviewAssembler {
   struct State;
   AssemblerConfig config_;
   AssemblerStats stats_;
-  State *s_;
+  std::unique_ptr<State> s_;
 };
 
 }  // namespace ipcam

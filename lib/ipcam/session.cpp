@@ -8,11 +8,10 @@ namespace ipcam {
 using session_detail::GPtr;
 using session_detail::ref;
 
-ControlSession::ControlSession(SessionConfig config) : impl_(new Impl(std::move(config))) {}
+ControlSession::ControlSession(SessionConfig config) : impl_(std::make_unique<Impl>(std::move(config))) {}
 
 ControlSession::~ControlSession() {
   close();
-  delete impl_;
 }
 
 void ControlSession::set_message_handler(MessageHandler h) {
@@ -71,7 +70,7 @@ bool ControlSession::connect(GCancellable *cancellable, GError **error) {
     return false;
   }
   impl_->state = Impl::State::kUp;
-  impl_->reader = std::thread(&Impl::reader_main, impl_, std::move(sock), std::move(cancel), std::move(rest));
+  impl_->reader = std::thread(&Impl::reader_main, impl_.get(), std::move(sock), std::move(cancel), std::move(rest));
   return true;
 }
 
