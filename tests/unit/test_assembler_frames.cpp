@@ -259,3 +259,29 @@ TEST(Assembler, NullCallbackFreesFrames) {
   for (const Bytes &d : cam.frame(0, key_frame(1500))) a.push(d, nullptr);
   EXPECT_EQ(a.stats().frames, 1u);  // and ASan sees no leak
 }
+
+TEST(Assembler, FrameOwnsItsMemoryUntilReleased) {
+  Camera cam;
+  const Bytes k = key_frame(100);
+  PreviewAssembler a(no_early());
+  std::vector<Frame> kept;
+  const PreviewAssembler::FrameCallback keep = [&kept](Frame &&f) { kept.push_back(std::move(f)); };
+  for (const Bytes &d : cam.frame(0, k)) a.push(d, keep);
+  a.push(cam.time(40), keep);
+  ASSERT_EQ(kept.size(), 1u);
+
+  Frame moved = std::move(kept[0]);
+  EXPECT_EQ(kept[0].data(), nullptr);  // the source gave its memory up
+  EXPECT_EQ(kept[0].size(), 0u);
+  ASSERT_EQ(moved.size(), k.size());
+  EXPECT_EQ(Bytes(moved.data(), moved.data() + moved.size()), k);
+  EXPECT_TRUE(moved.keyframe);
+
+  const size_t capacity = moved.capacity();
+  EXPECT_GE(capacity, k.size());
+  uint8_t *memory = moved.release();  // now ours: ASan reports a leak or a double free
+  EXPECT_EQ(moved.data(), nullptr);
+  EXPECT_EQ(moved.size(), 0u);
+  EXPECT_EQ(Bytes(memory, memory + k.size()), k);
+  g_free(memory);
+}
