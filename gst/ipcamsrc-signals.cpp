@@ -104,11 +104,12 @@ void post_file_list(GstIpcamSrc *self, const std::vector<ipcam::FileEntry> &file
 GStrv list_files(GstIpcamSrc *self, gpointer) {
   Connection c;
   g_autoptr(GError) error = nullptr;
-  std::vector<ipcam::FileEntry> files;
-  if (!get_connection(self, c, &error) || !c.session->file_list(files, &error)) {
+  std::optional<std::vector<ipcam::FileEntry>> list;
+  if (!get_connection(self, c, &error) || !(list = c.session->file_list(&error))) {
     post_failure(self, "ipcam-files", error);
     return nullptr;
   }
+  const std::vector<ipcam::FileEntry> &files = *list;
   post_file_list(self, files);
   GStrv out = g_new0(char *, files.size() + 1);
   for (size_t i = 0; i < files.size(); i++)
@@ -119,14 +120,14 @@ GStrv list_files(GstIpcamSrc *self, gpointer) {
 char *get_firmware(GstIpcamSrc *self, gpointer) {
   Connection c;
   g_autoptr(GError) error = nullptr;
-  std::string version;
-  if (!get_connection(self, c, &error) || !c.session->firmware_version(version, &error)) {
+  std::optional<std::string> version;
+  if (!get_connection(self, c, &error) || !(version = c.session->firmware_version(&error))) {
     post_failure(self, "ipcam-firmware", error);
     return nullptr;
   }
   gst_ipcam_src_post(self, gst_structure_new("ipcam-firmware", "success", G_TYPE_BOOLEAN, TRUE, "version",
-                                             G_TYPE_STRING, version.c_str(), nullptr));
-  return g_strdup(version.c_str());
+                                             G_TYPE_STRING, version->c_str(), nullptr));
+  return g_strdup(version->c_str());
 }
 
 // Downloads one file, posting progress at most every 5% (and at the end).
@@ -146,8 +147,9 @@ bool download(GstIpcamSrc *self, const Connection &c, const std::string &camera_
                                                G_TYPE_UINT64, total, nullptr));
   };
   // The element's cancellable: stopping the element aborts the download.
-  return ipcam::download_file(opt, camera_path, folder ? folder : ".", progress, self->state->cancellable, &local,
-                              error);
+  auto saved = ipcam::download_file(opt, camera_path, folder ? folder : ".", progress, self->state->cancellable, error);
+  if (saved) local = *saved;
+  return bool(saved);
 }
 
 char *download_file(GstIpcamSrc *self, const char *camera_path, const char *folder, gpointer) {
@@ -182,8 +184,12 @@ char *take_still_fetch(GstIpcamSrc *self, const char *folder, gpointer) {
   std::vector<ipcam::FileEntry> before, after;
   std::string local;
   const ipcam::FileEntry *picture = nullptr;
-  if (get_connection(self, c, &error) && c.session->file_list(before, &error) && c.session->take_still(&error) &&
-      c.session->file_list(after, &error)) {
+  auto list = [&c, &error](std::vector<ipcam::FileEntry> &files) {
+    auto l = c.session->file_list(&error);
+    if (l) files = std::move(*l);
+    return bool(l);
+  };
+  if (get_connection(self, c, &error) && list(before) && c.session->take_still(&error) && list(after)) {
     std::set<std::string> known;
     for (const auto &f : before) known.insert(f.path);
     for (const auto &f : after)
@@ -209,14 +215,15 @@ char *take_still_fetch(GstIpcamSrc *self, const char *folder, gpointer) {
 GBytes *raw_command(GstIpcamSrc *self, guint type, GBytes *payload, gpointer) {
   Connection c;
   g_autoptr(GError) error = nullptr;
-  std::vector<ipcam::RawReply> replies;
+  std::optional<std::vector<ipcam::RawReply>> answer;
   gsize size = 0;
   const auto *data = payload ? static_cast<const uint8_t *>(g_bytes_get_data(payload, &size)) : nullptr;
   if (!get_connection(self, c, &error) ||
-      !c.session->raw(type, ipcam::ByteView(data, size), c.timeout_ms, replies, &error)) {
+      !(answer = c.session->raw(type, ipcam::ByteView(data, size), c.timeout_ms, &error))) {
     post_failure(self, "ipcam-raw-reply", error);
     return nullptr;
   }
+  const std::vector<ipcam::RawReply> &replies = *answer;
   ipcam::Bytes wire;
   GValue list = G_VALUE_INIT;
   gst_value_array_init(&list, replies.size());

@@ -139,13 +139,14 @@ bool resolve_camera(Context &ctx, std::string &address, Failure &failure) {
     return true;
   }
   verbose(ctx, "no --camera given: discovering");
-  std::vector<DiscoveredCamera> cameras;
   std::string where;
   g_autoptr(GError) error = nullptr;
-  if (!discover(discovery_config(ctx.opt), cameras, ctx.cancellable, &where, &error)) {
+  const auto found = discover(discovery_config(ctx.opt), ctx.cancellable, &where, &error);
+  if (!found) {
     failure = failure_from(error, "discovery failed");
     return false;
   }
+  const std::vector<DiscoveredCamera> &cameras = *found;
   if (g_cancellable_is_cancelled(ctx.cancellable)) {
     failure = {kExitInterrupted, "interrupted"};
     return false;

@@ -89,7 +89,9 @@ class CameraControl::SessionRequests : public CameraControl::Requests {
   bool take_still(GError **error) override { return s_.take_still(error); }
   bool set_recording(bool start, GError **error) override { return s_.set_recording(start, error); }
   bool list_files(std::vector<ipcam::FileEntry> &files, GError **error) override {
-    return s_.file_list(files, error);
+    auto list = s_.file_list(error);
+    if (list) files = std::move(*list);
+    return bool(list);
   }
 
  private:
@@ -136,7 +138,9 @@ bool CameraControl::fetch(const ipcam::FileEntry &file, const std::string &folde
   opt.port = options_.http_port;
   opt.timeout_ms = std::max(options_.timeout_ms, 10000u);
   opt.expected_size = file.size;
-  return ipcam::download_file(opt, file.path, folder, nullptr, nullptr, &local_path, error);
+  auto local = ipcam::download_file(opt, file.path, folder, nullptr, nullptr, error);
+  if (local) local_path = *local;
+  return bool(local);
 }
 
 bool CameraControl::take_still(bool fetch_it, const std::string &folder, std::string &camera_path,
@@ -174,8 +178,7 @@ bool CameraControl::list_files(std::vector<ipcam::FileEntry> &files, GError **er
 
 bool CameraControl::download(const std::string &camera_path, const std::string &folder, std::string &local_path,
                              GError **error) {
-  std::string name;
-  if (!ipcam::safe_local_name(camera_path, name, error)) return false;
+  if (!ipcam::safe_local_name(camera_path, error)) return false;
   std::vector<ipcam::FileEntry> files;
   if (!list_files(files, error)) return false;
   auto it = std::find_if(files.begin(), files.end(), [&](const auto &f) { return f.path == camera_path; });

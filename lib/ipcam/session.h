@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -84,19 +85,19 @@ class ControlSession {
 
   // Requests. Each fails at once with IPCAM_ERROR_NOT_CONNECTED when there
   // is no session, with _TIMEOUT after the configured timeout, with
-  // _CONNECTION_LOST if the connection drops while waiting.
+  // _CONNECTION_LOST if the connection drops while waiting. Like the whole
+  // library: a value (or true) on success, std::nullopt (or false) and
+  // `error` set on failure.
   bool start_preview(GError **error);  // no reply expected
-  bool firmware_version(std::string &version, GError **error);
-  bool file_list(std::vector<FileEntry> &files, GError **error);
+  std::optional<std::string> firmware_version(GError **error);
+  std::optional<std::vector<FileEntry>> file_list(GError **error);
   bool take_still(GError **error);                      // waits for 0xA039
   bool set_recording(bool start, GError **error);       // waits for 0xA03B
   // Sends any message and returns every message (other than alive requests)
   // that arrives within `timeout_ms`. Never fails on an empty answer; fails
-  // with IPCAM_ERROR_LIMIT (keeping what fit) past max_raw_replies or
-  // max_raw_bytes. file_list() fails with _LIMIT past max_files or
-  // max_file_list_bytes.
-  bool raw(uint32_t type, ByteView payload, unsigned timeout_ms, std::vector<RawReply> &replies,
-           GError **error);
+  // with IPCAM_ERROR_LIMIT past max_raw_replies or max_raw_bytes.
+  // file_list() fails with _LIMIT past max_files or max_file_list_bytes.
+  std::optional<std::vector<RawReply>> raw(uint32_t type, ByteView payload, unsigned timeout_ms, GError **error);
 
   const SessionConfig &config() const;
 

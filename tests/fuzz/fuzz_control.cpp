@@ -18,9 +18,8 @@ static void decode_payload(uint32_t type, ByteView payload) {
       if (!creds) break;
       FUZZ_CHECK(creds->user.size() <= kLoginFieldSize && creds->password.size() <= kLoginFieldSize);
       // What parses must survive a round trip whenever it is encodable.
-      Bytes again;
-      if (encode_login(creds->user, creds->password, again, err.out())) {
-        auto back = parse_login(again, nullptr);
+      if (auto again = encode_login(creds->user, creds->password, err.out())) {
+        auto back = parse_login(*again, nullptr);
         FUZZ_CHECK(back && back->user == creds->user && back->password == creds->password);
       }
       break;

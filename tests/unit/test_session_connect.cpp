@@ -216,8 +216,7 @@ TEST(Session, CloseIsNotALossAndWakesWaitingRequests) {
   ASSERT_TRUE(s.connect(nullptr, err.out())) << err.message();
   ErrorGuard request_err;
   std::thread t([&] {
-    std::string v;
-    EXPECT_FALSE(s.firmware_version(v, request_err.out()));
+    EXPECT_FALSE(s.firmware_version(request_err.out()));
   });
   ASSERT_TRUE(request_seen.wait());
   s.close();
