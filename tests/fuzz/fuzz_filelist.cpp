@@ -3,6 +3,7 @@
 // input is also parsed as list text. Whatever parses must survive formatting
 // and splitting into parts again.
 #include "fuzz_check.h"
+#include "ipcam/error.h"
 #include "ipcam/filelist.h"
 #include "ipcam/wire.h"
 
@@ -33,14 +34,14 @@ static void check_round_trip(const std::vector<FileEntry> &files, size_t part_si
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (size == 0) return 0;
   const size_t part_size = 1 + data[0] % 64;
-  fuzz::ErrorSlot err;
+  ErrorGuard err;
 
   std::string_view text(reinterpret_cast<const char *>(data + 1), size - 1);
   if (auto files = parse_file_list_text(text, err.out())) {
-    FUZZ_CHECK(err.error == nullptr);
+    FUZZ_CHECK(err.get() == nullptr);
     check_round_trip(*files, part_size);
   } else {
-    FUZZ_CHECK(err.error != nullptr);
+    FUZZ_CHECK(err.get() != nullptr);
   }
 
   FileListAssembler assembler;
@@ -53,7 +54,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       accepted++;
       FUZZ_CHECK(assembler.received() == before + 1);
     } else {
-      FUZZ_CHECK(err.error != nullptr && assembler.received() == before);
+      FUZZ_CHECK(err.get() != nullptr && assembler.received() == before);
     }
     FUZZ_CHECK(assembler.received() <= assembler.total());
     FUZZ_CHECK(assembler.total() <= FileListAssembler::kMaxParts);

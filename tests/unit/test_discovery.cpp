@@ -2,9 +2,8 @@
 // wildcard address (a socket bound to 127.0.0.1 would not see broadcasts).
 // Nothing here uses the interfaces' own broadcast addresses: that would send
 // off this machine.
-#include "error_guard.h"
-#include "ipcam/discovery.h"
 #include "ipcam/error.h"
+#include "ipcam/discovery.h"
 
 #include <gtest/gtest.h>
 
@@ -15,8 +14,6 @@
 using namespace ipcam;
 
 namespace {
-
-using ipcam::test::ErrorGuard;
 
 Bytes Text(const std::string &s) { return Bytes(s.begin(), s.end()); }
 
@@ -228,10 +225,10 @@ TEST(Discovery, NeverBroadcastsToAllOnes) {
   c.broadcast_addresses = {"255.255.255.255"};
   ErrorGuard err;
   EXPECT_FALSE(discover(c, nullptr, nullptr, err.out()));
-  EXPECT_TRUE(g_error_matches(err.e, IPCAM_ERROR, IPCAM_ERROR_INVALID_ARGUMENT)) << err.message();
+  EXPECT_TRUE(g_error_matches(err.get(), IPCAM_ERROR, IPCAM_ERROR_INVALID_ARGUMENT)) << err.message();
   c.broadcast_addresses = {"not-an-address"};
   EXPECT_FALSE(discover(c, nullptr, nullptr, err.out()));
-  EXPECT_TRUE(g_error_matches(err.e, IPCAM_ERROR, IPCAM_ERROR_INVALID_ARGUMENT)) << err.message();
+  EXPECT_TRUE(g_error_matches(err.get(), IPCAM_ERROR, IPCAM_ERROR_INVALID_ARGUMENT)) << err.message();
 }
 
 TEST(Discovery, CancelStopsWaiting) {
@@ -255,6 +252,6 @@ TEST(Discovery, CancelStopsWaiting) {
   auto start = std::chrono::steady_clock::now();
   EXPECT_FALSE(discover(c, cancel, nullptr, err.out()));
   t.join();
-  EXPECT_TRUE(g_error_matches(err.e, IPCAM_ERROR, IPCAM_ERROR_CANCELLED)) << err.message();
+  EXPECT_TRUE(g_error_matches(err.get(), IPCAM_ERROR, IPCAM_ERROR_CANCELLED)) << err.message();
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(30));  // not the 60 s timeout
 }

@@ -1,6 +1,5 @@
 // Downloads from a small libsoup SoupServer on 127.0.0.1:0 that runs in the
 // test, into a fresh temporary folder per test; and safe local names.
-#include "error_guard.h"
 #include "ipcam/error.h"
 #include "ipcam/download.h"
 #include "ipcam/part-file.h"
@@ -23,7 +22,6 @@ namespace {
 
 using Bytes = std::vector<uint8_t>;
 
-using ipcam::test::ErrorGuard;
 
 Bytes Pattern(size_t n) {
   Bytes b(n);
@@ -206,7 +204,7 @@ TEST(SafeLocalName, RejectsEverythingThatIsNotAPlainName) {
   for (const auto &path : unsafe) {
     ErrorGuard err;
     EXPECT_FALSE(safe_local_name(path, err.out())) << "accepted \"" << path << "\"";
-    EXPECT_TRUE(g_error_matches(err.e, IPCAM_ERROR, IPCAM_ERROR_UNSAFE_PATH)) << err.message();
+    EXPECT_TRUE(g_error_matches(err.get(), IPCAM_ERROR, IPCAM_ERROR_UNSAFE_PATH)) << err.message();
   }
 }
 
@@ -247,7 +245,7 @@ TEST_F(Files, EmptyFileDownloads) {
 TEST_F(Files, NotFoundIsHttpErrorAndLeavesNothing) {
   ErrorGuard err;
   EXPECT_FALSE(download_file(options_, "/DCIM/GONE.MOV", dir_, nullptr, nullptr, err.out()));
-  ASSERT_TRUE(g_error_matches(err.e, IPCAM_ERROR, IPCAM_ERROR_HTTP)) << err.message();
+  ASSERT_TRUE(g_error_matches(err.get(), IPCAM_ERROR, IPCAM_ERROR_HTTP)) << err.message();
   EXPECT_NE(err.message().find("404"), std::string::npos) << err.message();
   EXPECT_NE(err.message().find("/DCIM/GONE.MOV"), std::string::npos) << err.message();
   EXPECT_TRUE(Listing().empty());
@@ -258,7 +256,7 @@ TEST_F(Files, SizeMismatchLeavesNothing) {
   options_.expected_size = 2000;
   ErrorGuard err;
   EXPECT_FALSE(download_file(options_, "/A.MOV", dir_, nullptr, nullptr, err.out()));
-  EXPECT_TRUE(g_error_matches(err.e, IPCAM_ERROR, IPCAM_ERROR_IO)) << err.message();
+  EXPECT_TRUE(g_error_matches(err.get(), IPCAM_ERROR, IPCAM_ERROR_IO)) << err.message();
   EXPECT_NE(err.message().find("2000"), std::string::npos) << err.message();
   EXPECT_TRUE(Listing().empty());
 }
@@ -267,7 +265,7 @@ TEST_F(Files, UnsafeNameIsRejectedBeforeAnyRequest) {
   for (const std::string &path : {std::string("../x"), std::string(".."), std::string("a\\b"), std::string("x\0y", 3)}) {
     ErrorGuard err;
     EXPECT_FALSE(download_file(options_, path, dir_, nullptr, nullptr, err.out()));
-    EXPECT_TRUE(g_error_matches(err.e, IPCAM_ERROR, IPCAM_ERROR_UNSAFE_PATH)) << err.message();
+    EXPECT_TRUE(g_error_matches(err.get(), IPCAM_ERROR, IPCAM_ERROR_UNSAFE_PATH)) << err.message();
   }
   EXPECT_EQ(server_.requests(), 0);
   EXPECT_TRUE(Listing().empty());
@@ -288,7 +286,7 @@ TEST_F(Files, CancellationLeavesNothing) {
   ErrorGuard err;
   EXPECT_FALSE(download_file(options_, "/BIG.MOV", dir_, [&](uint64_t, uint64_t) { g_cancellable_cancel(cancel); },
                              cancel, err.out()));
-  EXPECT_TRUE(g_error_matches(err.e, IPCAM_ERROR, IPCAM_ERROR_CANCELLED)) << err.message();
+  EXPECT_TRUE(g_error_matches(err.get(), IPCAM_ERROR, IPCAM_ERROR_CANCELLED)) << err.message();
   EXPECT_TRUE(Listing().empty());
 }
 
@@ -300,7 +298,7 @@ TEST_F(Files, CancelledResumableDownloadKeepsThePart) {
   ErrorGuard err;
   EXPECT_FALSE(download_file(options_, "/BIG.MOV", dir_, [&](uint64_t, uint64_t) { g_cancellable_cancel(cancel); },
                              cancel, err.out()));
-  EXPECT_TRUE(g_error_matches(err.e, IPCAM_ERROR, IPCAM_ERROR_CANCELLED)) << err.message();
+  EXPECT_TRUE(g_error_matches(err.get(), IPCAM_ERROR, IPCAM_ERROR_CANCELLED)) << err.message();
   ASSERT_EQ(Listing(), Names({"BIG.MOV.part"}));
   Bytes part = Read("BIG.MOV.part");
   ASSERT_FALSE(part.empty());
@@ -358,7 +356,7 @@ TEST_F(Files, NoOverwriteKeepsTheExistingFile) {
   options_.overwrite = false;
   ErrorGuard err;
   EXPECT_FALSE(download_file(options_, "/A.MOV", dir_, nullptr, nullptr, err.out()));
-  EXPECT_TRUE(g_error_matches(err.e, IPCAM_ERROR, IPCAM_ERROR_IO)) << err.message();
+  EXPECT_TRUE(g_error_matches(err.get(), IPCAM_ERROR, IPCAM_ERROR_IO)) << err.message();
   EXPECT_EQ(Listing(), Names({"A.MOV"}));
   EXPECT_EQ(Read("A.MOV"), Bytes({1, 2, 3}));
   options_.overwrite = true;
@@ -376,7 +374,7 @@ TEST_F(Files, NothingListeningIsCannotConnect) {
   g_object_unref(s);  // bound but never listening: connections are refused
   ErrorGuard err;
   EXPECT_FALSE(download_file(options_, "/A.MOV", dir_, nullptr, nullptr, err.out()));
-  EXPECT_TRUE(g_error_matches(err.e, IPCAM_ERROR, IPCAM_ERROR_CANNOT_CONNECT)) << err.message();
+  EXPECT_TRUE(g_error_matches(err.get(), IPCAM_ERROR, IPCAM_ERROR_CANNOT_CONNECT)) << err.message();
   EXPECT_TRUE(Listing().empty());
 }
 
@@ -384,7 +382,7 @@ TEST_F(Files, MissingFolderIsAnError) {
   server_.add("/A.MOV", Pattern(10));
   ErrorGuard err;
   EXPECT_FALSE(download_file(options_, "/A.MOV", dir_ + "/no-such", nullptr, nullptr, err.out()));
-  EXPECT_TRUE(g_error_matches(err.e, IPCAM_ERROR, IPCAM_ERROR_IO)) << err.message();
+  EXPECT_TRUE(g_error_matches(err.get(), IPCAM_ERROR, IPCAM_ERROR_IO)) << err.message();
 }
 
 // A camera's HTTP server is not trusted: no redirect is followed, and a
@@ -394,7 +392,7 @@ TEST_F(Files, RedirectIsNotFollowed) {
   server_.redirect("/A.JPG", "/secret");
   ErrorGuard err;
   EXPECT_FALSE(download_file(options_, "/A.JPG", dir_, nullptr, nullptr, err.out()));
-  EXPECT_TRUE(g_error_matches(err.e, IPCAM_ERROR, IPCAM_ERROR_HTTP)) << err.message();
+  EXPECT_TRUE(g_error_matches(err.get(), IPCAM_ERROR, IPCAM_ERROR_HTTP)) << err.message();
   EXPECT_NE(err.message().find("redirects are not followed"), std::string::npos) << err.message();
   EXPECT_EQ(server_.requests(), 1);
   EXPECT_TRUE(Listing().empty());
@@ -407,7 +405,7 @@ TEST_F(Files, ContentLengthOtherThanListedFailsBeforeWriting) {
   ErrorGuard err;
   EXPECT_FALSE(download_file(options_, "/A.MOV", dir_, [&](uint64_t done, uint64_t) { written = done; }, nullptr,
                              err.out()));
-  EXPECT_TRUE(g_error_matches(err.e, IPCAM_ERROR, IPCAM_ERROR_IO)) << err.message();
+  EXPECT_TRUE(g_error_matches(err.get(), IPCAM_ERROR, IPCAM_ERROR_IO)) << err.message();
   EXPECT_EQ(written, 0u);
   EXPECT_TRUE(Listing().empty());
 }
@@ -421,7 +419,7 @@ TEST_F(Files, BodyPastTheListedSizeStopsThere) {
   ErrorGuard err;
   EXPECT_FALSE(download_file(options_, "/A.MOV", dir_, [&](uint64_t done, uint64_t) { written = done; }, nullptr,
                              err.out()));
-  EXPECT_TRUE(g_error_matches(err.e, IPCAM_ERROR, IPCAM_ERROR_IO)) << err.message();
+  EXPECT_TRUE(g_error_matches(err.get(), IPCAM_ERROR, IPCAM_ERROR_IO)) << err.message();
   EXPECT_LE(written, 1000u);
   EXPECT_TRUE(Listing().empty());
 }
@@ -433,7 +431,7 @@ TEST_F(Files, ResumeRefusesAPlantedSymlink) {
   options_.resume = true;
   ErrorGuard err;
   EXPECT_FALSE(download_file(options_, "/A.MOV", dir_, nullptr, nullptr, err.out()));
-  EXPECT_TRUE(g_error_matches(err.e, IPCAM_ERROR, IPCAM_ERROR_UNSAFE_PATH)) << err.message();
+  EXPECT_TRUE(g_error_matches(err.get(), IPCAM_ERROR, IPCAM_ERROR_UNSAFE_PATH)) << err.message();
   EXPECT_EQ(Read("victim"), Pattern(5));
   EXPECT_EQ(server_.requests(), 0);
 }

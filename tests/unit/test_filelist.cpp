@@ -1,5 +1,4 @@
 // File list parts and firmware info, including every malformed case.
-#include "error_guard.h"
 #include "ipcam/error.h"
 #include "ipcam/filelist.h"
 #include "ipcam/wire.h"
@@ -7,10 +6,6 @@
 #include <gtest/gtest.h>
 
 using namespace ipcam;
-
-namespace {
-using ipcam::test::ErrorGuard;
-}  // namespace
 
 TEST(FileListText, ParsesEntriesAndTrailingSemicolon) {
   auto f = parse_file_list_text("/mnt/DCIM/A.MOV:1234;/mnt/DCIM/B.JPG:99;", nullptr);
@@ -42,7 +37,7 @@ TEST(FileListText, PathWithColonUsesLastColon) {
 TEST(FileListText, NonNumericSizeIsAClearError) {
   ErrorGuard e;
   EXPECT_FALSE(parse_file_list_text("/a.jpg:12;/b.jpg:lots;", e.out()));
-  EXPECT_TRUE(g_error_matches(e.e, IPCAM_ERROR, IPCAM_ERROR_PARSE));
+  EXPECT_TRUE(g_error_matches(e.get(), IPCAM_ERROR, IPCAM_ERROR_PARSE));
   EXPECT_NE(e.message().find("/b.jpg:lots"), std::string::npos) << e.message();
   EXPECT_FALSE(parse_file_list_text("/a.jpg:;", e.out()));
   EXPECT_FALSE(parse_file_list_text("/a.jpg:-3;", e.out()));
@@ -156,7 +151,7 @@ TEST(Firmware, GarbageIsAnError) {
   p[3] = 1;
   ErrorGuard e;
   EXPECT_FALSE(parse_firmware(p, e.out()));
-  EXPECT_TRUE(g_error_matches(e.e, IPCAM_ERROR, IPCAM_ERROR_PARSE));
+  EXPECT_TRUE(g_error_matches(e.get(), IPCAM_ERROR, IPCAM_ERROR_PARSE));
   EXPECT_FALSE(parse_firmware(Bytes{}, e.out()));
   Bytes bin = {0x01, 0x02, 0x03};
   EXPECT_FALSE(parse_firmware(bin, e.out()));

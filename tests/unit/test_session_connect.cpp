@@ -55,7 +55,7 @@ TEST(Session, WrongPasswordIsLoginRefusedNamingBothCauses) {
   ControlSession s(c);
   ErrorGuard err;
   EXPECT_FALSE(s.connect(nullptr, err.out()));
-  ASSERT_TRUE(g_error_matches(err.e, IPCAM_ERROR, IPCAM_ERROR_LOGIN_REFUSED)) << err.message();
+  ASSERT_TRUE(g_error_matches(err.get(), IPCAM_ERROR, IPCAM_ERROR_LOGIN_REFUSED)) << err.message();
   std::string m = err.message();
   EXPECT_NE(m.find("wrong user or password"), std::string::npos) << m;
   EXPECT_NE(m.find("another client (the phone app?)"), std::string::npos) << m;
@@ -74,7 +74,7 @@ TEST(Session, CameraClosingAfterItsAliveRequestIsLoginRefused) {
   ControlSession s(ConfigFor(peer));
   ErrorGuard err;
   EXPECT_FALSE(s.connect(nullptr, err.out()));
-  ASSERT_TRUE(g_error_matches(err.e, IPCAM_ERROR, IPCAM_ERROR_LOGIN_REFUSED)) << err.message();
+  ASSERT_TRUE(g_error_matches(err.get(), IPCAM_ERROR, IPCAM_ERROR_LOGIN_REFUSED)) << err.message();
   EXPECT_NE(err.message().find("wrong user or password"), std::string::npos) << err.message();
 }
 
@@ -86,7 +86,7 @@ TEST(Session, SilentPeerIsTimeout) {
   ControlSession s(c);
   ErrorGuard err;
   EXPECT_FALSE(s.connect(nullptr, err.out()));
-  ASSERT_TRUE(g_error_matches(err.e, IPCAM_ERROR, IPCAM_ERROR_TIMEOUT)) << err.message();
+  ASSERT_TRUE(g_error_matches(err.get(), IPCAM_ERROR, IPCAM_ERROR_TIMEOUT)) << err.message();
   EXPECT_NE(err.message().find("not an ipcam camera, or it is busy"), std::string::npos) << err.message();
   EXPECT_NE(err.message().find(Endpoint(peer)), std::string::npos) << err.message();
   EXPECT_NE(err.message().find("0.3 s"), std::string::npos) << err.message();
@@ -101,7 +101,7 @@ TEST(Session, ConnectThatHangsIsTimeout) {
   ControlSession s(c);
   ErrorGuard err;
   EXPECT_FALSE(s.connect(nullptr, err.out()));
-  ASSERT_TRUE(g_error_matches(err.e, IPCAM_ERROR, IPCAM_ERROR_TIMEOUT)) << err.message();
+  ASSERT_TRUE(g_error_matches(err.get(), IPCAM_ERROR, IPCAM_ERROR_TIMEOUT)) << err.message();
   EXPECT_NE(err.message().find("No answer from " + Endpoint(peer) + " within 0.3 s"), std::string::npos)
       << err.message();
 }
@@ -123,7 +123,7 @@ TEST(Session, CancelDuringAHangingConnect) {
   auto start = std::chrono::steady_clock::now();
   EXPECT_FALSE(s.connect(cancel, err.out()));
   canceller.join();
-  EXPECT_TRUE(g_error_matches(err.e, IPCAM_ERROR, IPCAM_ERROR_CANCELLED)) << err.message();
+  EXPECT_TRUE(g_error_matches(err.get(), IPCAM_ERROR, IPCAM_ERROR_CANCELLED)) << err.message();
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(20));
 }
 
@@ -137,7 +137,7 @@ TEST(Session, HttpServerIsNotIpcam) {
   ControlSession s(ConfigFor(peer));
   ErrorGuard err;
   EXPECT_FALSE(s.connect(nullptr, err.out()));
-  ASSERT_TRUE(g_error_matches(err.e, IPCAM_ERROR, IPCAM_ERROR_NOT_IPCAM)) << err.message();
+  ASSERT_TRUE(g_error_matches(err.get(), IPCAM_ERROR, IPCAM_ERROR_NOT_IPCAM)) << err.message();
   EXPECT_NE(err.message().find("48 54 54 50"), std::string::npos) << err.message();
   EXPECT_NE(err.message().find("HTTP/1.0 400"), std::string::npos) << err.message();
   EXPECT_NE(err.message().find(Endpoint(peer)), std::string::npos) << err.message();
@@ -149,7 +149,7 @@ TEST(Session, NothingListeningIsCannotConnect) {
   ControlSession s(ConfigFor(peer));
   ErrorGuard err;
   EXPECT_FALSE(s.connect(nullptr, err.out()));
-  ASSERT_TRUE(g_error_matches(err.e, IPCAM_ERROR, IPCAM_ERROR_CANNOT_CONNECT)) << err.message();
+  ASSERT_TRUE(g_error_matches(err.get(), IPCAM_ERROR, IPCAM_ERROR_CANNOT_CONNECT)) << err.message();
   EXPECT_NE(err.message().find(Endpoint(peer)), std::string::npos) << err.message();
 }
 
@@ -173,7 +173,7 @@ TEST(Session, CancelDuringConnectReturnsPromptly) {
   EXPECT_FALSE(s.connect(cancel, err.out()));
   auto took = std::chrono::steady_clock::now() - start;
   canceller.join();
-  EXPECT_TRUE(g_error_matches(err.e, IPCAM_ERROR, IPCAM_ERROR_CANCELLED)) << err.message();
+  EXPECT_TRUE(g_error_matches(err.get(), IPCAM_ERROR, IPCAM_ERROR_CANCELLED)) << err.message();
   // Far below the 60 s reply timeout: the wait was cancelled, not timed out.
   EXPECT_LT(took, std::chrono::seconds(20));
   EXPECT_FALSE(s.connected());
@@ -186,7 +186,7 @@ TEST(Session, AlreadyCancelledConnectFailsAtOnce) {
   ControlSession s(ConfigFor(peer));
   ErrorGuard err;
   EXPECT_FALSE(s.connect(cancel, err.out()));
-  EXPECT_TRUE(g_error_matches(err.e, IPCAM_ERROR, IPCAM_ERROR_CANCELLED)) << err.message();
+  EXPECT_TRUE(g_error_matches(err.get(), IPCAM_ERROR, IPCAM_ERROR_CANCELLED)) << err.message();
 }
 
 TEST(Session, LongUserIsInvalidArgumentNotTruncated) {
@@ -197,7 +197,7 @@ TEST(Session, LongUserIsInvalidArgumentNotTruncated) {
   ControlSession s(c);
   ErrorGuard err;
   EXPECT_FALSE(s.connect(nullptr, err.out()));
-  EXPECT_TRUE(g_error_matches(err.e, IPCAM_ERROR, IPCAM_ERROR_INVALID_ARGUMENT)) << err.message();
+  EXPECT_TRUE(g_error_matches(err.get(), IPCAM_ERROR, IPCAM_ERROR_INVALID_ARGUMENT)) << err.message();
 }
 
 TEST(Session, CloseIsNotALossAndWakesWaitingRequests) {
@@ -221,7 +221,7 @@ TEST(Session, CloseIsNotALossAndWakesWaitingRequests) {
   ASSERT_TRUE(request_seen.wait());
   s.close();
   t.join();
-  EXPECT_TRUE(g_error_matches(request_err.e, IPCAM_ERROR, IPCAM_ERROR_NOT_CONNECTED)) << request_err.message();
+  EXPECT_TRUE(g_error_matches(request_err.get(), IPCAM_ERROR, IPCAM_ERROR_NOT_CONNECTED)) << request_err.message();
   s.close();  // idempotent
   EXPECT_FALSE(lost_called);
   EXPECT_FALSE(s.connected());
@@ -236,7 +236,7 @@ TEST(Session, ConnectAgainAfterClose) {
   s.close();
   peer.join();
   EXPECT_FALSE(s.take_still(err.out()));
-  EXPECT_TRUE(g_error_matches(err.e, IPCAM_ERROR, IPCAM_ERROR_NOT_CONNECTED)) << err.message();
+  EXPECT_TRUE(g_error_matches(err.get(), IPCAM_ERROR, IPCAM_ERROR_NOT_CONNECTED)) << err.message();
   ServeLoggedIn(peer, [](Peer &p) {
     EXPECT_EQ(p.recv_type(), 0xA038u);
     p.send(control(0xA039));

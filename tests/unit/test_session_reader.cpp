@@ -129,12 +129,12 @@ TEST(Session, PeerClosingMidSessionIsConnectionLost) {
   ErrorGuard err;
   ASSERT_TRUE(s.connect(nullptr, err.out())) << err.message();
   EXPECT_FALSE(s.firmware_version(err.out()));
-  ASSERT_TRUE(g_error_matches(err.e, IPCAM_ERROR, IPCAM_ERROR_CONNECTION_LOST)) << err.message();
+  ASSERT_TRUE(g_error_matches(err.get(), IPCAM_ERROR, IPCAM_ERROR_CONNECTION_LOST)) << err.message();
   EXPECT_NE(err.message().find(Endpoint(peer)), std::string::npos) << err.message();
   ASSERT_TRUE(lost.wait());
   EXPECT_FALSE(s.connected());
   EXPECT_FALSE(s.take_still(err.out()));
-  EXPECT_TRUE(g_error_matches(err.e, IPCAM_ERROR, IPCAM_ERROR_NOT_CONNECTED)) << err.message();
+  EXPECT_TRUE(g_error_matches(err.get(), IPCAM_ERROR, IPCAM_ERROR_NOT_CONNECTED)) << err.message();
   s.close();
   EXPECT_EQ(lost_calls.load(), 1);
   EXPECT_EQ(lost_code.load(), int(IPCAM_ERROR_CONNECTION_LOST));

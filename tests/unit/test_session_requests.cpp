@@ -74,7 +74,7 @@ TEST(Session, FileListMissingPartTimesOutNamingTheCount) {
   ErrorGuard err;
   ASSERT_TRUE(s.connect(nullptr, err.out())) << err.message();
   EXPECT_FALSE(s.file_list(err.out()));
-  ASSERT_TRUE(g_error_matches(err.e, IPCAM_ERROR, IPCAM_ERROR_TIMEOUT)) << err.message();
+  ASSERT_TRUE(g_error_matches(err.get(), IPCAM_ERROR, IPCAM_ERROR_TIMEOUT)) << err.message();
   EXPECT_NE(err.message().find("1 of 2"), std::string::npos) << err.message();
 }
 
@@ -180,11 +180,11 @@ TEST(Session, RequestsFailAtOnceWhenNotConnected) {
   ControlSession s(c);
   ErrorGuard err;
   EXPECT_FALSE(s.firmware_version(err.out()));
-  EXPECT_TRUE(g_error_matches(err.e, IPCAM_ERROR, IPCAM_ERROR_NOT_CONNECTED)) << err.message();
+  EXPECT_TRUE(g_error_matches(err.get(), IPCAM_ERROR, IPCAM_ERROR_NOT_CONNECTED)) << err.message();
   EXPECT_FALSE(s.start_preview(err.out()));
-  EXPECT_TRUE(g_error_matches(err.e, IPCAM_ERROR, IPCAM_ERROR_NOT_CONNECTED)) << err.message();
+  EXPECT_TRUE(g_error_matches(err.get(), IPCAM_ERROR, IPCAM_ERROR_NOT_CONNECTED)) << err.message();
   EXPECT_FALSE(s.raw(0xA02A, {}, 1000, err.out()));
-  EXPECT_TRUE(g_error_matches(err.e, IPCAM_ERROR, IPCAM_ERROR_NOT_CONNECTED)) << err.message();
+  EXPECT_TRUE(g_error_matches(err.get(), IPCAM_ERROR, IPCAM_ERROR_NOT_CONNECTED)) << err.message();
   s.close();
 }
 

@@ -99,6 +99,6 @@ TEST(SessionStop, CloseWakesAFirmwareRequestAtOnce) {
   closer.join();
   closed.set();
   peer.join();
-  EXPECT_TRUE(g_error_matches(err.e, IPCAM_ERROR, IPCAM_ERROR_NOT_CONNECTED)) << err.message();
+  EXPECT_TRUE(g_error_matches(err.get(), IPCAM_ERROR, IPCAM_ERROR_NOT_CONNECTED)) << err.message();
   EXPECT_LT(took, kStopBound);
 }

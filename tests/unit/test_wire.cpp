@@ -1,5 +1,4 @@
 // Wire codec: bytes as protocol.md gives them, and every edge case.
-#include "error_guard.h"
 #include "ipcam/error.h"
 #include "ipcam/wire.h"
 
@@ -16,8 +15,6 @@ Bytes B(std::initializer_list<int> v) {
   for (int x : v) b.push_back(uint8_t(x));
   return b;
 }
-
-using ipcam::test::ErrorGuard;
 
 }  // namespace
 
@@ -88,13 +85,13 @@ TEST(Control, OversizePayloadRefused) {
 TEST(Login, TooLongIsAnErrorNotTruncation) {
   ErrorGuard e;
   EXPECT_FALSE(encode_login(std::string(64, 'u'), "x", e.out()));
-  ASSERT_NE(e.e, nullptr);
-  EXPECT_TRUE(g_error_matches(e.e, IPCAM_ERROR, IPCAM_ERROR_INVALID_ARGUMENT));
-  EXPECT_NE(std::string(e.e->message).find("user name"), std::string::npos);
+  ASSERT_NE(e.get(), nullptr);
+  EXPECT_TRUE(g_error_matches(e.get(), IPCAM_ERROR, IPCAM_ERROR_INVALID_ARGUMENT));
+  EXPECT_NE(std::string(e.get()->message).find("user name"), std::string::npos);
   EXPECT_FALSE(encode_login("admin", std::string(64, 'p'), e.out()));
-  EXPECT_NE(std::string(e.e->message).find("password"), std::string::npos);
+  EXPECT_NE(std::string(e.get()->message).find("password"), std::string::npos);
   // The message never contains the password itself.
-  EXPECT_EQ(std::string(e.e->message).find("pppp"), std::string::npos);
+  EXPECT_EQ(std::string(e.get()->message).find("pppp"), std::string::npos);
   const auto out = encode_login(std::string(63, 'u'), std::string(63, 'p'), e.out());
   ASSERT_TRUE(out);
   EXPECT_EQ(out->size(), 128u);
@@ -109,7 +106,7 @@ TEST(Login, ParseHonoursLongerPayloadAndRejectsShort) {
   EXPECT_EQ(c->password, "secret");
   ErrorGuard e;
   EXPECT_FALSE(parse_login(ByteView(p.data(), 100), e.out()));
-  EXPECT_TRUE(g_error_matches(e.e, IPCAM_ERROR, IPCAM_ERROR_PARSE));
+  EXPECT_TRUE(g_error_matches(e.get(), IPCAM_ERROR, IPCAM_ERROR_PARSE));
 }
 
 TEST(Requests, PayloadsFromCaptures) {
