@@ -111,16 +111,10 @@ Attempt try_connect(GstIpcamSrc *self, std::string &where, GError **error) {
   }
   where = address + ":" + std::to_string(s.control_port);
 
-  ipcam::SessionConfig sc;
-  sc.host = address;
-  sc.port = uint16_t(s.control_port);
-  sc.user = s.user;
-  sc.password = s.password ? *s.password : ipcamsrc::fallback_password();
-  sc.connect_timeout_ms = s.timeout_ms;
-  sc.reply_timeout_ms = s.timeout_ms;
-  sc.file_list_timeout_ms = std::max(s.timeout_ms, 10000u);
+  ipcam::SessionConfig sc = ipcam::session_config(address, uint16_t(s.control_port), s.user,
+                                                  s.password ? *s.password : ipcamsrc::fallback_password(),
+                                                  s.timeout_ms);
   sc.keepalive_interval_ms = s.keepalive_ms;
-  sc.idle_timeout_ms = std::max(s.timeout_ms * 3, 15000u);
   sc.max_files = s.max_files;
   auto session = std::make_shared<ipcam::ControlSession>(sc);
   auto lost = st->lost;

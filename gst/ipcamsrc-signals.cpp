@@ -5,9 +5,9 @@
 #include "ipcamsrc-state.h"
 
 #include "ipcam/download.h"
+#include "ipcam/still.h"
 
 #include <algorithm>
-#include <set>
 
 using ipcamsrc::Locker;
 
@@ -171,35 +171,14 @@ char *download_file(GstIpcamSrc *self, const char *camera_path, const char *fold
   return g_strdup(local.c_str());
 }
 
-bool is_picture(const std::string &path) {
-  std::string lower(path);
-  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char ch) { return g_ascii_tolower(ch); });
-  return g_str_has_suffix(lower.c_str(), ".jpg") || g_str_has_suffix(lower.c_str(), ".jpeg");
-}
-
 // Takes a still, finds the picture that appeared in the file list, fetches it.
 char *take_still_fetch(GstIpcamSrc *self, const char *folder, gpointer) {
   Connection c;
   g_autoptr(GError) error = nullptr;
-  std::vector<ipcam::FileEntry> before, after;
   std::string local;
-  const ipcam::FileEntry *picture = nullptr;
-  auto list = [&c, &error](std::vector<ipcam::FileEntry> &files) {
-    auto l = c.session->file_list(&error);
-    if (l) files = std::move(*l);
-    return bool(l);
-  };
-  if (get_connection(self, c, &error) && list(before) && c.session->take_still(&error) && list(after)) {
-    std::set<std::string> known;
-    for (const auto &f : before) known.insert(f.path);
-    for (const auto &f : after)
-      if (!known.count(f.path) && is_picture(f.path)) picture = &f;
-    if (!picture)
-      g_set_error_literal(&error, IPCAM_ERROR, IPCAM_ERROR_FAILED,
-                          "the camera took the still but no new picture appeared in its file list");
-    else
-      download(self, c, picture->path, picture->size, folder, local, &error);
-  }
+  std::optional<ipcam::FileEntry> picture;
+  if (get_connection(self, c, &error) && (picture = ipcam::take_still_picture(*c.session, &error)))
+    download(self, c, picture->path, picture->size, folder, local, &error);
   if (error) {
     post_failure(self, "ipcam-still", error);
     return nullptr;

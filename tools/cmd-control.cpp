@@ -1,5 +1,6 @@
 // ipcam still, ipcam record, ipcam raw: commands that drive the camera.
 #include "ipcam/download.h"
+#include "ipcam/still.h"
 #include "server-client.h"
 #include "stored-files.h"
 
@@ -139,31 +140,21 @@ int cmd_still(Context &ctx) {
   auto session = open_session(ctx, failure);
   if (!session) return report(failure);
   g_autoptr(GError) error = nullptr;
-  std::optional<std::vector<FileEntry>> before, after;
-  if (g_cmd.fetch && !(before = session->file_list(&error)))
-    return report(failure_from(error, "reading the file list"));
-  if (!session->take_still(&error)) return report(failure_from(error, "taking a picture"));
   if (!g_cmd.fetch) {
+    if (!session->take_still(&error)) return report(failure_from(error, "taking a picture"));
     if (ctx.opt.json)
       print_flag_json("taken", true);
     else
       status("picture taken");
     return kExitOk;
   }
-  if (!(after = session->file_list(&error)))
-    return report(failure_from(error, "reading the file list"));
+  // The new picture is the JPEG that was not in the file list before.
+  const auto picture = take_still_picture(*session, &error);
+  if (!picture) return report(failure_from(error, "taking a picture"));
   std::string address = session->peer_address();
   session->close();
-  // The new picture is the file that was not there before.
-  std::vector<FileEntry> fresh;
-  for (const auto &f : *after)
-    if (std::none_of(before->begin(), before->end(), [&](const FileEntry &b) { return b.path == f.path; }))
-      fresh.push_back(f);
-  if (fresh.empty())
-    return report({kExitFailed, "picture taken, but no new file appeared in the camera's list; "
-                                "see 'ipcam ls'"});
   std::string dir = g_cmd.output ? g_cmd.output : ".";
-  return fetch_files(ctx, address, {fresh.back()}, dir, false);
+  return fetch_files(ctx, address, {*picture}, dir, false);
 }
 
 int cmd_record(Context &ctx) {

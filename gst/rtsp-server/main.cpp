@@ -166,13 +166,7 @@ std::string discover_camera(const ServerOptions &o) {
 
 // Logs in once to check address and password; reads the firmware version.
 bool check_camera(const ServerOptions &o, const std::string &address, std::string &firmware) {
-  ipcam::SessionConfig config;
-  config.host = address;
-  config.port = o.control_port;
-  config.user = o.user;
-  config.password = o.password;
-  config.connect_timeout_ms = config.reply_timeout_ms = o.timeout_ms;
-  ipcam::ControlSession session(config);
+  ipcam::ControlSession session(ipcam::session_config(address, o.control_port, o.user, o.password, o.timeout_ms));
   g_autoptr(GError) error = nullptr;
   if (!session.connect(nullptr, &error)) {
     g_printerr("ipcam-rtsp-server: cannot use the camera at %s:%u: %s\n", address.c_str(), o.control_port,

@@ -45,6 +45,15 @@ struct SessionConfig {
   unsigned unknown_logged = 5;
 };
 
+// The config every program derives from the one timeout its user gives
+// (ipcamsrc's `timeout`, the server's and the CLI's --timeout): connect and
+// each reply wait `timeout_ms`; the whole file list, which comes in many
+// parts, max(timeout_ms, 10 s); the idle timeout max(3 × timeout_ms, 15 s),
+// as cameras send an alive request only every few seconds. The other
+// fields keep their defaults.
+SessionConfig session_config(std::string host, uint16_t port, std::string user, std::string password,
+                             unsigned timeout_ms);
+
 struct RawReply {
   uint32_t type = 0;
   Bytes payload;
