@@ -96,32 +96,25 @@ Attempt try_connect(GstIpcamSrc *self, std::string &where, GError **error) {
     dc.ports = parse_ports(s.discovery_ports);
     dc.timeout_ms = s.timeout_ms;
     dc.max_cameras = 1;  // the first camera that answers, not the whole timeout
-    std::vector<ipcam::DiscoveredCamera> cameras;
     std::string asked;
-    if (!ipcam::discover(dc, cameras, st->cancellable, &asked, error))
-      return g_cancellable_is_cancelled(st->cancellable) ? Attempt::kCancelled : Attempt::kFailed;
-    if (cameras.empty()) {
+    const auto cameras = ipcam::discover(dc, st->cancellable, &asked, error);
+    if (!cameras) return g_cancellable_is_cancelled(st->cancellable) ? Attempt::kCancelled : Attempt::kFailed;
+    if (cameras->empty()) {
       where = asked;
       g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_NO_CAMERA, "no camera answered on %s", asked.c_str());
       return Attempt::kFailed;
     }
-    address = cameras.front().address;
-    serial = cameras.front().serial;
+    address = cameras->front().address;
+    serial = cameras->front().serial;
     GST_INFO_OBJECT(self, "discovered camera at %s (serial '%s')", address.c_str(),
                     ipcam::escape_control(serial).c_str());
   }
   where = address + ":" + std::to_string(s.control_port);
 
-  ipcam::SessionConfig sc;
-  sc.host = address;
-  sc.port = uint16_t(s.control_port);
-  sc.user = s.user;
-  sc.password = s.password ? *s.password : ipcamsrc::fallback_password();
-  sc.connect_timeout_ms = s.timeout_ms;
-  sc.reply_timeout_ms = s.timeout_ms;
-  sc.file_list_timeout_ms = std::max(s.timeout_ms, 10000u);
+  ipcam::SessionConfig sc = ipcam::session_config(address, uint16_t(s.control_port), s.user,
+                                                  s.password ? *s.password : ipcamsrc::fallback_password(),
+                                                  s.timeout_ms);
   sc.keepalive_interval_ms = s.keepalive_ms;
-  sc.idle_timeout_ms = std::max(s.timeout_ms * 3, 15000u);
   sc.max_files = s.max_files;
   auto session = std::make_shared<ipcam::ControlSession>(sc);
   auto lost = st->lost;
@@ -149,8 +142,12 @@ Attempt try_connect(GstIpcamSrc *self, std::string &where, GError **error) {
   std::string firmware;
   g_autoptr(GError) fw_error = nullptr;
   bool ok = !g_cancellable_is_cancelled(st->cancellable) && session->connect(st->cancellable, error);
-  if (ok && !session->firmware_version(firmware, &fw_error) && !g_cancellable_is_cancelled(st->cancellable))
-    GST_WARNING_OBJECT(self, "could not read the firmware version: %s", fw_error->message);
+  if (ok) {
+    if (auto version = session->firmware_version(&fw_error))
+      firmware = *version;
+    else if (!g_cancellable_is_cancelled(st->cancellable))
+      GST_WARNING_OBJECT(self, "could not read the firmware version: %s", fw_error->message);
+  }
   ok = ok && !g_cancellable_is_cancelled(st->cancellable) &&
        st->receiver.set_camera_address(session->peer_address(), error) && session->start_preview(error);
   {

@@ -5,10 +5,10 @@
 #include "ipcamsrc-state.h"
 
 #include "ipcam/download.h"
+#include "ipcam/still.h"
 #include "ipcam/text.h"
 
 #include <algorithm>
-#include <set>
 
 using ipcamsrc::Locker;
 
@@ -105,11 +105,12 @@ void post_file_list(GstIpcamSrc *self, const std::vector<ipcam::FileEntry> &file
 GStrv list_files(GstIpcamSrc *self, gpointer) {
   Connection c;
   g_autoptr(GError) error = nullptr;
-  std::vector<ipcam::FileEntry> files;
-  if (!get_connection(self, c, &error) || !c.session->file_list(files, &error)) {
+  std::optional<std::vector<ipcam::FileEntry>> list;
+  if (!get_connection(self, c, &error) || !(list = c.session->file_list(&error))) {
     post_failure(self, "ipcam-files", error);
     return nullptr;
   }
+  const std::vector<ipcam::FileEntry> &files = *list;
   post_file_list(self, files);
   GStrv out = g_new0(char *, files.size() + 1);
   for (size_t i = 0; i < files.size(); i++)
@@ -120,14 +121,14 @@ GStrv list_files(GstIpcamSrc *self, gpointer) {
 char *get_firmware(GstIpcamSrc *self, gpointer) {
   Connection c;
   g_autoptr(GError) error = nullptr;
-  std::string version;
-  if (!get_connection(self, c, &error) || !c.session->firmware_version(version, &error)) {
+  std::optional<std::string> version;
+  if (!get_connection(self, c, &error) || !(version = c.session->firmware_version(&error))) {
     post_failure(self, "ipcam-firmware", error);
     return nullptr;
   }
   gst_ipcam_src_post(self, gst_structure_new("ipcam-firmware", "success", G_TYPE_BOOLEAN, TRUE, "version",
-                                             G_TYPE_STRING, version.c_str(), nullptr));
-  return g_strdup(version.c_str());
+                                             G_TYPE_STRING, version->c_str(), nullptr));
+  return g_strdup(version->c_str());
 }
 
 // Downloads one file, posting progress at most every 5% (and at the end).
@@ -147,22 +148,23 @@ bool download(GstIpcamSrc *self, const Connection &c, const std::string &camera_
                                                G_TYPE_UINT64, total, nullptr));
   };
   // The element's cancellable: stopping the element aborts the download.
-  return ipcam::download_file(opt, camera_path, folder ? folder : ".", progress, self->state->cancellable, &local,
-                              error);
+  auto saved = ipcam::download_file(opt, camera_path, folder ? folder : ".", progress, self->state->cancellable, error);
+  if (saved) local = *saved;
+  return bool(saved);
 }
 
 char *download_file(GstIpcamSrc *self, const char *camera_path, const char *folder, gpointer) {
   Connection c;
   g_autoptr(GError) error = nullptr;
   std::string local;
-  std::vector<ipcam::FileEntry> files;
+  std::optional<std::vector<ipcam::FileEntry>> files;
   if (!camera_path || !*camera_path) {
     g_set_error_literal(&error, IPCAM_ERROR, IPCAM_ERROR_INVALID_ARGUMENT, "no camera path given");
-  } else if (get_connection(self, c, &error) && c.session->file_list(files, &error)) {
+  } else if (get_connection(self, c, &error) && (files = c.session->file_list(&error))) {
     // The listed size is the download's cap: a camera that sends more, or
     // announces more, is cut off (see ipcam::download_file).
-    auto it = std::find_if(files.begin(), files.end(), [&](const ipcam::FileEntry &f) { return f.path == camera_path; });
-    if (it == files.end()) {
+    auto it = std::find_if(files->begin(), files->end(), [&](const ipcam::FileEntry &f) { return f.path == camera_path; });
+    if (it == files->end()) {
       g_set_error(&error, IPCAM_ERROR, IPCAM_ERROR_INVALID_ARGUMENT, "\"%s\" is not in the camera's file list",
                   ipcam::escape_control(camera_path).c_str());
     } else {
@@ -179,31 +181,14 @@ char *download_file(GstIpcamSrc *self, const char *camera_path, const char *fold
   return g_strdup(local.c_str());
 }
 
-bool is_picture(const std::string &path) {
-  std::string lower(path);
-  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char ch) { return g_ascii_tolower(ch); });
-  return g_str_has_suffix(lower.c_str(), ".jpg") || g_str_has_suffix(lower.c_str(), ".jpeg");
-}
-
 // Takes a still, finds the picture that appeared in the file list, fetches it.
 char *take_still_fetch(GstIpcamSrc *self, const char *folder, gpointer) {
   Connection c;
   g_autoptr(GError) error = nullptr;
-  std::vector<ipcam::FileEntry> before, after;
   std::string local;
-  const ipcam::FileEntry *picture = nullptr;
-  if (get_connection(self, c, &error) && c.session->file_list(before, &error) && c.session->take_still(&error) &&
-      c.session->file_list(after, &error)) {
-    std::set<std::string> known;
-    for (const auto &f : before) known.insert(f.path);
-    for (const auto &f : after)
-      if (!known.count(f.path) && is_picture(f.path)) picture = &f;
-    if (!picture)
-      g_set_error_literal(&error, IPCAM_ERROR, IPCAM_ERROR_FAILED,
-                          "the camera took the still but no new picture appeared in its file list");
-    else
-      download(self, c, picture->path, picture->size, folder, local, &error);
-  }
+  std::optional<ipcam::FileEntry> picture;
+  if (get_connection(self, c, &error) && (picture = ipcam::take_still_picture(*c.session, &error)))
+    download(self, c, picture->path, picture->size, folder, local, &error);
   if (error) {
     post_failure(self, "ipcam-still", error);
     return nullptr;
@@ -219,14 +204,15 @@ char *take_still_fetch(GstIpcamSrc *self, const char *folder, gpointer) {
 GBytes *raw_command(GstIpcamSrc *self, guint type, GBytes *payload, gpointer) {
   Connection c;
   g_autoptr(GError) error = nullptr;
-  std::vector<ipcam::RawReply> replies;
+  std::optional<std::vector<ipcam::RawReply>> answer;
   gsize size = 0;
   const auto *data = payload ? static_cast<const uint8_t *>(g_bytes_get_data(payload, &size)) : nullptr;
   if (!get_connection(self, c, &error) ||
-      !c.session->raw(type, ipcam::ByteView(data, size), c.timeout_ms, replies, &error)) {
+      !(answer = c.session->raw(type, ipcam::ByteView(data, size), c.timeout_ms, &error))) {
     post_failure(self, "ipcam-raw-reply", error);
     return nullptr;
   }
+  const std::vector<ipcam::RawReply> &replies = *answer;
   ipcam::Bytes wire;
   GValue list = G_VALUE_INIT;
   gst_value_array_init(&list, replies.size());

@@ -38,7 +38,7 @@ bool update_caps(GstIpcamSrc *self, const ipcam::Frame &frame) {
   // Cameras repeat the SPS only with keyframes: the frames between them are
   // not searched.
   if (st->caps_sent && !frame.keyframe) return true;
-  auto info = ipcamsrc::h264_stream_info(frame.data, frame.size);
+  auto info = ipcamsrc::h264_stream_info(frame.data(), frame.size());
   if (st->caps_sent && (!info || (st->stream_info && info->width == st->stream_info->width &&
                                   info->height == st->stream_info->height &&
                                   info->fps_n * st->stream_info->fps_d == st->stream_info->fps_n * info->fps_d)))
@@ -62,8 +62,9 @@ GstBuffer *frame_to_buffer(GstIpcamSrc *self, ipcamsrc::ArrivedFrame &&af, GstIp
   auto *st = self->state;
   ipcam::Frame &f = af.frame;
   // The assembler's g_malloc'd memory becomes the buffer's: no copy.
-  GstBuffer *buf = gst_buffer_new_wrapped_full(GstMemoryFlags(0), f.data, f.capacity, 0, f.size, f.data, g_free);
-  f.data = nullptr;
+  const size_t size = f.size(), capacity = f.capacity();
+  uint8_t *memory = f.release();
+  GstBuffer *buf = gst_buffer_new_wrapped_full(GstMemoryFlags(0), memory, capacity, 0, size, memory, g_free);
 
   ipcamsrc::MappedTime t = st->mapper.map(f.camera_ms, af.arrival_ns);
   uint64_t pts = t.pts_ns;
@@ -83,7 +84,7 @@ GstBuffer *frame_to_buffer(GstIpcamSrc *self, ipcamsrc::ArrivedFrame &&af, GstIp
     GST_BUFFER_FLAG_SET(buf, GST_BUFFER_FLAG_DISCONT);
   st->pending_discont = false;
   GST_LOG_OBJECT(self, "frame %u camera %u ms pts %" GST_TIME_FORMAT " size %zu%s%s", f.frame_index, f.camera_ms,
-                 GST_TIME_ARGS(pts), f.size, f.keyframe ? " key" : "", f.discont ? " discont" : "");
+                 GST_TIME_ARGS(pts), size, f.keyframe ? " key" : "", f.discont ? " discont" : "");
   return buf;
 }
 
@@ -136,13 +137,9 @@ GstFlowReturn gst_ipcam_src_create(GstPushSrc *psrc, GstBuffer **buf) {
       st->frames.pop_front();
       // After a (re)connect the stream resumes at a keyframe whatever the
       // loss policy: a decoder has nothing to conceal from.
-      if (st->need_keyframe && !af.frame.keyframe) {
-        g_free(af.frame.data);
-        continue;
-      }
+      if (st->need_keyframe && !af.frame.keyframe) continue;
       st->need_keyframe = false;
       if (!update_caps(self, af.frame)) {
-        g_free(af.frame.data);
         GST_ELEMENT_ERROR(self, CORE, NEGOTIATION, ("Downstream does not accept the camera's H.264 stream."),
                           (nullptr));
         return GST_FLOW_NOT_NEGOTIATED;

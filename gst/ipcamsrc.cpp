@@ -116,10 +116,7 @@ SrcState::~SrcState() {
   g_object_unref(cancellable);
 }
 
-void SrcState::clear_frames() {
-  for (auto &f : frames) g_free(f.frame.data);
-  frames.clear();
-}
+void SrcState::clear_frames() { frames.clear(); }
 
 }  // namespace ipcamsrc
 

@@ -394,8 +394,7 @@ void ControlServer::handle_login(const std::shared_ptr<Client> &c, ByteView payl
       send_message(c, config_, stats_, msg::kAliveRequest);
       stats_.add("alive_requests_sent");
     }
-    Bytes echo;
-    encode_login(config_.user, config_.password, echo, nullptr);
+    Bytes echo = encode_login(config_.user, config_.password, nullptr).value_or(Bytes());
     echo.resize(config_.login_reply_length, 0);  // SJ4000 Air clients wait for 129 bytes
     send_message(c, config_, stats_, msg::kLoginAccepted, echo);
     if (config_.verbose) g_message("control: %s logged in", c->peer.c_str());

@@ -1,5 +1,6 @@
 // ipcam still, ipcam record, ipcam raw: commands that drive the camera.
 #include "ipcam/download.h"
+#include "ipcam/still.h"
 #include "server-client.h"
 #include "stored-files.h"
 
@@ -42,7 +43,9 @@ int still_through_server(Context &ctx) {
     g_autoptr(GDateTime) now = g_date_time_new_now_local();
     g_autofree char *stamp = g_date_time_format(now, "still-%Y%m%d-%H%M%S.jpg");
     name = stamp;
-  } else if (!safe_local_name(card_path, name, &error)) {
+  } else if (auto safe = safe_local_name(card_path, &error)) {
+    name = *safe;
+  } else {
     return report(failure_from(error, "the server's picture name"));
   }
   std::string dir = g_cmd.output ? g_cmd.output : ".";
@@ -137,31 +140,21 @@ int cmd_still(Context &ctx) {
   auto session = open_session(ctx, failure);
   if (!session) return report(failure);
   g_autoptr(GError) error = nullptr;
-  std::vector<FileEntry> before, after;
-  if (g_cmd.fetch && !session->file_list(before, &error))
-    return report(failure_from(error, "reading the file list"));
-  if (!session->take_still(&error)) return report(failure_from(error, "taking a picture"));
   if (!g_cmd.fetch) {
+    if (!session->take_still(&error)) return report(failure_from(error, "taking a picture"));
     if (ctx.opt.json)
       print_flag_json("taken", true);
     else
       status("picture taken");
     return kExitOk;
   }
-  if (!session->file_list(after, &error))
-    return report(failure_from(error, "reading the file list"));
+  // The new picture is the JPEG that was not in the file list before.
+  const auto picture = take_still_picture(*session, &error);
+  if (!picture) return report(failure_from(error, "taking a picture"));
   std::string address = session->peer_address();
   session->close();
-  // The new picture is the file that was not there before.
-  std::vector<FileEntry> fresh;
-  for (const auto &f : after)
-    if (std::none_of(before.begin(), before.end(), [&](const FileEntry &b) { return b.path == f.path; }))
-      fresh.push_back(f);
-  if (fresh.empty())
-    return report({kExitFailed, "picture taken, but no new file appeared in the camera's list; "
-                                "see 'ipcam ls'"});
   std::string dir = g_cmd.output ? g_cmd.output : ".";
-  return fetch_files(ctx, address, {fresh.back()}, dir, false);
+  return fetch_files(ctx, address, {*picture}, dir, false);
 }
 
 int cmd_record(Context &ctx) {
@@ -203,7 +196,6 @@ int cmd_raw(Context &ctx) {
   unsigned wait_ms = timeout_ms(ctx.opt, 2000);
   verbose(ctx, "sending 0x%04x with %zu payload bytes; listening for %u ms", type, payload.size(),
           wait_ms);
-  std::vector<RawReply> replies;
   g_autoptr(GError) error = nullptr;
   // raw() waits the whole timeout; Ctrl+C closes the session to end it.
   ControlSession *s = session.get();
@@ -211,10 +203,11 @@ int cmd_raw(Context &ctx) {
     g_cancellable_cancel(ctx.cancellable);
     s->close();
   });
-  bool ok = session->raw(type, payload, wait_ms, replies, &error);
+  const auto answer = session->raw(type, payload, wait_ms, &error);
   set_interrupt_handler(ctx, nullptr);
   if (g_cancellable_is_cancelled(ctx.cancellable)) return report({kExitInterrupted, "interrupted"});
-  if (!ok) return report(failure_from(error, "sending the raw message"));
+  if (!answer) return report(failure_from(error, "sending the raw message"));
+  const std::vector<RawReply> &replies = *answer;
   if (ctx.opt.json) {
     print_json(build_json([&](JsonBuilder *b) {
       json_builder_begin_array(b);

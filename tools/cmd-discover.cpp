@@ -8,13 +8,13 @@ namespace ipcam::cli {
 
 int cmd_discover(Context &ctx) {
   if (!ctx.args.empty()) return usage_error("discover", "unexpected argument '" + ctx.args[0] + "'");
-  std::vector<DiscoveredCamera> cameras;
   std::string where;
   g_autoptr(GError) error = nullptr;
   DiscoveryConfig dc = discovery_config(ctx.opt);
   verbose(ctx, "asking for %u ms", dc.timeout_ms);
-  if (!discover(dc, cameras, ctx.cancellable, &where, &error))
-    return report(failure_from(error, "discovery failed"));
+  const auto found = discover(dc, ctx.cancellable, &where, &error);
+  if (!found) return report(failure_from(error, "discovery failed"));
+  const std::vector<DiscoveredCamera> &cameras = *found;
   if (g_cancellable_is_cancelled(ctx.cancellable)) return report({kExitInterrupted, "interrupted"});
   verbose(ctx, "asked %s", where.c_str());
 
@@ -53,12 +53,13 @@ static std::string serial_of(Context &ctx, const std::string &address) {
   DiscoveryConfig dc = discovery_config(ctx.opt);
   dc.broadcast_addresses = {address};
   dc.timeout_ms = std::min(dc.timeout_ms, 1000u);
-  std::vector<DiscoveredCamera> cameras;
   g_autoptr(GError) error = nullptr;
-  if (!discover(dc, cameras, ctx.cancellable, nullptr, &error)) {
+  const auto found = discover(dc, ctx.cancellable, nullptr, &error);
+  if (!found) {
     verbose(ctx, "no serial: %s", error->message);
     return {};
   }
+  const std::vector<DiscoveredCamera> &cameras = *found;
   for (const auto &c : cameras)
     if (c.address == address) return c.serial;
   return cameras.empty() ? std::string() : cameras[0].serial;
@@ -99,10 +100,10 @@ int cmd_info(Context &ctx) {
   Failure failure;
   auto session = open_session(ctx, failure);
   if (!session) return report(failure);
-  std::string firmware;
   g_autoptr(GError) error = nullptr;
-  if (!session->firmware_version(firmware, &error))
-    return report(failure_from(error, "reading the firmware version"));
+  const auto version = session->firmware_version(&error);
+  if (!version) return report(failure_from(error, "reading the firmware version"));
+  const std::string &firmware = *version;
   std::string address = session->peer_address();
   session->close();
   std::string serial = serial_of(ctx, address);

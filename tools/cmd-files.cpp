@@ -22,10 +22,12 @@ bool list_files(Context &ctx, std::vector<FileEntry> &files, std::string &camera
   auto session = open_session(ctx, failure);
   if (!session) return false;
   g_autoptr(GError) error = nullptr;
-  if (!session->file_list(files, &error)) {
+  auto list = session->file_list(&error);
+  if (!list) {
     failure = failure_from(error, "reading the file list");
     return false;
   }
+  files = std::move(*list);
   camera_address = session->peer_address();
   return true;
 }
@@ -76,8 +78,9 @@ class Progress {
 
 // --continue -v: whether a part of the file is there to resume from.
 void say_if_resuming(const Context &ctx, const FileEntry &file, const std::string &dir) {
-  std::string name;
-  if (!ctx.opt.verbose || !safe_local_name(file.path, name, nullptr)) return;
+  const auto safe = ctx.opt.verbose ? safe_local_name(file.path, nullptr) : std::nullopt;
+  if (!safe) return;
+  const std::string &name = *safe;
   g_autofree char *part = g_build_filename(dir.c_str(), (name + ".part").c_str(), nullptr);
   GStatBuf st;
   if (g_stat(part, &st) == 0 && st.st_size > 0)
@@ -128,7 +131,9 @@ int fetch_files(Context &ctx, const std::string &camera_address,
         o.resume = resume;
         if (resume) say_if_resuming(ctx, file, dir);
         g_autoptr(GError) error = nullptr;
-        ok = download_file(o, file.path, dir, on_progress, ctx.cancellable, &local, &error);
+        auto saved = download_file(o, file.path, dir, on_progress, ctx.cancellable, &error);
+        ok = bool(saved);
+        if (ok) local = *saved;
         if (!ok) failure = download_failure_from(error, "fetching " + file.path);
       }
     }

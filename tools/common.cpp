@@ -139,13 +139,14 @@ bool resolve_camera(Context &ctx, std::string &address, Failure &failure) {
     return true;
   }
   verbose(ctx, "no --camera given: discovering");
-  std::vector<DiscoveredCamera> cameras;
   std::string where;
   g_autoptr(GError) error = nullptr;
-  if (!discover(discovery_config(ctx.opt), cameras, ctx.cancellable, &where, &error)) {
+  const auto found = discover(discovery_config(ctx.opt), ctx.cancellable, &where, &error);
+  if (!found) {
     failure = failure_from(error, "discovery failed");
     return false;
   }
+  const std::vector<DiscoveredCamera> &cameras = *found;
   if (g_cancellable_is_cancelled(ctx.cancellable)) {
     failure = {kExitInterrupted, "interrupted"};
     return false;
@@ -166,16 +167,8 @@ bool resolve_camera(Context &ctx, std::string &address, Failure &failure) {
 std::unique_ptr<ControlSession> open_session(Context &ctx, Failure &failure) {
   std::string address;
   if (!resolve_camera(ctx, address, failure)) return nullptr;
-  SessionConfig sc;
-  sc.host = address;
-  sc.port = static_cast<uint16_t>(ctx.opt.control_port);
-  sc.user = ctx.opt.user;
-  sc.password = ctx.opt.password;
-  if (ctx.opt.timeout_s > 0) {
-    sc.connect_timeout_ms = sc.reply_timeout_ms = sc.file_list_timeout_ms =
-        timeout_ms(ctx.opt, 5000);
-  }
-  auto session = std::make_unique<ControlSession>(sc);
+  auto session = std::make_unique<ControlSession>(session_config(
+      address, static_cast<uint16_t>(ctx.opt.control_port), ctx.opt.user, ctx.opt.password, timeout_ms(ctx.opt, 5000)));
   verbose(ctx, "connecting to %s port %d as %s", address.c_str(), ctx.opt.control_port,
           ctx.opt.user.c_str());
   g_autoptr(GError) error = nullptr;

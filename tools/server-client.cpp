@@ -185,12 +185,13 @@ bool ServerClient::still(bool want_image, GBytes **image, std::string &card_path
 bool ServerClient::download(const FileEntry &file, const std::string &dest_dir, bool resume,
                             const ProgressCallback &progress, std::string &local_path,
                             Failure &failure) {
-  std::string name;
   g_autoptr(GError) error = nullptr;
-  if (!safe_local_name(file.path, name, &error)) {
+  const auto safe = safe_local_name(file.path, &error);
+  if (!safe) {
     failure = failure_from(error, file.path);
     return false;
   }
+  const std::string &name = *safe;
   std::string final_path = dest_dir + G_DIR_SEPARATOR_S + name;
   std::string part_path = final_path + ".part";
   std::string what = "fetching " + file.path;

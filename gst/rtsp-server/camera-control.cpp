@@ -5,11 +5,12 @@
 #include "ipcam/error.h"
 #include "ipcam/download.h"
 #include "ipcam/session.h"
+#include "ipcam/still.h"
 
 #include <algorithm>
 #include <cstring>
 #include <functional>
-#include <set>
+#include <optional>
 #include <utility>
 
 namespace ipcam_rtsp {
@@ -19,15 +20,10 @@ struct CameraControl::Requests {
   virtual ~Requests() = default;
   virtual bool take_still(GError **error) = 0;
   virtual bool set_recording(bool start, GError **error) = 0;
-  virtual bool list_files(std::vector<ipcam::FileEntry> &files, GError **error) = 0;
+  virtual std::optional<std::vector<ipcam::FileEntry>> list_files(GError **error) = 0;
 };
 
 namespace {
-
-bool is_picture(const std::string &path) {
-  g_autofree char *lower = g_ascii_strdown(path.c_str(), -1);
-  return g_str_has_suffix(lower, ".jpg") || g_str_has_suffix(lower, ".jpeg");
-}
 
 // ipcamsrc's action signals answer FALSE/NULL on failure; its last-error
 // says why, with the GError's domain and code, which the API maps to a
@@ -65,18 +61,21 @@ class CameraControl::SourceRequests : public CameraControl::Requests {
     g_signal_emit_by_name(src_, start ? "start-recording" : "stop-recording", &ok);
     return ok || signal_failed(src_, start ? "start recording" : "stop recording", error);
   }
-  bool list_files(std::vector<ipcam::FileEntry> &files, GError **error) override {
+  std::optional<std::vector<ipcam::FileEntry>> list_files(GError **error) override {
     GStrv lines = nullptr;
     g_signal_emit_by_name(src_, "list-files", &lines);
-    if (!lines) return signal_failed(src_, "send its file list", error);
-    files.clear();
+    if (!lines) {
+      signal_failed(src_, "send its file list", error);
+      return std::nullopt;
+    }
+    std::vector<ipcam::FileEntry> files;
     for (GStrv l = lines; *l; l++) {  // "PATH<TAB>SIZE"
       const char *tab = strrchr(*l, '\t');
       if (!tab) continue;
       files.push_back({std::string(*l, size_t(tab - *l)), g_ascii_strtoull(tab + 1, nullptr, 10)});
     }
     g_strfreev(lines);
-    return true;
+    return files;
   }
 
  private:
@@ -88,9 +87,7 @@ class CameraControl::SessionRequests : public CameraControl::Requests {
   explicit SessionRequests(ipcam::ControlSession &s) : s_(s) {}
   bool take_still(GError **error) override { return s_.take_still(error); }
   bool set_recording(bool start, GError **error) override { return s_.set_recording(start, error); }
-  bool list_files(std::vector<ipcam::FileEntry> &files, GError **error) override {
-    return s_.file_list(files, error);
-  }
+  std::optional<std::vector<ipcam::FileEntry>> list_files(GError **error) override { return s_.file_list(error); }
 
  private:
   ipcam::ControlSession &s_;
@@ -111,13 +108,8 @@ bool CameraControl::with_camera(const std::function<bool(Requests &, GError **)>
                         "server with --camera ADDRESS");
     return false;
   }
-  ipcam::SessionConfig config;
-  config.host = address_;
-  config.port = options_.control_port;
-  config.user = options_.user;
-  config.password = options_.password;
-  config.connect_timeout_ms = config.reply_timeout_ms = options_.timeout_ms;
-  ipcam::ControlSession session(config);
+  ipcam::ControlSession session(
+      ipcam::session_config(address_, options_.control_port, options_.user, options_.password, options_.timeout_ms));
   if (!session.connect(nullptr, error)) return false;
   SessionRequests r(session);
   const bool ok = fn(r, error);
@@ -136,30 +128,23 @@ bool CameraControl::fetch(const ipcam::FileEntry &file, const std::string &folde
   opt.port = options_.http_port;
   opt.timeout_ms = std::max(options_.timeout_ms, 10000u);
   opt.expected_size = file.size;
-  return ipcam::download_file(opt, file.path, folder, nullptr, nullptr, &local_path, error);
+  auto local = ipcam::download_file(opt, file.path, folder, nullptr, nullptr, error);
+  if (local) local_path = *local;
+  return bool(local);
 }
 
 bool CameraControl::take_still(bool fetch_it, const std::string &folder, std::string &camera_path,
                                std::string &local_path, GError **error) {
-  std::vector<ipcam::FileEntry> before, after;
+  std::optional<ipcam::FileEntry> picture;
   const bool ok = with_camera(
       [&](Requests &r, GError **e) {
         if (!fetch_it) return r.take_still(e);
-        // The picture is the one new JPEG in the file list.
-        return r.list_files(before, e) && r.take_still(e) && r.list_files(after, e);
+        picture = ipcam::take_still_picture([&r](GError **le) { return r.list_files(le); },
+                                            [&r](GError **se) { return r.take_still(se); }, e);
+        return picture.has_value();
       },
       error);
   if (!ok || !fetch_it) return ok;
-  std::set<std::string> known;
-  for (const auto &f : before) known.insert(f.path);
-  const ipcam::FileEntry *picture = nullptr;
-  for (const auto &f : after)
-    if (!known.count(f.path) && is_picture(f.path)) picture = &f;
-  if (!picture) {
-    g_set_error_literal(error, IPCAM_ERROR, IPCAM_ERROR_PARSE,
-                        "the camera took the still but no new picture appeared in its file list");
-    return false;
-  }
   camera_path = picture->path;
   return fetch(*picture, folder, local_path, error);
 }
@@ -169,13 +154,18 @@ bool CameraControl::set_recording(bool start, GError **error) {
 }
 
 bool CameraControl::list_files(std::vector<ipcam::FileEntry> &files, GError **error) {
-  return with_camera([&files](Requests &r, GError **e) { return r.list_files(files, e); }, error);
+  return with_camera(
+      [&files](Requests &r, GError **e) {
+        auto list = r.list_files(e);
+        if (list) files = std::move(*list);
+        return list.has_value();
+      },
+      error);
 }
 
 bool CameraControl::download(const std::string &camera_path, const std::string &folder, std::string &local_path,
                              GError **error) {
-  std::string name;
-  if (!ipcam::safe_local_name(camera_path, name, error)) return false;
+  if (!ipcam::safe_local_name(camera_path, error)) return false;
   std::vector<ipcam::FileEntry> files;
   if (!list_files(files, error)) return false;
   auto it = std::find_if(files.begin(), files.end(), [&](const auto &f) { return f.path == camera_path; });

@@ -147,13 +147,14 @@ std::string discover_camera(const ServerOptions &o) {
   ipcam::DiscoveryConfig config;
   config.broadcast_addresses = o.broadcast;
   if (!o.discovery_ports.empty()) config.ports = o.discovery_ports;
-  std::vector<ipcam::DiscoveredCamera> cameras;
   std::string where;
   g_autoptr(GError) error = nullptr;
-  if (!ipcam::discover(config, cameras, nullptr, &where, &error)) {
+  const auto found = ipcam::discover(config, nullptr, &where, &error);
+  if (!found) {
     g_printerr("ipcam-rtsp-server: discovery failed: %s\n", error->message);
     return {};
   }
+  const std::vector<ipcam::DiscoveredCamera> &cameras = *found;
   if (cameras.empty()) {
     g_printerr("ipcam-rtsp-server: no camera answered on %s; is this computer on the camera's WiFi? "
                "(or give --camera ADDRESS)\n", where.c_str());
@@ -165,13 +166,7 @@ std::string discover_camera(const ServerOptions &o) {
 
 // Logs in once to check address and password; reads the firmware version.
 bool check_camera(const ServerOptions &o, const std::string &address, std::string &firmware) {
-  ipcam::SessionConfig config;
-  config.host = address;
-  config.port = o.control_port;
-  config.user = o.user;
-  config.password = o.password;
-  config.connect_timeout_ms = config.reply_timeout_ms = o.timeout_ms;
-  ipcam::ControlSession session(config);
+  ipcam::ControlSession session(ipcam::session_config(address, o.control_port, o.user, o.password, o.timeout_ms));
   g_autoptr(GError) error = nullptr;
   if (!session.connect(nullptr, &error)) {
     g_printerr("ipcam-rtsp-server: cannot use the camera at %s:%u: %s\n", address.c_str(), o.control_port,
@@ -179,7 +174,10 @@ bool check_camera(const ServerOptions &o, const std::string &address, std::strin
     return false;
   }
   g_autoptr(GError) fw_error = nullptr;
-  if (!session.firmware_version(firmware, &fw_error)) g_message("firmware version unknown: %s", fw_error->message);
+  if (auto version = session.firmware_version(&fw_error))
+    firmware = *version;
+  else
+    g_message("firmware version unknown: %s", fw_error->message);
   session.close();
   g_message("camera at %s:%u: login ok%s%s", address.c_str(), o.control_port, firmware.empty() ? "" : ", firmware ",
             firmware.c_str());

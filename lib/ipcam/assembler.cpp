@@ -289,10 +289,7 @@ struct PreviewAssembler::State {
       }
       wait_keyframe = false;
     }
-    Frame f;
-    f.data = buf;
-    f.size = size;
-    f.capacity = cap;
+    Frame f(buf, size, cap);
     f.camera_ms = ms;
     f.frame_index = frame_index++;
     f.keyframe = keyframe;
@@ -307,10 +304,7 @@ struct PreviewAssembler::State {
     buf = nullptr;
     cap = 0;
     reset_frame();
-    if (emit)
-      emit(std::move(f));
-    else
-      g_free(f.data);
+    if (emit) emit(std::move(f));
   }
 
   void on_time(uint32_t time_ms, const FrameCallback &emit) {
@@ -387,10 +381,32 @@ struct PreviewAssembler::State {
   }
 };
 
-PreviewAssembler::PreviewAssembler(AssemblerConfig config)
-    : config_(config), s_(new State(config_, stats_)) {}
+Frame &Frame::operator=(Frame &&other) noexcept {
+  if (this != &other) {
+    g_free(data_);
+    data_ = std::exchange(other.data_, nullptr);
+    size_ = std::exchange(other.size_, 0);
+    capacity_ = std::exchange(other.capacity_, 0);
+    camera_ms = other.camera_ms;
+    frame_index = other.frame_index;
+    keyframe = other.keyframe;
+    discont = other.discont;
+    corrupted = other.corrupted;
+    early = other.early;
+  }
+  return *this;
+}
 
-PreviewAssembler::~PreviewAssembler() { delete s_; }
+uint8_t *Frame::release() {
+  size_ = capacity_ = 0;
+  return std::exchange(data_, nullptr);
+}
+
+PreviewAssembler::PreviewAssembler(AssemblerConfig config)
+    : config_(config), s_(std::make_unique<State>(config_, stats_)) {}
+
+// Out of line, where State is complete.
+PreviewAssembler::~PreviewAssembler() = default;
 
 namespace {
 

@@ -5,8 +5,12 @@
 
 #include "ipcam/wire.h"
 
+#include <glib.h>
+
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <utility>
 
 namespace ipcam {
 
@@ -30,18 +34,38 @@ struct AssemblerConfig {
   bool early_end = true;
 };
 
-// Frame memory: g_malloc'd, handed to the consumer, who g_free()s it (the
-// element wraps it into a GstBuffer without copying).
-struct Frame {
-  uint8_t *data = nullptr;
-  size_t size = 0;
-  size_t capacity = 0;
+// One access unit. Move-only: it owns its g_malloc'd memory and frees it,
+// unless release() hands the memory on (the element wraps it into a
+// GstBuffer with g_free as its destroy function, without copying).
+class Frame {
+ public:
+  Frame() = default;
+  // Adopts `data` (g_malloc'd, `capacity` bytes, the first `size` used).
+  Frame(uint8_t *data, size_t size, size_t capacity) : data_(data), size_(size), capacity_(capacity) {}
+  ~Frame() { g_free(data_); }
+  Frame(Frame &&other) noexcept { *this = std::move(other); }
+  Frame &operator=(Frame &&other) noexcept;
+  Frame(const Frame &) = delete;
+  Frame &operator=(const Frame &) = delete;
+
+  const uint8_t *data() const { return data_; }
+  size_t size() const { return size_; }
+  size_t capacity() const { return capacity_; }  // bytes allocated, >= size()
+  // Gives up the memory: the caller g_free()s it (read size() and
+  // capacity() first; they are zero afterwards).
+  [[nodiscard]] uint8_t *release();
+
   uint32_t camera_ms = 0;    // the camera's clock for this frame
   uint32_t frame_index = 0;  // frames emitted since construction/reset
   bool keyframe = false;     // holds an IDR slice
   bool discont = false;      // something was lost or dropped before this frame
   bool corrupted = false;    // this frame itself lost data (kPassCorrupted only)
   bool early = false;        // ended from the data, before the next boundary
+
+ private:
+  uint8_t *data_ = nullptr;
+  size_t size_ = 0;
+  size_t capacity_ = 0;
 };
 
 struct AssemblerStats {
@@ -62,8 +86,8 @@ struct AssemblerStats {
 
 class PreviewAssembler {
  public:
-  // Called for every finished frame; the callee owns frame.data (and must
-  // g_free it or hand it on), whether or not it moves from the Frame.
+  // Called for every finished frame; the callee may move from it to keep it
+  // (a Frame left behind is freed).
   using FrameCallback = std::function<void(Frame &&)>;
 
   explicit PreviewAssembler(AssemblerConfig config = {});
@@ -94,7 +118,7 @@ class PreviewAssembler {
   struct State;
   AssemblerConfig config_;
   AssemblerStats stats_;
-  State *s_;
+  std::unique_ptr<State> s_;
 };
 
 }  // namespace ipcam

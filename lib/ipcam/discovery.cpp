@@ -97,9 +97,10 @@ std::string parse_discovery_serial(ByteView answer) {
   return leading_text(answer);
 }
 
-bool discover(const DiscoveryConfig &config, std::vector<DiscoveredCamera> &cameras, GCancellable *cancellable,
-              std::string *where, GError **error) {
-  cameras.clear();
+namespace {
+
+bool discover_into(const DiscoveryConfig &config, std::vector<DiscoveredCamera> &cameras, GCancellable *cancellable,
+                   std::string *where, GError **error) {
   std::vector<std::string> targets = config.broadcast_addresses;
   if (targets.empty()) targets = interface_broadcasts();
   if (where) *where = describe(targets, config.ports);
@@ -208,6 +209,15 @@ bool discover(const DiscoveryConfig &config, std::vector<DiscoveredCamera> &came
     if (config.max_cameras && cameras.size() >= config.max_cameras) break;
   }
   return true;
+}
+
+}  // namespace
+
+std::optional<std::vector<DiscoveredCamera>> discover(const DiscoveryConfig &config, GCancellable *cancellable,
+                                                      std::string *where, GError **error) {
+  std::vector<DiscoveredCamera> cameras;
+  if (!discover_into(config, cameras, cancellable, where, error)) return std::nullopt;
+  return cameras;
 }
 
 }  // namespace ipcam

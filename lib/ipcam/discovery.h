@@ -8,6 +8,7 @@
 #include <gio/gio.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -38,11 +39,11 @@ struct DiscoveredCamera {
 std::string parse_discovery_serial(ByteView answer);
 
 // Blocks up to config.timeout_ms (cancellable). One entry per camera
-// address, in order of first answer. Returns false only on a local error
-// (no socket, no interface to send on); finding nothing is success with an
-// empty list. `where` (optional) receives a description of where it asked,
-// e.g. "127.255.255.255 ports 22600, 21600", for "no camera" messages.
-bool discover(const DiscoveryConfig &config, std::vector<DiscoveredCamera> &cameras,
-              GCancellable *cancellable, std::string *where, GError **error);
+// address, in order of first answer. Fails (std::nullopt) only on a local
+// error (no socket, no interface to send on); finding nothing is success
+// with an empty list. `where` (optional) receives a description of where it
+// asked, e.g. "127.255.255.255 ports 22600, 21600", for "no camera" messages.
+std::optional<std::vector<DiscoveredCamera>> discover(const DiscoveryConfig &config, GCancellable *cancellable,
+                                                      std::string *where, GError **error);
 
 }  // namespace ipcam

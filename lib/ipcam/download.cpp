@@ -50,9 +50,7 @@ bool write_all(int fd, const uint8_t *p, size_t n) {
 
 std::string endpoint(const DownloadOptions &o) { return o.host + ":" + std::to_string(o.port); }
 
-}  // namespace
-
-bool safe_local_name(const std::string &camera_path, std::string &name, GError **error) {
+bool check_local_name(const std::string &camera_path, std::string &name, GError **error) {
   if (camera_path.empty()) return unsafe(camera_path, "the name is empty", error);
   if (camera_path.find('\0') != std::string::npos) return unsafe(camera_path, "it contains a NUL byte", error);
   if (camera_path.find('\\') != std::string::npos) return unsafe(camera_path, "it contains a backslash", error);
@@ -73,6 +71,14 @@ bool safe_local_name(const std::string &camera_path, std::string &name, GError *
   return true;
 }
 
+}  // namespace
+
+std::optional<std::string> safe_local_name(const std::string &camera_path, GError **error) {
+  std::string name;
+  if (!check_local_name(camera_path, name, error)) return std::nullopt;
+  return name;
+}
+
 std::string file_url(const std::string &host, uint16_t port, const std::string &camera_path) {
   std::string path = camera_path.empty() || camera_path[0] != '/' ? "/" + camera_path : camera_path;
   g_autofree char *escaped = g_uri_escape_string(path.c_str(), G_URI_RESERVED_CHARS_ALLOWED_IN_PATH, FALSE);
@@ -80,11 +86,13 @@ std::string file_url(const std::string &host, uint16_t port, const std::string &
   return "http://" + h + ":" + std::to_string(port) + escaped;
 }
 
-bool download_file(const DownloadOptions &options, const std::string &camera_path, const std::string &dest_dir,
+namespace {
+
+bool download_into(const DownloadOptions &options, const std::string &camera_path, const std::string &dest_dir,
                    const ProgressCallback &progress, GCancellable *cancellable, std::string *local_path,
                    GError **error) {
   std::string name;
-  if (!safe_local_name(camera_path, name, error)) return false;
+  if (!check_local_name(camera_path, name, error)) return false;
   if (options.host.empty()) {
     g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_INVALID_ARGUMENT, "No camera address given for the download");
     return false;
@@ -257,6 +265,16 @@ bool download_file(const DownloadOptions &options, const std::string &camera_pat
   if (!tmp.commit(error)) return false;
   if (local_path) *local_path = final_path;
   return true;
+}
+
+}  // namespace
+
+std::optional<std::string> download_file(const DownloadOptions &options, const std::string &camera_path,
+                                         const std::string &dest_dir, const ProgressCallback &progress,
+                                         GCancellable *cancellable, GError **error) {
+  std::string local;
+  if (!download_into(options, camera_path, dest_dir, progress, cancellable, &local, error)) return std::nullopt;
+  return local;
 }
 
 }  // namespace ipcam

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 
 namespace ipcam {
@@ -12,7 +13,7 @@ namespace ipcam {
 // The local file name for a camera path: its last component, checked.
 // Rejects (IPCAM_ERROR_UNSAFE_PATH) empty names, ".", "..", NUL bytes,
 // backslashes, and anything that is not a plain name.
-bool safe_local_name(const std::string &camera_path, std::string &name, GError **error);
+std::optional<std::string> safe_local_name(const std::string &camera_path, GError **error);
 
 struct DownloadOptions {
   std::string host;        // camera address
@@ -30,10 +31,10 @@ using ProgressCallback = std::function<void(uint64_t done, uint64_t total)>;
 // temporary name in dest_dir, renamed only when complete (and of the
 // expected size when one is given); on failure or cancellation nothing is
 // left behind unless options.resume (then the partial file is kept as
-// NAME.part for a later resume). `local_path` receives the final path.
-bool download_file(const DownloadOptions &options, const std::string &camera_path,
-                   const std::string &dest_dir, const ProgressCallback &progress,
-                   GCancellable *cancellable, std::string *local_path, GError **error);
+// NAME.part for a later resume). Returns the final local path.
+std::optional<std::string> download_file(const DownloadOptions &options, const std::string &camera_path,
+                                         const std::string &dest_dir, const ProgressCallback &progress,
+                                         GCancellable *cancellable, GError **error);
 
 // http://host:port/path with the path percent-escaped where needed.
 std::string file_url(const std::string &host, uint16_t port, const std::string &camera_path);

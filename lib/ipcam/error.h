@@ -1,4 +1,5 @@
-// Error domain shared by every part of libipcam.
+// Error domain shared by every part of libipcam, and ErrorGuard, the owning
+// holder for the GErrors it sets.
 #pragma once
 
 #include <glib.h>
@@ -32,3 +33,49 @@ typedef enum {
 } IpcamError;
 
 G_END_DECLS
+
+#ifdef __cplusplus
+#include <string>
+#include <utility>
+
+namespace ipcam {
+
+// Owns the GError a call sets: pass out() where a GError ** goes, and the
+// error is freed when the holder goes out of scope.
+//
+//   ipcam::ErrorGuard err;
+//   if (!session.connect(nullptr, err.out())) std::puts(err.message().c_str());
+class ErrorGuard {
+ public:
+  ErrorGuard() = default;
+  ~ErrorGuard() { g_clear_error(&e_); }
+  ErrorGuard(ErrorGuard &&other) noexcept : e_(other.release()) {}
+  ErrorGuard &operator=(ErrorGuard &&other) noexcept {
+    if (this != &other) {
+      g_clear_error(&e_);
+      e_ = other.release();
+    }
+    return *this;
+  }
+  ErrorGuard(const ErrorGuard &) = delete;
+  ErrorGuard &operator=(const ErrorGuard &) = delete;
+
+  // Clears any earlier error, so one holder serves several calls.
+  GError **out() {
+    g_clear_error(&e_);
+    return &e_;
+  }
+  GError *get() const { return e_; }
+  explicit operator bool() const { return e_ != nullptr; }
+  bool matches(GQuark domain, int code) const { return g_error_matches(e_, domain, code); }
+  // The error's message, or "(no error)".
+  std::string message() const { return e_ ? e_->message : "(no error)"; }
+  // Gives the error up, e.g. to g_propagate_error().
+  GError *release() { return std::exchange(e_, nullptr); }
+
+ private:
+  GError *e_ = nullptr;
+};
+
+}  // namespace ipcam
+#endif

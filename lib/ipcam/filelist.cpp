@@ -30,9 +30,9 @@ Bytes encode_file_list_part(uint32_t total, uint32_t index, std::string_view tex
   return out;
 }
 
-bool parse_file_list_text(std::string_view text, std::vector<FileEntry> &out, GError **error,
-                          size_t max_entries) {
-  out.clear();
+std::optional<std::vector<FileEntry>> parse_file_list_text(std::string_view text, GError **error,
+                                                           size_t max_entries) {
+  std::vector<FileEntry> out;
   // Cameras pad the last part with NULs on some firmwares: stop at the first.
   if (auto nul = text.find('\0'); nul != std::string_view::npos) text = text.substr(0, nul);
   size_t pos = 0;
@@ -49,8 +49,7 @@ bool parse_file_list_text(std::string_view text, std::vector<FileEntry> &out, GE
     if (colon == std::string_view::npos || colon == 0) {
       g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_PARSE, "file list entry \"%s\" is not path:size",
                   escape_control(entry.substr(0, 200)).c_str());
-      out.clear();
-      return false;
+      return std::nullopt;
     }
     std::string_view size_text = entry.substr(colon + 1);
     uint64_t size = 0;
@@ -59,20 +58,18 @@ bool parse_file_list_text(std::string_view text, std::vector<FileEntry> &out, GE
       g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_PARSE,
                   "file list entry \"%s\" has a size that is not a decimal number",
                   escape_control(entry.substr(0, 200)).c_str());
-      out.clear();
-      return false;
+      return std::nullopt;
     }
     if (out.size() >= max_entries) {
       g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_LIMIT,
                   "the camera's file list has more than %zu entries (the max-files limit): raise "
                   "max-files to list them all",
                   max_entries);
-      out.clear();
-      return false;
+      return std::nullopt;
     }
     out.push_back(FileEntry{std::string(entry.substr(0, colon)), size});
   }
-  return true;
+  return out;
 }
 
 std::string format_file_list_text(const std::vector<FileEntry> &files) {
@@ -126,24 +123,24 @@ bool FileListAssembler::add(ByteView payload, GError **error) {
 
 bool FileListAssembler::complete() const { return total_ != 0 && received_ == total_; }
 
-bool FileListAssembler::finish(std::vector<FileEntry> &out, GError **error) const {
+std::optional<std::vector<FileEntry>> FileListAssembler::finish(GError **error) const {
   if (total_ == 0) {
     g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_PARSE, "no file list part was received");
-    return false;
+    return std::nullopt;
   }
   std::string text;
   for (uint32_t i = 0; i < total_; i++) {
     if (!parts_[i]) {
       g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_PARSE,
                   "file list incomplete: part %u of %u is missing (%u received)", i, total_, received_);
-      return false;
+      return std::nullopt;
     }
     std::string_view t = *parts_[i];
     // A part padded with NULs ends at its first NUL.
     if (auto nul = t.find('\0'); nul != std::string_view::npos) t = t.substr(0, nul);
     text += t;
   }
-  return parse_file_list_text(text, out, error, limits_.max_entries);
+  return parse_file_list_text(text, error, limits_.max_entries);
 }
 
 void FileListAssembler::reset() {

@@ -33,8 +33,8 @@ Bytes encode_file_list_part(uint32_t total, uint32_t index, std::string_view tex
 // a valid, empty list. A non-numeric or missing size is an error that names
 // the entry. Paths may contain ':' (the last ':' separates the size). More
 // than `max_entries` entries is IPCAM_ERROR_LIMIT.
-bool parse_file_list_text(std::string_view text, std::vector<FileEntry> &out, GError **error,
-                          size_t max_entries = SIZE_MAX);
+std::optional<std::vector<FileEntry>> parse_file_list_text(std::string_view text, GError **error,
+                                                           size_t max_entries = SIZE_MAX);
 std::string format_file_list_text(const std::vector<FileEntry> &files);
 
 // What one file list may cost; a camera that sends more gets
@@ -58,7 +58,7 @@ class FileListAssembler {
   uint32_t total() const { return total_; }
   // Joins the parts and parses them. Error when parts are missing (names the
   // first missing index) or the text does not parse.
-  bool finish(std::vector<FileEntry> &out, GError **error) const;
+  std::optional<std::vector<FileEntry>> finish(GError **error) const;
   void reset();
 
   static constexpr uint32_t kMaxParts = 4096;

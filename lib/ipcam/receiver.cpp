@@ -96,9 +96,10 @@ struct PreviewReceiver::Impl {
   }
 };
 
-PreviewReceiver::PreviewReceiver() : impl_(new Impl) {}
+PreviewReceiver::PreviewReceiver() : impl_(std::make_unique<Impl>()) {}
 
-PreviewReceiver::~PreviewReceiver() { delete impl_; }
+// Out of line, where Impl is complete.
+PreviewReceiver::~PreviewReceiver() = default;
 
 bool PreviewReceiver::bind(const std::string &bind_address, uint16_t port, int rcvbuf,
                            GError **error) {

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 
 namespace ipcam {
@@ -54,7 +55,7 @@ class PreviewReceiver {
 
  private:
   struct Impl;
-  Impl *impl_;
+  std::unique_ptr<Impl> impl_;
   ReceiverStats stats_;
   StatsHandler on_stats_;
 };

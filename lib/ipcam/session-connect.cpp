@@ -129,8 +129,9 @@ bool ControlSession::Impl::tcp_connect(GCancellable *cancel, GError **error) {
 // Sends login and waits for login accepted, answering the alive request that
 // cameras send in between. Messages after login accepted stay in `rest`.
 bool ControlSession::Impl::login(GSocket *sock, GCancellable *cancel, Bytes &rest, GError **error) {
-  Bytes payload;
-  if (!encode_login(config.user, config.password, payload, error)) return false;
+  std::optional<Bytes> login_payload = encode_login(config.user, config.password, error);
+  if (!login_payload) return false;
+  const Bytes &payload = *login_payload;
   const std::string next = "wrong user or password, or another client (the phone app?) is "
                            "connected. Check the user and password, and close other apps that "
                            "use the camera";

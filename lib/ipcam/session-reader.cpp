@@ -33,8 +33,8 @@ bool ControlSession::Impl::keep_raw(Waiter &w, uint32_t type, ByteView payload) 
   }
   w.done = true;
   w.error = g_error_new(IPCAM_ERROR, IPCAM_ERROR_LIMIT,
-                        "The camera at %s sent more than %zu replies or %zu bytes to a raw message: kept "
-                        "the first %zu (the raw reply caps; raise them to keep more)",
+                        "The camera at %s sent more than %zu replies or %zu bytes to a raw message: "
+                        "stopped after the first %zu (the raw reply caps; raise them to keep more)",
                         endpoint.c_str(), config.max_raw_replies, config.max_raw_bytes, w.all.size());
   return false;
 }

@@ -99,28 +99,22 @@ bool ControlSession::start_preview(GError **error) {
   return impl_->send_message(msg::kStartPreview, payload, error);
 }
 
-bool ControlSession::firmware_version(std::string &version, GError **error) {
+std::optional<std::string> ControlSession::firmware_version(GError **error) {
   Waiter w;
   w.reply_type = msg::kFirmwareInfo;
-  if (!impl_->request(msg::kRequestFirmware, {}, w, impl_->config.reply_timeout_ms, error)) return false;
-  auto v = parse_firmware(w.reply.payload, error);
-  if (!v) return false;
-  version = *v;
-  return true;
+  if (!impl_->request(msg::kRequestFirmware, {}, w, impl_->config.reply_timeout_ms, error)) return std::nullopt;
+  return parse_firmware(w.reply.payload, error);
 }
 
-bool ControlSession::file_list(std::vector<FileEntry> &files, GError **error) {
+std::optional<std::vector<FileEntry>> ControlSession::file_list(GError **error) {
   Waiter w;
   w.kind = Waiter::Kind::kFileList;
   w.reply_type = msg::kFileListPart;
   w.files = FileListAssembler({impl_->config.max_files, impl_->config.max_file_list_bytes});
   Bytes payload = file_list_request_payload();
   if (!impl_->request(msg::kRequestFileList, payload, w, impl_->config.file_list_timeout_ms, error))
-    return false;
-  std::vector<FileEntry> out;
-  if (!w.files.finish(out, error)) return false;
-  files = std::move(out);
-  return true;
+    return std::nullopt;
+  return w.files.finish(error);
 }
 
 bool ControlSession::take_still(GError **error) {
@@ -136,13 +130,12 @@ bool ControlSession::set_recording(bool start, GError **error) {
   return impl_->request(msg::kControlRecording, payload, w, impl_->config.reply_timeout_ms, error);
 }
 
-bool ControlSession::raw(uint32_t type, ByteView payload, unsigned timeout_ms, std::vector<RawReply> &replies,
-                         GError **error) {
+std::optional<std::vector<RawReply>> ControlSession::raw(uint32_t type, ByteView payload, unsigned timeout_ms,
+                                                         GError **error) {
   Waiter w;
   w.kind = Waiter::Kind::kAll;
-  bool ok = impl_->request(type, payload, w, timeout_ms, error);
-  replies = std::move(w.all);
-  return ok;
+  if (!impl_->request(type, payload, w, timeout_ms, error)) return std::nullopt;
+  return std::move(w.all);
 }
 
 }  // namespace ipcam

@@ -3,16 +3,30 @@
 // close() stops it. One GSocket per session.
 #include "session-impl.h"
 
+#include <algorithm>
+
 namespace ipcam {
 
 using session_detail::GPtr;
 using session_detail::ref;
 
-ControlSession::ControlSession(SessionConfig config) : impl_(new Impl(std::move(config))) {}
+SessionConfig session_config(std::string host, uint16_t port, std::string user, std::string password,
+                             unsigned timeout_ms) {
+  SessionConfig c;
+  c.host = std::move(host);
+  c.port = port;
+  c.user = std::move(user);
+  c.password = std::move(password);
+  c.connect_timeout_ms = c.reply_timeout_ms = timeout_ms;
+  c.file_list_timeout_ms = std::max(timeout_ms, 10000u);
+  c.idle_timeout_ms = std::max(timeout_ms * 3, 15000u);
+  return c;
+}
+
+ControlSession::ControlSession(SessionConfig config) : impl_(std::make_unique<Impl>(std::move(config))) {}
 
 ControlSession::~ControlSession() {
   close();
-  delete impl_;
 }
 
 void ControlSession::set_message_handler(MessageHandler h) {
@@ -71,7 +85,7 @@ bool ControlSession::connect(GCancellable *cancellable, GError **error) {
     return false;
   }
   impl_->state = Impl::State::kUp;
-  impl_->reader = std::thread(&Impl::reader_main, impl_, std::move(sock), std::move(cancel), std::move(rest));
+  impl_->reader = std::thread(&Impl::reader_main, impl_.get(), std::move(sock), std::move(cancel), std::move(rest));
   return true;
 }
 

@@ -13,6 +13,8 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -42,6 +44,15 @@ struct SessionConfig {
   // Unknown message types logged in full; later ones are only counted.
   unsigned unknown_logged = 5;
 };
+
+// The config every program derives from the one timeout its user gives
+// (ipcamsrc's `timeout`, the server's and the CLI's --timeout): connect and
+// each reply wait `timeout_ms`; the whole file list, which comes in many
+// parts, max(timeout_ms, 10 s); the idle timeout max(3 × timeout_ms, 15 s),
+// as cameras send an alive request only every few seconds. The other
+// fields keep their defaults.
+SessionConfig session_config(std::string host, uint16_t port, std::string user, std::string password,
+                             unsigned timeout_ms);
 
 struct RawReply {
   uint32_t type = 0;
@@ -86,25 +97,25 @@ class ControlSession {
 
   // Requests. Each fails at once with IPCAM_ERROR_NOT_CONNECTED when there
   // is no session, with _TIMEOUT after the configured timeout, with
-  // _CONNECTION_LOST if the connection drops while waiting.
+  // _CONNECTION_LOST if the connection drops while waiting. Like the whole
+  // library: a value (or true) on success, std::nullopt (or false) and
+  // `error` set on failure.
   bool start_preview(GError **error);  // no reply expected
-  bool firmware_version(std::string &version, GError **error);
-  bool file_list(std::vector<FileEntry> &files, GError **error);
+  std::optional<std::string> firmware_version(GError **error);
+  std::optional<std::vector<FileEntry>> file_list(GError **error);
   bool take_still(GError **error);                      // waits for 0xA039
   bool set_recording(bool start, GError **error);       // waits for 0xA03B
   // Sends any message and returns every message (other than alive requests)
   // that arrives within `timeout_ms`. Never fails on an empty answer; fails
-  // with IPCAM_ERROR_LIMIT (keeping what fit) past max_raw_replies or
-  // max_raw_bytes. file_list() fails with _LIMIT past max_files or
-  // max_file_list_bytes.
-  bool raw(uint32_t type, ByteView payload, unsigned timeout_ms, std::vector<RawReply> &replies,
-           GError **error);
+  // with IPCAM_ERROR_LIMIT past max_raw_replies or max_raw_bytes.
+  // file_list() fails with _LIMIT past max_files or max_file_list_bytes.
+  std::optional<std::vector<RawReply>> raw(uint32_t type, ByteView payload, unsigned timeout_ms, GError **error);
 
   const SessionConfig &config() const;
 
  private:
   struct Impl;
-  Impl *impl_;
+  std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace ipcam

@@ -64,7 +64,7 @@ ControlParseResult parse_control(ByteView s) {
   return r;
 }
 
-bool encode_login(std::string_view user, std::string_view password, Bytes &out, GError **error) {
+std::optional<Bytes> encode_login(std::string_view user, std::string_view password, GError **error) {
   auto check = [&](std::string_view v, const char *what) {
     if (v.size() >= kLoginFieldSize) {
       g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_INVALID_ARGUMENT,
@@ -78,11 +78,11 @@ bool encode_login(std::string_view user, std::string_view password, Bytes &out, 
     }
     return true;
   };
-  if (!check(user, "user name") || !check(password, "password")) return false;
-  out.assign(kLoginPayloadSize, 0);
+  if (!check(user, "user name") || !check(password, "password")) return std::nullopt;
+  Bytes out(kLoginPayloadSize, 0);
   std::memcpy(out.data(), user.data(), user.size());
   std::memcpy(out.data() + kLoginFieldSize, password.data(), password.size());
-  return true;
+  return out;
 }
 
 static std::string nul_padded(const uint8_t *p, size_t n) {

@@ -80,7 +80,7 @@ ControlParseResult parse_control(ByteView stream);
 // A user or password longer than 63 bytes is an error, never truncated.
 inline constexpr size_t kLoginPayloadSize = 128;
 inline constexpr size_t kLoginFieldSize = 64;
-bool encode_login(std::string_view user, std::string_view password, Bytes &out, GError **error);
+std::optional<Bytes> encode_login(std::string_view user, std::string_view password, GError **error);
 
 struct Credentials {
   std::string user;

@@ -26,14 +26,14 @@ AssemblerConfig config_from(uint8_t c) {
 }
 
 bool starts_with_start_code(const Frame &f) {
-  if (f.size >= 3 && f.data[0] == 0 && f.data[1] == 0 && f.data[2] == 1) return true;
-  return f.size >= 4 && f.data[0] == 0 && f.data[1] == 0 && f.data[2] == 0 && f.data[3] == 1;
+  if (f.size() >= 3 && f.data()[0] == 0 && f.data()[1] == 0 && f.data()[2] == 1) return true;
+  return f.size() >= 4 && f.data()[0] == 0 && f.data()[1] == 0 && f.data()[2] == 0 && f.data()[3] == 1;
 }
 
 // True when some start code in the frame is followed by an IDR slice header.
 bool has_idr_nal(const Frame &f) {
-  for (size_t i = 2; i + 1 < f.size; i++)
-    if (f.data[i] == 1 && f.data[i - 1] == 0 && f.data[i - 2] == 0 && (f.data[i + 1] & 0x1f) == 5)
+  for (size_t i = 2; i + 1 < f.size(); i++)
+    if (f.data()[i] == 1 && f.data()[i - 1] == 0 && f.data()[i - 2] == 0 && (f.data()[i + 1] & 0x1f) == 5)
       return true;
   return false;
 }
@@ -44,9 +44,9 @@ struct Checker {
   uint32_t next_index = 0;
 
   void on_frame(Frame &&f) {
-    FUZZ_CHECK(f.data != nullptr && f.size > 0);
-    FUZZ_CHECK(f.size <= config.max_frame_size && f.size <= f.capacity);
-    FUZZ_CHECK(f.capacity <= config.max_frame_size);
+    FUZZ_CHECK(f.data() != nullptr && f.size() > 0);
+    FUZZ_CHECK(f.size() <= config.max_frame_size && f.size() <= f.capacity());
+    FUZZ_CHECK(f.capacity() <= config.max_frame_size);
     FUZZ_CHECK(f.frame_index == next_index);
     next_index++;
     // A whole frame always starts with a start code; only a frame flagged
@@ -62,11 +62,10 @@ struct Checker {
     frames++;
     keyframes += f.keyframe;
     disconts += f.discont;
-    frame_bytes += f.size;
+    frame_bytes += f.size();
     // Touch every byte so ASan sees any read past what was written.
     volatile uint8_t sink = 0;
-    for (size_t i = 0; i < f.size; i++) sink = sink ^ f.data[i];
-    g_free(f.data);
+    for (size_t i = 0; i < f.size(); i++) sink = sink ^ f.data()[i];
   }
 };
 

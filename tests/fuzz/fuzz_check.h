@@ -48,13 +48,4 @@ class RecordReader {
   size_t pos_ = 0;
 };
 
-struct ErrorSlot {
-  GError *error = nullptr;
-  ~ErrorSlot() { g_clear_error(&error); }
-  GError **out() {
-    g_clear_error(&error);
-    return &error;
-  }
-};
-
 }  // namespace ipcam::fuzz

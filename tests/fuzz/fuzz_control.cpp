@@ -1,6 +1,7 @@
 // Fuzz target: a control-connection byte stream, parsed message by message as
 // ControlSession does, with every known payload decoded by its parser.
 #include "fuzz_check.h"
+#include "ipcam/error.h"
 #include "ipcam/filelist.h"
 #include "ipcam/wire.h"
 
@@ -9,31 +10,30 @@
 using namespace ipcam;
 
 static void decode_payload(uint32_t type, ByteView payload) {
-  fuzz::ErrorSlot err;
+  ErrorGuard err;
   switch (type) {
     case msg::kLogin:
     case msg::kLoginAccepted: {
       auto creds = parse_login(payload, err.out());
-      FUZZ_CHECK(creds.has_value() == (err.error == nullptr));
+      FUZZ_CHECK(creds.has_value() == (err.get() == nullptr));
       if (!creds) break;
       FUZZ_CHECK(creds->user.size() <= kLoginFieldSize && creds->password.size() <= kLoginFieldSize);
       // What parses must survive a round trip whenever it is encodable.
-      Bytes again;
-      if (encode_login(creds->user, creds->password, again, err.out())) {
-        auto back = parse_login(again, nullptr);
+      if (auto again = encode_login(creds->user, creds->password, err.out())) {
+        auto back = parse_login(*again, nullptr);
         FUZZ_CHECK(back && back->user == creds->user && back->password == creds->password);
       }
       break;
     }
     case msg::kFileListPart: {
       auto part = parse_file_list_part(payload, err.out());
-      FUZZ_CHECK(part.has_value() == (err.error == nullptr));
+      FUZZ_CHECK(part.has_value() == (err.get() == nullptr));
       if (part) FUZZ_CHECK(part->text.size() + 8 == payload.size());
       break;
     }
     case msg::kFirmwareInfo: {
       auto version = parse_firmware(payload, err.out());
-      FUZZ_CHECK(version.has_value() == (err.error == nullptr));
+      FUZZ_CHECK(version.has_value() == (err.get() == nullptr));
       break;
     }
     default:

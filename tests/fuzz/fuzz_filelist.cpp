@@ -3,6 +3,7 @@
 // input is also parsed as list text. Whatever parses must survive formatting
 // and splitting into parts again.
 #include "fuzz_check.h"
+#include "ipcam/error.h"
 #include "ipcam/filelist.h"
 #include "ipcam/wire.h"
 
@@ -18,31 +19,29 @@ static bool same(const std::vector<FileEntry> &a, const std::vector<FileEntry> &
 // Formats the list, splits it into parts of `part_size`, reassembles them in
 // reverse order and checks the same entries come back.
 static void check_round_trip(const std::vector<FileEntry> &files, size_t part_size) {
-  std::vector<FileEntry> reparsed;
-  FUZZ_CHECK(parse_file_list_text(format_file_list_text(files), reparsed, nullptr));
-  FUZZ_CHECK(same(files, reparsed));
+  auto reparsed = parse_file_list_text(format_file_list_text(files), nullptr);
+  FUZZ_CHECK(reparsed && same(files, *reparsed));
   std::vector<Bytes> parts = encode_file_list(files, part_size);
   FUZZ_CHECK(!parts.empty());
   if (parts.size() > FileListAssembler::kMaxParts) return;
   FileListAssembler again;
   for (size_t i = parts.size(); i-- > 0;) FUZZ_CHECK(again.add(parts[i], nullptr));
   FUZZ_CHECK(again.complete());
-  std::vector<FileEntry> joined;
-  FUZZ_CHECK(again.finish(joined, nullptr));
-  FUZZ_CHECK(same(files, joined));
+  auto joined = again.finish(nullptr);
+  FUZZ_CHECK(joined && same(files, *joined));
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (size == 0) return 0;
   const size_t part_size = 1 + data[0] % 64;
-  fuzz::ErrorSlot err;
+  ErrorGuard err;
 
-  std::vector<FileEntry> files;
   std::string_view text(reinterpret_cast<const char *>(data + 1), size - 1);
-  if (parse_file_list_text(text, files, err.out())) {
-    check_round_trip(files, part_size);
+  if (auto files = parse_file_list_text(text, err.out())) {
+    FUZZ_CHECK(err.get() == nullptr);
+    check_round_trip(*files, part_size);
   } else {
-    FUZZ_CHECK(err.error != nullptr && files.empty());
+    FUZZ_CHECK(err.get() != nullptr);
   }
 
   FileListAssembler assembler;
@@ -55,16 +54,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       accepted++;
       FUZZ_CHECK(assembler.received() == before + 1);
     } else {
-      FUZZ_CHECK(err.error != nullptr && assembler.received() == before);
+      FUZZ_CHECK(err.get() != nullptr && assembler.received() == before);
     }
     FUZZ_CHECK(assembler.received() <= assembler.total());
     FUZZ_CHECK(assembler.total() <= FileListAssembler::kMaxParts);
   }
   FUZZ_CHECK(accepted == assembler.received());
-  std::vector<FileEntry> joined;
-  bool finished = assembler.finish(joined, err.out());
-  if (!assembler.complete()) FUZZ_CHECK(!finished);
-  if (finished) check_round_trip(joined, part_size);
+  auto joined = assembler.finish(err.out());
+  if (!assembler.complete()) FUZZ_CHECK(!joined);
+  if (joined) check_round_trip(*joined, part_size);
   assembler.reset();
   FUZZ_CHECK(!assembler.complete() && assembler.received() == 0);
   return 0;

@@ -1,15 +1,16 @@
 // Fuzz target: a firmware-info payload (binary layout or plain text).
 #include "fuzz_check.h"
+#include "ipcam/error.h"
 #include "ipcam/wire.h"
 
 using namespace ipcam;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  fuzz::ErrorSlot err;
+  ErrorGuard err;
   auto version = parse_firmware(ByteView(data, size), err.out());
-  FUZZ_CHECK(version.has_value() == (err.error == nullptr));
+  FUZZ_CHECK(version.has_value() == (err.get() == nullptr));
   if (!version) {
-    FUZZ_CHECK(err.error->domain != 0 && err.error->message != nullptr);
+    FUZZ_CHECK(err.get()->domain != 0 && err.get()->message != nullptr);
     return 0;
   }
   FUZZ_CHECK(version->size() <= size);

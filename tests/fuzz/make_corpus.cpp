@@ -29,8 +29,7 @@ void append(Bytes &out, const Bytes &more) { out.insert(out.end(), more.begin(),
 // ---------------------------------------------------------------- control
 
 void control_seeds() {
-  Bytes login;
-  encode_login("admin", "12345", login, nullptr);
+  Bytes login = encode_login("admin", "12345", nullptr).value();
   Bytes session;
   append(session, encode_control(msg::kLogin, login));
   append(session, encode_control(msg::kAliveRequest));

@@ -1,6 +1,7 @@
 // What PreviewAssembler's tests share (on top of preview_stream.h, which the
 // receiver's tests use too): feeding a camera's datagrams, the configs most
-// tests vary, and the check that a stream restarts cleanly after damage.
+// tests vary, the fixtures built on them, and the check that a stream
+// restarts cleanly after damage.
 #pragma once
 
 #include "preview_stream.h"
@@ -26,6 +27,34 @@ inline AssemblerConfig pass_corrupted() {
   cfg.loss_policy = LossPolicy::kPassCorrupted;
   return cfg;
 }
+
+// The setup most assembler tests share: an assembler, a collector for what
+// it emits, and the camera that writes the datagrams. Assembler uses the
+// default config; AssemblerNoEarly and AssemblerPassCorrupted the two most
+// tests vary.
+class Assembler : public ::testing::Test {
+ protected:
+  explicit Assembler(AssemblerConfig config = {}) : a(config) {}
+  // One frame as the camera sends it at `ms`.
+  void send(uint32_t ms, const Bytes &frame) { push_all(a, c, cam.frame(ms, frame)); }
+  void push(const std::vector<Bytes> &datagrams) { push_all(a, c, datagrams); }
+
+  PreviewAssembler a;
+  Collector c;
+  Camera cam;
+};
+
+class AssemblerNoEarly : public Assembler {
+ protected:
+  AssemblerNoEarly() : Assembler(no_early()) {}
+};
+
+class AssemblerPassCorrupted : public Assembler {
+ protected:
+  AssemblerPassCorrupted() : Assembler(pass_corrupted()) {}
+};
+
+class AssemblerJunk : public Assembler {};
 
 // After damage the stream must start again at the next keyframe, marked
 // discont: sends keyframe `k` at camera time `ms` and checks that it came out

@@ -27,11 +27,10 @@ struct Seen {
 struct Collector {
   std::vector<Seen> frames;
   PreviewAssembler::FrameCallback emit = [this](Frame &&f) {
-    EXPECT_NE(f.data, nullptr);
-    EXPECT_GE(f.capacity, f.size);
-    frames.push_back({Bytes(f.data, f.data + f.size), f.capacity, f.camera_ms, f.frame_index,
+    EXPECT_NE(f.data(), nullptr);
+    EXPECT_GE(f.capacity(), f.size());
+    frames.push_back({Bytes(f.data(), f.data() + f.size()), f.capacity(), f.camera_ms, f.frame_index,
                       f.keyframe, f.discont, f.corrupted, f.early});
-    g_free(f.data);  // the callee owns the frame memory
   };
 };
 

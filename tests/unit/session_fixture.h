@@ -4,9 +4,8 @@
 // thread and the test.
 #pragma once
 
-#include "error_guard.h"
-#include "hand_client.h"
 #include "ipcam/error.h"
+#include "hand_client.h"
 #include "ipcam/session.h"
 
 #include <gtest/gtest.h>

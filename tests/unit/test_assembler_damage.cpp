@@ -11,16 +11,13 @@
 using namespace ipcam;
 using namespace ipcam::test;
 
-TEST(Assembler, LossDropsUntilKeyframe) {
-  PreviewAssembler a;
-  Collector c;
-  Camera cam;
+TEST_F(Assembler, LossDropsUntilKeyframe) {
   std::vector<Bytes> frames = {key_frame(2500, 1), delta_frame(2500, 2), delta_frame(2500, 3),
                                delta_frame(800, 4), key_frame(2600, 5), delta_frame(900, 6)};
   for (size_t i = 0; i < frames.size(); i++) {
     auto d = cam.frame(uint32_t(i * 33), frames[i]);
     if (i == 2) d.erase(d.begin() + 2);  // one piece of frame 2 lost
-    push_all(a, c, d);
+    push(d);
   }
   ASSERT_EQ(c.frames.size(), 4u);
   EXPECT_EQ(c.frames[0].data, frames[0]);
@@ -36,22 +33,16 @@ TEST(Assembler, LossDropsUntilKeyframe) {
   EXPECT_EQ(a.stats().discontinuities, 2u);  // session start, then after the loss
 }
 
-TEST(Assembler, LostTimeDatagramDamagesBothFrames) {
-  PreviewAssembler a;
-  Collector c;
-  Camera cam;
-  push_all(a, c, cam.frame(0, key_frame(2500)));
+TEST_F(Assembler, LostTimeDatagramDamagesBothFrames) {
+  send(0, key_frame(2500));
   auto d = cam.frame(33, delta_frame(2500));
   d.erase(d.begin());  // the boundary itself is lost
-  push_all(a, c, d);
+  push(d);
   ASSERT_NO_FATAL_FAILURE(expect_restart_at_keyframe(a, c, cam, 66, key_frame(2000, 40), 2));
   EXPECT_EQ(a.stats().lost, 1u);
 }
 
-TEST(Assembler, PassCorruptedEmitsDamagedFramesFlagged) {
-  PreviewAssembler a(pass_corrupted());
-  Collector c;
-  Camera cam;
+TEST_F(AssemblerPassCorrupted, PassCorruptedEmitsDamagedFramesFlagged) {
   std::vector<Bytes> frames = {key_frame(2500, 1), delta_frame(2500, 2), delta_frame(2500, 3),
                                delta_frame(800, 4)};
   Bytes damaged;
@@ -62,7 +53,7 @@ TEST(Assembler, PassCorruptedEmitsDamagedFramesFlagged) {
       damaged = cat({frames[i]});
       damaged.erase(damaged.begin() + 1000, damaged.begin() + 2000);
     }
-    push_all(a, c, d);
+    push(d);
   }
   a.push(cam.time(200), c.emit);
   ASSERT_EQ(c.frames.size(), 4u);
@@ -76,10 +67,7 @@ TEST(Assembler, PassCorruptedEmitsDamagedFramesFlagged) {
   EXPECT_EQ(a.stats().dropped_frames, 0u);
 }
 
-TEST(Assembler, DuplicatesDroppedAndCountedNotLoss) {
-  PreviewAssembler a;
-  Collector c;
-  Camera cam;
+TEST_F(Assembler, DuplicatesDroppedAndCountedNotLoss) {
   std::vector<Bytes> frames = {key_frame(2500, 1), delta_frame(3100, 2), delta_frame(10, 3)};
   size_t n = 0;
   for (size_t i = 0; i < frames.size(); i++) {
@@ -96,14 +84,11 @@ TEST(Assembler, DuplicatesDroppedAndCountedNotLoss) {
   EXPECT_EQ(a.stats().discontinuities, 1u);
 }
 
-TEST(Assembler, ReorderCountedAndFrameDropped) {
-  PreviewAssembler a;
-  Collector c;
-  Camera cam;
-  push_all(a, c, cam.frame(0, key_frame(2500)));
+TEST_F(Assembler, ReorderCountedAndFrameDropped) {
+  send(0, key_frame(2500));
   auto d = cam.frame(33, delta_frame(3500));
   std::swap(d[2], d[3]);
-  push_all(a, c, d);
+  push(d);
   EXPECT_EQ(a.stats().reordered, 1u);
   EXPECT_EQ(a.stats().lost, 0u);  // counted lost at the gap, then found
   EXPECT_EQ(a.stats().duplicates, 0u);
@@ -113,10 +98,7 @@ TEST(Assembler, ReorderCountedAndFrameDropped) {
   EXPECT_EQ(a.stats().dropped_frames, 1u);
 }
 
-TEST(Assembler, SequenceWrapIsNotAGap) {
-  PreviewAssembler a;
-  Collector c;
-  Camera cam;
+TEST_F(Assembler, SequenceWrapIsNotAGap) {
   cam.seq = 65530;
   std::vector<Bytes> frames = {key_frame(4000, 1), delta_frame(5000, 2), delta_frame(3000, 3)};
   for (size_t i = 0; i < frames.size(); i++) push_all(a, c, cam.frame(uint32_t(i), frames[i]));
@@ -127,7 +109,7 @@ TEST(Assembler, SequenceWrapIsNotAGap) {
   EXPECT_EQ(a.stats().discontinuities, 1u);
 }
 
-TEST(Assembler, MalformedCountedNotDamaging) {
+TEST_F(Assembler, MalformedCountedNotDamaging) {
   const Bytes garbage[] = {
       {0xBC, 0xDE, 0x00},                                      // shorter than a header
       {0xAB, 0xCD, 0x00, 0x02, 0x00, 0x05, 0x00, 0x01, 1, 1},  // bad magic
@@ -155,10 +137,7 @@ TEST(Assembler, MalformedCountedNotDamaging) {
   }
 }
 
-TEST(Assembler, Type5SequencedOtherTypesIgnored) {
-  PreviewAssembler a;
-  Collector c;
-  Camera cam;
+TEST_F(Assembler, Type5SequencedOtherTypesIgnored) {
   Bytes f0 = key_frame(2500);
   auto d = cam.frame(0, f0);
   const uint8_t five[] = {1, 2, 3, 4};
@@ -170,7 +149,7 @@ TEST(Assembler, Type5SequencedOtherTypesIgnored) {
   // send is not part of the stream: its number must not count.
   uint16_t seq = 100;
   for (size_t i = 0; i < d.size(); i++) store_be16(d[i].data() + 4, i == 3 ? uint16_t(7) : seq++);
-  push_all(a, c, d);
+  push(d);
   ASSERT_EQ(c.frames.size(), 1u);
   EXPECT_EQ(c.frames[0].data, f0);
   EXPECT_EQ(a.stats().ignored, 1u);
@@ -185,7 +164,7 @@ TEST(Assembler, Type5SequencedOtherTypesIgnored) {
   EXPECT_TRUE(cb.frames.empty());
 }
 
-TEST(Assembler, OversizeBounded) {
+TEST_F(Assembler, OversizeBounded) {
   for (LossPolicy policy : {LossPolicy::kDropUntilKeyframe, LossPolicy::kPassCorrupted}) {
     AssemblerConfig cfg;
     cfg.max_frame_size = 5000;
@@ -215,28 +194,22 @@ TEST(Assembler, OversizeBounded) {
   }
 }
 
-TEST(Assembler, FrameWithoutStartCodeIsDamaged) {
-  PreviewAssembler a;
-  Collector c;
-  Camera cam;
-  push_all(a, c, cam.frame(0, key_frame(2500)));
+TEST_F(Assembler, FrameWithoutStartCodeIsDamaged) {
+  send(0, key_frame(2500));
   Bytes bad = delta_frame(1500);
   bad.erase(bad.begin(), bad.begin() + 4);  // no start code in front
-  push_all(a, c, cam.frame(33, bad));
+  send(33, bad);
   ASSERT_NO_FATAL_FAILURE(expect_restart_at_keyframe(a, c, cam, 66, key_frame(2000, 5), 2));
   EXPECT_EQ(a.stats().dropped_frames, 1u);
   EXPECT_EQ(a.stats().lost, 0u);
 }
 
-TEST(Assembler, JoinedMidStreamWaitsForTimeAndKeyframe) {
-  PreviewAssembler a;
-  Collector c;
-  Camera cam;
+TEST_F(Assembler, JoinedMidStreamWaitsForTimeAndKeyframe) {
   cam.seq = 4000;
   push_all(a, c, cam.data(delta_frame(2500, 1)));  // tail of a frame: no time yet
-  push_all(a, c, cam.frame(33, delta_frame(800, 2)));
+  send(33, delta_frame(800, 2));
   Bytes k = key_frame(900, 3);
-  push_all(a, c, cam.frame(66, k));
+  send(66, k);
   ASSERT_EQ(c.frames.size(), 1u);
   EXPECT_EQ(c.frames[0].data, k);
   EXPECT_TRUE(c.frames[0].discont);
@@ -244,21 +217,18 @@ TEST(Assembler, JoinedMidStreamWaitsForTimeAndKeyframe) {
   EXPECT_EQ(a.stats().dropped_frames, 2u);
 }
 
-TEST(Assembler, ResetStartsNewSession) {
-  PreviewAssembler a;
-  Collector c;
-  Camera cam;
+TEST_F(Assembler, ResetStartsNewSession) {
   cam.seq = 30000;
-  push_all(a, c, cam.frame(0, key_frame(2500)));
-  push_all(a, c, cam.frame(33, delta_frame(800)));
+  send(0, key_frame(2500));
+  send(33, delta_frame(800));
   auto partial = cam.frame(66, delta_frame(3000));
   partial.resize(2);
-  push_all(a, c, partial);
+  push(partial);
   ASSERT_EQ(c.frames.size(), 2u);
   a.reset();
   cam.seq = 0;  // the camera starts its sequence again
   Bytes k = key_frame(1500, 8);
-  push_all(a, c, cam.frame(5, k));
+  send(5, k);
   ASSERT_EQ(c.frames.size(), 3u);
   EXPECT_EQ(c.frames[2].data, k);
   EXPECT_TRUE(c.frames[2].discont);
@@ -267,15 +237,12 @@ TEST(Assembler, ResetStartsNewSession) {
   EXPECT_EQ(a.stats().lost, 0u);
 }
 
-TEST(Assembler, FarBehindJumpResyncs) {
-  PreviewAssembler a;
-  Collector c;
-  Camera cam;
+TEST_F(Assembler, FarBehindJumpResyncs) {
   cam.seq = 5000;
-  push_all(a, c, cam.frame(0, key_frame(2500)));
-  push_all(a, c, cam.frame(33, delta_frame(1500)));
+  send(0, key_frame(2500));
+  send(33, delta_frame(1500));
   cam.seq = 100;  // restarted without a reset()
-  push_all(a, c, cam.frame(66, delta_frame(1500, 4)));
+  send(66, delta_frame(1500, 4));
   ASSERT_NO_FATAL_FAILURE(expect_restart_at_keyframe(a, c, cam, 99, key_frame(1500, 9), 3));
   EXPECT_EQ(a.stats().duplicates, 0u);
   EXPECT_EQ(a.stats().reordered, 0u);

@@ -10,7 +10,7 @@
 using namespace ipcam;
 using namespace ipcam::test;
 
-TEST(Assembler, HandWrittenDatagramLayout) {
+TEST_F(Assembler, HandWrittenDatagramLayout) {
   // time (ms 1000 = e8 03 00 00 LE at payload bytes 12..15), then one frame
   // in two data pieces: SPS-less IDR split inside its start code.
   const uint8_t time0[] = {0xBC, 0xDE, 0x00, 0x10, 0x00, 0x07, 0x00, 0x02,
@@ -39,15 +39,12 @@ TEST(Assembler, HandWrittenDatagramLayout) {
   EXPECT_EQ(a.stats().lost, 0u);
 }
 
-TEST(Assembler, TimeBeforeFramesEndAtNextTime) {
-  PreviewAssembler a(no_early());
-  Collector c;
-  Camera cam;
+TEST_F(AssemblerNoEarly, TimeBeforeFramesEndAtNextTime) {
   Bytes f0 = key_frame(2500), f1 = delta_frame(1700), f2 = delta_frame(300, 9);
-  push_all(a, c, cam.frame(100, f0));
-  push_all(a, c, cam.frame(133, f1));
+  send(100, f0);
+  send(133, f1);
   ASSERT_EQ(c.frames.size(), 1u);  // f1 ends only at the next boundary
-  push_all(a, c, cam.frame(166, f2));
+  send(166, f2);
   a.flush(c.emit);
   ASSERT_EQ(c.frames.size(), 3u);
   EXPECT_EQ(c.frames[0].data, f0);
@@ -66,7 +63,7 @@ TEST(Assembler, TimeBeforeFramesEndAtNextTime) {
   EXPECT_EQ(a.stats().dropped_frames, 0u);
 }
 
-TEST(Assembler, TimeAfterEndsFrameWithItsTime) {
+TEST_F(Assembler, TimeAfterEndsFrameWithItsTime) {
   AssemblerConfig cfg;
   cfg.time_position = TimePosition::kAfter;
   PreviewAssembler a(cfg);
@@ -93,16 +90,13 @@ TEST(Assembler, TimeAfterEndsFrameWithItsTime) {
   EXPECT_EQ(a.stats().dropped_frames, 1u);
 }
 
-TEST(Assembler, EarlyEndOnShortLastPiece) {
-  PreviewAssembler a;
-  Collector c;
-  Camera cam;
+TEST_F(Assembler, EarlyEndOnShortLastPiece) {
   Bytes f0 = key_frame(2500), f1 = delta_frame(1200);
-  push_all(a, c, cam.frame(10, f0));
+  send(10, f0);
   ASSERT_EQ(c.frames.size(), 1u);  // no need to wait for the next time datagram
   EXPECT_TRUE(c.frames[0].early);
   EXPECT_EQ(c.frames[0].data, f0);
-  push_all(a, c, cam.frame(43, f1));
+  send(43, f1);
   ASSERT_EQ(c.frames.size(), 2u);
   EXPECT_TRUE(c.frames[1].early);
   EXPECT_EQ(c.frames[1].data, f1);
@@ -113,13 +107,10 @@ TEST(Assembler, EarlyEndOnShortLastPiece) {
   EXPECT_EQ(a.stats().dropped_frames, 0u);
 }
 
-TEST(Assembler, NoEarlyEndWhenLastPieceIsFull) {
-  PreviewAssembler a;
-  Collector c;
-  Camera cam;
+TEST_F(Assembler, NoEarlyEndWhenLastPieceIsFull) {
   push_all(a, c, cam.frame(10, key_frame(2500)));  // teaches the 1000-byte piece size
   Bytes f1 = delta_frame(1995);                      // 2000 bytes: two full pieces
-  push_all(a, c, cam.frame(43, f1));
+  send(43, f1);
   ASSERT_EQ(c.frames.size(), 1u);
   a.push(cam.time(76), c.emit);
   ASSERT_EQ(c.frames.size(), 2u);
@@ -127,14 +118,11 @@ TEST(Assembler, NoEarlyEndWhenLastPieceIsFull) {
   EXPECT_FALSE(c.frames[1].early);
 }
 
-TEST(Assembler, NoEarlyEndWithoutSlice) {
-  PreviewAssembler a;
-  Collector c;
-  Camera cam;
-  push_all(a, c, cam.frame(10, key_frame(2500)));
+TEST_F(Assembler, NoEarlyEndWithoutSlice) {
+  send(10, key_frame(2500));
   // SPS + PPS alone in a short piece: not a picture yet.
   Bytes f1 = cat({nal(0x67, 12, 3), nal(0x68, 4, 4)});
-  push_all(a, c, cam.frame(43, f1));
+  send(43, f1);
   EXPECT_EQ(c.frames.size(), 1u);
   a.push(cam.time(76), c.emit);
   ASSERT_EQ(c.frames.size(), 2u);  // ended by the boundary, not early
@@ -142,14 +130,11 @@ TEST(Assembler, NoEarlyEndWithoutSlice) {
   EXPECT_FALSE(c.frames[1].early);
 }
 
-TEST(Assembler, NoEarlyEndWhenSequenceNotContiguous) {
-  PreviewAssembler a(pass_corrupted());
-  Collector c;
-  Camera cam;
-  push_all(a, c, cam.frame(10, key_frame(2500)));
+TEST_F(AssemblerPassCorrupted, NoEarlyEndWhenSequenceNotContiguous) {
+  send(10, key_frame(2500));
   auto d = cam.frame(43, delta_frame(2500));
   d.erase(d.begin() + 1);  // the first data piece is lost
-  push_all(a, c, d);
+  push(d);
   EXPECT_EQ(c.frames.size(), 1u);
   a.push(cam.time(76), c.emit);
   ASSERT_EQ(c.frames.size(), 2u);
@@ -159,7 +144,7 @@ TEST(Assembler, NoEarlyEndWhenSequenceNotContiguous) {
   EXPECT_EQ(a.stats().lost, 1u);
 }
 
-TEST(Assembler, EarlyEndWithConfiguredPieceSizeAndOff) {
+TEST_F(Assembler, EarlyEndWithConfiguredPieceSizeAndOff) {
   {
     AssemblerConfig cfg;
     cfg.data_payload_size = 1000;
@@ -180,12 +165,9 @@ TEST(Assembler, EarlyEndWithConfiguredPieceSizeAndOff) {
   }
 }
 
-TEST(Assembler, ContinuationAfterEarlyEndIsDamagedAndStopsEarlyEnd) {
-  PreviewAssembler a;
-  Collector c;
-  Camera cam;
+TEST_F(Assembler, ContinuationAfterEarlyEndIsDamagedAndStopsEarlyEnd) {
   Bytes f0 = key_frame(2500);
-  push_all(a, c, cam.frame(10, f0));
+  send(10, f0);
   ASSERT_EQ(c.frames.size(), 1u);
   // Next frame: a short piece mid-frame (first slice), then more data.
   Bytes s1 = nal(0x41, 400, 21), s2 = nal(0x41, 1500, 22, false);
@@ -199,9 +181,9 @@ TEST(Assembler, ContinuationAfterEarlyEndIsDamagedAndStopsEarlyEnd) {
   EXPECT_EQ(a.stats().dropped_frames, 1u);
   // From now on frames end at the next boundary, and the stream restarts at
   // a keyframe with discont.
-  push_all(a, c, cam.data(delta_frame(500)));
+  push(cam.data(delta_frame(500)));
   Bytes k = key_frame(1200, 30);
-  push_all(a, c, cam.frame(109, k));
+  send(109, k);
   EXPECT_EQ(c.frames.size(), 2u);
   a.push(cam.time(142), c.emit);
   ASSERT_EQ(c.frames.size(), 3u);
@@ -211,7 +193,7 @@ TEST(Assembler, ContinuationAfterEarlyEndIsDamagedAndStopsEarlyEnd) {
   EXPECT_TRUE(c.frames[2].keyframe);
 }
 
-TEST(Assembler, KeyframeFlagFromIdrWhereverStartCodeIsSplit) {
+TEST_F(Assembler, KeyframeFlagFromIdrWhereverStartCodeIsSplit) {
   Bytes f = key_frame(3000);
   // Split points inside and around every start code and NAL header.
   for (size_t piece = 1; piece <= 40; piece++) {
@@ -229,33 +211,53 @@ TEST(Assembler, KeyframeFlagFromIdrWhereverStartCodeIsSplit) {
   }
 }
 
-TEST(Assembler, CameraTimePassedThroughEvenBackwards) {
-  PreviewAssembler a;
-  Collector c;
-  Camera cam;
+TEST_F(Assembler, CameraTimePassedThroughEvenBackwards) {
   const uint32_t times[] = {5000, 5033, 10, 0xFFFFFFF0u, 7};
   for (size_t i = 0; i < 5; i++)
-    push_all(a, c, cam.frame(times[i], i == 0 ? key_frame(1500) : delta_frame(1500, uint32_t(i))));
+    send(times[i], i == 0 ? key_frame(1500) : delta_frame(1500, uint32_t(i)));
   ASSERT_EQ(c.frames.size(), 5u);
   for (size_t i = 0; i < 5; i++) EXPECT_EQ(c.frames[i].ms, times[i]);
 }
 
-TEST(Assembler, FrameMemorySizedFromRecentFrames) {
-  PreviewAssembler a;
-  Collector c;
-  Camera cam;
-  push_all(a, c, cam.frame(0, key_frame(200)));
+TEST_F(Assembler, FrameMemorySizedFromRecentFrames) {
+  send(0, key_frame(200));
   push_all(a, c, cam.frame(1, delta_frame(300000)));  // grows by g_realloc
-  push_all(a, c, cam.frame(2, delta_frame(100)));
+  send(2, delta_frame(100));
   ASSERT_EQ(c.frames.size(), 3u);
   EXPECT_GE(c.frames[0].capacity, 64u * 1024);
   EXPECT_GE(c.frames[2].capacity, 2u * 300005);  // estimate from the largest recent frame
   EXPECT_EQ(c.frames[1].data, delta_frame(300000));
 }
 
-TEST(Assembler, NullCallbackFreesFrames) {
+TEST_F(Assembler, NullCallbackFreesFrames) {
   PreviewAssembler a;
   Camera cam;
   for (const Bytes &d : cam.frame(0, key_frame(1500))) a.push(d, nullptr);
   EXPECT_EQ(a.stats().frames, 1u);  // and ASan sees no leak
+}
+
+TEST_F(Assembler, FrameOwnsItsMemoryUntilReleased) {
+  Camera cam;
+  const Bytes k = key_frame(100);
+  PreviewAssembler a(no_early());
+  std::vector<Frame> kept;
+  const PreviewAssembler::FrameCallback keep = [&kept](Frame &&f) { kept.push_back(std::move(f)); };
+  for (const Bytes &d : cam.frame(0, k)) a.push(d, keep);
+  a.push(cam.time(40), keep);
+  ASSERT_EQ(kept.size(), 1u);
+
+  Frame moved = std::move(kept[0]);
+  EXPECT_EQ(kept[0].data(), nullptr);  // the source gave its memory up
+  EXPECT_EQ(kept[0].size(), 0u);
+  ASSERT_EQ(moved.size(), k.size());
+  EXPECT_EQ(Bytes(moved.data(), moved.data() + moved.size()), k);
+  EXPECT_TRUE(moved.keyframe);
+
+  const size_t capacity = moved.capacity();
+  EXPECT_GE(capacity, k.size());
+  uint8_t *memory = moved.release();  // now ours: ASan reports a leak or a double free
+  EXPECT_EQ(moved.data(), nullptr);
+  EXPECT_EQ(moved.size(), 0u);
+  EXPECT_EQ(Bytes(memory, memory + k.size()), k);
+  g_free(memory);
 }

@@ -34,16 +34,13 @@ std::vector<Bytes> junk(uint16_t next_seq) {
 
 }  // namespace
 
-TEST(AssemblerJunk, JunkAfterEveryFrameCostsNoFrame) {
-  PreviewAssembler a;
-  Collector c;
-  Camera cam;
+TEST_F(AssemblerJunk, JunkAfterEveryFrameCostsNoFrame) {
   std::vector<Bytes> sent;
   for (uint32_t i = 0; i < 30; i++) {
     Bytes f = i % 10 == 0 ? key_frame(2500, i) : delta_frame(2500, i);
     sent.push_back(f);
-    push_all(a, c, cam.frame(i * 33, f));
-    push_all(a, c, junk(cam.seq));
+    send(i * 33, f);
+    push(junk(cam.seq));
   }
   ASSERT_EQ(c.frames.size(), sent.size());
   for (size_t i = 0; i < sent.size(); i++) {
@@ -56,7 +53,7 @@ TEST(AssemblerJunk, JunkAfterEveryFrameCostsNoFrame) {
   EXPECT_EQ(a.stats().dropped_frames, 0u);
 }
 
-TEST(AssemblerJunk, RestartKeepsTheFirstDatagramOfTheNewSequence) {
+TEST_F(AssemblerJunk, RestartKeepsTheFirstDatagramOfTheNewSequence) {
   for (uint16_t restart_at : {uint16_t(100), uint16_t(40000)}) {  // behind, then ahead
     PreviewAssembler a;
     Collector c;
@@ -71,10 +68,7 @@ TEST(AssemblerJunk, RestartKeepsTheFirstDatagramOfTheNewSequence) {
   }
 }
 
-TEST(AssemblerJunk, LoneFarSequenceNumberIsAStrayNotALoss) {
-  PreviewAssembler a;
-  Collector c;
-  Camera cam;
+TEST_F(AssemblerJunk, LoneFarSequenceNumberIsAStrayNotALoss) {
   Bytes k = key_frame(2500), d = delta_frame(2500);
   auto first = cam.frame(0, k);
   auto second = cam.frame(33, d);
@@ -83,8 +77,8 @@ TEST(AssemblerJunk, LoneFarSequenceNumberIsAStrayNotALoss) {
   Bytes stray = cam.datagram(datagram::kData, Bytes(10, 0x41));
   cam.seq = real;
   second.insert(second.begin() + 1, stray);
-  push_all(a, c, first);
-  push_all(a, c, second);
+  push(first);
+  push(second);
   ASSERT_EQ(c.frames.size(), 2u);  // each ends early, at its short last piece
   EXPECT_EQ(c.frames[1].data, d);
   EXPECT_FALSE(c.frames[1].discont);
@@ -92,11 +86,8 @@ TEST(AssemblerJunk, LoneFarSequenceNumberIsAStrayNotALoss) {
   EXPECT_EQ(a.stats().lost, 0u);
 }
 
-TEST(AssemblerJunk, BurstLongerThanTheWindowIsCountedLost) {
-  PreviewAssembler a;
-  Collector c;
-  Camera cam;
-  push_all(a, c, cam.frame(0, key_frame(2500)));
+TEST_F(AssemblerJunk, BurstLongerThanTheWindowIsCountedLost) {
+  send(0, key_frame(2500));
   cam.seq = uint16_t(cam.seq + 100);  // 100 datagrams lost in a row
   ASSERT_NO_FATAL_FAILURE(expect_restart_at_keyframe(a, c, cam, 33, key_frame(1500, 9), 2));
   EXPECT_EQ(a.stats().lost, 100u);

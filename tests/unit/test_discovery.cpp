@@ -2,9 +2,8 @@
 // wildcard address (a socket bound to 127.0.0.1 would not see broadcasts).
 // Nothing here uses the interfaces' own broadcast addresses: that would send
 // off this machine.
-#include "error_guard.h"
-#include "ipcam/discovery.h"
 #include "ipcam/error.h"
+#include "ipcam/discovery.h"
 
 #include <gtest/gtest.h>
 
@@ -15,8 +14,6 @@
 using namespace ipcam;
 
 namespace {
-
-using ipcam::test::ErrorGuard;
 
 Bytes Text(const std::string &s) { return Bytes(s.begin(), s.end()); }
 
@@ -138,10 +135,11 @@ TEST(Discovery, FindsTheCameraOnBothPortsAsOneEntry) {
   c.ports = {a.port(), b.port()};
   c.source_port = 0;
   c.timeout_ms = 500;
-  std::vector<DiscoveredCamera> cameras;
   std::string where;
   ErrorGuard err;
-  ASSERT_TRUE(discover(c, cameras, nullptr, &where, err.out())) << err.message();
+  const auto found = discover(c, nullptr, &where, err.out());
+  ASSERT_TRUE(found) << err.message();
+  const std::vector<DiscoveredCamera> &cameras = *found;
   EXPECT_EQ(where, "127.255.255.255 ports " + std::to_string(a.port()) + ", " + std::to_string(b.port()));
   // Both ports got exactly the request bytes...
   ASSERT_EQ(a.requests().size(), 1u);
@@ -164,10 +162,11 @@ TEST(Discovery, FirstAnswerEndsTheWaitWhenOneCameraIsEnough) {
   c.source_port = 0;
   c.timeout_ms = 60000;
   c.max_cameras = 1;
-  std::vector<DiscoveredCamera> cameras;
   ErrorGuard err;
   auto start = std::chrono::steady_clock::now();
-  ASSERT_TRUE(discover(c, cameras, nullptr, nullptr, err.out())) << err.message();
+  const auto found = discover(c, nullptr, nullptr, err.out());
+  ASSERT_TRUE(found) << err.message();
+  const std::vector<DiscoveredCamera> &cameras = *found;
   ASSERT_EQ(cameras.size(), 1u);
   EXPECT_EQ(cameras[0].serial, "S1");
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(30));  // not the 60 s timeout
@@ -180,10 +179,11 @@ TEST(Discovery, UnparseableAnswerStillListsTheCamera) {
   c.ports = {r.port()};
   c.source_port = 0;
   c.timeout_ms = 300;
-  std::vector<DiscoveredCamera> cameras;
   std::string where;
   ErrorGuard err;
-  ASSERT_TRUE(discover(c, cameras, nullptr, &where, err.out())) << err.message();
+  const auto found = discover(c, nullptr, &where, err.out());
+  ASSERT_TRUE(found) << err.message();
+  const std::vector<DiscoveredCamera> &cameras = *found;
   EXPECT_EQ(where, "127.255.255.255 port " + std::to_string(r.port()));
   ASSERT_EQ(cameras.size(), 1u);
   EXPECT_EQ(cameras[0].serial, "");
@@ -196,9 +196,10 @@ TEST(Discovery, NoResponderIsEmptySuccess) {
   c.ports = {UnusedPort()};
   c.source_port = 0;
   c.timeout_ms = 200;
-  std::vector<DiscoveredCamera> cameras(1);
   ErrorGuard err;
-  ASSERT_TRUE(discover(c, cameras, nullptr, nullptr, err.out())) << err.message();
+  const auto found = discover(c, nullptr, nullptr, err.out());
+  ASSERT_TRUE(found) << err.message();
+  const std::vector<DiscoveredCamera> &cameras = *found;
   EXPECT_TRUE(cameras.empty());
 }
 
@@ -210,9 +211,10 @@ TEST(Discovery, TakenSourcePortFallsBackToAnyPort) {
   c.ports = {r.port()};
   c.source_port = LocalPort(squatter);
   c.timeout_ms = 300;
-  std::vector<DiscoveredCamera> cameras;
   ErrorGuard err;
-  ASSERT_TRUE(discover(c, cameras, nullptr, nullptr, err.out())) << err.message();
+  const auto found = discover(c, nullptr, nullptr, err.out());
+  ASSERT_TRUE(found) << err.message();
+  const std::vector<DiscoveredCamera> &cameras = *found;
   ASSERT_EQ(cameras.size(), 1u);
   EXPECT_EQ(cameras[0].serial, "S1");
   g_object_unref(squatter);
@@ -221,13 +223,12 @@ TEST(Discovery, TakenSourcePortFallsBackToAnyPort) {
 TEST(Discovery, NeverBroadcastsToAllOnes) {
   DiscoveryConfig c;
   c.broadcast_addresses = {"255.255.255.255"};
-  std::vector<DiscoveredCamera> cameras;
   ErrorGuard err;
-  EXPECT_FALSE(discover(c, cameras, nullptr, nullptr, err.out()));
-  EXPECT_TRUE(g_error_matches(err.e, IPCAM_ERROR, IPCAM_ERROR_INVALID_ARGUMENT)) << err.message();
+  EXPECT_FALSE(discover(c, nullptr, nullptr, err.out()));
+  EXPECT_TRUE(g_error_matches(err.get(), IPCAM_ERROR, IPCAM_ERROR_INVALID_ARGUMENT)) << err.message();
   c.broadcast_addresses = {"not-an-address"};
-  EXPECT_FALSE(discover(c, cameras, nullptr, nullptr, err.out()));
-  EXPECT_TRUE(g_error_matches(err.e, IPCAM_ERROR, IPCAM_ERROR_INVALID_ARGUMENT)) << err.message();
+  EXPECT_FALSE(discover(c, nullptr, nullptr, err.out()));
+  EXPECT_TRUE(g_error_matches(err.get(), IPCAM_ERROR, IPCAM_ERROR_INVALID_ARGUMENT)) << err.message();
 }
 
 TEST(Discovery, CancelStopsWaiting) {
@@ -247,11 +248,10 @@ TEST(Discovery, CancelStopsWaiting) {
         << "no discovery request arrived";
     g_cancellable_cancel(cancel);
   });
-  std::vector<DiscoveredCamera> cameras;
   ErrorGuard err;
   auto start = std::chrono::steady_clock::now();
-  EXPECT_FALSE(discover(c, cameras, cancel, nullptr, err.out()));
+  EXPECT_FALSE(discover(c, cancel, nullptr, err.out()));
   t.join();
-  EXPECT_TRUE(g_error_matches(err.e, IPCAM_ERROR, IPCAM_ERROR_CANCELLED)) << err.message();
+  EXPECT_TRUE(g_error_matches(err.get(), IPCAM_ERROR, IPCAM_ERROR_CANCELLED)) << err.message();
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(30));  // not the 60 s timeout
 }

@@ -1,6 +1,5 @@
 // Downloads from a small libsoup SoupServer on 127.0.0.1:0 that runs in the
 // test, into a fresh temporary folder per test; and safe local names.
-#include "error_guard.h"
 #include "ipcam/error.h"
 #include "ipcam/download.h"
 #include "ipcam/part-file.h"
@@ -23,7 +22,6 @@ namespace {
 
 using Bytes = std::vector<uint8_t>;
 
-using ipcam::test::ErrorGuard;
 
 Bytes Pattern(size_t n) {
   Bytes b(n);
@@ -192,27 +190,21 @@ using Names = std::vector<std::string>;
 }  // namespace
 
 TEST(SafeLocalName, LastComponentOfACameraPath) {
-  std::string name;
   ErrorGuard err;
-  ASSERT_TRUE(safe_local_name("/mnt/sdcard/DCIM/100MEDIA/FILE0001.MOV", name, err.out())) << err.message();
-  EXPECT_EQ(name, "FILE0001.MOV");
-  ASSERT_TRUE(safe_local_name("A.JPG", name, err.out()));
-  EXPECT_EQ(name, "A.JPG");
+  EXPECT_EQ(safe_local_name("/mnt/sdcard/DCIM/100MEDIA/FILE0001.MOV", err.out()), "FILE0001.MOV") << err.message();
+  EXPECT_EQ(safe_local_name("A.JPG", err.out()), "A.JPG");
   // Decided: an absolute path is a camera path like any other; only its
   // last component is used, so it lands inside the target folder.
-  ASSERT_TRUE(safe_local_name("/etc/passwd", name, err.out()));
-  EXPECT_EQ(name, "passwd");
+  EXPECT_EQ(safe_local_name("/etc/passwd", err.out()), "passwd");
 }
 
 TEST(SafeLocalName, RejectsEverythingThatIsNotAPlainName) {
   const std::string unsafe[] = {"",      "..",      ".",      "../x",        "/a/../b", "a/..",
                                 "/dir/", "a\\b",    "..\\x",  std::string("x\0y", 3), "/DCIM/A\nB"};
   for (const auto &path : unsafe) {
-    std::string name = "unchanged";
     ErrorGuard err;
-    EXPECT_FALSE(safe_local_name(path, name, err.out())) << "accepted \"" << path << "\"";
-    EXPECT_TRUE(g_error_matches(err.e, IPCAM_ERROR, IPCAM_ERROR_UNSAFE_PATH)) << err.message();
-    EXPECT_EQ(name, "unchanged");
+    EXPECT_FALSE(safe_local_name(path, err.out())) << "accepted \"" << path << "\"";
+    EXPECT_TRUE(g_error_matches(err.get(), IPCAM_ERROR, IPCAM_ERROR_UNSAFE_PATH)) << err.message();
   }
 }
 
@@ -228,13 +220,12 @@ TEST_F(Files, DownloadIsByteExactWithProgress) {
   server_.add("/mnt/sdcard/DCIM/My Clip.MOV", content);
   options_.expected_size = content.size();
   std::vector<std::pair<uint64_t, uint64_t>> calls;
-  std::string local;
   ErrorGuard err;
-  ASSERT_TRUE(download_file(options_, "/mnt/sdcard/DCIM/My Clip.MOV", dir_,
-                            [&](uint64_t done, uint64_t total) { calls.emplace_back(done, total); }, nullptr, &local,
-                            err.out()))
-      << err.message();
-  EXPECT_EQ(local, dir_ + "/My Clip.MOV");
+  const auto local = download_file(options_, "/mnt/sdcard/DCIM/My Clip.MOV", dir_,
+                                   [&](uint64_t done, uint64_t total) { calls.emplace_back(done, total); }, nullptr,
+                                   err.out());
+  ASSERT_TRUE(local) << err.message();
+  EXPECT_EQ(*local, dir_ + "/My Clip.MOV");
   EXPECT_EQ(Listing(), Names({"My Clip.MOV"}));
   EXPECT_EQ(Read("My Clip.MOV"), content);
   ASSERT_FALSE(calls.empty());
@@ -246,15 +237,15 @@ TEST_F(Files, DownloadIsByteExactWithProgress) {
 TEST_F(Files, EmptyFileDownloads) {
   server_.add("/A.TXT", {});
   ErrorGuard err;
-  ASSERT_TRUE(download_file(options_, "/A.TXT", dir_, nullptr, nullptr, nullptr, err.out())) << err.message();
+  ASSERT_TRUE(download_file(options_, "/A.TXT", dir_, nullptr, nullptr, err.out())) << err.message();
   EXPECT_EQ(Listing(), Names({"A.TXT"}));
   EXPECT_TRUE(Read("A.TXT").empty());
 }
 
 TEST_F(Files, NotFoundIsHttpErrorAndLeavesNothing) {
   ErrorGuard err;
-  EXPECT_FALSE(download_file(options_, "/DCIM/GONE.MOV", dir_, nullptr, nullptr, nullptr, err.out()));
-  ASSERT_TRUE(g_error_matches(err.e, IPCAM_ERROR, IPCAM_ERROR_HTTP)) << err.message();
+  EXPECT_FALSE(download_file(options_, "/DCIM/GONE.MOV", dir_, nullptr, nullptr, err.out()));
+  ASSERT_TRUE(g_error_matches(err.get(), IPCAM_ERROR, IPCAM_ERROR_HTTP)) << err.message();
   EXPECT_NE(err.message().find("404"), std::string::npos) << err.message();
   EXPECT_NE(err.message().find("/DCIM/GONE.MOV"), std::string::npos) << err.message();
   EXPECT_TRUE(Listing().empty());
@@ -264,8 +255,8 @@ TEST_F(Files, SizeMismatchLeavesNothing) {
   server_.add("/A.MOV", Pattern(1000));
   options_.expected_size = 2000;
   ErrorGuard err;
-  EXPECT_FALSE(download_file(options_, "/A.MOV", dir_, nullptr, nullptr, nullptr, err.out()));
-  EXPECT_TRUE(g_error_matches(err.e, IPCAM_ERROR, IPCAM_ERROR_IO)) << err.message();
+  EXPECT_FALSE(download_file(options_, "/A.MOV", dir_, nullptr, nullptr, err.out()));
+  EXPECT_TRUE(g_error_matches(err.get(), IPCAM_ERROR, IPCAM_ERROR_IO)) << err.message();
   EXPECT_NE(err.message().find("2000"), std::string::npos) << err.message();
   EXPECT_TRUE(Listing().empty());
 }
@@ -273,8 +264,8 @@ TEST_F(Files, SizeMismatchLeavesNothing) {
 TEST_F(Files, UnsafeNameIsRejectedBeforeAnyRequest) {
   for (const std::string &path : {std::string("../x"), std::string(".."), std::string("a\\b"), std::string("x\0y", 3)}) {
     ErrorGuard err;
-    EXPECT_FALSE(download_file(options_, path, dir_, nullptr, nullptr, nullptr, err.out()));
-    EXPECT_TRUE(g_error_matches(err.e, IPCAM_ERROR, IPCAM_ERROR_UNSAFE_PATH)) << err.message();
+    EXPECT_FALSE(download_file(options_, path, dir_, nullptr, nullptr, err.out()));
+    EXPECT_TRUE(g_error_matches(err.get(), IPCAM_ERROR, IPCAM_ERROR_UNSAFE_PATH)) << err.message();
   }
   EXPECT_EQ(server_.requests(), 0);
   EXPECT_TRUE(Listing().empty());
@@ -282,10 +273,10 @@ TEST_F(Files, UnsafeNameIsRejectedBeforeAnyRequest) {
 
 TEST_F(Files, AbsolutePathLandsInTheFolder) {
   server_.add("/etc/passwd", Pattern(10));
-  std::string local;
   ErrorGuard err;
-  ASSERT_TRUE(download_file(options_, "/etc/passwd", dir_, nullptr, nullptr, &local, err.out())) << err.message();
-  EXPECT_EQ(local, dir_ + "/passwd");
+  const auto local = download_file(options_, "/etc/passwd", dir_, nullptr, nullptr, err.out());
+  ASSERT_TRUE(local) << err.message();
+  EXPECT_EQ(*local, dir_ + "/passwd");
   EXPECT_EQ(Listing(), Names({"passwd"}));
 }
 
@@ -294,8 +285,8 @@ TEST_F(Files, CancellationLeavesNothing) {
   g_autoptr(GCancellable) cancel = g_cancellable_new();
   ErrorGuard err;
   EXPECT_FALSE(download_file(options_, "/BIG.MOV", dir_, [&](uint64_t, uint64_t) { g_cancellable_cancel(cancel); },
-                             cancel, nullptr, err.out()));
-  EXPECT_TRUE(g_error_matches(err.e, IPCAM_ERROR, IPCAM_ERROR_CANCELLED)) << err.message();
+                             cancel, err.out()));
+  EXPECT_TRUE(g_error_matches(err.get(), IPCAM_ERROR, IPCAM_ERROR_CANCELLED)) << err.message();
   EXPECT_TRUE(Listing().empty());
 }
 
@@ -306,8 +297,8 @@ TEST_F(Files, CancelledResumableDownloadKeepsThePart) {
   g_autoptr(GCancellable) cancel = g_cancellable_new();
   ErrorGuard err;
   EXPECT_FALSE(download_file(options_, "/BIG.MOV", dir_, [&](uint64_t, uint64_t) { g_cancellable_cancel(cancel); },
-                             cancel, nullptr, err.out()));
-  EXPECT_TRUE(g_error_matches(err.e, IPCAM_ERROR, IPCAM_ERROR_CANCELLED)) << err.message();
+                             cancel, err.out()));
+  EXPECT_TRUE(g_error_matches(err.get(), IPCAM_ERROR, IPCAM_ERROR_CANCELLED)) << err.message();
   ASSERT_EQ(Listing(), Names({"BIG.MOV.part"}));
   Bytes part = Read("BIG.MOV.part");
   ASSERT_FALSE(part.empty());
@@ -327,7 +318,7 @@ TEST_F(Files, ResumeContinuesWithARange) {
                             [&](uint64_t done, uint64_t) {
                               if (!first_done) first_done = done;
                             },
-                            nullptr, nullptr, err.out()))
+                            nullptr, err.out()))
       << err.message();
   EXPECT_EQ(server_.ranges(), std::vector<std::string>({"bytes=1000-"}));
   EXPECT_GT(first_done, 1000u);
@@ -342,7 +333,7 @@ TEST_F(Files, ResumeWhenTheServerIgnoresTheRange) {
   Write("A.MOV.part", Bytes(content.begin(), content.begin() + 1000));
   options_.resume = true;
   ErrorGuard err;
-  ASSERT_TRUE(download_file(options_, "/A.MOV", dir_, nullptr, nullptr, nullptr, err.out())) << err.message();
+  ASSERT_TRUE(download_file(options_, "/A.MOV", dir_, nullptr, nullptr, err.out())) << err.message();
   EXPECT_EQ(server_.ranges().size(), 1u);
   EXPECT_EQ(Listing(), Names({"A.MOV"}));
   EXPECT_EQ(Read("A.MOV"), content);
@@ -354,7 +345,7 @@ TEST_F(Files, CompletePartNeedsNoRequest) {
   options_.resume = true;
   options_.expected_size = content.size();
   ErrorGuard err;
-  ASSERT_TRUE(download_file(options_, "/A.MOV", dir_, nullptr, nullptr, nullptr, err.out())) << err.message();
+  ASSERT_TRUE(download_file(options_, "/A.MOV", dir_, nullptr, nullptr, err.out())) << err.message();
   EXPECT_EQ(server_.requests(), 0);
   EXPECT_EQ(Read("A.MOV"), content);
 }
@@ -364,12 +355,12 @@ TEST_F(Files, NoOverwriteKeepsTheExistingFile) {
   Write("A.MOV", Bytes({1, 2, 3}));
   options_.overwrite = false;
   ErrorGuard err;
-  EXPECT_FALSE(download_file(options_, "/A.MOV", dir_, nullptr, nullptr, nullptr, err.out()));
-  EXPECT_TRUE(g_error_matches(err.e, IPCAM_ERROR, IPCAM_ERROR_IO)) << err.message();
+  EXPECT_FALSE(download_file(options_, "/A.MOV", dir_, nullptr, nullptr, err.out()));
+  EXPECT_TRUE(g_error_matches(err.get(), IPCAM_ERROR, IPCAM_ERROR_IO)) << err.message();
   EXPECT_EQ(Listing(), Names({"A.MOV"}));
   EXPECT_EQ(Read("A.MOV"), Bytes({1, 2, 3}));
   options_.overwrite = true;
-  ASSERT_TRUE(download_file(options_, "/A.MOV", dir_, nullptr, nullptr, nullptr, err.out())) << err.message();
+  ASSERT_TRUE(download_file(options_, "/A.MOV", dir_, nullptr, nullptr, err.out())) << err.message();
   EXPECT_EQ(Read("A.MOV"), Pattern(10));
 }
 
@@ -382,16 +373,16 @@ TEST_F(Files, NothingListeningIsCannotConnect) {
   options_.port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound));
   g_object_unref(s);  // bound but never listening: connections are refused
   ErrorGuard err;
-  EXPECT_FALSE(download_file(options_, "/A.MOV", dir_, nullptr, nullptr, nullptr, err.out()));
-  EXPECT_TRUE(g_error_matches(err.e, IPCAM_ERROR, IPCAM_ERROR_CANNOT_CONNECT)) << err.message();
+  EXPECT_FALSE(download_file(options_, "/A.MOV", dir_, nullptr, nullptr, err.out()));
+  EXPECT_TRUE(g_error_matches(err.get(), IPCAM_ERROR, IPCAM_ERROR_CANNOT_CONNECT)) << err.message();
   EXPECT_TRUE(Listing().empty());
 }
 
 TEST_F(Files, MissingFolderIsAnError) {
   server_.add("/A.MOV", Pattern(10));
   ErrorGuard err;
-  EXPECT_FALSE(download_file(options_, "/A.MOV", dir_ + "/no-such", nullptr, nullptr, nullptr, err.out()));
-  EXPECT_TRUE(g_error_matches(err.e, IPCAM_ERROR, IPCAM_ERROR_IO)) << err.message();
+  EXPECT_FALSE(download_file(options_, "/A.MOV", dir_ + "/no-such", nullptr, nullptr, err.out()));
+  EXPECT_TRUE(g_error_matches(err.get(), IPCAM_ERROR, IPCAM_ERROR_IO)) << err.message();
 }
 
 // A camera's HTTP server is not trusted: no redirect is followed, and a
@@ -400,8 +391,8 @@ TEST_F(Files, RedirectIsNotFollowed) {
   server_.add("/secret", Pattern(10));
   server_.redirect("/A.JPG", "/secret");
   ErrorGuard err;
-  EXPECT_FALSE(download_file(options_, "/A.JPG", dir_, nullptr, nullptr, nullptr, err.out()));
-  EXPECT_TRUE(g_error_matches(err.e, IPCAM_ERROR, IPCAM_ERROR_HTTP)) << err.message();
+  EXPECT_FALSE(download_file(options_, "/A.JPG", dir_, nullptr, nullptr, err.out()));
+  EXPECT_TRUE(g_error_matches(err.get(), IPCAM_ERROR, IPCAM_ERROR_HTTP)) << err.message();
   EXPECT_NE(err.message().find("redirects are not followed"), std::string::npos) << err.message();
   EXPECT_EQ(server_.requests(), 1);
   EXPECT_TRUE(Listing().empty());
@@ -413,8 +404,8 @@ TEST_F(Files, ContentLengthOtherThanListedFailsBeforeWriting) {
   uint64_t written = 0;
   ErrorGuard err;
   EXPECT_FALSE(download_file(options_, "/A.MOV", dir_, [&](uint64_t done, uint64_t) { written = done; }, nullptr,
-                             nullptr, err.out()));
-  EXPECT_TRUE(g_error_matches(err.e, IPCAM_ERROR, IPCAM_ERROR_IO)) << err.message();
+                             err.out()));
+  EXPECT_TRUE(g_error_matches(err.get(), IPCAM_ERROR, IPCAM_ERROR_IO)) << err.message();
   EXPECT_EQ(written, 0u);
   EXPECT_TRUE(Listing().empty());
 }
@@ -427,8 +418,8 @@ TEST_F(Files, BodyPastTheListedSizeStopsThere) {
   uint64_t written = 0;
   ErrorGuard err;
   EXPECT_FALSE(download_file(options_, "/A.MOV", dir_, [&](uint64_t done, uint64_t) { written = done; }, nullptr,
-                             nullptr, err.out()));
-  EXPECT_TRUE(g_error_matches(err.e, IPCAM_ERROR, IPCAM_ERROR_IO)) << err.message();
+                             err.out()));
+  EXPECT_TRUE(g_error_matches(err.get(), IPCAM_ERROR, IPCAM_ERROR_IO)) << err.message();
   EXPECT_LE(written, 1000u);
   EXPECT_TRUE(Listing().empty());
 }
@@ -439,8 +430,8 @@ TEST_F(Files, ResumeRefusesAPlantedSymlink) {
   ASSERT_EQ(symlink((dir_ + "/victim").c_str(), (dir_ + "/A.MOV.part").c_str()), 0);
   options_.resume = true;
   ErrorGuard err;
-  EXPECT_FALSE(download_file(options_, "/A.MOV", dir_, nullptr, nullptr, nullptr, err.out()));
-  EXPECT_TRUE(g_error_matches(err.e, IPCAM_ERROR, IPCAM_ERROR_UNSAFE_PATH)) << err.message();
+  EXPECT_FALSE(download_file(options_, "/A.MOV", dir_, nullptr, nullptr, err.out()));
+  EXPECT_TRUE(g_error_matches(err.get(), IPCAM_ERROR, IPCAM_ERROR_UNSAFE_PATH)) << err.message();
   EXPECT_EQ(Read("victim"), Pattern(5));
   EXPECT_EQ(server_.requests(), 0);
 }

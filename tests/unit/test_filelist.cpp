@@ -1,5 +1,4 @@
 // File list parts and firmware info, including every malformed case.
-#include "error_guard.h"
 #include "ipcam/error.h"
 #include "ipcam/filelist.h"
 #include "ipcam/wire.h"
@@ -8,48 +7,42 @@
 
 using namespace ipcam;
 
-namespace {
-using ipcam::test::ErrorGuard;
-}  // namespace
-
 TEST(FileListText, ParsesEntriesAndTrailingSemicolon) {
-  std::vector<FileEntry> f;
-  ASSERT_TRUE(parse_file_list_text("/mnt/DCIM/A.MOV:1234;/mnt/DCIM/B.JPG:99;", f, nullptr));
-  ASSERT_EQ(f.size(), 2u);
-  EXPECT_EQ(f[0].path, "/mnt/DCIM/A.MOV");
-  EXPECT_EQ(f[0].size, 1234u);
-  EXPECT_EQ(f[1].path, "/mnt/DCIM/B.JPG");
-  EXPECT_EQ(f[1].size, 99u);
-  ASSERT_TRUE(parse_file_list_text("/a:1", f, nullptr));
-  EXPECT_EQ(f.size(), 1u);
+  auto f = parse_file_list_text("/mnt/DCIM/A.MOV:1234;/mnt/DCIM/B.JPG:99;", nullptr);
+  ASSERT_TRUE(f);
+  ASSERT_EQ(f->size(), 2u);
+  EXPECT_EQ((*f)[0].path, "/mnt/DCIM/A.MOV");
+  EXPECT_EQ((*f)[0].size, 1234u);
+  EXPECT_EQ((*f)[1].path, "/mnt/DCIM/B.JPG");
+  EXPECT_EQ((*f)[1].size, 99u);
+  ASSERT_TRUE((f = parse_file_list_text("/a:1", nullptr)));
+  EXPECT_EQ(f->size(), 1u);
 }
 
 TEST(FileListText, EmptyListIsValidAndEmpty) {
-  std::vector<FileEntry> f{{"x", 1}};
-  EXPECT_TRUE(parse_file_list_text("", f, nullptr));
-  EXPECT_TRUE(f.empty());
-  EXPECT_TRUE(parse_file_list_text(";", f, nullptr));
-  EXPECT_TRUE(f.empty());
+  auto f = parse_file_list_text("", nullptr);
+  ASSERT_TRUE(f);
+  EXPECT_TRUE(f->empty());
+  ASSERT_TRUE((f = parse_file_list_text(";", nullptr)));
+  EXPECT_TRUE(f->empty());
 }
 
 TEST(FileListText, PathWithColonUsesLastColon) {
-  std::vector<FileEntry> f;
-  ASSERT_TRUE(parse_file_list_text("/mnt/a:b.jpg:5;", f, nullptr));
-  EXPECT_EQ(f[0].path, "/mnt/a:b.jpg");
-  EXPECT_EQ(f[0].size, 5u);
+  auto f = parse_file_list_text("/mnt/a:b.jpg:5;", nullptr);
+  ASSERT_TRUE(f && f->size() == 1);
+  EXPECT_EQ((*f)[0].path, "/mnt/a:b.jpg");
+  EXPECT_EQ((*f)[0].size, 5u);
 }
 
 TEST(FileListText, NonNumericSizeIsAClearError) {
-  std::vector<FileEntry> f;
   ErrorGuard e;
-  EXPECT_FALSE(parse_file_list_text("/a.jpg:12;/b.jpg:lots;", f, e.out()));
-  EXPECT_TRUE(g_error_matches(e.e, IPCAM_ERROR, IPCAM_ERROR_PARSE));
+  EXPECT_FALSE(parse_file_list_text("/a.jpg:12;/b.jpg:lots;", e.out()));
+  EXPECT_TRUE(g_error_matches(e.get(), IPCAM_ERROR, IPCAM_ERROR_PARSE));
   EXPECT_NE(e.message().find("/b.jpg:lots"), std::string::npos) << e.message();
-  EXPECT_TRUE(f.empty());
-  EXPECT_FALSE(parse_file_list_text("/a.jpg:;", f, e.out()));
-  EXPECT_FALSE(parse_file_list_text("/a.jpg:-3;", f, e.out()));
-  EXPECT_FALSE(parse_file_list_text("/a.jpg:99999999999999999999999;", f, e.out()));
-  EXPECT_FALSE(parse_file_list_text("noseparator;", f, e.out()));
+  EXPECT_FALSE(parse_file_list_text("/a.jpg:;", e.out()));
+  EXPECT_FALSE(parse_file_list_text("/a.jpg:-3;", e.out()));
+  EXPECT_FALSE(parse_file_list_text("/a.jpg:99999999999999999999999;", e.out()));
+  EXPECT_FALSE(parse_file_list_text("noseparator;", e.out()));
 }
 
 TEST(FileListParts, ReassembledInAnyOrder) {
@@ -64,12 +57,12 @@ TEST(FileListParts, ReassembledInAnyOrder) {
     ASSERT_TRUE(a.add(parts[i], nullptr));
   }
   EXPECT_TRUE(a.complete());
-  std::vector<FileEntry> got;
-  ASSERT_TRUE(a.finish(got, nullptr));
-  ASSERT_EQ(got.size(), files.size());
+  const auto got = a.finish(nullptr);
+  ASSERT_TRUE(got);
+  ASSERT_EQ(got->size(), files.size());
   for (size_t i = 0; i < files.size(); i++) {
-    EXPECT_EQ(got[i].path, files[i].path);
-    EXPECT_EQ(got[i].size, files[i].size);
+    EXPECT_EQ((*got)[i].path, files[i].path);
+    EXPECT_EQ((*got)[i].size, files[i].size);
   }
 }
 
@@ -89,8 +82,7 @@ TEST(FileListParts, MissingPartNamed) {
     if (i != 1) { ASSERT_TRUE(a.add(parts[i], nullptr)); }
   EXPECT_FALSE(a.complete());
   ErrorGuard e;
-  std::vector<FileEntry> got;
-  EXPECT_FALSE(a.finish(got, e.out()));
+  EXPECT_FALSE(a.finish(e.out()));
   EXPECT_NE(e.message().find("part 1 of"), std::string::npos) << e.message();
 }
 
@@ -107,20 +99,20 @@ TEST(FileListParts, DuplicateOutOfRangeAndInconsistentTotals) {
   EXPECT_FALSE(a.add(Bytes{1, 0, 0}, e.out()));
   // None of these corrupted the state: the real part 1 still completes it.
   ASSERT_TRUE(a.add(encode_file_list_part(2, 1, "/b:2;"), nullptr));
-  std::vector<FileEntry> got;
-  ASSERT_TRUE(a.finish(got, nullptr));
-  EXPECT_EQ(got.size(), 2u);
+  const auto got = a.finish(nullptr);
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->size(), 2u);
 }
 
 TEST(FileListParts, EntrySplitAcrossParts) {
   FileListAssembler a;
   ASSERT_TRUE(a.add(encode_file_list_part(2, 1, "G:42;"), nullptr));
   ASSERT_TRUE(a.add(encode_file_list_part(2, 0, "/mnt/X.JP"), nullptr));
-  std::vector<FileEntry> got;
-  ASSERT_TRUE(a.finish(got, nullptr));
-  ASSERT_EQ(got.size(), 1u);
-  EXPECT_EQ(got[0].path, "/mnt/X.JPG");
-  EXPECT_EQ(got[0].size, 42u);
+  const auto got = a.finish(nullptr);
+  ASSERT_TRUE(got);
+  ASSERT_EQ(got->size(), 1u);
+  EXPECT_EQ((*got)[0].path, "/mnt/X.JPG");
+  EXPECT_EQ((*got)[0].size, 42u);
 }
 
 TEST(FileListParts, EmptyListIsOneEmptyPart) {
@@ -128,9 +120,9 @@ TEST(FileListParts, EmptyListIsOneEmptyPart) {
   ASSERT_EQ(parts.size(), 1u);
   FileListAssembler a;
   ASSERT_TRUE(a.add(parts[0], nullptr));
-  std::vector<FileEntry> got{{"x", 1}};
-  ASSERT_TRUE(a.finish(got, nullptr));
-  EXPECT_TRUE(got.empty());
+  const auto got = a.finish(nullptr);
+  ASSERT_TRUE(got);
+  EXPECT_TRUE(got->empty());
 }
 
 TEST(Firmware, BinaryLayoutVersionAtByte80) {
@@ -159,7 +151,7 @@ TEST(Firmware, GarbageIsAnError) {
   p[3] = 1;
   ErrorGuard e;
   EXPECT_FALSE(parse_firmware(p, e.out()));
-  EXPECT_TRUE(g_error_matches(e.e, IPCAM_ERROR, IPCAM_ERROR_PARSE));
+  EXPECT_TRUE(g_error_matches(e.get(), IPCAM_ERROR, IPCAM_ERROR_PARSE));
   EXPECT_FALSE(parse_firmware(Bytes{}, e.out()));
   Bytes bin = {0x01, 0x02, 0x03};
   EXPECT_FALSE(parse_firmware(bin, e.out()));

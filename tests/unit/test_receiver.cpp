@@ -1,7 +1,7 @@
 // PreviewReceiver: real UDP sockets on loopback, ephemeral ports. A "camera"
 // socket sends datagrams; the receiver must deliver its frames and nobody
 // else's, time out, cancel, and keep up with a burst.
-#include "error_guard.h"
+#include "ipcam/error.h"
 #include "ipcam/receiver.h"
 
 #include "preview_stream.h"
@@ -20,8 +20,6 @@ using namespace ipcam;
 using namespace ipcam::test;
 
 namespace {
-
-using ipcam::test::ErrorGuard;
 
 // A UDP socket bound to `from` that sends to 127.0.0.1:port.
 struct Sender {
@@ -138,12 +136,12 @@ TEST(Receiver, TimeoutReturnsTimedOut) {
   Rig rig;
   ErrorGuard err;
   EXPECT_FALSE(rig.receiver.receive(rig.assembler, rig.collector.emit, 50, nullptr, err.out()));
-  EXPECT_TRUE(g_error_matches(err.e, G_IO_ERROR, G_IO_ERROR_TIMED_OUT)) << err.message();
+  EXPECT_TRUE(g_error_matches(err.get(), G_IO_ERROR, G_IO_ERROR_TIMED_OUT)) << err.message();
   // Datagrams from elsewhere do not count as something received.
   Sender stranger("127.0.0.2", rig.receiver.port());
   stranger.send(Bytes(100, 1));
   EXPECT_FALSE(rig.receiver.receive(rig.assembler, rig.collector.emit, 50, nullptr, err.out()));
-  EXPECT_TRUE(g_error_matches(err.e, G_IO_ERROR, G_IO_ERROR_TIMED_OUT)) << err.message();
+  EXPECT_TRUE(g_error_matches(err.get(), G_IO_ERROR, G_IO_ERROR_TIMED_OUT)) << err.message();
   EXPECT_EQ(rig.receiver.stats().foreign, 1u);
 }
 
@@ -155,7 +153,7 @@ TEST(Receiver, CancelFromAnotherThreadReturnsPromptly) {
     ErrorGuard err;
     waiting.set_value();
     bool ok = rig.receiver.receive(rig.assembler, rig.collector.emit, -1, cancel, err.out());
-    return !ok && g_error_matches(err.e, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+    return !ok && g_error_matches(err.get(), G_IO_ERROR, G_IO_ERROR_CANCELLED);
   });
   waiting.get_future().wait();
   g_cancellable_cancel(cancel);
@@ -168,7 +166,7 @@ TEST(Receiver, CancelFromAnotherThreadReturnsPromptly) {
   camera.send_all(frames_for(cam, 1));
   ErrorGuard err;
   EXPECT_FALSE(rig.receiver.receive(rig.assembler, rig.collector.emit, -1, cancel, err.out()));
-  EXPECT_TRUE(g_error_matches(err.e, G_IO_ERROR, G_IO_ERROR_CANCELLED)) << err.message();
+  EXPECT_TRUE(g_error_matches(err.get(), G_IO_ERROR, G_IO_ERROR_CANCELLED)) << err.message();
 }
 
 TEST(Receiver, BurstOfTenThousandDatagramsAllReceived) {
@@ -282,11 +280,11 @@ TEST(Receiver, BindAndAddressErrors) {
   EXPECT_FALSE(r.bound());
   PreviewAssembler a;
   EXPECT_FALSE(r.receive(a, nullptr, 0, nullptr, err.out()));
-  EXPECT_NE(err.e, nullptr);
+  EXPECT_NE(err.get(), nullptr);
   EXPECT_FALSE(r.bind("not-an-address", 0, 0, err.out()));
-  EXPECT_NE(err.e, nullptr);
+  EXPECT_NE(err.get(), nullptr);
   EXPECT_FALSE(r.set_camera_address("camera.local", err.out()));
-  EXPECT_NE(err.e, nullptr);
+  EXPECT_NE(err.get(), nullptr);
   EXPECT_FALSE(r.set_camera_address("::1", err.out()));
 
   ASSERT_TRUE(r.bind("127.0.0.1", 0, 0, err.out())) << err.message();
@@ -294,7 +292,7 @@ TEST(Receiver, BindAndAddressErrors) {
   // A second receiver on the same preview port fails loudly.
   PreviewReceiver second;
   EXPECT_FALSE(second.bind("127.0.0.1", r.port(), 0, err.out()));
-  EXPECT_TRUE(g_error_matches(err.e, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE)) << err.message();
+  EXPECT_TRUE(g_error_matches(err.get(), G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE)) << err.message();
   EXPECT_NE(std::string(err.message()).find("preview port"), std::string::npos);
   r.close();
   EXPECT_FALSE(r.bound());

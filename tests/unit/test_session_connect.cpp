@@ -14,8 +14,20 @@
 using namespace ipcam;
 using namespace ipcam::test;
 
-TEST(Session, LoginInTheCamerasOrder) {
+namespace {
+
+// Every test plays the camera on a fresh loopback peer, with the session's
+// config for it and an error holder.
+class Session : public ::testing::Test {
+ protected:
   Peer peer;
+  SessionConfig c = ConfigFor(peer);
+  ErrorGuard err;
+};
+
+}  // namespace
+
+TEST_F(Session, LoginInTheCamerasOrder) {
   Bytes login_bytes;
   bool alive_answered_before_accept = false;
   peer.run([&](Peer &p) {
@@ -28,8 +40,7 @@ TEST(Session, LoginInTheCamerasOrder) {
     p.send(control(0x0111, payload));
     p.wait_eof();
   });
-  ControlSession s(ConfigFor(peer));
-  ErrorGuard err;
+  ControlSession s(c);
   ASSERT_TRUE(s.connect(nullptr, err.out())) << err.message();
   EXPECT_TRUE(s.connected());
   EXPECT_EQ(s.peer_address(), "127.0.0.1");
@@ -44,18 +55,15 @@ TEST(Session, LoginInTheCamerasOrder) {
   EXPECT_EQ(std::memcmp(login_bytes.data() + 8 + 64, "12345\0", 6), 0);
 }
 
-TEST(Session, WrongPasswordIsLoginRefusedNamingBothCauses) {
-  Peer peer;
+TEST_F(Session, WrongPasswordIsLoginRefusedNamingBothCauses) {
   peer.run([](Peer &p) {
     EXPECT_EQ(p.recv_type(), 0x0110u);
     p.close();
   });
-  SessionConfig c = ConfigFor(peer);
   c.password = "s3cret-pw";
   ControlSession s(c);
-  ErrorGuard err;
   EXPECT_FALSE(s.connect(nullptr, err.out()));
-  ASSERT_TRUE(g_error_matches(err.e, IPCAM_ERROR, IPCAM_ERROR_LOGIN_REFUSED)) << err.message();
+  ASSERT_TRUE(g_error_matches(err.get(), IPCAM_ERROR, IPCAM_ERROR_LOGIN_REFUSED)) << err.message();
   std::string m = err.message();
   EXPECT_NE(m.find("wrong user or password"), std::string::npos) << m;
   EXPECT_NE(m.find("another client (the phone app?)"), std::string::npos) << m;
@@ -64,52 +72,42 @@ TEST(Session, WrongPasswordIsLoginRefusedNamingBothCauses) {
   EXPECT_FALSE(s.connected());
 }
 
-TEST(Session, CameraClosingAfterItsAliveRequestIsLoginRefused) {
-  Peer peer;
+TEST_F(Session, CameraClosingAfterItsAliveRequestIsLoginRefused) {
   peer.run([](Peer &p) {
     EXPECT_EQ(p.recv_type(), 0x0110u);
     p.send(control(0x0112));
     p.close();
   });
-  ControlSession s(ConfigFor(peer));
-  ErrorGuard err;
+  ControlSession s(c);
   EXPECT_FALSE(s.connect(nullptr, err.out()));
-  ASSERT_TRUE(g_error_matches(err.e, IPCAM_ERROR, IPCAM_ERROR_LOGIN_REFUSED)) << err.message();
+  ASSERT_TRUE(g_error_matches(err.get(), IPCAM_ERROR, IPCAM_ERROR_LOGIN_REFUSED)) << err.message();
   EXPECT_NE(err.message().find("wrong user or password"), std::string::npos) << err.message();
 }
 
-TEST(Session, SilentPeerIsTimeout) {
-  Peer peer;
+TEST_F(Session, SilentPeerIsTimeout) {
   peer.run([](Peer &p) { p.wait_eof(); });
-  SessionConfig c = ConfigFor(peer);
   c.reply_timeout_ms = 300;
   ControlSession s(c);
-  ErrorGuard err;
   EXPECT_FALSE(s.connect(nullptr, err.out()));
-  ASSERT_TRUE(g_error_matches(err.e, IPCAM_ERROR, IPCAM_ERROR_TIMEOUT)) << err.message();
+  ASSERT_TRUE(g_error_matches(err.get(), IPCAM_ERROR, IPCAM_ERROR_TIMEOUT)) << err.message();
   EXPECT_NE(err.message().find("not an ipcam camera, or it is busy"), std::string::npos) << err.message();
   EXPECT_NE(err.message().find(Endpoint(peer)), std::string::npos) << err.message();
   EXPECT_NE(err.message().find("0.3 s"), std::string::npos) << err.message();
 }
 
-TEST(Session, ConnectThatHangsIsTimeout) {
-  Peer peer;
+TEST_F(Session, ConnectThatHangsIsTimeout) {
   peer.fill_accept_queue();
-  SessionConfig c = ConfigFor(peer);
   c.connect_timeout_ms = 300;
   c.reply_timeout_ms = 1000;
   ControlSession s(c);
-  ErrorGuard err;
   EXPECT_FALSE(s.connect(nullptr, err.out()));
-  ASSERT_TRUE(g_error_matches(err.e, IPCAM_ERROR, IPCAM_ERROR_TIMEOUT)) << err.message();
+  ASSERT_TRUE(g_error_matches(err.get(), IPCAM_ERROR, IPCAM_ERROR_TIMEOUT)) << err.message();
   EXPECT_NE(err.message().find("No answer from " + Endpoint(peer) + " within 0.3 s"), std::string::npos)
       << err.message();
 }
 
-TEST(Session, CancelDuringAHangingConnect) {
-  Peer peer;
+TEST_F(Session, CancelDuringAHangingConnect) {
   peer.fill_accept_queue();
-  SessionConfig c = ConfigFor(peer);
   c.connect_timeout_ms = 60000;
   ControlSession s(c);
   g_autoptr(GCancellable) cancel = g_cancellable_new();
@@ -119,125 +117,106 @@ TEST(Session, CancelDuringAHangingConnect) {
     EXPECT_TRUE(peer.connect_hangs_within(10000));
     g_cancellable_cancel(cancel);
   });
-  ErrorGuard err;
   auto start = std::chrono::steady_clock::now();
   EXPECT_FALSE(s.connect(cancel, err.out()));
   canceller.join();
-  EXPECT_TRUE(g_error_matches(err.e, IPCAM_ERROR, IPCAM_ERROR_CANCELLED)) << err.message();
+  EXPECT_TRUE(g_error_matches(err.get(), IPCAM_ERROR, IPCAM_ERROR_CANCELLED)) << err.message();
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(20));
 }
 
-TEST(Session, HttpServerIsNotIpcam) {
-  Peer peer;
+TEST_F(Session, HttpServerIsNotIpcam) {
   peer.run([](Peer &p) {
     EXPECT_EQ(p.recv_type(), 0x0110u);
     p.send(Text("HTTP/1.0 400 Bad Request\r\n\r\n"));
     p.close();
   });
-  ControlSession s(ConfigFor(peer));
-  ErrorGuard err;
+  ControlSession s(c);
   EXPECT_FALSE(s.connect(nullptr, err.out()));
-  ASSERT_TRUE(g_error_matches(err.e, IPCAM_ERROR, IPCAM_ERROR_NOT_IPCAM)) << err.message();
+  ASSERT_TRUE(g_error_matches(err.get(), IPCAM_ERROR, IPCAM_ERROR_NOT_IPCAM)) << err.message();
   EXPECT_NE(err.message().find("48 54 54 50"), std::string::npos) << err.message();
   EXPECT_NE(err.message().find("HTTP/1.0 400"), std::string::npos) << err.message();
   EXPECT_NE(err.message().find(Endpoint(peer)), std::string::npos) << err.message();
 }
 
-TEST(Session, NothingListeningIsCannotConnect) {
-  Peer peer;
+TEST_F(Session, NothingListeningIsCannotConnect) {
   peer.stop_listening();
-  ControlSession s(ConfigFor(peer));
-  ErrorGuard err;
+  ControlSession s(c);
   EXPECT_FALSE(s.connect(nullptr, err.out()));
-  ASSERT_TRUE(g_error_matches(err.e, IPCAM_ERROR, IPCAM_ERROR_CANNOT_CONNECT)) << err.message();
+  ASSERT_TRUE(g_error_matches(err.get(), IPCAM_ERROR, IPCAM_ERROR_CANNOT_CONNECT)) << err.message();
   EXPECT_NE(err.message().find(Endpoint(peer)), std::string::npos) << err.message();
 }
 
-TEST(Session, CancelDuringConnectReturnsPromptly) {
-  Peer peer;
+TEST_F(Session, CancelDuringConnectReturnsPromptly) {
   Flag login_seen;
   peer.run([&](Peer &p) {
     EXPECT_EQ(p.recv_type(), 0x0110u);
     login_seen.set();
     p.wait_eof();
   });
-  SessionConfig c = ConfigFor(peer);
   c.reply_timeout_ms = 60000;
   ControlSession s(c);
   g_autoptr(GCancellable) cancel = g_cancellable_new();
   std::thread canceller([&] {
     if (login_seen.wait()) g_cancellable_cancel(cancel);
   });
-  ErrorGuard err;
   auto start = std::chrono::steady_clock::now();
   EXPECT_FALSE(s.connect(cancel, err.out()));
   auto took = std::chrono::steady_clock::now() - start;
   canceller.join();
-  EXPECT_TRUE(g_error_matches(err.e, IPCAM_ERROR, IPCAM_ERROR_CANCELLED)) << err.message();
+  EXPECT_TRUE(g_error_matches(err.get(), IPCAM_ERROR, IPCAM_ERROR_CANCELLED)) << err.message();
   // Far below the 60 s reply timeout: the wait was cancelled, not timed out.
   EXPECT_LT(took, std::chrono::seconds(20));
   EXPECT_FALSE(s.connected());
 }
 
-TEST(Session, AlreadyCancelledConnectFailsAtOnce) {
-  Peer peer;
+TEST_F(Session, AlreadyCancelledConnectFailsAtOnce) {
   g_autoptr(GCancellable) cancel = g_cancellable_new();
   g_cancellable_cancel(cancel);
-  ControlSession s(ConfigFor(peer));
-  ErrorGuard err;
+  ControlSession s(c);
   EXPECT_FALSE(s.connect(cancel, err.out()));
-  EXPECT_TRUE(g_error_matches(err.e, IPCAM_ERROR, IPCAM_ERROR_CANCELLED)) << err.message();
+  EXPECT_TRUE(g_error_matches(err.get(), IPCAM_ERROR, IPCAM_ERROR_CANCELLED)) << err.message();
 }
 
-TEST(Session, LongUserIsInvalidArgumentNotTruncated) {
-  Peer peer;
+TEST_F(Session, LongUserIsInvalidArgumentNotTruncated) {
   peer.run([](Peer &p) { p.wait_eof(); });
-  SessionConfig c = ConfigFor(peer);
   c.user = std::string(64, 'u');
   ControlSession s(c);
-  ErrorGuard err;
   EXPECT_FALSE(s.connect(nullptr, err.out()));
-  EXPECT_TRUE(g_error_matches(err.e, IPCAM_ERROR, IPCAM_ERROR_INVALID_ARGUMENT)) << err.message();
+  EXPECT_TRUE(g_error_matches(err.get(), IPCAM_ERROR, IPCAM_ERROR_INVALID_ARGUMENT)) << err.message();
 }
 
-TEST(Session, CloseIsNotALossAndWakesWaitingRequests) {
-  Peer peer;
+TEST_F(Session, CloseIsNotALossAndWakesWaitingRequests) {
   Flag request_seen;
   ServeLoggedIn(peer, [&](Peer &p) {
     EXPECT_EQ(p.recv_type(), 0xA034u);
     request_seen.set();
   });
-  SessionConfig c = ConfigFor(peer);
   c.reply_timeout_ms = 60000;
   ControlSession s(c);
   bool lost_called = false;
   s.set_lost_handler([&](const GError *) { lost_called = true; });
-  ErrorGuard err;
   ASSERT_TRUE(s.connect(nullptr, err.out())) << err.message();
   ErrorGuard request_err;
   std::thread t([&] {
-    std::string v;
-    EXPECT_FALSE(s.firmware_version(v, request_err.out()));
+    EXPECT_FALSE(s.firmware_version(request_err.out()));
   });
   ASSERT_TRUE(request_seen.wait());
   s.close();
   t.join();
-  EXPECT_TRUE(g_error_matches(request_err.e, IPCAM_ERROR, IPCAM_ERROR_NOT_CONNECTED)) << request_err.message();
+  EXPECT_TRUE(g_error_matches(request_err.get(), IPCAM_ERROR, IPCAM_ERROR_NOT_CONNECTED)) << request_err.message();
   s.close();  // idempotent
   EXPECT_FALSE(lost_called);
   EXPECT_FALSE(s.connected());
 }
 
-TEST(Session, ConnectAgainAfterClose) {
-  Peer peer;
+TEST_F(Session, ConnectAgainAfterClose) {
   ServeLoggedIn(peer, [](Peer &) {});
-  ControlSession s(ConfigFor(peer));
-  ErrorGuard err;
+  ControlSession s(c);
   ASSERT_TRUE(s.connect(nullptr, err.out())) << err.message();
   s.close();
   peer.join();
   EXPECT_FALSE(s.take_still(err.out()));
-  EXPECT_TRUE(g_error_matches(err.e, IPCAM_ERROR, IPCAM_ERROR_NOT_CONNECTED)) << err.message();
+  EXPECT_TRUE(g_error_matches(err.get(), IPCAM_ERROR, IPCAM_ERROR_NOT_CONNECTED)) << err.message();
   ServeLoggedIn(peer, [](Peer &p) {
     EXPECT_EQ(p.recv_type(), 0xA038u);
     p.send(control(0xA039));

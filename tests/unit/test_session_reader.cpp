@@ -41,12 +41,12 @@ TEST(Session, MessagesSplitAcrossReadsAndSeveralInOneRead) {
   });
   ErrorGuard err;
   ASSERT_TRUE(s.connect(nullptr, err.out())) << err.message();
-  std::string v;
-  ASSERT_TRUE(s.firmware_version(v, err.out())) << err.message();
-  EXPECT_EQ(v, "v1.0 rc5");
+  std::optional<std::string> v = s.firmware_version(err.out());
+  ASSERT_TRUE(v) << err.message();
+  EXPECT_EQ(*v, "v1.0 rc5");
   ASSERT_TRUE(unknown.wait());
-  ASSERT_TRUE(s.firmware_version(v, err.out())) << err.message();
-  EXPECT_EQ(v, "v2.1");
+  ASSERT_TRUE((v = s.firmware_version(err.out()))) << err.message();
+  EXPECT_EQ(*v, "v2.1");
   EXPECT_EQ(unknown_seen.load(), 1);
 }
 
@@ -70,9 +70,9 @@ TEST(Session, UnknownMessageReachesHandlerAndIsNotFatal) {
   EXPECT_EQ(seen.type, 0xBEEFu);
   EXPECT_EQ(seen.payload, Text("hello"));
   EXPECT_TRUE(s.connected());
-  std::string v;
-  ASSERT_TRUE(s.firmware_version(v, err.out())) << err.message();
-  EXPECT_EQ(v, "v3");
+  std::optional<std::string> v = s.firmware_version(err.out());
+  ASSERT_TRUE(v) << err.message();
+  EXPECT_EQ(*v, "v3");
 }
 
 TEST(Session, OwnKeepAliveIsSent) {
@@ -130,14 +130,13 @@ TEST(Session, PeerClosingMidSessionIsConnectionLost) {
   });
   ErrorGuard err;
   ASSERT_TRUE(s.connect(nullptr, err.out())) << err.message();
-  std::string v;
-  EXPECT_FALSE(s.firmware_version(v, err.out()));
-  ASSERT_TRUE(g_error_matches(err.e, IPCAM_ERROR, IPCAM_ERROR_CONNECTION_LOST)) << err.message();
+  EXPECT_FALSE(s.firmware_version(err.out()));
+  ASSERT_TRUE(g_error_matches(err.get(), IPCAM_ERROR, IPCAM_ERROR_CONNECTION_LOST)) << err.message();
   EXPECT_NE(err.message().find(Endpoint(peer)), std::string::npos) << err.message();
   ASSERT_TRUE(lost.wait());
   EXPECT_FALSE(s.connected());
   EXPECT_FALSE(s.take_still(err.out()));
-  EXPECT_TRUE(g_error_matches(err.e, IPCAM_ERROR, IPCAM_ERROR_NOT_CONNECTED)) << err.message();
+  EXPECT_TRUE(g_error_matches(err.get(), IPCAM_ERROR, IPCAM_ERROR_NOT_CONNECTED)) << err.message();
   s.close();
   EXPECT_EQ(lost_calls.load(), 1);
   EXPECT_EQ(lost_code.load(), int(IPCAM_ERROR_CONNECTION_LOST));

@@ -26,9 +26,9 @@ TEST(Session, FirmwareVersion) {
   ControlSession s(ConfigFor(peer));
   ErrorGuard err;
   ASSERT_TRUE(s.connect(nullptr, err.out())) << err.message();
-  std::string v;
-  ASSERT_TRUE(s.firmware_version(v, err.out())) << err.message();
-  EXPECT_EQ(v, "v1.0 rc5");
+  std::optional<std::string> v = s.firmware_version(err.out());
+  ASSERT_TRUE(v) << err.message();
+  EXPECT_EQ(*v, "v1.0 rc5");
   EXPECT_TRUE(request_payload.empty());
 }
 
@@ -51,8 +51,9 @@ TEST(Session, FileListInOutOfOrderParts) {
   ControlSession s(ConfigFor(peer));
   ErrorGuard err;
   ASSERT_TRUE(s.connect(nullptr, err.out())) << err.message();
-  std::vector<FileEntry> files;
-  ASSERT_TRUE(s.file_list(files, err.out())) << err.message();
+  const auto list = s.file_list(err.out());
+  ASSERT_TRUE(list) << err.message();
+  const std::vector<FileEntry> &files = *list;
   EXPECT_EQ(request, Bytes({0xAB, 0xCD, 0x00, 0x04, 0x00, 0x00, 0xA0, 0x25, 0x01, 0x00, 0x00, 0x00}));
   ASSERT_EQ(files.size(), 2u);
   EXPECT_EQ(files[0].path, "/DCIM/A.MOV");
@@ -72,9 +73,8 @@ TEST(Session, FileListMissingPartTimesOutNamingTheCount) {
   ControlSession s(c);
   ErrorGuard err;
   ASSERT_TRUE(s.connect(nullptr, err.out())) << err.message();
-  std::vector<FileEntry> files;
-  EXPECT_FALSE(s.file_list(files, err.out()));
-  ASSERT_TRUE(g_error_matches(err.e, IPCAM_ERROR, IPCAM_ERROR_TIMEOUT)) << err.message();
+  EXPECT_FALSE(s.file_list(err.out()));
+  ASSERT_TRUE(g_error_matches(err.get(), IPCAM_ERROR, IPCAM_ERROR_TIMEOUT)) << err.message();
   EXPECT_NE(err.message().find("1 of 2"), std::string::npos) << err.message();
 }
 
@@ -147,9 +147,10 @@ TEST(Session, RawReturnsEveryReplyButAliveRequests) {
   s.set_message_handler([&](const RawReply &) { handler_called = true; });
   ErrorGuard err;
   ASSERT_TRUE(s.connect(nullptr, err.out())) << err.message();
-  std::vector<RawReply> replies;
   const uint8_t payload[] = {1, 2};
-  ASSERT_TRUE(s.raw(0xA02A, payload, 400, replies, err.out())) << err.message();
+  const auto answer = s.raw(0xA02A, payload, 400, err.out());
+  ASSERT_TRUE(answer) << err.message();
+  const std::vector<RawReply> &replies = *answer;
   EXPECT_EQ(sent, Bytes({0xAB, 0xCD, 0x00, 0x02, 0x00, 0x00, 0xA0, 0x2A, 0x01, 0x02}));
   ASSERT_EQ(replies.size(), 2u);
   EXPECT_EQ(replies[0].type, 0xA02Bu);
@@ -168,9 +169,9 @@ TEST(Session, RawWithNoAnswerIsEmptySuccess) {
   ControlSession s(ConfigFor(peer));
   ErrorGuard err;
   ASSERT_TRUE(s.connect(nullptr, err.out())) << err.message();
-  std::vector<RawReply> replies(1);
-  EXPECT_TRUE(s.raw(0xA02A, {}, 100, replies, err.out())) << err.message();
-  EXPECT_TRUE(replies.empty());
+  const auto replies = s.raw(0xA02A, {}, 100, err.out());
+  ASSERT_TRUE(replies) << err.message();
+  EXPECT_TRUE(replies->empty());
 }
 
 TEST(Session, RequestsFailAtOnceWhenNotConnected) {
@@ -178,14 +179,12 @@ TEST(Session, RequestsFailAtOnceWhenNotConnected) {
   c.host = "127.0.0.1";
   ControlSession s(c);
   ErrorGuard err;
-  std::string v;
-  EXPECT_FALSE(s.firmware_version(v, err.out()));
-  EXPECT_TRUE(g_error_matches(err.e, IPCAM_ERROR, IPCAM_ERROR_NOT_CONNECTED)) << err.message();
+  EXPECT_FALSE(s.firmware_version(err.out()));
+  EXPECT_TRUE(g_error_matches(err.get(), IPCAM_ERROR, IPCAM_ERROR_NOT_CONNECTED)) << err.message();
   EXPECT_FALSE(s.start_preview(err.out()));
-  EXPECT_TRUE(g_error_matches(err.e, IPCAM_ERROR, IPCAM_ERROR_NOT_CONNECTED)) << err.message();
-  std::vector<RawReply> replies;
-  EXPECT_FALSE(s.raw(0xA02A, {}, 1000, replies, err.out()));
-  EXPECT_TRUE(g_error_matches(err.e, IPCAM_ERROR, IPCAM_ERROR_NOT_CONNECTED)) << err.message();
+  EXPECT_TRUE(g_error_matches(err.get(), IPCAM_ERROR, IPCAM_ERROR_NOT_CONNECTED)) << err.message();
+  EXPECT_FALSE(s.raw(0xA02A, {}, 1000, err.out()));
+  EXPECT_TRUE(g_error_matches(err.get(), IPCAM_ERROR, IPCAM_ERROR_NOT_CONNECTED)) << err.message();
   s.close();
 }
 
@@ -213,8 +212,8 @@ TEST(Session, RequestsFromTwoThreadsConcurrently) {
   auto firmware_and_stills = [&] {
     for (int i = 0; i < 30; i++) {
       GError *e = nullptr;
-      std::string v;
-      if (!s.firmware_version(v, &e) || v != "v1.0 rc5") failures++;
+      auto v = s.firmware_version(&e);
+      if (!v || *v != "v1.0 rc5") failures++;
       g_clear_error(&e);
       if (!s.take_still(&e)) failures++;
       g_clear_error(&e);
@@ -223,8 +222,8 @@ TEST(Session, RequestsFromTwoThreadsConcurrently) {
   auto file_lists = [&] {
     for (int i = 0; i < 30; i++) {
       GError *e = nullptr;
-      std::vector<FileEntry> files;
-      if (!s.file_list(files, &e) || files.size() != 2 || files[0].path != "A") failures++;
+      auto files = s.file_list(&e);
+      if (!files || files->size() != 2 || (*files)[0].path != "A") failures++;
       g_clear_error(&e);
     }
   };

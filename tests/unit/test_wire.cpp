@@ -1,5 +1,4 @@
 // Wire codec: bytes as protocol.md gives them, and every edge case.
-#include "error_guard.h"
 #include "ipcam/error.h"
 #include "ipcam/wire.h"
 
@@ -17,8 +16,6 @@ Bytes B(std::initializer_list<int> v) {
   return b;
 }
 
-using ipcam::test::ErrorGuard;
-
 }  // namespace
 
 TEST(Control, TakePictureMatchesCapture) {
@@ -27,9 +24,9 @@ TEST(Control, TakePictureMatchesCapture) {
 
 TEST(Control, LoginHeaderMatchesCapture) {
   // "ab cd 00 80 00 00 01 10": the length is big-endian.
-  Bytes payload;
-  ASSERT_TRUE(encode_login("admin", "12345", payload, nullptr));
-  Bytes m = encode_control(msg::kLogin, payload);
+  const auto payload = encode_login("admin", "12345", nullptr);
+  ASSERT_TRUE(payload);
+  Bytes m = encode_control(msg::kLogin, *payload);
   ASSERT_EQ(m.size(), 8u + 128u);
   EXPECT_EQ(Bytes(m.begin(), m.begin() + 8), B({0xAB, 0xCD, 0x00, 0x80, 0x00, 0x00, 0x01, 0x10}));
   EXPECT_EQ(std::memcmp(m.data() + 8, "admin\0\0", 7), 0);
@@ -87,22 +84,21 @@ TEST(Control, OversizePayloadRefused) {
 
 TEST(Login, TooLongIsAnErrorNotTruncation) {
   ErrorGuard e;
-  Bytes out;
-  EXPECT_FALSE(encode_login(std::string(64, 'u'), "x", out, e.out()));
-  ASSERT_NE(e.e, nullptr);
-  EXPECT_TRUE(g_error_matches(e.e, IPCAM_ERROR, IPCAM_ERROR_INVALID_ARGUMENT));
-  EXPECT_NE(std::string(e.e->message).find("user name"), std::string::npos);
-  EXPECT_FALSE(encode_login("admin", std::string(64, 'p'), out, e.out()));
-  EXPECT_NE(std::string(e.e->message).find("password"), std::string::npos);
+  EXPECT_FALSE(encode_login(std::string(64, 'u'), "x", e.out()));
+  ASSERT_NE(e.get(), nullptr);
+  EXPECT_TRUE(g_error_matches(e.get(), IPCAM_ERROR, IPCAM_ERROR_INVALID_ARGUMENT));
+  EXPECT_NE(std::string(e.get()->message).find("user name"), std::string::npos);
+  EXPECT_FALSE(encode_login("admin", std::string(64, 'p'), e.out()));
+  EXPECT_NE(std::string(e.get()->message).find("password"), std::string::npos);
   // The message never contains the password itself.
-  EXPECT_EQ(std::string(e.e->message).find("pppp"), std::string::npos);
-  EXPECT_TRUE(encode_login(std::string(63, 'u'), std::string(63, 'p'), out, e.out()));
-  EXPECT_EQ(out.size(), 128u);
+  EXPECT_EQ(std::string(e.get()->message).find("pppp"), std::string::npos);
+  const auto out = encode_login(std::string(63, 'u'), std::string(63, 'p'), e.out());
+  ASSERT_TRUE(out);
+  EXPECT_EQ(out->size(), 128u);
 }
 
 TEST(Login, ParseHonoursLongerPayloadAndRejectsShort) {
-  Bytes p;
-  ASSERT_TRUE(encode_login("admin", "secret", p, nullptr));
+  Bytes p = encode_login("admin", "secret", nullptr).value();
   p.push_back(0);  // one app sends 129 bytes
   auto c = parse_login(p, nullptr);
   ASSERT_TRUE(c);
@@ -110,7 +106,7 @@ TEST(Login, ParseHonoursLongerPayloadAndRejectsShort) {
   EXPECT_EQ(c->password, "secret");
   ErrorGuard e;
   EXPECT_FALSE(parse_login(ByteView(p.data(), 100), e.out()));
-  EXPECT_TRUE(g_error_matches(e.e, IPCAM_ERROR, IPCAM_ERROR_PARSE));
+  EXPECT_TRUE(g_error_matches(e.get(), IPCAM_ERROR, IPCAM_ERROR_PARSE));
 }
 
 TEST(Requests, PayloadsFromCaptures) {
