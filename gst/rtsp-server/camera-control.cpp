@@ -5,6 +5,7 @@
 #include "ipcam/error.h"
 #include "ipcam/download.h"
 #include "ipcam/session.h"
+#include "ipcam/text.h"
 
 #include <algorithm>
 #include <cstring>
@@ -52,7 +53,7 @@ gboolean signal_failed(GstElement *src, const char *what, GError **error) {
 
 class CameraControl::SourceRequests : public CameraControl::Requests {
  public:
-  explicit SourceRequests(GstElement *src) : src_(src) {}
+  SourceRequests(GstElement *src, size_t max_files) : src_(src), max_files_(max_files) {}
   ~SourceRequests() override { gst_object_unref(src_); }
 
   bool take_still(GError **error) override {
@@ -67,6 +68,7 @@ class CameraControl::SourceRequests : public CameraControl::Requests {
   }
   bool list_files(std::vector<ipcam::FileEntry> &files, GError **error) override {
     GStrv lines = nullptr;
+    g_object_set(src_, "max-files", guint(max_files_), nullptr);  // --max-files
     g_signal_emit_by_name(src_, "list-files", &lines);
     if (!lines) return signal_failed(src_, "send its file list", error);
     files.clear();
@@ -81,6 +83,7 @@ class CameraControl::SourceRequests : public CameraControl::Requests {
 
  private:
   GstElement *src_;
+  size_t max_files_;
 };
 
 class CameraControl::SessionRequests : public CameraControl::Requests {
@@ -97,12 +100,16 @@ class CameraControl::SessionRequests : public CameraControl::Requests {
 };
 
 CameraControl::CameraControl(const ServerOptions &options, std::string address, CameraStream &stream)
-    : options_(options), address_(std::move(address)), stream_(stream) {}
+    : options_(options), address_(std::move(address)), stream_(stream), cancel_(g_cancellable_new()) {}
+
+CameraControl::~CameraControl() { g_object_unref(cancel_); }
+
+void CameraControl::shut_down() { g_cancellable_cancel(cancel_); }
 
 bool CameraControl::with_camera(const std::function<bool(Requests &, GError **)> &fn, GError **error) {
   std::lock_guard<std::mutex> l(serial_);
   if (GstElement *src = stream_.running_source()) {
-    SourceRequests r(src);
+    SourceRequests r(src, options_.max_files);
     return fn(r, error);
   }
   if (address_.empty()) {
@@ -117,10 +124,16 @@ bool CameraControl::with_camera(const std::function<bool(Requests &, GError **)>
   config.user = options_.user;
   config.password = options_.password;
   config.connect_timeout_ms = config.reply_timeout_ms = options_.timeout_ms;
+  config.max_files = options_.max_files;
   ipcam::ControlSession session(config);
-  if (!session.connect(nullptr, error)) return false;
+  if (!session.connect(cancel_, error)) return false;
+  // A request waiting on a silent camera ends when the server stops.
+  const gulong closer = g_cancellable_connect(
+      cancel_, G_CALLBACK(+[](GCancellable *, gpointer s) { static_cast<ipcam::ControlSession *>(s)->close(); }),
+      &session, nullptr);
   SessionRequests r(session);
   const bool ok = fn(r, error);
+  g_cancellable_disconnect(cancel_, closer);
   session.close();
   return ok;
 }
@@ -136,7 +149,7 @@ bool CameraControl::fetch(const ipcam::FileEntry &file, const std::string &folde
   opt.port = options_.http_port;
   opt.timeout_ms = std::max(options_.timeout_ms, 10000u);
   opt.expected_size = file.size;
-  return ipcam::download_file(opt, file.path, folder, nullptr, nullptr, &local_path, error);
+  return ipcam::download_file(opt, file.path, folder, nullptr, cancel_, &local_path, error);
 }
 
 bool CameraControl::take_still(bool fetch_it, const std::string &folder, std::string &camera_path,
@@ -181,7 +194,7 @@ bool CameraControl::download(const std::string &camera_path, const std::string &
   auto it = std::find_if(files.begin(), files.end(), [&](const auto &f) { return f.path == camera_path; });
   if (it == files.end()) {
     g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "the camera has no file %s (see GET /files)",
-                camera_path.c_str());
+                ipcam::escape_control(camera_path).c_str());
     return false;
   }
   return fetch(*it, folder, local_path, error);

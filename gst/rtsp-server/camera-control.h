@@ -24,6 +24,14 @@ namespace ipcam_rtsp {
 class CameraControl {
  public:
   CameraControl(const ServerOptions &options, std::string address, CameraStream &stream);
+  ~CameraControl();
+  CameraControl(const CameraControl &) = delete;
+  CameraControl &operator=(const CameraControl &) = delete;
+
+  // The server is stopping: what waits on the camera (connect, login, a
+  // request, a download) ends at once with IPCAM_ERROR_CANCELLED or
+  // _NOT_CONNECTED, and every later request fails the same way.
+  void shut_down();
 
   // Takes a still. With `fetch`, downloads the new picture into `folder`:
   // `camera_path` is where it lies on the card, `local_path` the copy.
@@ -49,6 +57,7 @@ class CameraControl {
   std::string address_;
   CameraStream &stream_;
   std::mutex serial_;  // one request at a time
+  GCancellable *cancel_;  // shut_down()
 };
 
 }  // namespace ipcam_rtsp

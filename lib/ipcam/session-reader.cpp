@@ -115,7 +115,7 @@ void ControlSession::Impl::lose(const std::string &why) {
     fail_waiters(IPCAM_ERROR_CONNECTION_LOST, error->message);
     handler = on_lost;
   }
-  g_message("%s", error->message);
+  g_debug("%s", error->message);  // the owner reports the loss in its own words
   if (handler) handler(error);
   g_error_free(error);
 }
