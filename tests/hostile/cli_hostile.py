@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import sys
 import tempfile
 import threading
@@ -177,7 +178,7 @@ def download_case(kind):
                              FIRMWARE_REQ: answer_firmware(b"V1")}))
     out = tempfile.mkdtemp(prefix="ipcam-hostile-out-")
     try:
-        run = finished(tool(cam, "fetch", "/D/A.MOV", "-o", out, http=http), f"fetch ({kind})", EXIT_IO, 15)
+        finished(tool(cam, "fetch", "/D/A.MOV", "-o", out, http=http), f"fetch ({kind})", EXIT_IO, 15)
         check(files_in(out) == [], f"fetch ({kind}): left {files_in(out)}")
         srv = Server(cam, http)
         status, body = srv.get("/files/download?path=" + urllib.parse.quote("/D/A.MOV"))
@@ -315,6 +316,25 @@ def case_sigint():
     srv.stop("server during a download")
     t.join(1)
     check("r" in got, "server during a download: the request still waits after the server stopped")
+    # A viewer's DESCRIBE makes the stream's ipcamsrc log in: silence there.
+    first["n"] = 0
+
+    def check_then_silent_login(c, conn):
+        first["n"] += 1
+        if first["n"] == 1:
+            c.login(conn)
+            c.serve(conn, {FIRMWARE_REQ: answer_firmware(b"V1")})
+        camera(login=False)(c, conn)
+
+    cam = FakeCamera(check_then_silent_login)
+    srv = Server(cam, None, "--timeout", "30000")
+    url = json.loads(srv.run.out.split(b"\n")[0])["url"]
+    host, port = url.split("//")[1].split("/")[0].rsplit(":", 1)
+    viewer = socket.create_connection((host, int(port)))
+    viewer.sendall(f"DESCRIBE {url} RTSP/1.0\r\nCSeq: 1\r\nAccept: application/sdp\r\n\r\n".encode())
+    check(cam.wait_for(lambda c: LOGIN in c.requests), "server: the stream never logged in")
+    srv.stop("server, stream at a silent login")
+    viewer.close()
     # The server's start-up check against a camera silent at login.
     cam = FakeCamera(camera(login=False))
     srv_run = Run([SERVER, "--camera", "127.0.0.1", "--control-port", str(cam.port), "--port", "0",
