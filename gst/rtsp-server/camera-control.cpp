@@ -139,7 +139,7 @@ bool CameraControl::with_camera(const std::function<bool(Requests &, GError **)>
 }
 
 bool CameraControl::fetch(const ipcam::FileEntry &file, const std::string &folder, std::string &local_path,
-                          GError **error) {
+                          GError **error, const std::function<bool()> &client_gone) {
   if (address_.empty()) {
     g_set_error_literal(error, IPCAM_ERROR, IPCAM_ERROR_NO_CAMERA, "the camera's address is not known yet");
     return false;
@@ -149,7 +149,19 @@ bool CameraControl::fetch(const ipcam::FileEntry &file, const std::string &folde
   opt.port = options_.http_port;
   opt.timeout_ms = std::max(options_.timeout_ms, 10000u);
   opt.expected_size = file.size;
-  return ipcam::download_file(opt, file.path, folder, nullptr, cancel_, &local_path, error);
+  // Ends when the server stops or, if asked, when the client goes.
+  g_autoptr(GCancellable) cancel = g_cancellable_new();
+  const gulong on_stop = g_cancellable_connect(
+      cancel_, G_CALLBACK(+[](GCancellable *, gpointer c) { g_cancellable_cancel(G_CANCELLABLE(c)); }), cancel,
+      nullptr);
+  ipcam::ProgressCallback progress;
+  if (client_gone)
+    progress = [&](uint64_t, uint64_t) {
+      if (client_gone()) g_cancellable_cancel(cancel);
+    };
+  const bool ok = ipcam::download_file(opt, file.path, folder, progress, cancel, &local_path, error);
+  g_cancellable_disconnect(cancel_, on_stop);
+  return ok;
 }
 
 bool CameraControl::take_still(bool fetch_it, const std::string &folder, std::string &camera_path,
@@ -186,7 +198,7 @@ bool CameraControl::list_files(std::vector<ipcam::FileEntry> &files, GError **er
 }
 
 bool CameraControl::download(const std::string &camera_path, const std::string &folder, std::string &local_path,
-                             GError **error) {
+                             GError **error, const std::function<bool()> &client_gone) {
   std::string name;
   if (!ipcam::safe_local_name(camera_path, name, error)) return false;
   std::vector<ipcam::FileEntry> files;
@@ -197,7 +209,7 @@ bool CameraControl::download(const std::string &camera_path, const std::string &
                 ipcam::escape_control(camera_path).c_str());
     return false;
   }
-  return fetch(*it, folder, local_path, error);
+  return fetch(*it, folder, local_path, error, client_gone);
 }
 
 }  // namespace ipcam_rtsp

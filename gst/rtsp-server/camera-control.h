@@ -40,9 +40,10 @@ class CameraControl {
   bool set_recording(bool start, GError **error);
   bool list_files(std::vector<ipcam::FileEntry> &files, GError **error);
   // Downloads a file named in the file list into `folder`
-  // (G_IO_ERROR_NOT_FOUND if the list does not name it).
+  // (G_IO_ERROR_NOT_FOUND if the list does not name it). `client_gone`, if
+  // given, is asked as the bytes come: true ends the transfer.
   bool download(const std::string &camera_path, const std::string &folder, std::string &local_path,
-                GError **error);
+                GError **error, const std::function<bool()> &client_gone = {});
 
   const std::string &address() const { return address_; }
 
@@ -51,7 +52,8 @@ class CameraControl {
   class SourceRequests;
   class SessionRequests;
   bool with_camera(const std::function<bool(Requests &, GError **)> &fn, GError **error);
-  bool fetch(const ipcam::FileEntry &file, const std::string &folder, std::string &local_path, GError **error);
+  bool fetch(const ipcam::FileEntry &file, const std::string &folder, std::string &local_path, GError **error,
+             const std::function<bool()> &client_gone = {});
 
   const ServerOptions &options_;
   std::string address_;

@@ -432,13 +432,20 @@ void ControlApi::handle(SoupServerMessage *msg, const std::string &path, GHashTa
       if (!p || !*p) {
         error_reply(r, SOUP_STATUS_BAD_REQUEST, "give the file's path: /files/download?path=PATH (see GET /files)");
       } else {
-        run_in_worker(msg, [this, camera_path = std::string(p)](Reply &out) {
+        // A client that goes away ends the transfer (and its temporary file):
+        // libsoup does not watch a paused message's connection, so the
+        // download looks (a peek: 0 bytes = closed) as its bytes come.
+        GSocket *client = static_cast<GSocket *>(g_object_ref(soup_server_message_get_socket(msg)));
+        run_in_worker(msg, [this, camera_path = std::string(p), client](Reply &out) {
           TempFolder folder;
           std::string local;
           g_autoptr(GError) error = nullptr;
-          if (!control_.download(camera_path, folder.path, local, &error) ||
-              !file_reply(out, local, "attachment", &error))
-            camera_error(out, error);
+          const bool ok = control_.download(camera_path, folder.path, local, &error, [client] {
+            char byte;
+            return recv(g_socket_get_fd(client), &byte, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
+          });
+          g_object_unref(client);
+          if (!ok || !file_reply(out, local, "attachment", &error)) camera_error(out, error);
         });
         return;
       }

@@ -316,6 +316,21 @@ def case_sigint():
     srv.stop("server during a download")
     t.join(1)
     check("r" in got, "server during a download: the request still waits after the server stopped")
+    # A client that goes away mid-download: the transfer and its file end.
+    cam = FakeCamera(camera({FILE_LIST_REQ: answer_files([(b"/D/A.MOV", 10 << 20)]),
+                             FIRMWARE_REQ: answer_firmware(b"V1")}))
+    http = HttpFiles()
+    http.routes["/D/A.MOV"] = http.trickle(10 << 20)
+    srv = Server(cam, http)
+    host, port = srv.control.split("//")[1].rsplit(":", 1)
+    client = socket.create_connection((host, int(port)))
+    client.sendall(b"GET /files/download?path=/D/A.MOV HTTP/1.1\r\nHost: camera\r\n\r\n")
+    check(wait_until(lambda: any(os.listdir(os.path.join(srv.tmp, d)) for d in os.listdir(srv.tmp))),
+          "server: no temporary file for the download")
+    client.close()
+    check(wait_until(lambda: os.listdir(srv.tmp) == [], 2.0),
+          f"server: {os.listdir(srv.tmp)} still in its TMPDIR 2 s after the client went away")
+    srv.stop("server, client gone mid-download")
     # A viewer's DESCRIBE makes the stream's ipcamsrc log in: silence there.
     first["n"] = 0
 
