@@ -30,6 +30,11 @@ enum ExitCode : int {
   kExitInterrupted = 130,  // Ctrl+C, as shells report SIGINT
 };
 
+inline constexpr uint64_t kDefaultMaxFiles = 100000;
+// What `ipcam raw` keeps of the answers by default (--max-replies, --max-bytes).
+inline constexpr gint64 kDefaultRawReplies = 1000;
+inline constexpr gint64 kDefaultRawBytes = 1 << 20;
+
 // Options accepted before or after the command name.
 struct GlobalOptions {
   std::string camera;  // empty = discover
@@ -44,6 +49,8 @@ struct GlobalOptions {
   std::string server;  // ipcam-rtsp-server base URL
   std::vector<std::string> broadcast;
   std::vector<uint16_t> discovery_ports;
+  // The most file list entries taken from a camera (a list past it fails).
+  uint64_t max_files = kDefaultMaxFiles;
 };
 
 // Everything a command gets: options, its positional arguments, and the
@@ -76,8 +83,16 @@ unsigned timeout_ms(const GlobalOptions &opt, unsigned default_ms);
 
 // The camera address: --camera, or the first camera discovery finds.
 bool resolve_camera(Context &ctx, std::string &address, Failure &failure);
+// A control session that Ctrl+C closes: requests waiting on a silent camera
+// end at once. The deleter unhooks it from the cancellable first.
+struct SessionCloser {
+  GCancellable *cancellable = nullptr;
+  gulong handler = 0;
+  void operator()(ControlSession *session) const;
+};
+using SessionPtr = std::unique_ptr<ControlSession, SessionCloser>;
 // A logged-in control session to the camera.
-std::unique_ptr<ControlSession> open_session(Context &ctx, Failure &failure);
+SessionPtr open_session(Context &ctx, Failure &failure);
 // Discovery configured from the global options.
 DiscoveryConfig discovery_config(const GlobalOptions &opt);
 
@@ -91,6 +106,11 @@ void status(const char *format, ...) G_GNUC_PRINTF(1, 2);
 void print_json(JsonNode *root);
 // Builds a JsonNode with a builder callback: build_json([](JsonBuilder *b){...}).
 JsonNode *build_json(const std::function<void(JsonBuilder *)> &fill);
+
+// Text from elsewhere (a server's error, a library message) made safe for a
+// terminal: control characters escaped as escape_control() does; text
+// without any is left as it is, so what was escaped already is not doubled.
+std::string shown_text(const std::string &text);
 
 // "1.2 MB" for people.
 std::string human_size(uint64_t bytes);
@@ -121,6 +141,8 @@ struct CommandOptions {
   gchar *sdp = nullptr;     // relay --sdp FILE
   gboolean force = FALSE;   // preview --force: replace an existing file
   gint reconnect_attempts = kReconnectDefault;  // preview, relay
+  gint64 max_replies = kDefaultRawReplies;       // raw
+  gint64 max_bytes = kDefaultRawBytes;           // raw
   ~CommandOptions();
 };
 extern CommandOptions g_cmd;
@@ -138,7 +160,13 @@ int cmd_relay(Context &ctx);
 // Installs (or with nullptr removes) what Ctrl+C does instead of cancelling.
 void set_interrupt_handler(Context &ctx, std::function<void()> fn);
 
-// Prints "ipcam: message" on stderr and returns the failure's code.
+// Whether Ctrl+C (SIGINT or SIGTERM) came: every failure after it is the
+// interruption's, reported as such (exit 130).
+bool interrupted();
+void set_interrupted();
+
+// Prints "ipcam: message" on stderr and returns the failure's code (after
+// Ctrl+C: "interrupted", 130, unless the failure says more about it).
 int report(const Failure &failure);
 // A usage error (exit 2) that points at the command's help.
 int usage_error(const char *command, const std::string &message);

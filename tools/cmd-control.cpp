@@ -1,6 +1,7 @@
 // ipcam still, ipcam record, ipcam raw: commands that drive the camera.
 #include "ipcam/download.h"
 #include "ipcam/still.h"
+#include "ipcam/text.h"
 #include "server-client.h"
 #include "stored-files.h"
 
@@ -64,7 +65,7 @@ int still_through_server(Context &ctx) {
       json_builder_end_array(b);
     }));
   } else {
-    std::printf("%s\n", local.c_str());
+    std::printf("%s\n", escape_control(local).c_str());
   }
   return kExitOk;
 }
@@ -190,6 +191,8 @@ int cmd_raw(Context &ctx) {
     return usage_error("raw", "the payload must be hex bytes, e.g. 01000000 or '01 00 00 00'");
   if (payload.size() > kControlMaxPayload)
     return usage_error("raw", "the payload is longer than 65535 bytes");
+  if (g_cmd.max_replies < 1 || g_cmd.max_bytes < 0)
+    return usage_error("raw", "--max-replies must be 1 or more and --max-bytes 0 or more");
   Failure failure;
   auto session = open_session(ctx, failure);
   if (!session) return report(failure);
@@ -206,7 +209,13 @@ int cmd_raw(Context &ctx) {
   const auto answer = session->raw(type, payload, wait_ms, &error);
   set_interrupt_handler(ctx, nullptr);
   if (g_cancellable_is_cancelled(ctx.cancellable)) return report({kExitInterrupted, "interrupted"});
-  if (!answer) return report(failure_from(error, "sending the raw message"));
+  if (!answer) {
+    if (g_error_matches(error, IPCAM_ERROR, IPCAM_ERROR_LIMIT))
+      return report({kExitFailed, "the camera sent more than " + std::to_string(g_cmd.max_replies) +
+                                      " replies or " + std::to_string(g_cmd.max_bytes) +
+                                      " bytes (the caps --max-replies N and --max-bytes BYTES keep more)"});
+    return report(failure_from(error, "sending the raw message"));
+  }
   const std::vector<RawReply> &replies = *answer;
   if (ctx.opt.json) {
     print_json(build_json([&](JsonBuilder *b) {

@@ -2,6 +2,8 @@
 #include "cli.h"
 #include "server-client.h"
 
+#include "ipcam/text.h"
+
 #include <cstdio>
 
 namespace ipcam::cli {
@@ -39,7 +41,7 @@ int cmd_discover(Context &ctx) {
   } else {
     for (const auto &c : cameras)
       std::printf("%-15s  serial %s  (answered from port %u)\n", c.address.c_str(),
-                  c.serial.empty() ? "unknown" : c.serial.c_str(), c.port);
+                  c.serial.empty() ? "unknown" : escape_control(c.serial).c_str(), c.port);
     std::fflush(stdout);
   }
   if (cameras.empty())
@@ -80,7 +82,9 @@ static int info_through_server(Context &ctx) {
   JsonObject *cam = json_object_has_member(o, "camera") ? json_object_get_object_member(o, "camera")
                                                         : nullptr;
   auto str = [](JsonObject *obj, const char *name) -> std::string {
-    return obj ? json_object_get_string_member_with_default(obj, name, "unknown") : "unknown";
+    // The server passes the camera's own text (firmware) on as it came.
+    return obj ? escape_control(json_object_get_string_member_with_default(obj, name, "unknown"))
+               : "unknown";
   };
   std::printf("server     %s\nrtsp       %s\naddress    %s\nfirmware   %s\nconnected  %s\n"
               "clients    %lld\nrecording  %s\n",
@@ -125,8 +129,9 @@ int cmd_info(Context &ctx) {
       json_builder_end_object(b);
     }));
   } else {
-    std::printf("address   %s\nfirmware  %s\nserial    %s\n", address.c_str(), firmware.c_str(),
-                serial.empty() ? "unknown (no discovery answer)" : serial.c_str());
+    std::printf("address   %s\nfirmware  %s\nserial    %s\n", address.c_str(),
+                escape_control(firmware).c_str(),
+                serial.empty() ? "unknown (no discovery answer)" : escape_control(serial).c_str());
     std::fflush(stdout);
   }
   return kExitOk;

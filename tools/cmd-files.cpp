@@ -3,6 +3,7 @@
 #include "stored-files.h"
 
 #include "ipcam/download.h"
+#include "ipcam/text.h"
 #include "server-client.h"
 
 #include <glib/gstdio.h>
@@ -39,10 +40,10 @@ class Progress {
  public:
   Progress(const FileEntry &file, bool bar) : bar_(bar) {
     const char *slash = std::strrchr(file.path.c_str(), '/');
-    name_ = slash ? slash + 1 : file.path;
+    name_ = escape_control(slash ? slash + 1 : file.path);
     start_ = g_get_monotonic_time();
     if (!bar_)
-      status("fetching %s (%s)", file.path.c_str(),
+      status("fetching %s (%s)", escape_control(file.path).c_str(),
              file.size ? human_size(file.size).c_str() : "size unknown");
   }
   void update(uint64_t done, uint64_t total) {
@@ -84,10 +85,10 @@ void say_if_resuming(const Context &ctx, const FileEntry &file, const std::strin
   g_autofree char *part = g_build_filename(dir.c_str(), (name + ".part").c_str(), nullptr);
   GStatBuf st;
   if (g_stat(part, &st) == 0 && st.st_size > 0)
-    verbose(ctx, "resuming %s from byte %lld (%s)", name.c_str(), static_cast<long long>(st.st_size),
-            part);
+    verbose(ctx, "resuming %s from byte %lld (%s)", escape_control(name).c_str(),
+            static_cast<long long>(st.st_size), escape_control(part).c_str());
   else
-    verbose(ctx, "no partial %s to resume; fetching it whole", name.c_str());
+    verbose(ctx, "no partial %s to resume; fetching it whole", escape_control(name).c_str());
 }
 
 }  // namespace
@@ -134,20 +135,20 @@ int fetch_files(Context &ctx, const std::string &camera_address,
         auto saved = download_file(o, file.path, dir, on_progress, ctx.cancellable, &error);
         ok = bool(saved);
         if (ok) local = *saved;
-        if (!ok) failure = download_failure_from(error, "fetching " + file.path);
+        if (!ok) failure = download_failure_from(error, "fetching " + escape_control(file.path));
       }
     }
     if (!ok) {
       if (g_cancellable_is_cancelled(ctx.cancellable)) {
         failure.code = kExitInterrupted;
-        failure.message = "fetching " + file.path + ": interrupted; " +
+        failure.message = "fetching " + escape_control(file.path) + ": interrupted; " +
                           (resume ? "the partial file is kept; run the same command to resume"
                                   : "nothing kept (--continue keeps partial files to resume)");
       }
       return report(failure);
     }
     if (!ctx.opt.json) {
-      std::printf("%s\n", local.c_str());
+      std::printf("%s\n", escape_control(local).c_str());
       std::fflush(stdout);
     }
     done.emplace_back(file, local);
@@ -176,7 +177,7 @@ int cmd_ls(Context &ctx) {
     return kExitOk;
   }
   for (const auto &f : files)
-    std::printf("%12llu  %s\n", static_cast<unsigned long long>(f.size), f.path.c_str());
+    std::printf("%12llu  %s\n", static_cast<unsigned long long>(f.size), escape_control(f.path).c_str());
   std::fflush(stdout);
   if (files.empty()) status("no files on the camera");
   return kExitOk;
@@ -203,7 +204,7 @@ int cmd_fetch(Context &ctx) {
         return f.path == path;
       });
       if (it == files.end())
-        return report({kExitIo, "no file " + path + " on the camera; see 'ipcam ls'"});
+        return report({kExitIo, "no file " + escape_control(path) + " on the camera; see 'ipcam ls'"});
       wanted.push_back(*it);
     }
   }

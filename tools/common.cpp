@@ -2,8 +2,12 @@
 // logging in, and printing for people (stderr) and scripts (stdout JSON).
 #include "cli.h"
 
+#include "ipcam/text.h"
+
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
@@ -76,6 +80,9 @@ static const char *hint_for(const GError *error) {
              "holds the camera)";
     case IPCAM_ERROR_TIMEOUT:
       return "(option: --timeout)";
+    case IPCAM_ERROR_LIMIT:
+      // The file list's cap is the one a user may need to raise.
+      return std::strstr(error->message, "max-files") ? "(option: --max-files N)" : nullptr;
     default:
       return nullptr;
   }
@@ -106,7 +113,18 @@ Failure download_failure_from(const GError *error, const std::string &what) {
   return {kExitIo, what + ": " + (error ? error->message : "cannot connect") + " (option: --http-port)"};
 }
 
+namespace {
+std::atomic<bool> g_interrupted{false};
+}  // namespace
+
+bool interrupted() { return g_interrupted.load(); }
+void set_interrupted() { g_interrupted.store(true); }
+
 int report(const Failure &failure) {
+  if (interrupted() && failure.code != kExitInterrupted) {
+    std::fputs("ipcam: interrupted\n", stderr);
+    return kExitInterrupted;
+  }
   std::fprintf(stderr, "ipcam: %s\n", failure.message.c_str());
   return failure.code;
 }
@@ -164,15 +182,36 @@ bool resolve_camera(Context &ctx, std::string &address, Failure &failure) {
   return true;
 }
 
-std::unique_ptr<ControlSession> open_session(Context &ctx, Failure &failure) {
+void SessionCloser::operator()(ControlSession *session) const {
+  // Waits for a close() that Ctrl+C is running, then nothing can call it.
+  if (handler) g_cancellable_disconnect(cancellable, handler);
+  delete session;
+}
+
+SessionPtr open_session(Context &ctx, Failure &failure) {
   std::string address;
   if (!resolve_camera(ctx, address, failure)) return nullptr;
-  auto session = std::make_unique<ControlSession>(session_config(
-      address, static_cast<uint16_t>(ctx.opt.control_port), ctx.opt.user, ctx.opt.password, timeout_ms(ctx.opt, 5000)));
+  SessionConfig sc = session_config(address, static_cast<uint16_t>(ctx.opt.control_port), ctx.opt.user,
+                                    ctx.opt.password, timeout_ms(ctx.opt, 5000));
+  sc.max_files = static_cast<size_t>(ctx.opt.max_files);
+  sc.max_raw_replies = static_cast<size_t>(g_cmd.max_replies);  // ipcam raw's caps
+  sc.max_raw_bytes = static_cast<size_t>(g_cmd.max_bytes);
+  // Ctrl+C cancels connect and login itself; later requests (file list,
+  // firmware, still) end when it closes the session. close() is safe from
+  // the main thread while the command's thread waits in a request.
+  SessionPtr session(new ControlSession(sc), SessionCloser{ctx.cancellable, 0});
+  session.get_deleter().handler = g_cancellable_connect(
+      ctx.cancellable,
+      G_CALLBACK(+[](GCancellable *, gpointer s) { static_cast<ControlSession *>(s)->close(); }),
+      session.get(), nullptr);
   verbose(ctx, "connecting to %s port %d as %s", address.c_str(), ctx.opt.control_port,
           ctx.opt.user.c_str());
   g_autoptr(GError) error = nullptr;
   if (!session->connect(ctx.cancellable, &error)) {
+    if (g_cancellable_is_cancelled(ctx.cancellable)) {
+      failure = {kExitInterrupted, "interrupted"};
+      return nullptr;
+    }
     // Library messages usually name the camera already.
     bool named = error && std::strstr(error->message, address.c_str());
     failure = failure_from(error, named ? std::string() : "camera " + address + " port " +
@@ -219,6 +258,12 @@ JsonNode *build_json(const std::function<void(JsonBuilder *)> &fill) {
   g_autoptr(JsonBuilder) b = json_builder_new();
   fill(b);
   return json_builder_get_root(b);
+}
+
+std::string shown_text(const std::string &text) {
+  std::string escaped = escape_control(text);
+  size_t backslashes = static_cast<size_t>(std::count(text.begin(), text.end(), '\\'));
+  return escaped.size() == text.size() + backslashes ? text : escaped;
 }
 
 std::string human_size(uint64_t bytes) {

@@ -33,6 +33,7 @@ struct RawGlobals {
   gchar *server = nullptr;
   gchar **broadcast = nullptr;
   gchar **discovery_ports = nullptr;
+  gint64 max_files = static_cast<gint64>(kDefaultMaxFiles);
   ~RawGlobals() {
     g_free(camera);
     g_free(user);
@@ -69,6 +70,8 @@ const GOptionEntry kGlobalEntries[] = {
      "Discovery: broadcast address to ask (repeatable; default: every interface's)", "ADDR"},
     {"discovery-port", 0, 0, G_OPTION_ARG_STRING_ARRAY, &g_raw.discovery_ports,
      "Discovery: camera port to ask (repeatable; default 22600 and 21600)", "PORT"},
+    {"max-files", 0, 0, G_OPTION_ARG_INT64, &g_raw.max_files,
+     "Most entries taken from the camera's file list (default 100000; a longer list fails)", "N"},
     {}};
 
 const GOptionEntry kFetchEntries[] = {
@@ -83,6 +86,13 @@ const GOptionEntry kStillEntries[] = {
     {"fetch", 0, 0, G_OPTION_ARG_NONE, &g_cmd.fetch, "Download the new picture", nullptr},
     {"output", 'o', 0, G_OPTION_ARG_FILENAME, &g_cmd.output,
      "Folder for --fetch (default: the current folder)", "DIR"},
+    {}};
+
+const GOptionEntry kRawEntries[] = {
+    {"max-replies", 0, 0, G_OPTION_ARG_INT64, &g_cmd.max_replies,
+     "Most replies kept (default 1000; past it raw prints those and fails)", "N"},
+    {"max-bytes", 0, 0, G_OPTION_ARG_INT64, &g_cmd.max_bytes,
+     "Most payload bytes kept over all replies (default 1048576)", "BYTES"},
     {}};
 
 const GOptionEntry kReconnectEntry = {
@@ -131,7 +141,7 @@ const Command kCommands[] = {
      "Sends message TYPE (0x-prefixed hex or decimal) with an optional payload in hex and prints "
      "every reply until the timeout, with its type and a hex dump.\nExamples:\n"
      "  ipcam raw 0xA034\n  ipcam raw 0xA025 01000000 --timeout 5",
-     nullptr, cmd_raw},
+     kRawEntries, cmd_raw},
     {"preview", "[FILE.mp4 | -]", "Record the live stream to MP4, or raw H.264 to stdout",
      "Writes the live preview into a playable MP4 (finalised on Ctrl+C), or with - as raw "
      "H.264 byte stream to standard output. Status goes to standard error.\nExamples:\n"
@@ -169,7 +179,7 @@ int find_command_index(int argc, char **argv) {
   static const std::set<std::string_view> kLongWithValue = {
       "camera", "control-port", "preview-port", "http-port", "user",   "password", "timeout",
       "server", "broadcast",    "discovery-port", "output",  "to",     "sdp",
-      "reconnect-attempts"};
+      "reconnect-attempts", "max-files", "max-replies", "max-bytes"};
   static const std::string_view kShortWithValue = "cuto";
   for (int i = 1; i < argc; i++) {
     std::string_view a = argv[i];
@@ -247,6 +257,11 @@ bool take_globals(GlobalOptions &o, std::string &error) {
   o.json = g_raw.json;
   o.verbose = g_raw.verbose;
   if (g_raw.server) o.server = g_raw.server;
+  if (g_raw.max_files < 1) {
+    error = "--max-files must be 1 or more";
+    return false;
+  }
+  o.max_files = static_cast<uint64_t>(g_raw.max_files);
   for (char **b = g_raw.broadcast; b && *b; b++) o.broadcast.push_back(*b);
   for (char **p = g_raw.discovery_ports; p && *p; p++) {
     guint64 port = 0;
@@ -276,6 +291,7 @@ gboolean on_signal(gpointer) {
   if (g_interrupts.ctx && g_interrupts.ctx->on_interrupt) {
     g_interrupts.ctx->on_interrupt();
   } else if (g_interrupts.ctx) {
+    set_interrupted();
     g_cancellable_cancel(g_interrupts.ctx->cancellable);
     // A blocking request that cannot be cancelled must not hold Ctrl+C up.
     g_timeout_add_seconds(3, [](gpointer) -> gboolean {
@@ -294,23 +310,6 @@ void ipcam::cli::set_interrupt_handler(Context &ctx, std::function<void()> fn) {
 }
 
 namespace {
-
-// libipcam announces a lost session with a GLib message ("ipcam-Message:
-// time: ..."); the tool reports losses and reconnects in its own words, so
-// that one is dropped. Everything else goes where GLib would send it.
-GLogWriterOutput write_log(GLogLevelFlags level, const GLogField *fields, gsize n, gpointer) {
-  if (level & G_LOG_LEVEL_MESSAGE) {
-    bool library = false, lost = false;
-    for (gsize i = 0; i < n; i++) {
-      if (fields[i].length >= 0) continue;  // not text
-      auto *value = static_cast<const char *>(fields[i].value);
-      if (!std::strcmp(fields[i].key, "GLIB_DOMAIN")) library = !std::strcmp(value, "ipcam");
-      if (!std::strcmp(fields[i].key, "MESSAGE")) lost = g_str_has_prefix(value, "Lost the connection");
-    }
-    if (library && lost) return G_LOG_WRITER_HANDLED;
-  }
-  return g_log_writer_default(level, fields, n, nullptr);
-}
 
 int run_command(const Command *cmd, Context &ctx) {
   g_autoptr(GMainLoop) loop = g_main_loop_new(nullptr, FALSE);
@@ -347,7 +346,6 @@ int main(int argc, char **argv) {
   g_set_prgname("ipcam");
   // A closed pipe (ipcam preview - | head) must be an error, not a kill.
   std::signal(SIGPIPE, SIG_IGN);
-  g_log_set_writer_func(write_log, nullptr, nullptr);
 
   int cmd_index = find_command_index(argc, argv);
   const Command *cmd = nullptr;

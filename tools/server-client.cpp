@@ -2,8 +2,13 @@
 // every command runs on its own worker thread).
 #include "server-client.h"
 
-#include <glib/gstdio.h>
+#include "ipcam/part-file.h"
+#include "ipcam/text.h"
 
+#include <glib/gstdio.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdio>
 
 namespace ipcam::cli {
@@ -39,8 +44,10 @@ ServerClient::~ServerClient() { g_clear_object(&session_); }
 SoupMessage *ServerClient::message(const char *method, const std::string &path_and_query) {
   std::string url = base_ + path_and_query;
   SoupMessage *msg = soup_message_new(method, url.c_str());
-  if (msg)
-    g_signal_connect(msg, "authenticate", G_CALLBACK(on_authenticate),
+  if (!msg) return nullptr;
+  // The server never redirects; a redirect would send the request elsewhere.
+  soup_message_add_flags(msg, SOUP_MESSAGE_NO_REDIRECT);
+  g_signal_connect(msg, "authenticate", G_CALLBACK(on_authenticate),
                      const_cast<GlobalOptions *>(&ctx_.opt));
   return msg;
 }
@@ -74,7 +81,8 @@ Failure ServerClient::http_failure(SoupMessage *msg, GBytes *body, const std::st
   }
   if (detail.empty()) detail = soup_message_get_reason_phrase(msg) ? soup_message_get_reason_phrase(msg) : "";
   Failure f;
-  f.message = what + ": server answered " + std::to_string(status) + " " + detail;
+  // The server quotes the camera's text; a terminal must not act on it.
+  f.message = what + ": server answered " + std::to_string(status) + " " + shown_text(detail);
   switch (status) {
     case SOUP_STATUS_UNAUTHORIZED:
     case SOUP_STATUS_FORBIDDEN:
@@ -152,6 +160,13 @@ bool ServerClient::files(std::vector<FileEntry> &out, Failure &failure) {
     return false;
   }
   JsonArray *a = json_node_get_array(root);
+  if (json_array_get_length(a) > ctx_.opt.max_files) {
+    failure = {kExitFailed, "GET /files: the server lists " +
+                                std::to_string(json_array_get_length(a)) + " files, more than " +
+                                std::to_string(ctx_.opt.max_files) +
+                                " (the file list cap; option: --max-files N)"};
+    return false;
+  }
   for (guint i = 0; i < json_array_get_length(a); i++) {
     JsonObject *o = json_array_get_object_element(a, i);
     if (!o || !json_object_has_member(o, "path")) continue;
@@ -185,20 +200,25 @@ bool ServerClient::still(bool want_image, GBytes **image, std::string &card_path
 bool ServerClient::download(const FileEntry &file, const std::string &dest_dir, bool resume,
                             const ProgressCallback &progress, std::string &local_path,
                             Failure &failure) {
+  const std::string what = "fetching " + escape_control(file.path);
   g_autoptr(GError) error = nullptr;
   const auto safe = safe_local_name(file.path, &error);
   if (!safe) {
-    failure = failure_from(error, file.path);
+    failure = failure_from(error, what);
     return false;
   }
   const std::string &name = *safe;
-  std::string final_path = dest_dir + G_DIR_SEPARATOR_S + name;
-  std::string part_path = final_path + ".part";
-  std::string what = "fetching " + file.path;
-
-  uint64_t offset = 0;
-  GStatBuf st;
-  if (resume && g_stat(part_path.c_str(), &st) == 0) offset = static_cast<uint64_t>(st.st_size);
+  const std::string final_path = dest_dir + G_DIR_SEPARATOR_S + name;
+  // A fresh NAME.XXXXXX.part, or for --continue NAME.part checked to be a
+  // regular file of ours: never through a planted symlink.
+  PartFile part;
+  if (!(resume ? part.resume(final_path, &error) : part.create(final_path, &error))) {
+    failure = failure_from(error, what);
+    failure.code = kExitIo;
+    return false;
+  }
+  uint64_t offset = part.size_at_open();
+  if (file.size && offset >= file.size) offset = 0;  // nothing to resume from: start over
 
   g_autoptr(SoupMessage) msg = message("GET", "/files/download?path=" + escape_query(file.path));
   if (!msg) {
@@ -220,49 +240,61 @@ bool ServerClient::download(const FileEntry &file, const std::string &dest_dir, 
     return false;
   }
   if (code != SOUP_STATUS_PARTIAL_CONTENT) offset = 0;  // server ignored the range: start over
-
-  FILE *out = g_fopen(part_path.c_str(), offset > 0 ? "ab" : "wb");
-  if (!out) {
-    failure = {kExitIo, "cannot write " + part_path + ": " + g_strerror(errno)};
+  auto io_failure = [&](const char *doing) {
+    failure = {kExitIo, "cannot " + std::string(doing) + " " + escape_control(part.path()) + ": " +
+                            g_strerror(errno)};
     return false;
-  }
-  goffset length = soup_message_headers_get_content_length(soup_message_get_response_headers(msg));
-  uint64_t total = length > 0 ? offset + static_cast<uint64_t>(length) : file.size;
+  };
+  if (ftruncate(part.fd(), static_cast<off_t>(offset)) != 0 ||
+      lseek(part.fd(), static_cast<off_t>(offset), SEEK_SET) < 0)
+    return io_failure("rewrite");
+  SoupMessageHeaders *headers = soup_message_get_response_headers(msg);
+  uint64_t length = 0;
+  if (soup_message_headers_get_encoding(headers) == SOUP_ENCODING_CONTENT_LENGTH)
+    length = static_cast<uint64_t>(soup_message_headers_get_content_length(headers));
+  const uint64_t total = length ? offset + length : file.size;
+  // The file list gives the size: more than that is not the file.
+  auto too_long = [&](uint64_t bytes) {
+    part.set_keep(false);
+    failure = {kExitIo, what + ": the server sends " + std::to_string(bytes) +
+                            " bytes for a file listed as " + std::to_string(file.size) +
+                            "; nothing saved"};
+    return false;
+  };
+  if (file.size && length && offset + length != file.size) return too_long(offset + length);
   uint64_t done = offset;
-  bool ok = true;
   std::vector<char> buf(64 * 1024);
   for (;;) {
     gssize n = g_input_stream_read(in, buf.data(), buf.size(), ctx_.cancellable, &error);
     if (n < 0) {
       failure = transport_failure(error, what);
-      ok = false;
-      break;
+      if (failure.code == kExitNoCamera) failure.code = kExitIo;  // it broke off mid-transfer
+      return false;
     }
     if (n == 0) break;
-    if (std::fwrite(buf.data(), 1, static_cast<size_t>(n), out) != static_cast<size_t>(n)) {
-      failure = {kExitIo, "cannot write " + part_path + ": " + g_strerror(errno)};
-      ok = false;
-      break;
+    if (file.size && done + static_cast<uint64_t>(n) > file.size)
+      return too_long(done + static_cast<uint64_t>(n));
+    for (gssize off = 0; off < n;) {
+      ssize_t w = write(part.fd(), buf.data() + off, static_cast<size_t>(n - off));
+      if (w < 0 && errno == EINTR) continue;
+      if (w < 0) return io_failure("write");
+      off += w;
     }
     done += static_cast<uint64_t>(n);
     if (progress) progress(done, total);
   }
-  if (std::fclose(out) != 0 && ok) {
-    failure = {kExitIo, "cannot write " + part_path + ": " + g_strerror(errno)};
-    ok = false;
-  }
-  if (ok && total > 0 && done != total) {
+  if (total > 0 && done != total) {
     failure = {kExitIo, what + ": got " + std::to_string(done) + " of " + std::to_string(total) +
                             " bytes"};
-    ok = false;
+    return false;
   }
-  if (ok && g_rename(part_path.c_str(), final_path.c_str()) != 0) {
-    failure = {kExitIo, "cannot rename " + part_path + ": " + g_strerror(errno)};
-    ok = false;
+  if (!part.commit(&error)) {
+    failure = failure_from(error, what);
+    failure.code = kExitIo;
+    return false;
   }
-  if (!ok && !resume) g_unlink(part_path.c_str());
-  if (ok) local_path = final_path;
-  return ok;
+  local_path = final_path;
+  return true;
 }
 
 }  // namespace ipcam::cli

@@ -6,6 +6,7 @@
 #include "ipcam/download.h"
 #include "ipcam/session.h"
 #include "ipcam/still.h"
+#include "ipcam/text.h"
 
 #include <algorithm>
 #include <cstring>
@@ -48,7 +49,7 @@ gboolean signal_failed(GstElement *src, const char *what, GError **error) {
 
 class CameraControl::SourceRequests : public CameraControl::Requests {
  public:
-  explicit SourceRequests(GstElement *src) : src_(src) {}
+  SourceRequests(GstElement *src, size_t max_files) : src_(src), max_files_(max_files) {}
   ~SourceRequests() override { gst_object_unref(src_); }
 
   bool take_still(GError **error) override {
@@ -63,6 +64,7 @@ class CameraControl::SourceRequests : public CameraControl::Requests {
   }
   std::optional<std::vector<ipcam::FileEntry>> list_files(GError **error) override {
     GStrv lines = nullptr;
+    g_object_set(src_, "max-files", guint(max_files_), nullptr);  // --max-files
     g_signal_emit_by_name(src_, "list-files", &lines);
     if (!lines) {
       signal_failed(src_, "send its file list", error);
@@ -80,6 +82,7 @@ class CameraControl::SourceRequests : public CameraControl::Requests {
 
  private:
   GstElement *src_;
+  size_t max_files_;
 };
 
 class CameraControl::SessionRequests : public CameraControl::Requests {
@@ -94,12 +97,16 @@ class CameraControl::SessionRequests : public CameraControl::Requests {
 };
 
 CameraControl::CameraControl(const ServerOptions &options, std::string address, CameraStream &stream)
-    : options_(options), address_(std::move(address)), stream_(stream) {}
+    : options_(options), address_(std::move(address)), stream_(stream), cancel_(g_cancellable_new()) {}
+
+CameraControl::~CameraControl() { g_object_unref(cancel_); }
+
+void CameraControl::shut_down() { g_cancellable_cancel(cancel_); }
 
 bool CameraControl::with_camera(const std::function<bool(Requests &, GError **)> &fn, GError **error) {
   std::lock_guard<std::mutex> l(serial_);
   if (GstElement *src = stream_.running_source()) {
-    SourceRequests r(src);
+    SourceRequests r(src, options_.max_files);
     return fn(r, error);
   }
   if (address_.empty()) {
@@ -108,17 +115,24 @@ bool CameraControl::with_camera(const std::function<bool(Requests &, GError **)>
                         "server with --camera ADDRESS");
     return false;
   }
-  ipcam::ControlSession session(
-      ipcam::session_config(address_, options_.control_port, options_.user, options_.password, options_.timeout_ms));
-  if (!session.connect(nullptr, error)) return false;
+  ipcam::SessionConfig config =
+      ipcam::session_config(address_, options_.control_port, options_.user, options_.password, options_.timeout_ms);
+  config.max_files = options_.max_files;
+  ipcam::ControlSession session(config);
+  if (!session.connect(cancel_, error)) return false;
+  // A request waiting on a silent camera ends when the server stops.
+  const gulong closer = g_cancellable_connect(
+      cancel_, G_CALLBACK(+[](GCancellable *, gpointer s) { static_cast<ipcam::ControlSession *>(s)->close(); }),
+      &session, nullptr);
   SessionRequests r(session);
   const bool ok = fn(r, error);
+  g_cancellable_disconnect(cancel_, closer);
   session.close();
   return ok;
 }
 
 bool CameraControl::fetch(const ipcam::FileEntry &file, const std::string &folder, std::string &local_path,
-                          GError **error) {
+                          GError **error, const std::function<bool()> &client_gone) {
   if (address_.empty()) {
     g_set_error_literal(error, IPCAM_ERROR, IPCAM_ERROR_NO_CAMERA, "the camera's address is not known yet");
     return false;
@@ -128,7 +142,18 @@ bool CameraControl::fetch(const ipcam::FileEntry &file, const std::string &folde
   opt.port = options_.http_port;
   opt.timeout_ms = std::max(options_.timeout_ms, 10000u);
   opt.expected_size = file.size;
-  auto local = ipcam::download_file(opt, file.path, folder, nullptr, nullptr, error);
+  // Ends when the server stops or, if asked, when the client goes.
+  g_autoptr(GCancellable) cancel = g_cancellable_new();
+  const gulong on_stop = g_cancellable_connect(
+      cancel_, G_CALLBACK(+[](GCancellable *, gpointer c) { g_cancellable_cancel(G_CANCELLABLE(c)); }), cancel,
+      nullptr);
+  ipcam::ProgressCallback progress;
+  if (client_gone)
+    progress = [&](uint64_t, uint64_t) {
+      if (client_gone()) g_cancellable_cancel(cancel);
+    };
+  auto local = ipcam::download_file(opt, file.path, folder, progress, cancel, error);
+  g_cancellable_disconnect(cancel_, on_stop);
   if (local) local_path = *local;
   return bool(local);
 }
@@ -164,17 +189,17 @@ bool CameraControl::list_files(std::vector<ipcam::FileEntry> &files, GError **er
 }
 
 bool CameraControl::download(const std::string &camera_path, const std::string &folder, std::string &local_path,
-                             GError **error) {
+                             GError **error, const std::function<bool()> &client_gone) {
   if (!ipcam::safe_local_name(camera_path, error)) return false;
   std::vector<ipcam::FileEntry> files;
   if (!list_files(files, error)) return false;
   auto it = std::find_if(files.begin(), files.end(), [&](const auto &f) { return f.path == camera_path; });
   if (it == files.end()) {
     g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "the camera has no file %s (see GET /files)",
-                camera_path.c_str());
+                ipcam::escape_control(camera_path).c_str());
     return false;
   }
-  return fetch(*it, folder, local_path, error);
+  return fetch(*it, folder, local_path, error, client_gone);
 }
 
 }  // namespace ipcam_rtsp

@@ -3,14 +3,18 @@
 #include "control-api.h"
 
 #include "ipcam/error.h"
+#include "ipcam/text.h"
 
 #include <glib/gstdio.h>
 #include <gio/gio.h>
 #include <sys/socket.h>
 #include <json-glib/json-glib.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <functional>
+#include <set>
 #include <utility>
 #include <vector>
 
@@ -98,19 +102,39 @@ guint status_for(const GError *e) {
 }
 
 void camera_error(Reply &r, const GError *e) {
-  g_message("control API: %s", e->message);
-  error_reply(r, status_for(e), e->message);
+  // Library messages quote camera text escaped already; anything else
+  // (an element's text) is escaped here, for the log and for the client.
+  std::string text = e->message;
+  if (ipcam::escape_control(text).size() != text.size() + size_t(std::count(text.begin(), text.end(), '\\')))
+    text = ipcam::escape_control(text);
+  if (g_error_matches(e, IPCAM_ERROR, IPCAM_ERROR_LIMIT) && text.find("max-files") != std::string::npos)
+    text += " (ipcam-rtsp-server --max-files N)";
+  g_message("control API: %s", text.c_str());
+  error_reply(r, status_for(e), text.c_str());
 }
+
+// Every temporary folder of a running request, so that none outlives the
+// server even when a request cannot end in time.
+std::mutex g_folders_mutex;
+std::set<std::string> g_folders;
 
 // A private folder for one request's download, removed with what is in it.
 struct TempFolder {
   std::string path;
   TempFolder() {
     g_autofree char *p = g_dir_make_tmp("ipcam-rtsp-XXXXXX", nullptr);
-    if (p) path = p;
+    if (!p) return;
+    path = p;
+    std::lock_guard<std::mutex> l(g_folders_mutex);
+    g_folders.insert(path);
   }
   ~TempFolder() {
     if (path.empty()) return;
+    remove(path);
+    std::lock_guard<std::mutex> l(g_folders_mutex);
+    g_folders.erase(path);
+  }
+  static void remove(const std::string &path) {
     if (GDir *d = g_dir_open(path.c_str(), 0, nullptr)) {
       while (const char *name = g_dir_read_name(d)) {
         g_autofree char *f = g_build_filename(path.c_str(), name, nullptr);
@@ -194,6 +218,14 @@ ControlApi::ControlApi(const ServerOptions &options, CameraControl &control, Cam
 
 ControlApi::~ControlApi() {
   soup_server_disconnect(server_);
+  {
+    std::unique_lock<std::mutex> l(jobs_mutex_);
+    if (!jobs_done_.wait_for(l, std::chrono::seconds(2), [this] { return jobs_ == 0; }))
+      g_warning("control API: %d requests still running at exit", jobs_);
+  }
+  // A request stuck past the wait leaves its folder: it goes now.
+  std::lock_guard<std::mutex> l(g_folders_mutex);
+  for (const auto &path : g_folders) TempFolder::remove(path);
   g_object_unref(server_);
 }
 
@@ -294,7 +326,17 @@ struct Job {
 
 void ControlApi::run_in_worker(SoupServerMessage *msg, std::function<void(Reply &)> work) {
   soup_server_message_pause(msg);
-  auto *job = new Job{SOUP_SERVER_MESSAGE(g_object_ref(msg)), std::move(work), {}};
+  {
+    std::lock_guard<std::mutex> l(jobs_mutex_);
+    jobs_++;
+  }
+  // Counted until the work (and its temporary folder) is over.
+  auto counted = [this, work = std::move(work)](Reply &r) {
+    work(r);
+    std::lock_guard<std::mutex> l(jobs_mutex_);
+    if (--jobs_ == 0) jobs_done_.notify_all();
+  };
+  auto *job = new Job{SOUP_SERVER_MESSAGE(g_object_ref(msg)), std::move(counted), {}};
   GTask *task = g_task_new(
       nullptr, nullptr,
       +[](GObject *, GAsyncResult *res, gpointer) {
@@ -390,13 +432,20 @@ void ControlApi::handle(SoupServerMessage *msg, const std::string &path, GHashTa
       if (!p || !*p) {
         error_reply(r, SOUP_STATUS_BAD_REQUEST, "give the file's path: /files/download?path=PATH (see GET /files)");
       } else {
-        run_in_worker(msg, [this, camera_path = std::string(p)](Reply &out) {
+        // A client that goes away ends the transfer (and its temporary file):
+        // libsoup does not watch a paused message's connection, so the
+        // download looks (a peek: 0 bytes = closed) as its bytes come.
+        GSocket *client = static_cast<GSocket *>(g_object_ref(soup_server_message_get_socket(msg)));
+        run_in_worker(msg, [this, camera_path = std::string(p), client](Reply &out) {
           TempFolder folder;
           std::string local;
           g_autoptr(GError) error = nullptr;
-          if (!control_.download(camera_path, folder.path, local, &error) ||
-              !file_reply(out, local, "attachment", &error))
-            camera_error(out, error);
+          const bool ok = control_.download(camera_path, folder.path, local, &error, [client] {
+            char byte;
+            return recv(g_socket_get_fd(client), &byte, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
+          });
+          g_object_unref(client);
+          if (!ok || !file_reply(out, local, "attachment", &error)) camera_error(out, error);
         });
         return;
       }

@@ -10,6 +10,8 @@
 #include <libsoup/soup.h>
 
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <string>
 
 namespace ipcam_rtsp {
@@ -18,6 +20,8 @@ class ControlApi {
  public:
   ControlApi(const ServerOptions &options, CameraControl &control, CameraStream &stream, std::string rtsp_url,
              std::string firmware);
+  // Waits (up to 2 s) for the requests still running: call after
+  // CameraControl::shut_down(), so their temporary files go with them.
   ~ControlApi();
   ControlApi(const ControlApi &) = delete;
   ControlApi &operator=(const ControlApi &) = delete;
@@ -45,6 +49,9 @@ class ControlApi {
   std::string url_;
   SoupServer *server_ = nullptr;
   std::atomic<bool> recording_{false};
+  std::mutex jobs_mutex_;
+  std::condition_variable jobs_done_;
+  int jobs_ = 0;  // requests running on worker threads
 };
 
 }  // namespace ipcam_rtsp

@@ -10,6 +10,7 @@
 #include "ipcam/discovery.h"
 #include "ipcam/error.h"
 #include "ipcam/session.h"
+#include "ipcam/text.h"
 
 #include <glib-unix.h>
 #include <gst/gst.h>
@@ -20,6 +21,7 @@
 #include <cstdlib>
 #include <memory>
 #include <string>
+#include <thread>
 
 using namespace ipcam_rtsp;
 
@@ -66,6 +68,7 @@ int parse_options(int &argc, char **&argv, ServerOptions &o) {
   g_auto(GStrv) broadcast = nullptr;
   gint linger = gint(o.linger_s), timeout = gint(o.timeout_ms), session_timeout = gint(o.session_timeout_s);
   gint reconnect_attempts = o.reconnect_attempts, reconnect_backoff = o.reconnect_backoff_ms;
+  gint64 max_files = gint64(o.max_files);
   gboolean wait = FALSE, verbose = FALSE, version = FALSE;
   const GOptionEntry entries[] = {
       {"camera", 0, 0, G_OPTION_ARG_STRING, &camera, "Camera address (default: discover)", "ADDR"},
@@ -79,6 +82,7 @@ int parse_options(int &argc, char **&argv, ServerOptions &o) {
       {"timeout", 0, 0, G_OPTION_ARG_INT, &timeout, "Camera connect and reply timeout in ms (default 5000)", "MS"},
       {"reconnect-attempts", 0, 0, G_OPTION_ARG_INT, &reconnect_attempts, "Reconnects after the camera drops, before the clients are closed (-1 = forever; default: ipcamsrc's, 10)", "N"},
       {"reconnect-backoff", 0, 0, G_OPTION_ARG_INT, &reconnect_backoff, "First reconnect delay in ms, doubling per attempt (default: ipcamsrc's)", "MS"},
+      {"max-files", 0, 0, G_OPTION_ARG_INT64, &max_files, "Most entries taken from the camera's file list (default 100000; a longer list fails)", "N"},
       {"bind", 0, 0, G_OPTION_ARG_STRING, &bind, "Address to serve on (default 127.0.0.1: this machine only; 0.0.0.0 = every network)", "ADDR"},
       {"port", 0, 0, G_OPTION_ARG_CALLBACK, (gpointer)parse_port, "RTSP port (default 8554; 0 = any free port)", "PORT"},
       {"mount", 0, 0, G_OPTION_ARG_STRING, &mount, "RTSP path (default /cam)", "PATH"},
@@ -115,6 +119,8 @@ int parse_options(int &argc, char **&argv, ServerOptions &o) {
   if (reconnect_attempts < -1 && reconnect_attempts != o.reconnect_attempts)
     return usage_error("--reconnect-attempts must be -1 (forever) or more");
   if (reconnect_backoff < -1 || reconnect_backoff > 60000) return usage_error("--reconnect-backoff must be 0..60000");
+  if (max_files < 1 || max_files > G_MAXUINT) return usage_error("--max-files must be 1..4294967295");
+  o.max_files = size_t(max_files);
   o.reconnect_attempts = reconnect_attempts;
   o.reconnect_backoff_ms = reconnect_backoff;
   o.linger_s = unsigned(linger);
@@ -143,17 +149,18 @@ int parse_options(int &argc, char **&argv, ServerOptions &o) {
 }
 
 // Finds the camera when no --camera was given. Empty = none answered.
-std::string discover_camera(const ServerOptions &o) {
+std::string discover_camera(const ServerOptions &o, GCancellable *cancel) {
   ipcam::DiscoveryConfig config;
   config.broadcast_addresses = o.broadcast;
   if (!o.discovery_ports.empty()) config.ports = o.discovery_ports;
   std::string where;
   g_autoptr(GError) error = nullptr;
-  const auto found = ipcam::discover(config, nullptr, &where, &error);
+  const auto found = ipcam::discover(config, cancel, &where, &error);
   if (!found) {
     g_printerr("ipcam-rtsp-server: discovery failed: %s\n", error->message);
     return {};
   }
+  if (g_cancellable_is_cancelled(cancel)) return {};
   const std::vector<ipcam::DiscoveredCamera> &cameras = *found;
   if (cameras.empty()) {
     g_printerr("ipcam-rtsp-server: no camera answered on %s; is this computer on the camera's WiFi? "
@@ -165,22 +172,33 @@ std::string discover_camera(const ServerOptions &o) {
 }
 
 // Logs in once to check address and password; reads the firmware version.
-bool check_camera(const ServerOptions &o, const std::string &address, std::string &firmware) {
-  ipcam::ControlSession session(ipcam::session_config(address, o.control_port, o.user, o.password, o.timeout_ms));
+bool check_camera(const ServerOptions &o, const std::string &address, std::string &firmware,
+                  GCancellable *cancel) {
+  ipcam::SessionConfig config = ipcam::session_config(address, o.control_port, o.user, o.password, o.timeout_ms);
+  config.max_files = o.max_files;
+  ipcam::ControlSession session(config);
   g_autoptr(GError) error = nullptr;
-  if (!session.connect(nullptr, &error)) {
+  if (!session.connect(cancel, &error)) {
+    if (g_cancellable_is_cancelled(cancel)) return false;
     g_printerr("ipcam-rtsp-server: cannot use the camera at %s:%u: %s\n", address.c_str(), o.control_port,
                error->message);
     return false;
   }
   g_autoptr(GError) fw_error = nullptr;
-  if (auto version = session.firmware_version(&fw_error))
+  // A camera silent after login must not hold SIGTERM up.
+  const gulong closer = g_cancellable_connect(
+      cancel, G_CALLBACK(+[](GCancellable *, gpointer s) { static_cast<ipcam::ControlSession *>(s)->close(); }),
+      &session, nullptr);
+  auto version = session.firmware_version(&fw_error);
+  g_cancellable_disconnect(cancel, closer);
+  if (g_cancellable_is_cancelled(cancel)) return false;
+  if (version)
     firmware = *version;
   else
     g_message("firmware version unknown: %s", fw_error->message);
   session.close();
   g_message("camera at %s:%u: login ok%s%s", address.c_str(), o.control_port, firmware.empty() ? "" : ", firmware ",
-            firmware.c_str());
+            ipcam::escape_control(firmware).c_str());
   return true;
 }
 
@@ -221,6 +239,7 @@ std::string ready_line(const std::string &url, const std::string &control) {
 struct Shutdown {
   GMainLoop *loop;
   CameraStream *stream;
+  CameraControl *control;
   gint64 started_us = 0;
 };
 
@@ -229,6 +248,7 @@ gboolean on_signal(gpointer data) {
   if (s->started_us) return G_SOURCE_CONTINUE;  // already on the way out
   g_message("stopping: closing clients and releasing the camera");
   s->started_us = g_get_monotonic_time();
+  s->control->shut_down();  // control API requests and downloads end now
   s->stream->shut_down();
   // Wait (without blocking the loop) until the media is gone.
   g_timeout_add(50, +[](gpointer d) -> gboolean {
@@ -243,6 +263,35 @@ gboolean on_signal(gpointer data) {
   return G_SOURCE_CONTINUE;
 }
 
+// Finds and checks the camera on a thread while SIGINT/SIGTERM are watched:
+// a stop during discovery or a login that hangs ends at once. False when a
+// signal came (`stopped`) or the camera cannot be used.
+bool find_camera(const ServerOptions &o, std::string &address, std::string &firmware, bool &stopped) {
+  g_autoptr(GCancellable) cancel = g_cancellable_new();
+  g_autoptr(GMainLoop) loop = g_main_loop_new(nullptr, FALSE);
+  auto on_stop = +[](gpointer c) -> gboolean {
+    g_cancellable_cancel(G_CANCELLABLE(c));
+    return G_SOURCE_CONTINUE;
+  };
+  const guint sigint = g_unix_signal_add(SIGINT, on_stop, cancel);
+  const guint sigterm = g_unix_signal_add(SIGTERM, on_stop, cancel);
+  bool ok = false;
+  std::thread worker([&] {
+    if (address.empty()) address = discover_camera(o, cancel);
+    ok = !address.empty() && check_camera(o, address, firmware, cancel);
+    g_idle_add(+[](gpointer l) -> gboolean {
+      g_main_loop_quit(static_cast<GMainLoop *>(l));
+      return G_SOURCE_REMOVE;
+    }, loop);
+  });
+  g_main_loop_run(loop);
+  worker.join();
+  g_source_remove(sigint);
+  g_source_remove(sigterm);
+  stopped = g_cancellable_is_cancelled(cancel);
+  return ok && !stopped;
+}
+
 }  // namespace
 
 int main(int argc, char **argv) {
@@ -254,9 +303,13 @@ int main(int argc, char **argv) {
   if (options.verbose) g_log_set_debug_enabled(TRUE);
 
   std::string address = options.camera;
-  if (address.empty()) address = discover_camera(options);
   std::string firmware;
-  if (address.empty() || !check_camera(options, address, firmware)) {
+  bool stopped = false;
+  if (!find_camera(options, address, firmware, stopped)) {
+    if (stopped) {
+      g_message("stopped before serving");
+      return EXIT_SUCCESS;
+    }
     if (!options.wait_for_camera) return kExitCamera;
     g_message("--wait-for-camera: serving anyway; the camera is tried again when a client arrives");
   }
@@ -303,7 +356,7 @@ int main(int argc, char **argv) {
   g_message("RTSP %s, control API %s", url.c_str(), api->url().c_str());
 
   GMainLoop *loop = g_main_loop_new(nullptr, FALSE);
-  Shutdown shutdown{loop, stream.get()};
+  Shutdown shutdown{loop, stream.get(), &control};
   g_unix_signal_add(SIGINT, on_signal, &shutdown);
   g_unix_signal_add(SIGTERM, on_signal, &shutdown);
 

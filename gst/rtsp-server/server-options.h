@@ -1,6 +1,7 @@
 // ipcam-rtsp-server's settings, as parsed from the command line.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -20,6 +21,7 @@ struct ServerOptions {
   unsigned timeout_ms = 5000;
   int reconnect_attempts = -2;       // ipcamsrc's; -2 = its default
   int reconnect_backoff_ms = -1;     // ipcamsrc's; -1 = its default
+  size_t max_files = 100000;         // file list entries taken from the camera
 
   // What we serve.
   std::string bind = "127.0.0.1";

@@ -58,6 +58,8 @@ class Usage(CliTestCase):
                  (["relay", "--to", "host:notaport"], "HOST:PORT"),
                  (["ls", "--control-port", "70000"], "between 1 and 65535"),
                  (["discover", "--discovery-port", "x"], "not a port number"),
+                 (["ls", "--max-files", "0"], "--max-files must be 1 or more"),
+                 (["raw", "0xA034", "--max-replies", "0"], "--max-replies must be 1 or more"),
                  (["help", "bogus"], "unknown command")]
         for args, text in cases:
             with self.subTest(args=args):

@@ -67,6 +67,32 @@ class ThroughServer(CliTestCase):
         self.assertEqual(self.json_of(self.run_ipcam("record", "stop", "--json", "--server", url)),
                          {"recording": False})
 
+    def test_fetch_never_writes_through_a_planted_part_symlink(self):
+        """A NAME.part symbolic link planted in the folder: a plain fetch
+        uses a fresh name of its own, and --continue refuses the link; the
+        file it points at keeps its bytes either way."""
+        url = self.start_server()
+        out = os.path.join(self.tmp, "out")
+        os.makedirs(out)
+        victim = os.path.join(self.tmp, "victim")
+        with open(victim, "wb") as f:
+            f.write(b"precious")
+        part = os.path.join(out, "VID_0003.MP4.part")
+        os.symlink(victim, part)
+        r = self.run_ipcam("--server", url, "fetch", CAMERA_DIR + "VID_0003.MP4", "--output", out,
+                           "--continue")
+        self.assertExit(r, EXIT_IO, "symbolic link")
+        self.assertTrue(os.path.islink(part))
+        with open(victim, "rb") as f:
+            self.assertEqual(f.read(), b"precious")
+        r = self.run_ipcam("--server", url, "fetch", CAMERA_DIR + "VID_0003.MP4", "--output", out)
+        self.assertExit(r, EXIT_OK)
+        with open(os.path.join(out, "VID_0003.MP4"), "rb") as f:
+            self.assertEqual(f.read(), self.files["VID_0003.MP4"])
+        with open(victim, "rb") as f:
+            self.assertEqual(f.read(), b"precious")
+        self.assertEqual(sorted(os.listdir(out)), ["VID_0003.MP4", "VID_0003.MP4.part"])
+
     def test_credentials(self):
         url = self.start_server("--rtsp-user", "viewer", "--rtsp-password", "pw-for-server")
         r = self.run_ipcam("ls", "--server", url, "--user", "viewer", "--password", "wrong")

@@ -7,60 +7,12 @@ report the largest child ever), its exit code and the error text on the
 bus. Run one case: hostile.py CASE; hostile.py --list names them."""
 
 import os
-import socket
-import struct
 import subprocess
 import sys
 import threading
 import time
 
-LOGIN, LOGIN_OK, ALIVE_REQ, ALIVE_RESP = 0x0110, 0x0111, 0x0112, 0x0113
-
-
-def message(mtype, payload=b""):
-    return b"\xab\xcd" + struct.pack(">HI", len(payload), mtype) + payload
-
-
-class FakeCamera:
-    """One-connection control server on 127.0.0.1:0, running `script` with a
-    connected socket on its own thread."""
-
-    def __init__(self, script):
-        self.listener = socket.socket()
-        self.listener.bind(("127.0.0.1", 0))
-        self.listener.listen(1)
-        self.port = self.listener.getsockname()[1]
-        self.script = script
-        self.sent = 0
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
-
-    def _run(self):
-        conn, _ = self.listener.accept()
-        with conn:
-            try:
-                self.script(self, conn)
-            except OSError:
-                pass  # the client went away: the script is over
-
-    def read_message(self, conn):
-        head = self._exact(conn, 8)
-        length, mtype = struct.unpack(">HI", head[2:8])
-        return mtype, self._exact(conn, length)
-
-    @staticmethod
-    def _exact(conn, n):
-        data = b""
-        while len(data) < n:
-            chunk = conn.recv(n - len(data))
-            if not chunk:
-                raise OSError("closed")
-            data += chunk
-        return data
-
-    def send(self, conn, data):
-        conn.sendall(data)
-        self.sent += len(data)
+from fakecam import ALIVE_REQ, LOGIN_OK, FakeCamera, message
 
 
 def login_then(flood):
