@@ -253,6 +253,20 @@ def request(srv, path):
         return type(e).__name__
 
 
+def downloading_server(start):
+    """A server whose camera serves a 10 MiB file slowly; `start(server)`
+    starts a download, and this returns once its temporary file is there."""
+    cam = FakeCamera(camera({FILE_LIST_REQ: answer_files([(b"/D/A.MOV", 10 << 20)]),
+                             FIRMWARE_REQ: answer_firmware(b"V1")}))
+    http = HttpFiles()
+    http.routes["/D/A.MOV"] = http.trickle(10 << 20)
+    srv = Server(cam, http)
+    start(srv)
+    check(wait_until(lambda: any(os.listdir(os.path.join(srv.tmp, d)) for d in os.listdir(srv.tmp))),
+          "server: no temporary file for the download")
+    return srv
+
+
 def silent_after_login(cam, conn):
     cam.login(conn)
     cam.serve(conn, {})
@@ -303,31 +317,27 @@ def case_sigint():
     srv.stop("server, silent file list")
     t.join(1)
     check("r" in got, "server, silent file list: the request still waits after the server stopped")
-    cam = FakeCamera(camera({FILE_LIST_REQ: answer_files([(b"/D/A.MOV", 10 << 20)]),
-                             FIRMWARE_REQ: answer_firmware(b"V1")}))
-    http = HttpFiles()
-    http.routes["/D/A.MOV"] = http.trickle(10 << 20)
-    srv = Server(cam, http)
     got = {}
-    t = threading.Thread(target=lambda: got.update(r=request(srv, "/files/download?path=/D/A.MOV")), daemon=True)
-    t.start()
-    check(wait_until(lambda: any(os.listdir(os.path.join(srv.tmp, d)) for d in os.listdir(srv.tmp))),
-          "server: no temporary file for the download")
+
+    def get_download(s):
+        got["thread"] = threading.Thread(target=lambda: got.update(r=request(s, "/files/download?path=/D/A.MOV")),
+                                         daemon=True)
+        got["thread"].start()
+
+    srv = downloading_server(get_download)
     srv.stop("server during a download")
-    t.join(1)
+    got["thread"].join(1)
     check("r" in got, "server during a download: the request still waits after the server stopped")
     # A client that goes away mid-download: the transfer and its file end.
-    cam = FakeCamera(camera({FILE_LIST_REQ: answer_files([(b"/D/A.MOV", 10 << 20)]),
-                             FIRMWARE_REQ: answer_firmware(b"V1")}))
-    http = HttpFiles()
-    http.routes["/D/A.MOV"] = http.trickle(10 << 20)
-    srv = Server(cam, http)
-    host, port = srv.control.split("//")[1].rsplit(":", 1)
-    client = socket.create_connection((host, int(port)))
-    client.sendall(b"GET /files/download?path=/D/A.MOV HTTP/1.1\r\nHost: camera\r\n\r\n")
-    check(wait_until(lambda: any(os.listdir(os.path.join(srv.tmp, d)) for d in os.listdir(srv.tmp))),
-          "server: no temporary file for the download")
-    client.close()
+    client = {}
+
+    def raw_get(s):
+        host, port = s.control.split("//")[1].rsplit(":", 1)
+        client["socket"] = socket.create_connection((host, int(port)))
+        client["socket"].sendall(b"GET /files/download?path=/D/A.MOV HTTP/1.1\r\nHost: camera\r\n\r\n")
+
+    srv = downloading_server(raw_get)
+    client["socket"].close()
     check(wait_until(lambda: os.listdir(srv.tmp) == [], 2.0),
           f"server: {os.listdir(srv.tmp)} still in its TMPDIR 2 s after the client went away")
     srv.stop("server, client gone mid-download")
