@@ -6,10 +6,13 @@
 #include "camera-control.h"
 #include "camera-stream.h"
 #include "server-options.h"
+#include "web-guard.h"
+#include "webrtc-whep.h"
 
 #include <libsoup/soup.h>
 
 #include <atomic>
+#include <memory>
 #include <string>
 
 namespace ipcam_rtsp {
@@ -24,8 +27,12 @@ class ControlApi {
 
   // Listens on --bind at --control-http-port (0 = any free port).
   bool listen(GError **error);
-  // The base URL, e.g. http://127.0.0.1:8080/ (valid after listen()).
+  // The base URL, e.g. http://127.0.0.1:8080/ (valid after listen()):
+  // the page is there, the JSON API under api/, WHEP under whep/.
   const std::string &url() const { return url_; }
+  std::string whep_url() const { return url_ + whep_->path().substr(1); }
+  // Main context: ends every browser viewer (at shutdown).
+  void close_viewers() { whep_->close_all(); }
 
   struct Reply;
 
@@ -33,6 +40,7 @@ class ControlApi {
   static void on_request(SoupServer *, SoupServerMessage *msg, const char *path, GHashTable *query,
                          gpointer self);
   void handle(SoupServerMessage *msg, const std::string &path, GHashTable *query);
+  bool guard(SoupServerMessage *msg, const std::string &path);  // false: refused and answered
   void run_in_worker(SoupServerMessage *msg, std::function<void(Reply &)> work);
   void add_auth();
   void status(Reply &r);
@@ -44,7 +52,10 @@ class ControlApi {
   std::string firmware_;
   std::string url_;
   SoupServer *server_ = nullptr;
+  WebGuard guard_;
+  std::unique_ptr<WhepEndpoint> whep_;
   std::atomic<bool> recording_{false};
+  std::atomic<gint64> recording_since_us_{0};
 };
 
 }  // namespace ipcam_rtsp

@@ -59,6 +59,21 @@ gboolean parse_port(const char *name, const char *value, gpointer data, GError *
   return TRUE;
 }
 
+// --webrtc-ports MIN-MAX (GOption callback).
+gboolean parse_port_range(const char *name, const char *value, gpointer data, GError **error) {
+  auto &o = *static_cast<ServerOptions *>(data);
+  unsigned lo = 0, hi = 0;
+  char extra = 0;
+  if (sscanf(value, "%u-%u%c", &lo, &hi, &extra) != 2 || lo < 1 || hi > 65535 || lo > hi) {
+    g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "%s %s: expected MIN-MAX, e.g. 50000-50100", name,
+                value);
+    return FALSE;
+  }
+  o.webrtc_min_port = uint16_t(lo);
+  o.webrtc_max_port = uint16_t(hi);
+  return TRUE;
+}
+
 // Parses the command line into `o`. Returns -1 to go on, else an exit code.
 int parse_options(int &argc, char **&argv, ServerOptions &o) {
   g_autofree char *camera = nullptr, *user = nullptr, *password = nullptr, *bind = nullptr, *mount = nullptr;
@@ -82,10 +97,11 @@ int parse_options(int &argc, char **&argv, ServerOptions &o) {
       {"bind", 0, 0, G_OPTION_ARG_STRING, &bind, "Address to serve on (default 127.0.0.1: this machine only; 0.0.0.0 = every network)", "ADDR"},
       {"port", 0, 0, G_OPTION_ARG_CALLBACK, (gpointer)parse_port, "RTSP port (default 8554; 0 = any free port)", "PORT"},
       {"mount", 0, 0, G_OPTION_ARG_STRING, &mount, "RTSP path (default /cam)", "PATH"},
-      {"rtsp-user", 0, 0, G_OPTION_ARG_STRING, &rtsp_user, "Require this user for RTSP and the control API", "NAME"},
+      {"rtsp-user", 0, 0, G_OPTION_ARG_STRING, &rtsp_user, "Require this user for RTSP, the page, the control API and WHEP", "NAME"},
       {"rtsp-password", 0, 0, G_OPTION_ARG_STRING, &rtsp_password, "Its password (or $IPCAM_RTSP_PASSWORD)", "WORD"},
       {"rtsp-auth", 0, 0, G_OPTION_ARG_STRING, &rtsp_auth, "digest (default) or basic", "SCHEME"},
       {"control-http-port", 0, 0, G_OPTION_ARG_CALLBACK, (gpointer)parse_port, "Control API port (default 8080; 0 = any free port)", "PORT"},
+      {"webrtc-ports", 0, 0, G_OPTION_ARG_CALLBACK, (gpointer)parse_port_range, "UDP ports for browser viewers (WebRTC), one per viewer (default: any)", "MIN-MAX"},
       {"linger", 0, 0, G_OPTION_ARG_INT, &linger, "Keep the camera this long after the last client leaves (default 5)", "SECONDS"},
       {"session-timeout", 0, 0, G_OPTION_ARG_INT, &session_timeout, "A viewer that stops answering (UDP, no TEARDOWN) is dropped after this long (default 15)", "SECONDS"},
       {"wait-for-camera", 0, 0, G_OPTION_ARG_NONE, &wait, "Start even if the camera cannot be reached now", nullptr},
@@ -96,8 +112,9 @@ int parse_options(int &argc, char **&argv, ServerOptions &o) {
   g_option_context_set_summary(
       ctx,
       "Serves the camera's live preview at rtsp://BIND:PORT/MOUNT to any number of clients over one camera\n"
-      "session, and an HTTP control API (status, still, recording, files) at http://BIND:CONTROL-HTTP-PORT/.\n"
-      "When ready it prints one JSON line on standard output: {\"url\":...,\"control\":...}.");
+      "session; a web page with the live picture (WebRTC) at http://BIND:CONTROL-HTTP-PORT/, WHEP at\n"
+      "/whep/MOUNT and an HTTP control API (status, still, recording, files) under /api/ on that port.\n"
+      "When ready it prints one JSON line on standard output: {\"url\":...,\"control\":...,\"web\":...,\"whep\":...}.");
   GOptionGroup *main_group = g_option_group_new(nullptr, nullptr, nullptr, &o, nullptr);
   g_option_group_add_entries(main_group, entries);
   g_option_context_set_main_group(ctx, main_group);
@@ -207,13 +224,15 @@ std::string url_host(const std::string &bind) {
   return bind;
 }
 
-std::string ready_line(const std::string &url, const std::string &control) {
+std::string ready_line(const std::string &url, const std::string &control, const std::string &whep) {
   g_autoptr(JsonBuilder) b = json_builder_new();
   json_builder_begin_object(b);
-  json_builder_set_member_name(b, "url");
-  json_builder_add_string_value(b, url.c_str());
-  json_builder_set_member_name(b, "control");
-  json_builder_add_string_value(b, control.c_str());
+  const std::pair<const char *, const std::string *> members[] = {
+      {"url", &url}, {"control", &control}, {"web", &control}, {"whep", &whep}};
+  for (const auto &[name, value] : members) {
+    json_builder_set_member_name(b, name);
+    json_builder_add_string_value(b, value->c_str());
+  }
   json_builder_end_object(b);
   g_autoptr(JsonNode) root = json_builder_get_root(b);
   g_autofree char *text = json_to_string(root, FALSE);
@@ -223,6 +242,7 @@ std::string ready_line(const std::string &url, const std::string &control) {
 struct Shutdown {
   GMainLoop *loop;
   CameraStream *stream;
+  ControlApi *api;
   gint64 started_us = 0;
 };
 
@@ -231,6 +251,7 @@ gboolean on_signal(gpointer data) {
   if (s->started_us) return G_SOURCE_CONTINUE;  // already on the way out
   g_message("stopping: closing clients and releasing the camera");
   s->started_us = g_get_monotonic_time();
+  s->api->close_viewers();
   s->stream->shut_down();
   // Wait (without blocking the loop) until the media is gone.
   g_timeout_add(50, +[](gpointer d) -> gboolean {
@@ -302,14 +323,15 @@ int main(int argc, char **argv) {
   else
     g_message("serving on %s: anyone who can reach this machine can watch%s", options.bind.c_str(),
               options.auth_enabled() ? " (with the RTSP user and password)" : "; consider --rtsp-user");
-  g_message("RTSP %s, control API %s", url.c_str(), api->url().c_str());
+  g_message("RTSP %s, web page and control API %s, WHEP %s", url.c_str(), api->url().c_str(),
+            api->whep_url().c_str());
 
   GMainLoop *loop = g_main_loop_new(nullptr, FALSE);
-  Shutdown shutdown{loop, stream.get()};
+  Shutdown shutdown{loop, stream.get(), api.get()};
   g_unix_signal_add(SIGINT, on_signal, &shutdown);
   g_unix_signal_add(SIGTERM, on_signal, &shutdown);
 
-  const std::string ready = ready_line(url, api->url());
+  const std::string ready = ready_line(url, api->url(), api->whep_url());
   fprintf(stdout, "%s\n", ready.c_str());
   fflush(stdout);
 
