@@ -183,12 +183,13 @@ void add_value(JsonBuilder *b, const GValue *v) {
 }  // namespace
 
 ControlApi::ControlApi(const ServerOptions &options, CameraControl &control, CameraStream &stream,
-                       std::string rtsp_url, std::string firmware)
+                       std::string rtsp_url, std::string firmware, std::string serial)
     : options_(options),
       control_(control),
       stream_(stream),
       rtsp_url_(std::move(rtsp_url)),
-      firmware_(std::move(firmware)) {
+      firmware_(std::move(firmware)),
+      serial_(std::move(serial)) {
   server_ = SOUP_SERVER(g_object_new(SOUP_TYPE_SERVER, "server-header", "ipcam-rtsp-server ", nullptr));
   soup_server_add_handler(server_, nullptr, on_request, this, nullptr);
   whep_ = std::make_unique<WhepEndpoint>(options_, stream_.hub());
@@ -494,6 +495,10 @@ void ControlApi::status(Reply &r) {
   if (!firmware_.empty()) {
     json_builder_set_member_name(b, "firmware");
     json_builder_add_string_value(b, firmware_.c_str());
+  }
+  if (!serial_.empty()) {
+    json_builder_set_member_name(b, "serial");
+    json_builder_add_string_value(b, serial_.c_str());
   }
   json_builder_end_object(b);
 

@@ -20,7 +20,7 @@ namespace ipcam_rtsp {
 class ControlApi {
  public:
   ControlApi(const ServerOptions &options, CameraControl &control, CameraStream &stream, std::string rtsp_url,
-             std::string firmware);
+             std::string firmware, std::string serial = {});
   ~ControlApi();
   ControlApi(const ControlApi &) = delete;
   ControlApi &operator=(const ControlApi &) = delete;
@@ -50,6 +50,7 @@ class ControlApi {
   CameraStream &stream_;
   std::string rtsp_url_;
   std::string firmware_;
+  std::string serial_;
   std::string url_;
   SoupServer *server_ = nullptr;
   WebGuard guard_;

@@ -160,7 +160,7 @@ int parse_options(int &argc, char **&argv, ServerOptions &o) {
 }
 
 // Finds the camera when no --camera was given. Empty = none answered.
-std::string discover_camera(const ServerOptions &o) {
+std::string discover_camera(const ServerOptions &o, std::string &serial) {
   ipcam::DiscoveryConfig config;
   config.broadcast_addresses = o.broadcast;
   if (!o.discovery_ports.empty()) config.ports = o.discovery_ports;
@@ -177,6 +177,7 @@ std::string discover_camera(const ServerOptions &o) {
     return {};
   }
   g_message("found a camera at %s", cameras[0].address.c_str());
+  serial = cameras[0].serial;
   return cameras[0].address;
 }
 
@@ -277,7 +278,8 @@ int main(int argc, char **argv) {
   if (options.verbose) g_log_set_debug_enabled(TRUE);
 
   std::string address = options.camera;
-  if (address.empty()) address = discover_camera(options);
+  std::string serial;  // known when discovery found the camera
+  if (address.empty()) address = discover_camera(options, serial);
   std::string firmware;
   if (address.empty() || !check_camera(options, address, firmware)) {
     if (!options.wait_for_camera) return kExitCamera;
@@ -310,7 +312,7 @@ int main(int argc, char **argv) {
                           std::to_string(gst_rtsp_server_get_bound_port(server)) + options.mount;
 
   CameraControl control(options, address, *stream);
-  auto api = std::make_unique<ControlApi>(options, control, *stream, url, firmware);
+  auto api = std::make_unique<ControlApi>(options, control, *stream, url, firmware, serial);
   g_autoptr(GError) error = nullptr;
   if (!api->listen(&error)) {
     g_printerr("ipcam-rtsp-server: cannot listen for the control API on %s port %u: %s (another port: --control-http-port PORT, or 0 for any free one)\n", options.bind.c_str(),
