@@ -50,7 +50,7 @@ bool serve_page(SoupServerMessage *msg, const std::string &path) {
   soup_message_headers_replace(h, "X-Frame-Options", "DENY");
   soup_message_headers_replace(h, "Content-Security-Policy",
                                "default-src 'self'; img-src 'self' blob: data:; media-src 'self' blob:; "
-                               "connect-src 'self'; frame-ancestors 'none'");
+                               "connect-src 'self' blob:; frame-ancestors 'none'");
   soup_message_headers_replace(h, "Content-Type", type_of(name));
   soup_server_message_set_status(msg, SOUP_STATUS_OK, nullptr);
   soup_message_body_append_bytes(soup_server_message_get_response_body(msg), bytes);

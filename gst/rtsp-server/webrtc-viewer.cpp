@@ -21,6 +21,9 @@ constexpr gint64 kSilentUs = 3 * G_USEC_PER_SEC;
 // An answered viewer whose connection is not up by then never will be.
 constexpr gint64 kConnectUs = 15 * G_USEC_PER_SEC;
 constexpr guint kPollMs = 50;
+// ICE gathering on one host address takes milliseconds; when it does not
+// end (no port free in --webrtc-ports), the offer is refused.
+constexpr gint64 kGatherUs = 5 * G_USEC_PER_SEC;
 
 }  // namespace
 
@@ -200,6 +203,7 @@ void WebrtcViewer::negotiate(GstSample *keyframe) {
     return;
   }
   negotiating_ = true;
+  negotiate_us_ = g_get_monotonic_time();
   auto *keep = new std::shared_ptr<WebrtcViewer>(shared_from_this());
   GstPromise *set_remote = gst_promise_new_with_change_func(
       +[](GstPromise *p, gpointer data) {
@@ -244,13 +248,18 @@ void WebrtcViewer::answer_with_description() {
   }
   if (candidate_count(desc->sdp) == 0) {
     gst_webrtc_session_description_free(desc);
-    answer(SOUP_STATUS_SERVICE_UNAVAILABLE,
-           options_.webrtc_min_port ? "no UDP port free for WebRTC in --webrtc-ports" : "no address for WebRTC");
+    no_candidates();
     return;
   }
   g_autofree char *text = gst_sdp_message_as_text(desc->sdp);
   gst_webrtc_session_description_free(desc);
   answer(SOUP_STATUS_CREATED, text);
+}
+
+void WebrtcViewer::no_candidates() {
+  answer(SOUP_STATUS_SERVICE_UNAVAILABLE, options_.webrtc_min_port
+                                              ? "no UDP port free for WebRTC in --webrtc-ports (one per viewer)"
+                                              : "no address for WebRTC (ICE gathering found none)");
 }
 
 void WebrtcViewer::on_gathering(GObject *, GParamSpec *, gpointer data) {
@@ -311,8 +320,11 @@ gboolean WebrtcViewer::on_bus(GstBus *, GstMessage *msg, gpointer data) {
 
 bool WebrtcViewer::over() {
   if (closed_ || failed_) return true;
-  if (!answered_) return false;
   const gint64 now = g_get_monotonic_time();
+  if (!answered_) {
+    if (negotiating_ && now - negotiate_us_ > kGatherUs) no_candidates();
+    return answered_;
+  }
   if (connected_) {
     if (now - last_report_us_ > kSilentUs) {
       if (why_over_.empty()) why_over_ = "the browser stopped reporting";

@@ -60,6 +60,7 @@ class WebrtcViewer : public std::enable_shared_from_this<WebrtcViewer> {
   void wait_for_camera();
   void negotiate(GstSample *keyframe);
   void answer_with_description();
+  void no_candidates();
   void answer(guint status, const std::string &text);  // main context
   void post_to_main(std::function<void()> fn);
   static gboolean on_bus(GstBus *, GstMessage *msg, gpointer self);
@@ -82,6 +83,7 @@ class WebrtcViewer : public std::enable_shared_from_this<WebrtcViewer> {
   GSource *watch_ = nullptr;
   std::shared_ptr<ViewerFeed> feed_;
   gint64 started_us_ = 0;
+  gint64 negotiate_us_ = 0;
   bool answered_ = false;
   bool closed_ = false;
   bool negotiating_ = false;

@@ -7,6 +7,8 @@ server on ephemeral ports).
         b.wait_js("return video_frames() > 30", 20, "the page playing")
 """
 
+import base64
+import http.client
 import os
 import sys
 import time
@@ -51,6 +53,16 @@ window.whep = async function (url, token) {
   await pc.setRemoteDescription({type: 'answer', sdp: answer});
   return {status: r.status, location: session.location, answer};
 };
+window.make_offer = async function () {
+  const pc = new RTCPeerConnection({bundlePolicy: 'max-bundle'});
+  pc.addTransceiver('video', {direction: 'recvonly'});
+  await pc.setLocalDescription(await pc.createOffer());
+  await new Promise((ok) => {
+    if (pc.iceGatheringState === 'complete') return ok();
+    pc.addEventListener('icegatheringstatechange', () => pc.iceGatheringState === 'complete' && ok());
+  });
+  return pc.localDescription.sdp;
+};
 window.frames_of = (i) => {
   const v = window.sessions[i].video;
   return v.getVideoPlaybackQuality ? v.getVideoPlaybackQuality().totalVideoFrames : 0;
@@ -62,6 +74,28 @@ window.whep_delete = async (i) => {
   return r.status;
 };
 """
+
+
+def http_request(base, method, path, headers=None, body=None):
+    """(status, headers, body) of one request to the server at `base`
+    (http://HOST:PORT/), with exactly the headers given (Host included)."""
+    host_port = base.split("//", 1)[1].rstrip("/")
+    host, port = host_port.rsplit(":", 1)
+    c = http.client.HTTPConnection(host, int(port), timeout=60)
+    try:
+        c.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
+        headers = dict(headers or {})
+        headers.setdefault("Host", host_port)
+        if body is not None:
+            body = body.encode() if isinstance(body, str) else body
+            headers["Content-Length"] = str(len(body))
+        for k, v in headers.items():
+            c.putheader(k, v)
+        c.endheaders(body)
+        r = c.getresponse()
+        return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read()
+    finally:
+        c.close()
 
 
 class Browser:
@@ -116,3 +150,62 @@ class Browser:
 
     def install_whep_client(self):
         self.js(WHEP_CLIENT_JS)
+
+    def offer(self):
+        """An SDP offer for receiving video, made by this browser."""
+        return self.js_async("make_offer()")
+
+
+# The video element's area of a screenshot, decoded by the browser itself:
+# [darkest, brightest, mean] of the luma over that rectangle.
+SCREENSHOT_LUMA_JS = """
+const [png, rect, done] = arguments;
+const img = new Image();
+img.onload = () => {
+  const c = document.createElement('canvas');
+  c.width = img.width; c.height = img.height;
+  const g = c.getContext('2d');
+  g.drawImage(img, 0, 0);
+  const d = g.getImageData(rect.x, rect.y, rect.width, rect.height).data;
+  let lo = 255, hi = 0, sum = 0;
+  for (let i = 0; i < d.length; i += 4) {
+    const y = 0.299 * d[i] + 0.587 * d[i + 1] + 0.114 * d[i + 2];
+    lo = Math.min(lo, y); hi = Math.max(hi, y); sum += y;
+  }
+  done([lo, hi, sum / (d.length / 4)]);
+};
+img.onerror = () => done(null);
+img.src = 'data:image/png;base64,' + png;
+"""
+
+
+def video_luma(browser, element_id="video"):
+    """[darkest, brightest, mean] luma of the element's area in a screenshot."""
+    png = browser.driver.get_screenshot_as_base64()
+    rect = browser.js("const r = document.getElementById(arguments[0]).getBoundingClientRect();"
+                      "const k = window.devicePixelRatio;"
+                      "return {x: Math.round(r.x * k), y: Math.round(r.y * k),"
+                      " width: Math.round(r.width * k), height: Math.round(r.height * k)};", element_id)
+    return browser.driver.execute_async_script(SCREENSHOT_LUMA_JS, png, rect)
+
+
+PAGE_FRAMES_JS = "const v = document.getElementById('video');" \
+                 "return v.getVideoPlaybackQuality().totalVideoFrames;"
+
+
+def wait_page_playing(browser, frames=30, timeout=30):
+    """Waits until the page's video has shown `frames` frames; returns its width."""
+    browser.wait_js(PAGE_FRAMES_JS[:-1] + " >= %d;" % frames, timeout, "the page's video to play %d frames" % frames)
+    return browser.js("return document.getElementById('video').videoWidth")
+
+
+def fetch_bytes(browser, url):
+    """What the browser's fetch() gets for `url` (from the open page's origin)."""
+    got = browser.js_async(
+        "fetch(arguments[0]).then((r) => r.arrayBuffer()).then((a) => {"
+        "  const u = new Uint8Array(a); let s = '';"
+        "  for (let i = 0; i < u.length; i += 8192) s += String.fromCharCode(...u.subarray(i, i + 8192));"
+        "  return btoa(s); })", url)
+    if not isinstance(got, str):
+        raise AssertionError("fetch %s failed: %r; console:\n%s" % (url, got, browser.console()))
+    return base64.b64decode(got)
