@@ -12,7 +12,6 @@ class SharingTest(unittest.TestCase):
         with Rig(linger=1) as rig:
             logins_before = rig.sim.live_counter("logins_accepted")  # the start-up check
             try:
-                rtsp = [rig.start_ffmpeg(seconds=12) for _ in range(4)]
                 for _ in range(4):
                     b = Browser()
                     browsers.append(b)
@@ -23,9 +22,9 @@ class SharingTest(unittest.TestCase):
                 for b in browsers:
                     b.wait_js("return frames_of(0) >= 30", 30, "every browser playing")
                     self.assertEqual(b.js("return sessions[0].video.videoWidth"), 640)
-                status = rig.status()
-                self.assertEqual(status["webrtc_viewers"], 4)
-                self.assertEqual(status["viewers"], 8)
+                rtsp = [rig.start_ffmpeg(seconds=6) for _ in range(4)]
+                rig.wait_for(lambda: rig.status()["viewers"] == 8, 10, "4 browser and 4 RTSP viewers")
+                self.assertEqual(rig.status()["webrtc_viewers"], 4)
                 for p in rtsp:
                     _, err = p.communicate(timeout=60)
                     self.assertEqual(p.returncode, 0, err)
