@@ -43,11 +43,12 @@ class GuardTest(unittest.TestCase):
             self.assertEqual(rig.status()["webrtc_viewers"], 0)
 
             # Same origin, or no Origin at all (not a browser): allowed.
+            code, _, body = http_request(base, "POST", "/api/still?fetch=false", {}, b"")
+            self.assertEqual(code, 200, body)
             code, h, _ = http_request(base, "POST", "/whep/cam", dict(SDP, Origin="http://" + own), offer)
             self.assertEqual(code, 201)
             self.assertEqual(http_request(base, "DELETE", h["location"], evil)[0], 403)
             self.assertEqual(http_request(base, "DELETE", h["location"], {"Origin": "http://" + own})[0], 200)
-            self.assertEqual(http_request(base, "POST", "/api/still?fetch=false", {}, b"")[0], 200)
             # CORS headers on /whep/ only.
             self.assertNotIn("access-control-allow-origin", http_request(base, "GET", "/api/status")[1])
 
