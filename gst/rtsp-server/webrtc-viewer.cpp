@@ -152,9 +152,15 @@ void WebrtcViewer::wait_for_camera() {
   g_timeout_add_full(G_PRIORITY_DEFAULT, kPollMs, +[](gpointer data) -> gboolean {
     auto &self = *static_cast<std::shared_ptr<WebrtcViewer> *>(data);
     if (self->closed_ || self->answered_) return G_SOURCE_REMOVE;
-    if (GstSample *key = self->feed_->held_keyframe()) {
-      self->negotiate(key);
+    // A camera already streaming, its profile known: no wait for a keyframe.
+    std::string profile = self->hub_->profile_level_id();
+    if (GstSample *key = profile.empty() ? self->feed_->held_keyframe() : nullptr) {
+      profile = sps_profile_level_id(gst_sample_get_buffer(key));
       gst_sample_unref(key);
+      if (!profile.empty()) self->hub_->set_profile_level_id(profile);
+    }
+    if (!profile.empty()) {
+      self->negotiate(profile);
       return G_SOURCE_REMOVE;
     }
     if (g_get_monotonic_time() - self->started_us_ >
@@ -169,8 +175,7 @@ void WebrtcViewer::wait_for_camera() {
 
 // Main context: payload type and caps from the camera's profile, then the
 // offer, the answer, and ICE gathering (webrtcbin's thread from here on).
-void WebrtcViewer::negotiate(GstSample *keyframe) {
-  const std::string camera = sps_profile_level_id(gst_sample_get_buffer(keyframe));
+void WebrtcViewer::negotiate(const std::string &camera) {
   const int pt = choose_h264_payload(offer_desc_->sdp, camera);
   if (pt < 0) {
     answer(SOUP_STATUS_NOT_ACCEPTABLE, "the offer has no packetization-mode=1 H.264 entry for the camera's profile " +

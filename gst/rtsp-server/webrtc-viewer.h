@@ -58,7 +58,7 @@ class WebrtcViewer : public std::enable_shared_from_this<WebrtcViewer> {
   WebrtcViewer(const ServerOptions &options, std::shared_ptr<CameraHub> hub, GMainContext *main_context);
   bool build(std::string &error);
   void wait_for_camera();
-  void negotiate(GstSample *keyframe);
+  void negotiate(const std::string &camera_profile);
   void answer_with_description();
   void no_candidates();
   void answer(guint status, const std::string &text);  // main context
