@@ -117,6 +117,19 @@ class WhepTest(unittest.TestCase):
             self.assertEqual(code, 503, body)
             self.assertIn("camera", body.decode())
 
+    def test_sigterm_while_a_browser_watches(self):
+        with Rig() as rig, Browser() as b:
+            b.open(rig.control + "api/status")
+            b.install_whep_client()
+            self.assertEqual(b.js_async("whep(arguments[0])", rig.server.ready["whep"]).get("status"), 201)
+            b.wait_js("return frames_of(0) >= 10", 20, "playing")
+            code, seconds = rig.stop_server(), rig.shutdown_seconds
+            self.assertEqual(code, 0, rig.server.stderr())
+            self.assertLess(seconds, 6)
+            err = rig.server.stderr()
+            for bad in ["CRITICAL", "WARNING **", "did not stop in time"]:
+                self.assertNotIn(bad, err)
+
 
 if __name__ == "__main__":
     unittest.main()
