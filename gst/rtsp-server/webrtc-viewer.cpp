@@ -21,6 +21,8 @@ constexpr gint64 kSilentUs = 3 * G_USEC_PER_SEC;
 // An answered viewer whose connection is not up by then never will be.
 constexpr gint64 kConnectUs = 15 * G_USEC_PER_SEC;
 constexpr guint kPollMs = 50;
+// Viewers whose pipeline is still stopping (in the background).
+std::atomic<int> stopping{0};
 // ICE gathering on one host address takes milliseconds; when it does not
 // end (no port free in --webrtc-ports), the offer is refused.
 constexpr gint64 kGatherUs = 5 * G_USEC_PER_SEC;
@@ -356,10 +358,18 @@ void WebrtcViewer::close() {
   if (feed_) hub_->detach(feed_);
   if (!pipeline_) return;
   // Stopping webrtcbin waits for its threads: not on the main context.
+  stopping++;
   std::thread([self = shared_from_this()] {
     gst_element_set_state(self->pipeline_, GST_STATE_NULL);
     g_signal_handlers_disconnect_by_data(self->webrtc_, self.get());
+    stopping--;
   }).detach();
+}
+
+bool WebrtcViewer::wait_all_stopped(gint64 limit_us) {
+  const gint64 end = g_get_monotonic_time() + limit_us;
+  while (stopping > 0 && g_get_monotonic_time() < end) g_usleep(10000);
+  return stopping == 0;
 }
 
 }  // namespace ipcam_rtsp

@@ -54,6 +54,10 @@ class WebrtcViewer : public std::enable_shared_from_this<WebrtcViewer> {
 
   const std::string &why_over() const { return why_over_; }
 
+  // Waits (up to `limit_us`) until every closed viewer's pipeline stopped:
+  // at exit, so that none is still stopping as the process ends.
+  static bool wait_all_stopped(gint64 limit_us);
+
  private:
   WebrtcViewer(const ServerOptions &options, std::shared_ptr<CameraHub> hub, GMainContext *main_context);
   bool build(std::string &error);

@@ -40,6 +40,7 @@ WhepEndpoint::WhepEndpoint(const ServerOptions &options, std::shared_ptr<CameraH
 WhepEndpoint::~WhepEndpoint() {
   if (tick_id_) g_source_remove(tick_id_);
   close_all();
+  if (!WebrtcViewer::wait_all_stopped(5 * G_USEC_PER_SEC)) g_warning("a WebRTC viewer did not stop in time");
 }
 
 void WhepEndpoint::close_all() {

@@ -5,8 +5,9 @@ and WHEP (Basic or Digest as configured, and Bearer on WHEP)."""
 import base64
 import json
 import unittest
+import urllib.request
 
-from web_rig import Browser, Rig, http_request
+from web_rig import Browser, Rig, http_request, wait_page_playing
 
 SDP = {"Content-Type": "application/sdp"}
 
@@ -96,6 +97,22 @@ class GuardTest(unittest.TestCase):
             r = b.js_async("whep(arguments[0], 's3cret')", rig.server.ready["whep"])
             self.assertEqual(r.get("status"), 201, r)
             b.wait_js("return frames_of(0) >= 10", 20, "the Bearer client playing")
+
+    def test_page_with_digest_login(self):
+        # The default scheme, Digest, in the browser: the page, its API
+        # calls and its WHEP session all pass with the login the user gave.
+        args = ["--rtsp-user", "viewer", "--rtsp-password", "s3cret"]
+        with Rig(server_args=args) as rig, Browser() as b:
+            self.assertEqual(http_request(rig.control, "GET", "/", {"Accept": "text/html"})[0], 401)
+            b.open(rig.control.replace("http://", "http://viewer:s3cret@"))
+            self.assertEqual(wait_page_playing(b), 640)
+            b.driver.find_element("id", "snapshot").click()
+            b.wait_js("return document.getElementById('still').naturalWidth > 0", 20, "the picture shown")
+            passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
+            passwords.add_password(None, rig.control, "viewer", "s3cret")
+            opener = urllib.request.build_opener(urllib.request.HTTPDigestAuthHandler(passwords))
+            status = json.loads(rig.get("api/status", opener=opener)[2])
+            self.assertEqual(status["webrtc_viewers"], 1)
 
 
 if __name__ == "__main__":

@@ -4,7 +4,10 @@
 'use strict';
 
 const $ = (id) => document.getElementById(id);
-const api = (path, options) => fetch('/api/' + path, options);
+// URLs from the origin, not the document's URL: a page opened as
+// http://user:password@host/ must not fetch URLs with credentials in them.
+const here = (path) => new URL(path, location.origin).href;
+const api = (path, options) => fetch(here('/api/' + path), options);
 let whepUrl = null;
 let recordingSince = null;  // Date.now() at the start, or null
 let previewFrames = null;
@@ -55,7 +58,7 @@ async function play() {
                                     body: peer.localDescription.sdp});
     const text = await r.text();
     if (r.status !== 201) throw new Error(text.trim() || r.statusText);
-    session = new URL(r.headers.get('Location'), location.href).href;
+    session = here(r.headers.get('Location'));
     await peer.setRemoteDescription({type: 'answer', sdp: text});
   } catch (e) {
     $('view-note').textContent = 'live view: ' + e.message + ' (trying again)';
@@ -95,7 +98,7 @@ async function refreshStatus() {
     $('s-viewers').textContent = s.viewers + ' (' + (s.webrtc_viewers || 0) + ' in browsers)';
     $('s-firmware').textContent = (s.camera && s.camera.firmware) || 'unknown';
     $('s-serial').textContent = (s.camera && s.camera.serial) || 'unknown';
-    whepUrl = whepUrl || s.whep;
+    whepUrl = whepUrl || here(new URL(s.whep).pathname);
     recordingSince = s.recording ? (recordingSince ?? Date.now() - 1000 * (s.recording_seconds || 0)) : null;
     showRecording();
   } catch (e) {
@@ -161,7 +164,7 @@ async function refreshFiles() {
     for (const f of files) {
       const row = body.insertRow();
       const a = document.createElement('a');
-      a.href = '/api/files/download?path=' + encodeURIComponent(f.path);
+      a.href = here('/api/files/download?path=' + encodeURIComponent(f.path));
       a.textContent = f.path.split('/').pop();
       a.title = f.path;
       a.setAttribute('download', '');
