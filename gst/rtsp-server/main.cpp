@@ -113,7 +113,8 @@ int parse_options(int &argc, char **&argv, ServerOptions &o) {
       ctx,
       "Serves the camera's live preview at rtsp://BIND:PORT/MOUNT to any number of clients over one camera\n"
       "session; a web page with the live picture (WebRTC) at http://BIND:CONTROL-HTTP-PORT/, WHEP at\n"
-      "/whep/MOUNT and an HTTP control API (status, still, recording, files) under /api/ on that port.\n"
+      "/whep/NAME (the mount without its slash: /whep/cam) and an HTTP control API (status, still,\n"
+      "recording, files) under /api/ on that port.\n"
       "When ready it prints one JSON line on standard output: {\"url\":...,\"control\":...,\"web\":...,\"whep\":...}.");
   GOptionGroup *main_group = g_option_group_new(nullptr, nullptr, nullptr, &o, nullptr);
   g_option_group_add_entries(main_group, entries);
