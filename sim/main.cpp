@@ -103,7 +103,7 @@ int main(int argc, char **argv) {
   g_auto(GStrv) discovery = nullptr;
   g_autofree char *bind = nullptr, *user = nullptr, *password = nullptr, *firmware = nullptr,
                   *serial = nullptr, *store = nullptr, *h264 = nullptr, *stats_file = nullptr;
-  gboolean no_samples = FALSE, tag = FALSE, unpaced = FALSE, coalesce = FALSE, verbose = FALSE,
+  gboolean no_samples = FALSE, tag = FALSE, paint = FALSE, unpaced = FALSE, coalesce = FALSE, verbose = FALSE,
            version = FALSE, drop_mid = FALSE, no_alive = FALSE, refuse_login = FALSE,
            silent = FALSE, foreign = FALSE, no_still_answer = FALSE;
   int keyint = c.keyframe_interval, slices = c.slices, datagram_size = int(c.datagram_size), initial_seq = 0,
@@ -152,6 +152,7 @@ int main(int argc, char **argv) {
       {"keyframe-interval", 0, 0, G_OPTION_ARG_INT, &keyint, "Live encoder keyframe interval in frames (default 30)", "N"},
       {"slices", 0, 0, G_OPTION_ARG_INT, &slices, "Live encoder slices per picture (default: x264's choice, which depends on the CPU count)", "N"},
       {"unpaced", 0, 0, G_OPTION_ARG_NONE, &unpaced, "Replay frames as fast as possible instead of at --fps", nullptr},
+      {"paint-frame-number", 0, 0, G_OPTION_ARG_NONE, &paint, "Live encoding: paint the capture time (ms) as 16 blocks across the top, for latency measurements", nullptr},
       {"tag-frames", 0, 0, G_OPTION_ARG_NONE, &tag, "Insert an SEI NAL with frame number and camera ms into each frame", nullptr},
       {"datagram-size", 0, 0, G_OPTION_ARG_INT, &datagram_size, "H.264 payload bytes per type-1 datagram (default 1000)", "N"},
       {"time-position", 0, 0, G_OPTION_ARG_CALLBACK, (gpointer)parse_camera_choice, "Time datagram before|after its frame's data (default before)", "POS"},
@@ -228,6 +229,7 @@ int main(int argc, char **argv) {
   c.slices = slices;
   c.paced = !unpaced;
   c.tag_frames = tag;
+  c.paint_frame_number = paint;
   if (datagram_size < 1 || datagram_size > 65000) return fail("%s", "--datagram-size must be 1..65000");
   c.datagram_size = size_t(datagram_size);
   if (initial_seq < 0 || initial_seq > 65535) return fail("%s", "--initial-seq must be 0..65535");

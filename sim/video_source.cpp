@@ -1,5 +1,6 @@
 #include "video_source.h"
 
+#include "frame_stamp.h"
 #include "loop_util.h"
 
 #include <gst/app/gstappsink.h>
@@ -104,6 +105,7 @@ class LiveSource final : public VideoSource {
     pipeline_ = gst_parse_launch(desc.c_str(), error);
     if (!pipeline_) return false;
     g_autoptr(GstElement) sink = gst_bin_get_by_name(GST_BIN(pipeline_), "sink");
+    if (g_autoptr(GstElement) stamp = gst_bin_get_by_name(GST_BIN(pipeline_), "stamp")) install_frame_stamp(stamp);
     GstAppSinkCallbacks cb = {};
     cb.new_sample = on_sample;
     gst_app_sink_set_callbacks(GST_APP_SINK(sink), &cb,
@@ -184,6 +186,7 @@ std::string live_pipeline_description(const CameraConfig &c, bool live, int num_
           ",height=" + std::to_string(c.height) + ",framerate=" + std::to_string(fps_n) + "/" +
           std::to_string(fps_d);
   if (overlay) desc += " ! timeoverlay font-desc=\"Sans 24\"";
+  if (c.paint_frame_number) desc += " ! identity name=stamp";
   desc += " ! x264enc tune=zerolatency speed-preset=ultrafast bitrate=1500 key-int-max=" +
           std::to_string(c.keyframe_interval);
   // x264 cuts a picture into one slice per thread unless told: one thread,

@@ -145,18 +145,18 @@ static JsonNode *parse_json_answer(GBytes *body, const char *what, Failure &fail
 }
 
 JsonNode *ServerClient::status(Failure &failure) {
-  g_autoptr(GBytes) body = request("GET", "/status", failure);
+  g_autoptr(GBytes) body = request("GET", "/api/status", failure);
   if (!body) return nullptr;
-  return parse_json_answer(body, "GET /status", failure);
+  return parse_json_answer(body, "GET /api/status", failure);
 }
 
 bool ServerClient::files(std::vector<FileEntry> &out, Failure &failure) {
-  g_autoptr(GBytes) body = request("GET", "/files", failure);
+  g_autoptr(GBytes) body = request("GET", "/api/files", failure);
   if (!body) return false;
-  g_autoptr(JsonNode) root = parse_json_answer(body, "GET /files", failure);
+  g_autoptr(JsonNode) root = parse_json_answer(body, "GET /api/files", failure);
   if (!root) return false;
   if (!JSON_NODE_HOLDS_ARRAY(root)) {
-    failure = {kExitFailed, "GET /files: the server's answer is not a JSON array"};
+    failure = {kExitFailed, "GET /api/files: the server's answer is not a JSON array"};
     return false;
   }
   JsonArray *a = json_node_get_array(root);
@@ -179,7 +179,7 @@ bool ServerClient::files(std::vector<FileEntry> &out, Failure &failure) {
 }
 
 bool ServerClient::record(bool start, Failure &failure) {
-  g_autoptr(GBytes) body = request("POST", start ? "/record/start" : "/record/stop", failure);
+  g_autoptr(GBytes) body = request("POST", start ? "/api/record/start" : "/api/record/stop", failure);
   return body != nullptr;
 }
 
@@ -187,7 +187,7 @@ bool ServerClient::still(bool want_image, GBytes **image, std::string &card_path
                          Failure &failure) {
   SoupMessage *raw_msg = nullptr;
   g_autoptr(GBytes) body =
-      request("POST", want_image ? "/still" : "/still?fetch=false", failure, &raw_msg);
+      request("POST", want_image ? "/api/still" : "/api/still?fetch=false", failure, &raw_msg);
   g_autoptr(SoupMessage) msg = raw_msg;
   if (!body) return false;
   if (const char *p = soup_message_headers_get_one(soup_message_get_response_headers(msg),
@@ -220,7 +220,7 @@ bool ServerClient::download(const FileEntry &file, const std::string &dest_dir, 
   uint64_t offset = part.size_at_open();
   if (file.size && offset >= file.size) offset = 0;  // nothing to resume from: start over
 
-  g_autoptr(SoupMessage) msg = message("GET", "/files/download?path=" + escape_query(file.path));
+  g_autoptr(SoupMessage) msg = message("GET", "/api/files/download?path=" + escape_query(file.path));
   if (!msg) {
     failure = {kExitUsage, "--server " + ctx_.opt.server + " is not a valid URL"};
     return false;

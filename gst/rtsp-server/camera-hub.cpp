@@ -121,6 +121,7 @@ void CameraHub::stop_locked(const std::string &why) {
     std::lock_guard<std::mutex> l(lock_);
     pipeline_ = source_ = nullptr;
     streamed_ = false;
+    profile_level_id_.clear();
   }
   gst_object_unref(src);
   gst_object_unref(pipeline);
@@ -237,6 +238,16 @@ uint64_t CameraHub::dropped_gops() {
   uint64_t n = retired_drops_;
   for (auto &f : feeds_) n += f->dropped_gops();
   return n;
+}
+
+std::string CameraHub::profile_level_id() {
+  std::lock_guard<std::mutex> l(lock_);
+  return pipeline_ ? profile_level_id_ : std::string();
+}
+
+void CameraHub::set_profile_level_id(const std::string &id) {
+  std::lock_guard<std::mutex> l(lock_);
+  if (pipeline_) profile_level_id_ = id;
 }
 
 }  // namespace ipcam_rtsp

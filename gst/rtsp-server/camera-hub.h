@@ -52,6 +52,10 @@ class CameraHub {
   bool running();
   size_t viewer_count();
   uint64_t dropped_gops();
+  // The camera's H.264 profile-level-id as a viewer read it from the SPS
+  // ("42c01e"), for the next viewers; empty until then and after a stop.
+  std::string profile_level_id();
+  void set_profile_level_id(const std::string &id);
 
  private:
   static GstFlowReturn on_sample(GstAppSink *sink, gpointer self);
@@ -79,6 +83,7 @@ class CameraHub {
   uint64_t retired_drops_ = 0;  // groups of pictures dropped by feeds gone
   gint64 idle_since_us_ = 0;    // when the last viewer left
   bool streamed_ = false;       // a frame arrived from this camera session
+  std::string profile_level_id_;
 };
 
 }  // namespace ipcam_rtsp

@@ -34,6 +34,9 @@ class CameraStream {
   // The running ipcamsrc (a new reference), or nullptr. Any thread.
   GstElement *running_source() { return hub_->running_source(); }
 
+  // The camera hub, for viewers that are not RTSP clients (WebRTC).
+  const std::shared_ptr<CameraHub> &hub() const { return hub_; }
+
   // For the status. Main thread: RTSP connections now.
   unsigned client_count();
   bool camera_held() { return hub_->running(); }

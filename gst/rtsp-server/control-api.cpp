@@ -2,6 +2,8 @@
 // the still (image/jpeg) and downloads (the file's bytes).
 #include "control-api.h"
 
+#include "web-page.h"
+
 #include "ipcam/error.h"
 #include "ipcam/text.h"
 
@@ -205,18 +207,22 @@ void add_value(JsonBuilder *b, const GValue *v) {
 }  // namespace
 
 ControlApi::ControlApi(const ServerOptions &options, CameraControl &control, CameraStream &stream,
-                       std::string rtsp_url, std::string firmware)
+                       std::string rtsp_url, std::string firmware, std::string serial)
     : options_(options),
       control_(control),
       stream_(stream),
       rtsp_url_(std::move(rtsp_url)),
-      firmware_(std::move(firmware)) {
+      firmware_(std::move(firmware)),
+      serial_(std::move(serial)) {
   server_ = SOUP_SERVER(g_object_new(SOUP_TYPE_SERVER, "server-header", "ipcam-rtsp-server ", nullptr));
   soup_server_add_handler(server_, nullptr, on_request, this, nullptr);
+  whep_ = std::make_unique<WhepEndpoint>(options_, stream_.hub());
+  guard_.init(options_.bind);
   if (options_.auth_enabled()) add_auth();
 }
 
 ControlApi::~ControlApi() {
+  whep_.reset();
   soup_server_disconnect(server_);
   {
     std::unique_lock<std::mutex> l(jobs_mutex_);
@@ -254,6 +260,19 @@ void ControlApi::add_auth() {
         this, nullptr);
   }
   soup_auth_domain_add_path(domain, "/");
+  // WHEP: a CORS preflight carries no credentials, and WHEP players send
+  // the password as a Bearer token, which guard() checks.
+  soup_auth_domain_set_filter(
+      domain,
+      +[](SoupAuthDomain *, SoupServerMessage *msg, gpointer) -> gboolean {
+        const char *path = g_uri_get_path(soup_server_message_get_uri(msg));
+        if (!g_str_has_prefix(path, "/whep/")) return TRUE;
+        if (!strcmp(soup_server_message_get_method(msg), "OPTIONS")) return FALSE;
+        const char *auth =
+            soup_message_headers_get_one(soup_server_message_get_request_headers(msg), "Authorization");
+        return !(auth && !g_ascii_strncasecmp(auth, "Bearer ", 7));
+      },
+      nullptr, nullptr);
   soup_server_add_auth_domain(server_, domain);
   g_object_unref(domain);
 }
@@ -358,8 +377,53 @@ void ControlApi::run_in_worker(SoupServerMessage *msg, std::function<void(Reply 
   g_object_unref(task);
 }
 
-void ControlApi::handle(SoupServerMessage *msg, const std::string &path, GHashTable *query) {
+// Host on every request, Origin on those that change something, the
+// Bearer token of a WHEP player. Refusals are answered here.
+bool ControlApi::guard(SoupServerMessage *msg, const std::string &path) {
+  const char *method = soup_server_message_get_method(msg);
+  const bool changes = strcmp(method, "GET") && strcmp(method, "HEAD") && strcmp(method, "OPTIONS");
+  const bool whep = path.rfind("/whep/", 0) == 0;
+  std::string refused = guard_.check_host(msg);
+  if (refused.empty() && changes) refused = guard_.check_origin(msg);
   Reply r;
+  if (!refused.empty()) {
+    g_message("control API: %s %s refused: %s", method, path.c_str(), refused.c_str());
+    error_reply(r, SOUP_STATUS_FORBIDDEN, refused.c_str());
+  } else if (whep && options_.auth_enabled() && strcmp(method, "OPTIONS")) {
+    const char *auth = soup_message_headers_get_one(soup_server_message_get_request_headers(msg), "Authorization");
+    // Only a Bearer request gets here unchecked (the auth domain took the others).
+    if (auth && !g_ascii_strncasecmp(auth, "Bearer ", 7) && options_.rtsp_password != auth + 7) {
+      error_reply(r, SOUP_STATUS_UNAUTHORIZED, "wrong Bearer token: it is the --rtsp-password");
+      r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"ipcam-rtsp-server\"");
+    } else {
+      return true;
+    }
+  } else {
+    return true;
+  }
+  if (whep) add_whep_cors(msg);
+  send_reply(msg, r);
+  return false;
+}
+
+void ControlApi::handle(SoupServerMessage *msg, const std::string &full_path, GHashTable *query) {
+  if (!guard(msg, full_path)) return;
+  if (full_path.rfind("/whep/", 0) == 0) {
+    whep_->handle(msg, full_path);
+    return;
+  }
+  if (serve_page(msg, full_path)) return;
+  Reply r;
+  if (full_path == "/") {  // a JSON client of /: the API is under /api/
+    error_reply(r, SOUP_STATUS_TEMPORARY_REDIRECT, "the API is at /api/");
+    r.headers.emplace_back("Location", "/api/");
+    send_reply(msg, r);
+    return;
+  }
+  // /api/NAME, and today's /NAME as its alias.
+  const std::string path = full_path.rfind("/api/", 0) == 0 ? full_path.substr(4)
+                           : full_path == "/api"           ? "/"
+                                                           : full_path;
   if (path == "/" || path == "/status") {
     if (method_is(msg, "GET", r)) {
       status(r);
@@ -397,6 +461,7 @@ void ControlApi::handle(SoupServerMessage *msg, const std::string &path, GHashTa
           camera_error(out, error);
           return;
         }
+        if (start && !recording_) recording_since_us_ = g_get_monotonic_time();
         recording_ = start;
         flag_reply(out, "recording", start);
       });
@@ -430,7 +495,8 @@ void ControlApi::handle(SoupServerMessage *msg, const std::string &path, GHashTa
     if (method_is(msg, "GET", r)) {
       const char *p = query ? static_cast<const char *>(g_hash_table_lookup(query, "path")) : nullptr;
       if (!p || !*p) {
-        error_reply(r, SOUP_STATUS_BAD_REQUEST, "give the file's path: /files/download?path=PATH (see GET /files)");
+        error_reply(r, SOUP_STATUS_BAD_REQUEST,
+                    "give the file's path: /api/files/download?path=PATH (see GET /api/files)");
       } else {
         // A client that goes away ends the transfer (and its temporary file):
         // libsoup does not watch a paused message's connection, so the
@@ -451,9 +517,10 @@ void ControlApi::handle(SoupServerMessage *msg, const std::string &path, GHashTa
       }
     }
   } else {
-    error_reply(r, SOUP_STATUS_NOT_FOUND,
-                "no such endpoint; there are GET /status, POST /still, POST /record/start, POST /record/stop, "
-                "GET /files, GET /files/download?path=PATH");
+    const std::string text = "no such endpoint; there are the page at /, GET /api/status, POST /api/still, "
+                             "POST /api/record/start, POST /api/record/stop, GET /api/files, "
+                             "GET /api/files/download?path=PATH, and WHEP at " + whep_->path();
+    error_reply(r, SOUP_STATUS_NOT_FOUND, text.c_str());
   }
   send_reply(msg, r);
 }
@@ -478,6 +545,10 @@ void ControlApi::status(Reply &r) {
     json_builder_set_member_name(b, "firmware");
     json_builder_add_string_value(b, firmware_.c_str());
   }
+  if (!serial_.empty()) {
+    json_builder_set_member_name(b, "serial");
+    json_builder_add_string_value(b, serial_.c_str());
+  }
   json_builder_end_object(b);
 
   json_builder_set_member_name(b, "clients");
@@ -488,8 +559,18 @@ void ControlApi::status(Reply &r) {
   json_builder_add_int_value(b, gint64(stream_.viewer_count()));
   json_builder_set_member_name(b, "dropped_gops");
   json_builder_add_int_value(b, gint64(stream_.dropped_gops()));
+  json_builder_set_member_name(b, "webrtc_viewers");
+  json_builder_add_int_value(b, gint64(whep_->viewer_count()));
+  json_builder_set_member_name(b, "web");
+  json_builder_add_string_value(b, url_.c_str());
+  json_builder_set_member_name(b, "whep");
+  json_builder_add_string_value(b, whep_url().c_str());
   json_builder_set_member_name(b, "recording");
   json_builder_add_boolean_value(b, recording_);
+  if (recording_) {  // since this server started it
+    json_builder_set_member_name(b, "recording_seconds");
+    json_builder_add_int_value(b, (g_get_monotonic_time() - recording_since_us_) / G_USEC_PER_SEC);
+  }
 
   json_builder_set_member_name(b, "stats");
   json_builder_begin_object(b);

@@ -61,6 +61,21 @@ gboolean parse_port(const char *name, const char *value, gpointer data, GError *
   return TRUE;
 }
 
+// --webrtc-ports MIN-MAX (GOption callback).
+gboolean parse_port_range(const char *name, const char *value, gpointer data, GError **error) {
+  auto &o = *static_cast<ServerOptions *>(data);
+  unsigned lo = 0, hi = 0;
+  char extra = 0;
+  if (sscanf(value, "%u-%u%c", &lo, &hi, &extra) != 2 || lo < 1 || hi > 65535 || lo > hi) {
+    g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "%s %s: expected MIN-MAX, e.g. 50000-50100", name,
+                value);
+    return FALSE;
+  }
+  o.webrtc_min_port = uint16_t(lo);
+  o.webrtc_max_port = uint16_t(hi);
+  return TRUE;
+}
+
 // Parses the command line into `o`. Returns -1 to go on, else an exit code.
 int parse_options(int &argc, char **&argv, ServerOptions &o) {
   g_autofree char *camera = nullptr, *user = nullptr, *password = nullptr, *bind = nullptr, *mount = nullptr;
@@ -86,10 +101,11 @@ int parse_options(int &argc, char **&argv, ServerOptions &o) {
       {"bind", 0, 0, G_OPTION_ARG_STRING, &bind, "Address to serve on (default 127.0.0.1: this machine only; 0.0.0.0 = every network)", "ADDR"},
       {"port", 0, 0, G_OPTION_ARG_CALLBACK, (gpointer)parse_port, "RTSP port (default 8554; 0 = any free port)", "PORT"},
       {"mount", 0, 0, G_OPTION_ARG_STRING, &mount, "RTSP path (default /cam)", "PATH"},
-      {"rtsp-user", 0, 0, G_OPTION_ARG_STRING, &rtsp_user, "Require this user for RTSP and the control API", "NAME"},
+      {"rtsp-user", 0, 0, G_OPTION_ARG_STRING, &rtsp_user, "Require this user for RTSP, the page, the control API and WHEP", "NAME"},
       {"rtsp-password", 0, 0, G_OPTION_ARG_STRING, &rtsp_password, "Its password (or $IPCAM_RTSP_PASSWORD)", "WORD"},
       {"rtsp-auth", 0, 0, G_OPTION_ARG_STRING, &rtsp_auth, "digest (default) or basic", "SCHEME"},
       {"control-http-port", 0, 0, G_OPTION_ARG_CALLBACK, (gpointer)parse_port, "Control API port (default 8080; 0 = any free port)", "PORT"},
+      {"webrtc-ports", 0, 0, G_OPTION_ARG_CALLBACK, (gpointer)parse_port_range, "UDP ports for browser viewers (WebRTC), one per viewer (default: any)", "MIN-MAX"},
       {"linger", 0, 0, G_OPTION_ARG_INT, &linger, "Keep the camera this long after the last client leaves (default 5)", "SECONDS"},
       {"session-timeout", 0, 0, G_OPTION_ARG_INT, &session_timeout, "A viewer that stops answering (UDP, no TEARDOWN) is dropped after this long (default 15)", "SECONDS"},
       {"wait-for-camera", 0, 0, G_OPTION_ARG_NONE, &wait, "Start even if the camera cannot be reached now", nullptr},
@@ -100,8 +116,10 @@ int parse_options(int &argc, char **&argv, ServerOptions &o) {
   g_option_context_set_summary(
       ctx,
       "Serves the camera's live preview at rtsp://BIND:PORT/MOUNT to any number of clients over one camera\n"
-      "session, and an HTTP control API (status, still, recording, files) at http://BIND:CONTROL-HTTP-PORT/.\n"
-      "When ready it prints one JSON line on standard output: {\"url\":...,\"control\":...}.");
+      "session; a web page with the live picture (WebRTC) at http://BIND:CONTROL-HTTP-PORT/, WHEP at\n"
+      "/whep/NAME (the mount without its slash: /whep/cam) and an HTTP control API (status, still,\n"
+      "recording, files) under /api/ on that port.\n"
+      "When ready it prints one JSON line on standard output: {\"url\":...,\"control\":...,\"web\":...,\"whep\":...}.");
   GOptionGroup *main_group = g_option_group_new(nullptr, nullptr, nullptr, &o, nullptr);
   g_option_group_add_entries(main_group, entries);
   g_option_context_set_main_group(ctx, main_group);
@@ -149,7 +167,7 @@ int parse_options(int &argc, char **&argv, ServerOptions &o) {
 }
 
 // Finds the camera when no --camera was given. Empty = none answered.
-std::string discover_camera(const ServerOptions &o, GCancellable *cancel) {
+std::string discover_camera(const ServerOptions &o, GCancellable *cancel, std::string &serial) {
   ipcam::DiscoveryConfig config;
   config.broadcast_addresses = o.broadcast;
   if (!o.discovery_ports.empty()) config.ports = o.discovery_ports;
@@ -168,6 +186,7 @@ std::string discover_camera(const ServerOptions &o, GCancellable *cancel) {
     return {};
   }
   g_message("found a camera at %s", cameras[0].address.c_str());
+  serial = cameras[0].serial;
   return cameras[0].address;
 }
 
@@ -223,13 +242,15 @@ std::string url_host(const std::string &bind) {
   return bind;
 }
 
-std::string ready_line(const std::string &url, const std::string &control) {
+std::string ready_line(const std::string &url, const std::string &control, const std::string &whep) {
   g_autoptr(JsonBuilder) b = json_builder_new();
   json_builder_begin_object(b);
-  json_builder_set_member_name(b, "url");
-  json_builder_add_string_value(b, url.c_str());
-  json_builder_set_member_name(b, "control");
-  json_builder_add_string_value(b, control.c_str());
+  const std::pair<const char *, const std::string *> members[] = {
+      {"url", &url}, {"control", &control}, {"web", &control}, {"whep", &whep}};
+  for (const auto &[name, value] : members) {
+    json_builder_set_member_name(b, name);
+    json_builder_add_string_value(b, value->c_str());
+  }
   json_builder_end_object(b);
   g_autoptr(JsonNode) root = json_builder_get_root(b);
   g_autofree char *text = json_to_string(root, FALSE);
@@ -240,6 +261,7 @@ struct Shutdown {
   GMainLoop *loop;
   CameraStream *stream;
   CameraControl *control;
+  ControlApi *api;
   gint64 started_us = 0;
 };
 
@@ -249,6 +271,7 @@ gboolean on_signal(gpointer data) {
   g_message("stopping: closing clients and releasing the camera");
   s->started_us = g_get_monotonic_time();
   s->control->shut_down();  // control API requests and downloads end now
+  s->api->close_viewers();
   s->stream->shut_down();
   // Wait (without blocking the loop) until the media is gone.
   g_timeout_add(50, +[](gpointer d) -> gboolean {
@@ -266,7 +289,8 @@ gboolean on_signal(gpointer data) {
 // Finds and checks the camera on a thread while SIGINT/SIGTERM are watched:
 // a stop during discovery or a login that hangs ends at once. False when a
 // signal came (`stopped`) or the camera cannot be used.
-bool find_camera(const ServerOptions &o, std::string &address, std::string &firmware, bool &stopped) {
+bool find_camera(const ServerOptions &o, std::string &address, std::string &firmware, std::string &serial,
+                 bool &stopped) {
   g_autoptr(GCancellable) cancel = g_cancellable_new();
   g_autoptr(GMainLoop) loop = g_main_loop_new(nullptr, FALSE);
   auto on_stop = +[](gpointer c) -> gboolean {
@@ -277,7 +301,7 @@ bool find_camera(const ServerOptions &o, std::string &address, std::string &firm
   const guint sigterm = g_unix_signal_add(SIGTERM, on_stop, cancel);
   bool ok = false;
   std::thread worker([&] {
-    if (address.empty()) address = discover_camera(o, cancel);
+    if (address.empty()) address = discover_camera(o, cancel, serial);
     ok = !address.empty() && check_camera(o, address, firmware, cancel);
     g_idle_add(+[](gpointer l) -> gboolean {
       g_main_loop_quit(static_cast<GMainLoop *>(l));
@@ -303,9 +327,10 @@ int main(int argc, char **argv) {
   if (options.verbose) g_log_set_debug_enabled(TRUE);
 
   std::string address = options.camera;
+  std::string serial;  // known when discovery found the camera
   std::string firmware;
   bool stopped = false;
-  if (!find_camera(options, address, firmware, stopped)) {
+  if (!find_camera(options, address, firmware, serial, stopped)) {
     if (stopped) {
       g_message("stopped before serving");
       return EXIT_SUCCESS;
@@ -340,7 +365,7 @@ int main(int argc, char **argv) {
                           std::to_string(gst_rtsp_server_get_bound_port(server)) + options.mount;
 
   CameraControl control(options, address, *stream);
-  auto api = std::make_unique<ControlApi>(options, control, *stream, url, firmware);
+  auto api = std::make_unique<ControlApi>(options, control, *stream, url, firmware, serial);
   g_autoptr(GError) error = nullptr;
   if (!api->listen(&error)) {
     g_printerr("ipcam-rtsp-server: cannot listen for the control API on %s port %u: %s (another port: --control-http-port PORT, or 0 for any free one)\n", options.bind.c_str(),
@@ -353,14 +378,15 @@ int main(int argc, char **argv) {
   else
     g_message("serving on %s: anyone who can reach this machine can watch%s", options.bind.c_str(),
               options.auth_enabled() ? " (with the RTSP user and password)" : "; consider --rtsp-user");
-  g_message("RTSP %s, control API %s", url.c_str(), api->url().c_str());
+  g_message("RTSP %s, web page and control API %s, WHEP %s", url.c_str(), api->url().c_str(),
+            api->whep_url().c_str());
 
   GMainLoop *loop = g_main_loop_new(nullptr, FALSE);
-  Shutdown shutdown{loop, stream.get(), &control};
+  Shutdown shutdown{loop, stream.get(), &control, api.get()};
   g_unix_signal_add(SIGINT, on_signal, &shutdown);
   g_unix_signal_add(SIGTERM, on_signal, &shutdown);
 
-  const std::string ready = ready_line(url, api->url());
+  const std::string ready = ready_line(url, api->url(), api->whep_url());
   fprintf(stdout, "%s\n", ready.c_str());
   fflush(stdout);
 

@@ -31,6 +31,8 @@ struct ServerOptions {
   std::string rtsp_password;  // never logged
   bool rtsp_digest = true;    // else Basic
   uint16_t control_http_port = 8080;  // 0 = any free port
+  uint16_t webrtc_min_port = 0;  // WebRTC's UDP ports; 0 = any
+  uint16_t webrtc_max_port = 0;
   unsigned linger_s = 5;
   unsigned session_timeout_s = 15;
   int listen_backlog = 128;  // RTSP and control API

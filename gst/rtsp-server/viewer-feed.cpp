@@ -3,8 +3,8 @@
 
 namespace ipcam_rtsp {
 
-std::shared_ptr<ViewerFeed> ViewerFeed::create(GstAppSrc *src, size_t queue_frames) {
-  std::shared_ptr<ViewerFeed> feed(new ViewerFeed(src, queue_frames));
+std::shared_ptr<ViewerFeed> ViewerFeed::create(GstAppSrc *src, size_t queue_frames, bool holding) {
+  std::shared_ptr<ViewerFeed> feed(new ViewerFeed(src, queue_frames, holding));
   // The appsrc asks for one access unit at a time: what it has not asked
   // for stays in our queue, where whole groups of pictures can be dropped.
   GstAppSrcCallbacks callbacks = {};
@@ -16,11 +16,12 @@ std::shared_ptr<ViewerFeed> ViewerFeed::create(GstAppSrc *src, size_t queue_fram
   return feed;
 }
 
-ViewerFeed::ViewerFeed(GstAppSrc *src, size_t queue_frames)
-    : src_(GST_APP_SRC(gst_object_ref(src))), queue_frames_(queue_frames ? queue_frames : 1) {}
+ViewerFeed::ViewerFeed(GstAppSrc *src, size_t queue_frames, bool holding)
+    : src_(GST_APP_SRC(gst_object_ref(src))), queue_frames_(queue_frames ? queue_frames : 1), holding_(holding) {}
 
 ViewerFeed::~ViewerFeed() {
   clear_locked();
+  if (held_key_) gst_sample_unref(held_key_);
   gst_caps_replace(&caps_, nullptr);
   gst_object_unref(src_);
 }
@@ -36,6 +37,13 @@ void ViewerFeed::offer(GstSample *sample) {
   const bool key = !GST_BUFFER_FLAG_IS_SET(buffer, GST_BUFFER_FLAG_DELTA_UNIT);
   std::lock_guard<std::mutex> l(lock_);
   if (closed_) return;
+  if (holding_) {
+    if (key) {
+      if (held_key_) gst_sample_unref(held_key_);
+      held_key_ = gst_sample_ref(sample);
+    }
+    return;
+  }
   if (!open_) {
     if (!key) return;
     open_ = true;
@@ -110,6 +118,18 @@ void ViewerFeed::fail(const std::string &text) {
   gst_element_post_message(GST_ELEMENT(src_), gst_message_new_error(GST_OBJECT(src_), error, nullptr));
   g_error_free(error);
   close();
+}
+
+void ViewerFeed::release_hold() {
+  std::lock_guard<std::mutex> l(lock_);
+  holding_ = false;
+  if (held_key_) gst_sample_unref(held_key_);
+  held_key_ = nullptr;
+}
+
+GstSample *ViewerFeed::held_keyframe() {
+  std::lock_guard<std::mutex> l(lock_);
+  return held_key_ ? gst_sample_ref(held_key_) : nullptr;
 }
 
 void ViewerFeed::close() {

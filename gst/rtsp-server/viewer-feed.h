@@ -32,7 +32,12 @@ class ViewerFeed : public std::enable_shared_from_this<ViewerFeed> {
   // Access units a viewer may be behind before it loses a group of pictures.
   static constexpr size_t kDefaultQueueFrames = 60;
 
-  static std::shared_ptr<ViewerFeed> create(GstAppSrc *src, size_t queue_frames = kDefaultQueueFrames);
+  // A feed created `holding` gives its appsrc nothing yet: it only keeps
+  // the latest keyframe (held_keyframe(), for the viewer to learn the
+  // camera's profile) until release_hold(), and then opens at the next
+  // keyframe. A browser's viewer holds until its connection is up.
+  static std::shared_ptr<ViewerFeed> create(GstAppSrc *src, size_t queue_frames = kDefaultQueueFrames,
+                                            bool holding = false);
   ~ViewerFeed();
   ViewerFeed(const ViewerFeed &) = delete;
   ViewerFeed &operator=(const ViewerFeed &) = delete;
@@ -47,8 +52,11 @@ class ViewerFeed : public std::enable_shared_from_this<ViewerFeed> {
 
   uint64_t dropped_gops() const { return dropped_gops_; }
 
+  void release_hold();
+  GstSample *held_keyframe();  // a new reference, or nullptr before the first keyframe
+
  private:
-  ViewerFeed(GstAppSrc *src, size_t queue_frames);
+  ViewerFeed(GstAppSrc *src, size_t queue_frames, bool holding);
   void want();
   void push_locked(GstSample *sample);
   void clear_locked();
@@ -61,6 +69,8 @@ class ViewerFeed : public std::enable_shared_from_this<ViewerFeed> {
   bool open_ = false;                // false: waiting for a keyframe
   bool wanted_ = false;              // the appsrc asked and got nothing yet
   bool closed_ = false;
+  bool holding_ = false;
+  GstSample *held_key_ = nullptr;  // owned, while holding
   bool rebased_ = false;
   bool discont_ = false;  // the next access unit follows dropped ones
   GstClockTimeDiff offset_ = 0;

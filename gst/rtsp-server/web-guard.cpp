@@ -1,0 +1,64 @@
+// WebGuard: see web-guard.h.
+#include "web-guard.h"
+
+#include <gio/gio.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
+
+namespace ipcam_rtsp {
+
+std::string host_of(const char *header) {
+  if (!header) return {};
+  g_autofree char *lower = g_ascii_strdown(header, -1);
+  std::string h = lower;
+  if (!h.empty() && h[0] == '[') {
+    const size_t end = h.find(']');
+    return end == std::string::npos ? std::string() : h.substr(1, end - 1);
+  }
+  const size_t colon = h.find(':');
+  return colon == std::string::npos ? h : h.substr(0, colon);
+}
+
+void WebGuard::init(const std::string &bind) {
+  hosts_ = {"localhost", "127.0.0.1", "::1"};
+  g_autofree char *name = g_ascii_strdown(g_get_host_name(), -1);
+  hosts_.insert(name);
+  g_autoptr(GInetAddress) address = g_inet_address_new_from_string(bind.c_str());
+  if (address) {
+    g_autofree char *text = g_inet_address_to_string(address);
+    hosts_.insert(text);
+  }
+  if (address && !g_inet_address_get_is_any(address)) return;
+  struct ifaddrs *list = nullptr;
+  if (getifaddrs(&list) != 0) return;
+  for (struct ifaddrs *i = list; i; i = i->ifa_next) {
+    if (!i->ifa_addr || (i->ifa_addr->sa_family != AF_INET && i->ifa_addr->sa_family != AF_INET6)) continue;
+    const gsize len = i->ifa_addr->sa_family == AF_INET ? sizeof(sockaddr_in) : sizeof(sockaddr_in6);
+    g_autoptr(GSocketAddress) sa = g_socket_address_new_from_native(i->ifa_addr, len);
+    if (!sa) continue;
+    g_autofree char *text = g_inet_address_to_string(g_inet_socket_address_get_address(G_INET_SOCKET_ADDRESS(sa)));
+    g_autofree char *lower = g_ascii_strdown(text, -1);
+    std::string s = lower;
+    if (const size_t pct = s.find('%'); pct != std::string::npos) s.erase(pct);  // fe80::1%eth0
+    hosts_.insert(s);
+  }
+  freeifaddrs(list);
+}
+
+std::string WebGuard::check_host(SoupServerMessage *msg) const {
+  const char *host = soup_message_headers_get_one(soup_server_message_get_request_headers(msg), "Host");
+  if (!host) return "a request without Host is refused";
+  if (hosts_.count(host_of(host))) return {};
+  return "Host is not this server (use its address, e.g. http://127.0.0.1:PORT/)";
+}
+
+std::string WebGuard::check_origin(SoupServerMessage *msg) const {
+  SoupMessageHeaders *h = soup_server_message_get_request_headers(msg);
+  const char *origin = soup_message_headers_get_one(h, "Origin");
+  if (!origin) return {};  // not a browser, or a same-origin GET
+  const char *host = soup_message_headers_get_one(h, "Host");
+  if (host && !g_ascii_strcasecmp(origin, (std::string("http://") + host).c_str())) return {};
+  return "cross-origin request refused: only this server's own page may change things";
+}
+
+}  // namespace ipcam_rtsp

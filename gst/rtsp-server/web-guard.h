@@ -1,0 +1,31 @@
+// WebGuard: what keeps a hostile web page in the user's own browser away
+// from the control port. Every request must name this server in its Host
+// (its addresses, "localhost", this machine's name: a DNS-rebound name is
+// refused), and every request that changes something must come from the
+// same origin or from no browser at all (no Origin header).
+#pragma once
+
+#include <libsoup/soup.h>
+
+#include <set>
+#include <string>
+
+namespace ipcam_rtsp {
+
+class WebGuard {
+ public:
+  // `bind` as given to --bind; an any-address accepts every address of
+  // this machine's interfaces.
+  void init(const std::string &bind);
+  // Empty = fine, else why the request is refused (403).
+  std::string check_host(SoupServerMessage *msg) const;
+  std::string check_origin(SoupServerMessage *msg) const;
+
+ private:
+  std::set<std::string> hosts_;  // lower case, no port, IPv6 without brackets
+};
+
+// The Host header's host part: lower case, without port or brackets.
+std::string host_of(const char *host_header);
+
+}  // namespace ipcam_rtsp
