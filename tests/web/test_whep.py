@@ -30,6 +30,14 @@ class WhepTest(unittest.TestCase):
             b.wait_js("return frames_of(0) >= 30", 20, "the WHEP client playing")
             first_frames = time.monotonic() - started
             self.assertEqual(b.js("return sessions[0].video.videoWidth"), 640)
+            # It started on a keyframe: the browser never had to ask for one
+            # (PLI, FIR), and dropped and lost nothing.
+            stats = b.js_async(
+                "sessions[0].pc.getStats().then((r) => [...r.values()].filter((s) => s.type === 'inbound-rtp')"
+                ".map((s) => [s.pliCount, s.firCount, s.framesDropped, s.packetsLost, s.keyFramesDecoded]))")
+            self.assertEqual(len(stats), 1, stats)
+            self.assertEqual(stats[0][:4], [0, 0, 0, 0], stats)
+            self.assertGreaterEqual(stats[0][4], 1)
             self.assertEqual(rig.status()["webrtc_viewers"], 1)
             self.assertEqual(rig.status()["viewers"], 1)
             self.assertEqual(b.js_async("whep_delete(0)"), 200)
