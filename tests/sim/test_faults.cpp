@@ -129,7 +129,9 @@ TEST(Faults, JunkEveryNSendsEightDatagramsOutsideTheStream) {
   for (size_t i = 0; i < ds.size(); ++i) {
     if (is_stream(ds[i])) {
       uint16_t seq = be16(&ds[i][4]);
-      if (last_seq) EXPECT_EQ(seq, uint16_t(*last_seq + 1)) << "datagram " << i;
+      if (last_seq) {
+        EXPECT_EQ(seq, uint16_t(*last_seq + 1)) << "datagram " << i;
+      }
       last_seq = seq;
       continue;
     }
