@@ -147,8 +147,14 @@ bool download(GstIpcamSrc *self, const Connection &c, const std::string &camera_
                                                camera_path.c_str(), "done", G_TYPE_UINT64, done, "total",
                                                G_TYPE_UINT64, total, nullptr));
   };
-  // The element's cancellable: stopping the element aborts the download.
-  auto saved = ipcam::download_file(opt, camera_path, folder ? folder : ".", progress, self->state->cancellable, error);
+  // Stopping the element aborts the download.
+  GCancellable *cancel;
+  {
+    Locker l(self->state->lock);
+    cancel = G_CANCELLABLE(g_object_ref(self->state->downloads));
+  }
+  auto saved = ipcam::download_file(opt, camera_path, folder ? folder : ".", progress, cancel, error);
+  g_object_unref(cancel);
   if (saved) local = *saved;
   return bool(saved);
 }

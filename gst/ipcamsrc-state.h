@@ -166,6 +166,11 @@ struct SrcState {
 
   // unlock() cancels it, unlock_stop() resets it.
   GCancellable *cancellable = nullptr;
+  // What downloads from the action signals take (a reference, under
+  // `lock`): cancelled by stop(), replaced by a fresh one at start(). Not
+  // `cancellable`: a live source pauses with unlock() and unlock_stop() in
+  // a row, and a reset under a blocked read can go unnoticed.
+  GCancellable *downloads = nullptr;
   // What the preview receive waits on: cancelled with `cancellable` (a
   // flush) and by the session's lost handler (the camera dropped us), so the
   // streaming thread sleeps until data, a flush, a drop or the preview

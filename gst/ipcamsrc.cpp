@@ -97,7 +97,7 @@ GType gst_ipcam_loss_policy_get_type(void) {
 
 namespace ipcamsrc {
 
-SrcState::SrcState() : cancellable(g_cancellable_new()), wake(g_cancellable_new()) {
+SrcState::SrcState() : cancellable(g_cancellable_new()), downloads(g_cancellable_new()), wake(g_cancellable_new()) {
   wake_link = g_cancellable_connect(
       cancellable, G_CALLBACK(+[](GCancellable *, gpointer w) { g_cancellable_cancel(G_CANCELLABLE(w)); }), wake,
       nullptr);
@@ -113,6 +113,7 @@ SrcState::~SrcState() {
   if (last_error) gst_structure_free(last_error);
   g_cancellable_disconnect(cancellable, wake_link);
   g_object_unref(wake);
+  g_object_unref(downloads);
   g_object_unref(cancellable);
 }
 
@@ -259,6 +260,10 @@ static gboolean gst_ipcam_src_start(GstBaseSrc *src) {
     st->assembler_stats = {};
     st->receiver_stats = {};
     st->reconnects = 0;
+    if (g_cancellable_is_cancelled(st->downloads)) {
+      g_object_unref(st->downloads);
+      st->downloads = g_cancellable_new();
+    }
   }
   st->assembler = std::make_unique<ipcam::PreviewAssembler>(config);
   st->mapper.reset();
@@ -277,6 +282,10 @@ static gboolean gst_ipcam_src_start(GstBaseSrc *src) {
 
 static gboolean gst_ipcam_src_stop(GstBaseSrc *src) {
   auto *self = GST_IPCAM_SRC(src);
+  {
+    Locker l(self->state->lock);
+    g_cancellable_cancel(self->state->downloads);  // downloads from the signals end now
+  }
   gst_ipcam_src_disconnect(self);
   self->state->clear_frames();
   self->state->assembler.reset();

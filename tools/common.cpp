@@ -196,6 +196,9 @@ SessionPtr open_session(Context &ctx, Failure &failure) {
   sc.max_files = static_cast<size_t>(ctx.opt.max_files);
   sc.max_raw_replies = static_cast<size_t>(g_cmd.max_replies);  // ipcam raw's caps
   sc.max_raw_bytes = static_cast<size_t>(g_cmd.max_bytes);
+  // A --timeout the user gave holds for the file list too (the library's
+  // at least 10 s is for the default).
+  if (ctx.opt.timeout_s > 0) sc.file_list_timeout_ms = timeout_ms(ctx.opt, 5000);
   // Ctrl+C cancels connect and login itself; later requests (file list,
   // firmware, still) end when it closes the session. close() is safe from
   // the main thread while the command's thread waits in a request.

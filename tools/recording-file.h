@@ -4,6 +4,7 @@
 #pragma once
 
 #include "cli.h"
+#include "ipcam/part-file.h"
 
 #include <string>
 
@@ -14,23 +15,22 @@ class RecordingFile {
   RecordingFile() = default;
   RecordingFile(const RecordingFile &) = delete;
   RecordingFile &operator=(const RecordingFile &) = delete;
-  // Removes the temporary file unless commit() moved it.
-  ~RecordingFile();
+  // The temporary file goes with it unless commit() named (or kept) it.
 
   // Refuses an existing `target` unless `force` (exit 2) and creates the
   // temporary file exclusively (never through a symbolic link).
   bool open(const std::string &target, bool force, Failure &failure);
   // Descriptor of the temporary file, for fdsink (it seeks, so mp4mux can
   // write its index at the end).
-  int fd() const { return fd_; }
+  int fd() const { return part_.fd(); }
   // Gives the finished file its name; without `force` it never replaces a
   // file that appeared meanwhile (then the recording keeps its temporary name).
   bool commit(Failure &failure);
 
  private:
-  std::string target_, temp_;
+  PartFile part_;
+  std::string target_;
   bool force_ = false;
-  int fd_ = -1;
 };
 
 }  // namespace ipcam::cli

@@ -30,6 +30,7 @@ typedef enum {
   IPCAM_ERROR_HTTP,             /* the camera's HTTP server answered with an error */
   IPCAM_ERROR_CANCELLED,        /* the operation was cancelled */
   IPCAM_ERROR_LIMIT,            /* the camera sent more than a cap allows; the message names the cap */
+  IPCAM_ERROR_EXISTS,           /* a file of that name appeared meanwhile and was not replaced */
 } IpcamError;
 
 G_END_DECLS

@@ -5,6 +5,7 @@
 #include <glib/gstdio.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -76,11 +77,29 @@ bool PartFile::resume(const std::string &final_path, GError **error) {
   return true;
 }
 
-bool PartFile::commit(GError **error) {
+bool PartFile::commit(GError **error, bool replace) {
   int fd = fd_;
   fd_ = -1;
-  if (::close(fd) != 0) return io_error(error, "save", final_path_, errno);
-  if (g_rename(path_.c_str(), final_path_.c_str()) != 0) return io_error(error, "save", final_path_, errno);
+  if (fd >= 0 && ::close(fd) != 0) return io_error(error, "save", final_path_, errno);
+  int rc = replace ? g_rename(path_.c_str(), final_path_.c_str())
+                   : renameat2(AT_FDCWD, path_.c_str(), AT_FDCWD, final_path_.c_str(), RENAME_NOREPLACE);
+  if (rc != 0 && !replace && errno == EINVAL) {
+    // A file system without RENAME_NOREPLACE: link() refuses an existing name too.
+    rc = link(path_.c_str(), final_path_.c_str());
+    if (rc == 0) g_unlink(path_.c_str());
+  }
+  if (rc != 0) {
+    int e = errno;
+    done_ = true;  // finished: it stays under its temporary name rather than be lost
+    if (e == EEXIST)
+      g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_EXISTS,
+                  "\"%s\" appeared meanwhile and was not replaced; the file is kept as \"%s\"", final_path_.c_str(),
+                  path_.c_str());
+    else
+      g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_IO, "Cannot name the file \"%s\" (%s); it is kept as \"%s\"",
+                  final_path_.c_str(), g_strerror(e), path_.c_str());
+    return false;
+  }
   done_ = true;
   return true;
 }

@@ -34,8 +34,11 @@ class PartFile {
   // Whether a resumable file stays behind on failure (false: it is removed).
   void set_keep(bool keep) { keep_ = keep; }
 
-  // Closes the file and renames it to the final name.
-  bool commit(GError **error);
+  // Closes the file and renames it to the final name. With `replace`
+  // false it never replaces a file that appeared there meanwhile: that is
+  // IPCAM_ERROR_EXISTS. When the rename fails the finished file stays at
+  // path() (the error says so): it is never lost.
+  bool commit(GError **error, bool replace = true);
 
  private:
   std::string path_, final_path_;

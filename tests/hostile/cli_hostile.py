@@ -334,7 +334,8 @@ def case_sigint():
     def raw_get(s):
         host, port = s.control.split("//")[1].rsplit(":", 1)
         client["socket"] = socket.create_connection((host, int(port)))
-        client["socket"].sendall(b"GET /files/download?path=/D/A.MOV HTTP/1.1\r\nHost: camera\r\n\r\n")
+        client["socket"].sendall(b"GET /files/download?path=/D/A.MOV HTTP/1.1\r\nHost: %s:%s\r\n\r\n" %
+                                 (host.encode(), port.encode()))  # the server checks Host
 
     srv = downloading_server(raw_get)
     client["socket"].close()
