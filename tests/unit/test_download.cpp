@@ -459,3 +459,30 @@ TEST(PartFile, FreshNameRemovedUnlessCommitted) {
   g_unlink(final_path.c_str());
   g_rmdir(d);
 }
+
+TEST(PartFile, NoReplaceCommitKeepsBothFiles) {
+  // A file that took the final name meanwhile is not replaced, and the
+  // finished file stays under its temporary name (a recording is never lost).
+  g_autofree char *d = g_dir_make_tmp("ipcam-part-XXXXXX", nullptr);
+  ASSERT_NE(d, nullptr);
+  std::string final_path = std::string(d) + "/clip.mp4", temp;
+  {
+    PartFile p;
+    ErrorGuard err;
+    ASSERT_TRUE(p.create(final_path, err.out())) << err.message();
+    ASSERT_EQ(write(p.fd(), "new", 3), 3);
+    ASSERT_TRUE(g_file_set_contents(final_path.c_str(), "old", 3, nullptr));
+    temp = p.path();
+    EXPECT_FALSE(p.commit(err.out(), false));
+    EXPECT_TRUE(g_error_matches(err.get(), IPCAM_ERROR, IPCAM_ERROR_EXISTS)) << err.message();
+    EXPECT_NE(err.message().find(temp), std::string::npos) << err.message();
+  }
+  g_autofree char *old_text = nullptr, *new_text = nullptr;
+  ASSERT_TRUE(g_file_get_contents(final_path.c_str(), &old_text, nullptr, nullptr));
+  EXPECT_STREQ(old_text, "old");
+  ASSERT_TRUE(g_file_get_contents(temp.c_str(), &new_text, nullptr, nullptr));
+  EXPECT_STREQ(new_text, "new");
+  g_unlink(temp.c_str());
+  g_unlink(final_path.c_str());
+  g_rmdir(d);
+}
