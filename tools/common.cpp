@@ -130,6 +130,7 @@ DiscoveryConfig discovery_config(const GlobalOptions &opt) {
   dc.broadcast_addresses = opt.broadcast;
   if (!opt.discovery_ports.empty()) dc.ports = opt.discovery_ports;
   dc.timeout_ms = timeout_ms(opt, 2000);
+  dc.interface = opt.interface;
   return dc;
 }
 
@@ -167,8 +168,10 @@ bool resolve_camera(Context &ctx, std::string &address, Failure &failure) {
 std::unique_ptr<ControlSession> open_session(Context &ctx, Failure &failure) {
   std::string address;
   if (!resolve_camera(ctx, address, failure)) return nullptr;
-  auto session = std::make_unique<ControlSession>(session_config(
-      address, static_cast<uint16_t>(ctx.opt.control_port), ctx.opt.user, ctx.opt.password, timeout_ms(ctx.opt, 5000)));
+  SessionConfig config = session_config(address, static_cast<uint16_t>(ctx.opt.control_port), ctx.opt.user,
+                                        ctx.opt.password, timeout_ms(ctx.opt, 5000));
+  config.interface = ctx.opt.interface;
+  auto session = std::make_unique<ControlSession>(config);
   verbose(ctx, "connecting to %s port %d as %s", address.c_str(), ctx.opt.control_port,
           ctx.opt.user.c_str());
   g_autoptr(GError) error = nullptr;
