@@ -63,7 +63,8 @@ GstElement *make_source(Context &ctx, std::string &address, Failure &failure) {
                "preview-port", guint(ctx.opt.preview_port), "http-port", guint(ctx.opt.http_port),
                "user", ctx.opt.user.c_str(), "password", ctx.opt.password.c_str(), nullptr);
   if (ctx.opt.timeout_s > 0) g_object_set(src, "timeout", timeout_ms(ctx.opt, 5000), nullptr);
-  if (!ctx.opt.interface.empty()) g_object_set(src, "interface", ctx.opt.interface.c_str(), nullptr);
+  if (!ctx.opt.interface.empty())
+    g_object_set(src, "interface", ctx.opt.interface.c_str(), nullptr);
   if (g_cmd.reconnect_attempts != kReconnectDefault)
     g_object_set(src, "reconnect-attempts", g_cmd.reconnect_attempts, nullptr);
   return src;

@@ -168,8 +168,9 @@ bool resolve_camera(Context &ctx, std::string &address, Failure &failure) {
 std::unique_ptr<ControlSession> open_session(Context &ctx, Failure &failure) {
   std::string address;
   if (!resolve_camera(ctx, address, failure)) return nullptr;
-  SessionConfig config = session_config(address, static_cast<uint16_t>(ctx.opt.control_port), ctx.opt.user,
-                                        ctx.opt.password, timeout_ms(ctx.opt, 5000));
+  SessionConfig config =
+      session_config(address, static_cast<uint16_t>(ctx.opt.control_port), ctx.opt.user,
+                     ctx.opt.password, timeout_ms(ctx.opt, 5000));
   config.interface = ctx.opt.interface;
   auto session = std::make_unique<ControlSession>(config);
   verbose(ctx, "connecting to %s port %d as %s", address.c_str(), ctx.opt.control_port,
