@@ -46,16 +46,22 @@ def ip(*args):
 
 
 _namespaces = []
+_sims = []
 
 
 def remove_namespaces():
+    # The emulators first: a namespace outlives its deletion while a process
+    # is still inside.
+    while _sims:
+        _sims.pop().stop()
     while _namespaces:
         subprocess.run(["ip", "netns", "del", _namespaces.pop()], stderr=subprocess.DEVNULL)
 
 
 def on_signal(signum, _frame):
+    # Not sys.exit: unittest would take SystemExit for a failed test and go on.
     remove_namespaces()
-    sys.exit(128 + signum)
+    os._exit(128 + signum)
 
 
 def make_namespaces():
@@ -90,6 +96,7 @@ def start_cameras(tmp):
                        "--size", "%dx%d" % (w, h), "--store", store, "--no-samples", "--serial", "SN-" + iface,
                        "--stats-file", os.path.join(tmp, iface + ".json"),
                        binary="ip", default_ports=False)
+        _sims.append(sim)
         sim.start()
         sims[iface] = sim
     return sims
@@ -109,8 +116,6 @@ class OneAddressManyInterfaces(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        for sim in cls.sims.values():
-            sim.stop()
         remove_namespaces()
         cls.tmp.cleanup()
 
