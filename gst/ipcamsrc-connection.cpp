@@ -94,6 +94,7 @@ Attempt try_connect(GstIpcamSrc *self, std::string &where, GError **error) {
     ipcam::DiscoveryConfig dc;
     if (!s.discovery_address.empty()) dc.broadcast_addresses.push_back(s.discovery_address);
     dc.ports = parse_ports(s.discovery_ports);
+    dc.interface = s.interface;
     dc.timeout_ms = s.timeout_ms;
     dc.max_cameras = 1;  // the first camera that answers, not the whole timeout
     std::string asked;
@@ -115,6 +116,7 @@ Attempt try_connect(GstIpcamSrc *self, std::string &where, GError **error) {
                                                   s.password ? *s.password : ipcamsrc::fallback_password(),
                                                   s.timeout_ms);
   sc.keepalive_interval_ms = s.keepalive_ms;
+  sc.interface = s.interface;
   sc.max_files = s.max_files;
   auto session = std::make_shared<ipcam::ControlSession>(sc);
   auto lost = st->lost;

@@ -19,6 +19,7 @@ struct Connection {
   std::string address;
   guint http_port = 0;
   guint timeout_ms = 0;
+  std::string interface;
 };
 
 // The session if there is one; otherwise fails the request at once.
@@ -29,6 +30,7 @@ bool get_connection(GstIpcamSrc *self, Connection &c, GError **error) {
     c.session = st->session;
     c.address = st->camera_address;
     c.http_port = st->settings.http_port;
+    c.interface = st->settings.interface;
     c.timeout_ms = st->settings.timeout_ms;
   }
   if (c.session && c.session->connected()) return true;
@@ -137,6 +139,7 @@ bool download(GstIpcamSrc *self, const Connection &c, const std::string &camera_
   ipcam::DownloadOptions opt;
   opt.host = c.address;
   opt.port = uint16_t(c.http_port);
+  opt.interface = c.interface;
   opt.timeout_ms = std::max(c.timeout_ms, 10000u);
   opt.expected_size = size;
   uint64_t next_report = 0;

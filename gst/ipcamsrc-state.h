@@ -100,6 +100,7 @@ struct SrcSettings {
   guint preview_port = kDefaultPreviewPort;
   guint http_port = kDefaultHttpPort;
   std::string discovery_address;  // empty = each interface's broadcast
+  std::string interface;  // every socket to the camera tied to it; empty = any
   std::string discovery_ports = kDefaultDiscoveryPorts;
   std::string user = kDefaultUser;
   // Never logged, never read back. Unset: IPCAM_PASSWORD, then the default

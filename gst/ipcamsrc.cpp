@@ -35,6 +35,7 @@ enum {
   PROP_HTTP_PORT,
   PROP_DISCOVERY_ADDRESS,
   PROP_DISCOVERY_PORTS,
+  PROP_INTERFACE,
   PROP_USER,
   PROP_PASSWORD,
   PROP_TIMEOUT,
@@ -154,6 +155,7 @@ static void gst_ipcam_src_set_property(GObject *object, guint prop_id, const GVa
     case PROP_DISCOVERY_PORTS:
       s.discovery_ports = g_value_get_string(value) ? g_value_get_string(value) : ipcamsrc::kDefaultDiscoveryPorts;
       break;
+    case PROP_INTERFACE: s.interface = g_value_get_string(value) ? g_value_get_string(value) : ""; break;
     case PROP_USER: s.user = g_value_get_string(value) ? g_value_get_string(value) : ""; break;
     case PROP_PASSWORD:
       // NULL goes back to IPCAM_PASSWORD or the default.
@@ -199,6 +201,7 @@ static void gst_ipcam_src_get_property(GObject *object, guint prop_id, GValue *v
     case PROP_HTTP_PORT: g_value_set_uint(value, s.http_port); break;
     case PROP_DISCOVERY_ADDRESS: g_value_set_string(value, s.discovery_address.c_str()); break;
     case PROP_DISCOVERY_PORTS: g_value_set_string(value, s.discovery_ports.c_str()); break;
+    case PROP_INTERFACE: g_value_set_string(value, s.interface.c_str()); break;
     case PROP_USER: g_value_set_string(value, s.user.c_str()); break;
     case PROP_PASSWORD: g_value_set_string(value, "***"); break;
     case PROP_TIMEOUT: g_value_set_uint(value, s.timeout_ms); break;
@@ -224,12 +227,19 @@ static GstStateChangeReturn gst_ipcam_src_change_state(GstElement *element, GstS
     // Bound here, like udpsrc, so port 0 can be read back before PLAYING.
     guint port;
     gint buffer_size;
+    std::string interface;
     {
       Locker l(st->lock);
       port = st->settings.preview_port;
       buffer_size = st->settings.buffer_size;
+      interface = st->settings.interface;
     }
     g_autoptr(GError) error = nullptr;
+    if (!st->receiver.set_interface(interface, &error)) {
+      GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("Cannot use interface \"%s\": %s", interface.c_str(), error->message),
+                        (nullptr));
+      return GST_STATE_CHANGE_FAILURE;
+    }
     if (!st->receiver.bind("", guint16(port), buffer_size, &error)) {
       GST_ELEMENT_ERROR(self, RESOURCE, OPEN_READ,
                         ("Could not listen for the camera's preview on UDP port %u: %s. Another program "
@@ -383,6 +393,13 @@ static void install_properties(GObjectClass *oc) {
       g_param_spec_string("discovery-ports", "Discovery ports",
                           "Comma-separated UDP ports discovery asks on (firmwares differ)",
                           ipcamsrc::kDefaultDiscoveryPorts, rw));
+  g_object_class_install_property(
+      oc, PROP_INTERFACE,
+      g_param_spec_string("interface", "Network interface",
+                          "Reach the camera only through this network interface (e.g. wlan1): control, "
+                          "preview, discovery and downloads (SO_BINDTODEVICE); empty = any. For cameras "
+                          "that share one address, each on its own Wi-Fi adapter",
+                          "", rw));
   g_object_class_install_property(
       oc, PROP_USER,
       g_param_spec_string("user", "User", "Login user name", ipcamsrc::kDefaultUser, rw));

@@ -29,6 +29,8 @@ int cmd_discover(Context &ctx) {
         json_builder_add_string_value(b, c.address.c_str());
         json_builder_set_member_name(b, "port");
         json_builder_add_int_value(b, c.port);
+        json_builder_set_member_name(b, "interface");
+        json_builder_add_string_value(b, c.interface.c_str());
         json_builder_set_member_name(b, "serial");
         if (c.serial.empty())
           json_builder_add_null_value(b);

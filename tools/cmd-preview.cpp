@@ -27,15 +27,17 @@ GstElement *make(const char *factory, const char *name, Failure &failure) {
   return e;
 }
 
-// A second preview finds the preview port taken by the first; the camera
-// behind it is the real news (busy: exit 4), so ask it before blaming the port.
+// Previews of different cameras share the port (ipcamsrc binds it with
+// SO_REUSEADDR, and the probe does too); a program that holds it alone
+// makes the probe fail. The camera behind it is the real news (busy: exit
+// 4), so ask it before blaming the port.
 bool check_preview_port(Context &ctx, const std::string &address, Failure &failure) {
   g_autoptr(GSocket) s = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
                                       G_SOCKET_PROTOCOL_UDP, nullptr);
   g_autoptr(GInetAddress) any = g_inet_address_new_any(G_SOCKET_FAMILY_IPV4);
   g_autoptr(GSocketAddress) local = g_inet_socket_address_new(any, guint16(ctx.opt.preview_port));
   g_autoptr(GError) error = nullptr;
-  if (!s || g_socket_bind(s, local, FALSE, &error)) return true;
+  if (!s || g_socket_bind(s, local, TRUE, &error)) return true;
   g_clear_object(&s);
   Context probe = ctx;
   probe.opt.camera = address;
@@ -61,6 +63,8 @@ GstElement *make_source(Context &ctx, std::string &address, Failure &failure) {
                "preview-port", guint(ctx.opt.preview_port), "http-port", guint(ctx.opt.http_port),
                "user", ctx.opt.user.c_str(), "password", ctx.opt.password.c_str(), nullptr);
   if (ctx.opt.timeout_s > 0) g_object_set(src, "timeout", timeout_ms(ctx.opt, 5000), nullptr);
+  if (!ctx.opt.interface.empty())
+    g_object_set(src, "interface", ctx.opt.interface.c_str(), nullptr);
   if (g_cmd.reconnect_attempts != kReconnectDefault)
     g_object_set(src, "reconnect-attempts", g_cmd.reconnect_attempts, nullptr);
   return src;

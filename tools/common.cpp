@@ -148,6 +148,7 @@ DiscoveryConfig discovery_config(const GlobalOptions &opt) {
   dc.broadcast_addresses = opt.broadcast;
   if (!opt.discovery_ports.empty()) dc.ports = opt.discovery_ports;
   dc.timeout_ms = timeout_ms(opt, 2000);
+  dc.interface = opt.interface;
   return dc;
 }
 
@@ -193,6 +194,7 @@ SessionPtr open_session(Context &ctx, Failure &failure) {
   if (!resolve_camera(ctx, address, failure)) return nullptr;
   SessionConfig sc = session_config(address, static_cast<uint16_t>(ctx.opt.control_port), ctx.opt.user,
                                     ctx.opt.password, timeout_ms(ctx.opt, 5000));
+  sc.interface = ctx.opt.interface;
   sc.max_files = static_cast<size_t>(ctx.opt.max_files);
   sc.max_raw_replies = static_cast<size_t>(g_cmd.max_replies);  // ipcam raw's caps
   sc.max_raw_bytes = static_cast<size_t>(g_cmd.max_bytes);

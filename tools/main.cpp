@@ -31,6 +31,7 @@ struct RawGlobals {
   gboolean verbose = FALSE;
   gboolean version = FALSE;
   gchar *server = nullptr;
+  gchar *interface = nullptr;
   gchar **broadcast = nullptr;
   gchar **discovery_ports = nullptr;
   gint64 max_files = static_cast<gint64>(kDefaultMaxFiles);
@@ -39,6 +40,7 @@ struct RawGlobals {
     g_free(user);
     g_free(password);
     g_free(server);
+    g_free(interface);
     g_strfreev(broadcast);
     g_strfreev(discovery_ports);
   }
@@ -66,6 +68,8 @@ const GOptionEntry kGlobalEntries[] = {
     {"version", 0, 0, G_OPTION_ARG_NONE, &g_raw.version, "Print the version and exit", nullptr},
     {"server", 0, 0, G_OPTION_ARG_STRING, &g_raw.server,
      "Send info, ls, fetch, still and record through ipcam-rtsp-server's control API", "URL"},
+    {"interface", 0, 0, G_OPTION_ARG_STRING, &g_raw.interface,
+     "Reach the camera only through this network interface (e.g. wlan1)", "IFACE"},
     {"broadcast", 0, 0, G_OPTION_ARG_STRING_ARRAY, &g_raw.broadcast,
      "Discovery: broadcast address to ask (repeatable; default: every interface's)", "ADDR"},
     {"discovery-port", 0, 0, G_OPTION_ARG_STRING_ARRAY, &g_raw.discovery_ports,
@@ -178,7 +182,7 @@ const Command *find_command(std::string_view name) {
 int find_command_index(int argc, char **argv) {
   static const std::set<std::string_view> kLongWithValue = {
       "camera", "control-port", "preview-port", "http-port", "user",   "password", "timeout",
-      "server", "broadcast",    "discovery-port", "output",  "to",     "sdp",
+      "server", "interface", "broadcast", "discovery-port", "output", "to", "sdp",
       "reconnect-attempts", "max-files", "max-replies", "max-bytes"};
   static const std::string_view kShortWithValue = "cuto";
   for (int i = 1; i < argc; i++) {
@@ -262,6 +266,7 @@ bool take_globals(GlobalOptions &o, std::string &error) {
     return false;
   }
   o.max_files = static_cast<uint64_t>(g_raw.max_files);
+  if (g_raw.interface) o.interface = g_raw.interface;
   for (char **b = g_raw.broadcast; b && *b; b++) o.broadcast.push_back(*b);
   for (char **p = g_raw.discovery_ports; p && *p; p++) {
     guint64 port = 0;

@@ -3,13 +3,19 @@
 #include "ipcam/discovery.h"
 
 #include "ipcam/error.h"
+#include "ipcam/interface.h"
+
+#include <arpa/inet.h>
+#include <sys/socket.h>
 
 #include <ifaddrs.h>
 #include <net/if.h>
 #include <netinet/in.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 
 namespace ipcam {
 
@@ -37,13 +43,15 @@ std::string leading_text(ByteView b) {
   return start == std::string::npos ? std::string() : s.substr(start);
 }
 
-// Broadcast addresses of the up IPv4 interfaces that have one.
-std::vector<std::string> interface_broadcasts() {
+// Broadcast addresses of the up IPv4 interfaces that have one (only of
+// interface `only` when it is given).
+std::vector<std::string> interface_broadcasts(const std::string &only) {
   std::vector<std::string> out;
   struct ifaddrs *list = nullptr;
   if (getifaddrs(&list) != 0) return out;
   for (struct ifaddrs *i = list; i; i = i->ifa_next) {
     if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET) continue;
+    if (!only.empty() && only != i->ifa_name) continue;
     if (!(i->ifa_flags & IFF_UP) || !(i->ifa_flags & IFF_BROADCAST) || !i->ifa_broadaddr) continue;
     auto *sin = reinterpret_cast<const struct sockaddr_in *>(i->ifa_broadaddr);
     if (sin->sin_addr.s_addr == htonl(INADDR_BROADCAST) || sin->sin_addr.s_addr == 0) continue;
@@ -64,7 +72,7 @@ std::string describe(const std::vector<std::string> &addresses, const std::vecto
   return s;
 }
 
-GSocket *bind_socket(uint16_t source_port, GError **error) {
+GSocket *bind_socket(uint16_t source_port, const std::string &interface, GError **error) {
   GError *e = nullptr;
   GSocket *sock = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, &e);
   if (!sock) {
@@ -73,6 +81,15 @@ GSocket *bind_socket(uint16_t source_port, GError **error) {
     return nullptr;
   }
   g_socket_set_broadcast(sock, TRUE);
+  // Each answer says which interface it came in on.
+  g_socket_set_option(sock, IPPROTO_IP, IP_PKTINFO, 1, nullptr);
+  if (!bind_to_interface(sock, interface, &e)) {
+    g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_IO, "Cannot search for cameras on %s: %s", interface.c_str(),
+                e->message);
+    g_error_free(e);
+    g_object_unref(sock);
+    return nullptr;
+  }
   g_autoptr(GInetAddress) any = g_inet_address_new_any(G_SOCKET_FAMILY_IPV4);
   // No address reuse: with SO_REUSEPORT another program on the same port
   // could receive our answers.
@@ -102,7 +119,7 @@ namespace {
 bool discover_into(const DiscoveryConfig &config, std::vector<DiscoveredCamera> &cameras, GCancellable *cancellable,
                    std::string *where, GError **error) {
   std::vector<std::string> targets = config.broadcast_addresses;
-  if (targets.empty()) targets = interface_broadcasts();
+  if (targets.empty()) targets = interface_broadcasts(config.interface);
   if (where) *where = describe(targets, config.ports);
   if (targets.empty()) {
     g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_IO,
@@ -136,7 +153,7 @@ bool discover_into(const DiscoveryConfig &config, std::vector<DiscoveredCamera> 
     for (uint16_t port : config.ports) destinations.push_back(g_inet_socket_address_new(a, port));
   }
 
-  GSocket *raw_sock = bind_socket(config.source_port, error);
+  GSocket *raw_sock = bind_socket(config.source_port, config.interface, error);
   if (!raw_sock) {
     free_destinations();
     return false;
@@ -182,27 +199,45 @@ bool discover_into(const DiscoveryConfig &config, std::vector<DiscoveredCamera> 
       if (timed_out) break;
       return false;
     }
-    GSocketAddress *from_raw = nullptr;
-    gssize n = g_socket_receive_from(sock, &from_raw, reinterpret_cast<gchar *>(buf), sizeof buf, cancellable, &e);
-    g_autoptr(GSocketAddress) from = from_raw;
+    sockaddr_in from{};
+    alignas(cmsghdr) uint8_t control[CMSG_SPACE(sizeof(in_pktinfo))];
+    iovec iov{buf, sizeof buf};
+    msghdr h{};
+    h.msg_name = &from;
+    h.msg_namelen = sizeof from;
+    h.msg_iov = &iov;
+    h.msg_iovlen = 1;
+    h.msg_control = control;
+    h.msg_controllen = sizeof control;
+    gssize n = recvmsg(g_socket_get_fd(sock), &h, MSG_DONTWAIT);
     if (n < 0) {
-      g_debug("discovery: receive: %s", e->message);
-      g_error_free(e);
+      g_debug("discovery: receive: %s", g_strerror(errno));
       continue;
+    }
+    int ifindex = 0;
+    for (cmsghdr *c = CMSG_FIRSTHDR(&h); c; c = CMSG_NXTHDR(&h, c)) {
+      if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+        in_pktinfo info;
+        std::memcpy(&info, CMSG_DATA(c), sizeof info);
+        ifindex = info.ipi_ifindex;
+      }
     }
     ByteView answer(buf, size_t(n));
     // Our own request, looped back when a discovery port is also ours.
     if (std::equal(answer.begin(), answer.end(), request.begin(), request.end())) continue;
-    if (!from || !G_IS_INET_SOCKET_ADDRESS(from)) continue;
-    auto *in = G_INET_SOCKET_ADDRESS(from);
-    g_autofree char *address = g_inet_address_to_string(g_inet_socket_address_get_address(in));
-    bool known = std::any_of(cameras.begin(), cameras.end(), [&](const auto &c) { return c.address == address; });
-    g_debug("discovery: %zu bytes from %s:%u%s", answer.size(), address, g_inet_socket_address_get_port(in),
-            known ? " (already listed)" : "");
+    if (h.msg_namelen < sizeof from || from.sin_family != AF_INET) continue;
+    char address[INET_ADDRSTRLEN];
+    inet_ntop(AF_INET, &from.sin_addr, address, sizeof address);
+    std::string interface = interface_name(ifindex);
+    bool known = std::any_of(cameras.begin(), cameras.end(),
+                             [&](const auto &c) { return c.address == address && c.interface == interface; });
+    g_debug("discovery: %zu bytes from %s:%u on %s%s", answer.size(), address, ntohs(from.sin_port),
+            interface.empty() ? "?" : interface.c_str(), known ? " (already listed)" : "");
     if (known) continue;
     DiscoveredCamera cam;
     cam.address = address;
-    cam.port = g_inet_socket_address_get_port(in);
+    cam.port = ntohs(from.sin_port);
+    cam.interface = interface;
     cam.answer.assign(answer.begin(), answer.end());
     cam.serial = parse_discovery_serial(answer);
     cameras.push_back(std::move(cam));

@@ -25,6 +25,8 @@ struct DiscoveryConfig {
   // Stop as soon as this many cameras answered (1: take the first one, as a
   // source that just wants a camera does); 0 = every answer until the timeout.
   size_t max_cameras = 0;
+  // Ask only through this network interface (SO_BINDTODEVICE); empty = all.
+  std::string interface;
 };
 
 struct DiscoveredCamera {
@@ -32,6 +34,7 @@ struct DiscoveredCamera {
   uint16_t port = 0;    // the port it answered from
   Bytes answer;         // the raw answer
   std::string serial;   // where the answer parses, else empty
+  std::string interface;  // the local interface the answer came in on
 };
 
 // Serial from an answer: a 0x0115 control message whose payload is (or
@@ -39,7 +42,8 @@ struct DiscoveredCamera {
 std::string parse_discovery_serial(ByteView answer);
 
 // Blocks up to config.timeout_ms (cancellable). One entry per camera
-// address, in order of first answer. Fails (std::nullopt) only on a local
+// address and interface (cameras that are their own access point share an
+// address, one per adapter), in order of first answer. Fails (std::nullopt) only on a local
 // error (no socket, no interface to send on); finding nothing is success
 // with an empty list. `where` (optional) receives a description of where it
 // asked, e.g. "127.255.255.255 ports 22600, 21600", for "no camera" messages.

@@ -1,6 +1,7 @@
 // Stored files: see files.h. A synchronous libsoup 3 GET streamed into a
 // temporary file in the target folder, renamed only when complete.
 #include "ipcam/download.h"
+#include "ipcam/interface.h"
 
 #include "ipcam/error.h"
 #include "ipcam/part-file.h"
@@ -139,6 +140,21 @@ bool download_into(const DownloadOptions &options, const std::string &camera_pat
     // send one, and following it would fetch another service's answer
     // (through the server, a request forgery).
     soup_message_add_flags(msg, SOUP_MESSAGE_NO_REDIRECT);
+    // libsoup 3 makes its sockets itself: tie each to the interface as it
+    // connects (network-event at G_SOCKET_CLIENT_CONNECTING).
+    std::string tie_failure;
+    struct Tie {
+      const std::string *interface;
+      std::string *failure;
+    } tie{&options.interface, &tie_failure};
+    if (!options.interface.empty())
+      g_signal_connect(msg, "network-event",
+                       G_CALLBACK(+[](SoupMessage *, GSocketClientEvent event, GIOStream *connection, gpointer data) {
+                         auto *t = static_cast<Tie *>(data);
+                         if (event == G_SOCKET_CLIENT_CONNECTING)
+                           bind_stream_to_interface(connection, *t->interface, t->failure);
+                       }),
+                       &tie);
     if (offset) soup_message_headers_set_range(soup_message_get_request_headers(msg), goffset(offset), -1);
     GError *e = nullptr;
     g_autoptr(GInputStream) in = soup_session_send(session, msg, cancellable, &e);
@@ -159,7 +175,8 @@ bool download_into(const DownloadOptions &options, const std::string &camera_pat
                     g_error_matches(e, G_IO_ERROR, G_IO_ERROR_TIMED_OUT) ? IPCAM_ERROR_TIMEOUT
                                                                          : IPCAM_ERROR_CANNOT_CONNECT,
                     "Cannot download %s: %s. Check that the camera's HTTP server is reachable at %s",
-                    url.c_str(), e->message, endpoint(options).c_str());
+                    url.c_str(), tie_failure.empty() ? e->message : tie_failure.c_str(),
+                    endpoint(options).c_str());
       g_error_free(e);
       return false;
     }

@@ -18,6 +18,7 @@ std::optional<std::string> safe_local_name(const std::string &camera_path, GErro
 struct DownloadOptions {
   std::string host;        // camera address
   uint16_t port = 80;      // camera HTTP port
+  std::string interface;   // tie the connection to this interface; empty = any
   unsigned timeout_ms = 10000;  // connect / idle timeout
   uint64_t expected_size = 0;   // from the file list; 0 = unknown
   bool resume = false;     // keep a partial file and continue with a Range request

@@ -2,9 +2,16 @@
 // GSocket owns the socket (creation, bind, cancellable waits); the hot loop
 // drains it with recvmmsg into buffers allocated once, so a datagram costs
 // no heap allocation and no copy before the assembler's single one.
+//
+// Several receivers share one preview port (cameras always send to 6669):
+// each socket is bound with SO_REUSEADDR and, once the camera is known,
+// connected to (camera address, port 0). Linux then hands each datagram to
+// the socket connected to its source address (any source port), so every
+// receiver sees only its own camera's datagrams.
 #include "ipcam/receiver.h"
 
 #include "ipcam/error.h"
+#include "ipcam/interface.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -31,6 +38,9 @@ struct PreviewReceiver::Impl {
   GSocket *socket = nullptr;
   int fd = -1;
   uint16_t port = 0;
+  std::string host;       // the bound address, numeric IPv4
+  std::string interface;  // SO_BINDTODEVICE, empty = none
+  bool connected = false;
   // The camera's address in network byte order, used when `filter` is set.
   std::atomic<uint32_t> camera{0};
   std::atomic<bool> filter{false};
@@ -83,6 +93,7 @@ struct PreviewReceiver::Impl {
     g_clear_object(&socket);
     fd = -1;
     port = 0;
+    connected = false;
   }
 
   // The kernel rewrites these lengths on every call.
@@ -108,8 +119,10 @@ bool PreviewReceiver::bind(const std::string &bind_address, uint16_t port, int r
       g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, error);
   if (!socket) return false;
   const char *host = bind_address.empty() ? "0.0.0.0" : bind_address.c_str();
-  g_autoptr(GInetAddress) inet = g_inet_address_new_from_string(host);
-  if (!inet || g_inet_address_get_family(inet) != G_SOCKET_FAMILY_IPV4) {
+  sockaddr_in local{};
+  local.sin_family = AF_INET;
+  local.sin_port = htons(port);
+  if (inet_pton(AF_INET, host, &local.sin_addr) != 1) {
     g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_INVALID_ARGUMENT,
                 "preview bind address \"%s\" is not an IPv4 address", host);
     return false;
@@ -122,19 +135,35 @@ bool PreviewReceiver::bind(const std::string &bind_address, uint16_t port, int r
   }
   // The kernel's drop counter rides along as a cmsg; old kernels lack it.
   g_socket_set_option(socket, SOL_SOCKET, SO_RXQ_OVFL, 1, nullptr);
-
-  g_autoptr(GSocketAddress) local = g_inet_socket_address_new(inet, port);
-  // No address reuse: a second receiver on the preview port must fail
-  // loudly instead of silently sharing the camera's datagrams.
-  if (!g_socket_bind(socket, local, FALSE, error)) {
-    g_prefix_error(error, "cannot bind the preview port %s:%u: ", host, unsigned(port));
+  if (!bind_to_interface(socket, impl_->interface, error)) return false;
+  // SO_REUSEADDR alone, set by hand: g_socket_bind's allow_reuse would add
+  // SO_REUSEPORT, which spreads datagrams over the sockets of a group
+  // instead of giving each to the one connected to its sender.
+  int fd = g_socket_get_fd(socket);
+  int one = 1;
+  if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+      ::bind(fd, reinterpret_cast<sockaddr *>(&local), sizeof local) != 0) {
+    int err = errno;
+    g_set_error(error, G_IO_ERROR, g_io_error_from_errno(err),
+                "cannot bind the preview port %s:%u: %s", host, unsigned(port), g_strerror(err));
     return false;
   }
   g_autoptr(GSocketAddress) bound = g_socket_get_local_address(socket, error);
   if (!bound) return false;
   impl_->port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound));
-  impl_->fd = g_socket_get_fd(socket);
+  impl_->host = host;
+  impl_->fd = fd;
   impl_->socket = static_cast<GSocket *>(g_steal_pointer(&socket));
+  // A camera named before the bind is tied to the new socket now.
+  if (impl_->filter) {
+    in_addr a{impl_->camera.load()};
+    char text[INET_ADDRSTRLEN];
+    inet_ntop(AF_INET, &a, text, sizeof text);
+    if (!set_camera_address(text, error)) {
+      impl_->close();
+      return false;
+    }
+  }
   return true;
 }
 
@@ -144,19 +173,62 @@ bool PreviewReceiver::bound() const { return impl_->socket != nullptr; }
 
 void PreviewReceiver::close() { impl_->close(); }
 
+bool PreviewReceiver::set_interface(const std::string &interface, GError **error) {
+  if (!interface.empty() && !interface_exists(interface, error)) return false;
+  impl_->interface = interface;
+  return true;
+}
+
 bool PreviewReceiver::set_camera_address(const std::string &address, GError **error) {
+  Impl &m = *impl_;
   if (address.empty()) {
-    impl_->filter = false;
+    m.filter = false;
+    if (m.socket && m.connected) {
+      // Dissolving the association also forgets the device and, for a port
+      // the kernel picked, the port itself: put both back.
+      sockaddr unspec{};
+      unspec.sa_family = AF_UNSPEC;
+      ::connect(m.fd, &unspec, sizeof unspec);
+      m.connected = false;
+      g_autoptr(GSocketAddress) now = g_socket_get_local_address(m.socket, nullptr);
+      if (!bind_to_interface(m.socket, m.interface, error)) return false;
+      if (!now || g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(now)) != m.port) {
+        sockaddr_in local{};
+        local.sin_family = AF_INET;
+        local.sin_port = htons(m.port);
+        inet_pton(AF_INET, m.host.c_str(), &local.sin_addr);
+        if (::bind(m.fd, reinterpret_cast<sockaddr *>(&local), sizeof local) != 0) {
+          int err = errno;
+          g_set_error(error, G_IO_ERROR, g_io_error_from_errno(err),
+                      "cannot bind the preview port %s:%u again: %s", m.host.c_str(),
+                      unsigned(m.port), g_strerror(err));
+          return false;
+        }
+      }
+    }
     return true;
   }
-  in_addr a{};
-  if (inet_pton(AF_INET, address.c_str(), &a) != 1) {
+  sockaddr_in camera{};
+  camera.sin_family = AF_INET;
+  camera.sin_port = 0;  // any source port: the camera's is not known
+  if (inet_pton(AF_INET, address.c_str(), &camera.sin_addr) != 1) {
     g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_INVALID_ARGUMENT,
                 "camera address \"%s\" is not an IPv4 address", address.c_str());
     return false;
   }
-  impl_->camera = a.s_addr;
-  impl_->filter = true;
+  if (m.socket) {
+    if (::connect(m.fd, reinterpret_cast<sockaddr *>(&camera), sizeof camera) != 0) {
+      int err = errno;
+      g_set_error(error, G_IO_ERROR, g_io_error_from_errno(err),
+                  "cannot tie the preview port %u to the camera at %s: %s", unsigned(m.port),
+                  address.c_str(), g_strerror(err));
+      return false;
+    }
+    m.connected = true;
+  }
+  // Datagrams queued before the connect may still come from anywhere.
+  m.camera = camera.sin_addr.s_addr;
+  m.filter = true;
   return true;
 }
 

@@ -2,6 +2,8 @@
 // login exchange, in which cameras send an alive request before they accept.
 #include "session-impl.h"
 
+#include "ipcam/interface.h"
+
 #include <algorithm>
 
 #include <netinet/in.h>
@@ -47,6 +49,8 @@ bool ControlSession::Impl::tcp_connect(GCancellable *cancel, GError **error) {
   GPtr<GSocketClient> client(g_socket_client_new());
   // A camera is on the local WiFi: never ask the system proxy resolver.
   g_socket_client_set_enable_proxy(client.get(), FALSE);
+  std::string tie_failure;
+  bind_client_to_interface(client.get(), &config.interface, &tie_failure);
   g_socket_client_connect_to_host_async(
       client.get(), config.host.c_str(), config.port, attempt_cancel.get(),
       +[](GObject *src, GAsyncResult *res, gpointer data) {
@@ -116,6 +120,9 @@ bool ControlSession::Impl::tcp_connect(GCancellable *cancel, GError **error) {
                 "No answer from %s within %s: the camera is off, out of WiFi range, or the address is "
                 "wrong. Join the camera's WiFi and check the address",
                 endpoint.c_str(), seconds_text(config.connect_timeout_ms).c_str());
+  } else if (!tie_failure.empty()) {
+    g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_CANNOT_CONNECT, "Cannot connect to the camera at %s: %s",
+                endpoint.c_str(), tie_failure.c_str());
   } else {
     g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_CANNOT_CONNECT,
                 "Cannot connect to the camera at %s: %s. Check that this computer is on the camera's "

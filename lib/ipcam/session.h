@@ -23,6 +23,7 @@ namespace ipcam {
 struct SessionConfig {
   std::string host;             // camera address (IPv4 or name)
   uint16_t port = 6666;         // control port
+  std::string interface;        // tie the connection to this interface; empty = any
   std::string user = "admin";
   std::string password = "12345";  // never logged
   unsigned connect_timeout_ms = 5000;

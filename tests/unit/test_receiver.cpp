@@ -102,7 +102,7 @@ TEST(Receiver, FramesFromCameraArrive) {
   EXPECT_GE(rig.receiver.stats().batches, 1u);
 }
 
-TEST(Receiver, OtherSourceAddressIgnored) {
+TEST(Receiver, OtherSourceAddressNeverReachesTheAssembler) {
   Rig rig;
   // Linux routes all of 127/8 to loopback, so a second local address exists.
   Sender stranger("127.0.0.2", rig.receiver.port());
@@ -116,16 +116,81 @@ TEST(Receiver, OtherSourceAddressIgnored) {
   ASSERT_TRUE(rig.receive_frames(2));
   EXPECT_EQ(rig.collector.frames[0].data, expected[0]);
   EXPECT_EQ(rig.collector.frames[1].data, expected[1]);
-  EXPECT_EQ(rig.receiver.stats().foreign, junk.size());
+  // The socket is connected to the camera: the kernel drops the stranger's
+  // datagrams, so neither the assembler nor the foreign count sees them.
+  EXPECT_EQ(rig.receiver.stats().foreign, 0u);
   EXPECT_EQ(rig.assembler.stats().datagrams, sent.size());
   EXPECT_EQ(rig.assembler.stats().duplicates, 0u);
+}
+
+TEST(Receiver, ForeignDatagramQueuedBeforeTheCameraIsKnownIsCounted) {
+  ErrorGuard err;
+  PreviewReceiver receiver;
+  PreviewAssembler assembler;
+  Collector collector;
+  ASSERT_TRUE(receiver.bind("127.0.0.1", 0, 0, err.out())) << err.message();
+  Sender stranger("127.0.0.2", receiver.port());
+  Camera other, cam;
+  auto junk = frames_for(other, 1);
+  stranger.send_all(junk);
+  // Loopback delivers within sendto(): the junk is queued before the
+  // camera is named, and only the receiver's own check can drop it.
+  ASSERT_TRUE(receiver.set_camera_address("127.0.0.1", err.out())) << err.message();
+  Sender camera("127.0.0.1", receiver.port());
+  std::vector<Bytes> expected;
+  auto sent = frames_for(cam, 1, &expected);
+  camera.send_all(sent);
+  while (collector.frames.empty())
+    ASSERT_TRUE(receiver.receive(assembler, collector.emit, 5000, nullptr, err.out())) << err.message();
+  EXPECT_EQ(collector.frames[0].data, expected[0]);
+  EXPECT_EQ(receiver.stats().foreign, junk.size());
+  EXPECT_EQ(assembler.stats().datagrams, sent.size());
+}
+
+TEST(Receiver, CamerasSharingOnePortEachReachOnlyTheirReceiver) {
+  ErrorGuard err;
+  PreviewReceiver first, second;
+  ASSERT_TRUE(first.bind("127.0.0.1", 0, 0, err.out())) << err.message();
+  ASSERT_TRUE(first.set_camera_address("127.0.0.2", err.out())) << err.message();
+  ASSERT_TRUE(second.bind("127.0.0.1", first.port(), 0, err.out())) << err.message();
+  ASSERT_TRUE(second.set_camera_address("127.0.0.3", err.out())) << err.message();
+  EXPECT_EQ(second.port(), first.port());
+  Sender a("127.0.0.2", first.port()), b("127.0.0.3", first.port());
+  Camera cam_a, cam_b;
+  std::vector<Bytes> want_a, want_b;
+  auto sent_a = frames_for(cam_a, 3, &want_a);
+  auto sent_b = frames_for(cam_b, 5, &want_b);
+  for (size_t i = 0; i < std::max(sent_a.size(), sent_b.size()); i++) {
+    if (i < sent_a.size()) a.send(sent_a[i]);
+    if (i < sent_b.size()) b.send(sent_b[i]);
+  }
+  PreviewAssembler asm_a, asm_b;
+  Collector got_a, got_b;
+  while (got_a.frames.size() < 3)
+    ASSERT_TRUE(first.receive(asm_a, got_a.emit, 5000, nullptr, err.out())) << err.message();
+  while (got_b.frames.size() < 5)
+    ASSERT_TRUE(second.receive(asm_b, got_b.emit, 5000, nullptr, err.out())) << err.message();
+  for (size_t i = 0; i < 3; i++) EXPECT_EQ(got_a.frames[i].data, want_a[i]);
+  for (size_t i = 0; i < 5; i++) EXPECT_EQ(got_b.frames[i].data, want_b[i]);
+  // Every datagram went to its own receiver and nowhere else.
+  EXPECT_EQ(asm_a.stats().datagrams, sent_a.size());
+  EXPECT_EQ(asm_b.stats().datagrams, sent_b.size());
+  EXPECT_EQ(first.stats().foreign, 0u);
+  EXPECT_EQ(second.stats().foreign, 0u);
+  // Nothing else is queued for either.
+  EXPECT_FALSE(first.receive(asm_a, got_a.emit, 0, nullptr, err.out()));
+  EXPECT_TRUE(g_error_matches(err.get(), G_IO_ERROR, G_IO_ERROR_TIMED_OUT)) << err.message();
+  EXPECT_EQ(got_a.frames.size(), 3u);
 }
 
 TEST(Receiver, AnySourceWhenNoCameraAddress) {
   Rig rig;
   ErrorGuard err;
+  uint16_t port = rig.receiver.port();
   ASSERT_TRUE(rig.receiver.set_camera_address("", err.out()));
-  Sender camera("127.0.0.2", rig.receiver.port());
+  // Untying the socket keeps its port, even one the kernel picked.
+  EXPECT_EQ(rig.receiver.port(), port);
+  Sender camera("127.0.0.2", port);
   Camera cam;
   camera.send_all(frames_for(cam, 1));
   ASSERT_TRUE(rig.receive_frames(1));
@@ -142,7 +207,7 @@ TEST(Receiver, TimeoutReturnsTimedOut) {
   stranger.send(Bytes(100, 1));
   EXPECT_FALSE(rig.receiver.receive(rig.assembler, rig.collector.emit, 50, nullptr, err.out()));
   EXPECT_TRUE(g_error_matches(err.get(), G_IO_ERROR, G_IO_ERROR_TIMED_OUT)) << err.message();
-  EXPECT_EQ(rig.receiver.stats().foreign, 1u);
+  EXPECT_EQ(rig.assembler.stats().datagrams, 0u);
 }
 
 TEST(Receiver, CancelFromAnotherThreadReturnsPromptly) {
@@ -286,12 +351,20 @@ TEST(Receiver, BindAndAddressErrors) {
   EXPECT_FALSE(r.set_camera_address("camera.local", err.out()));
   EXPECT_NE(err.get(), nullptr);
   EXPECT_FALSE(r.set_camera_address("::1", err.out()));
+  EXPECT_FALSE(r.set_interface("no-such-if0", err.out()));
+  EXPECT_NE(std::string(err.message()).find("no-such-if0"), std::string::npos);
 
   ASSERT_TRUE(r.bind("127.0.0.1", 0, 0, err.out())) << err.message();
   EXPECT_TRUE(r.bound());
-  // A second receiver on the same preview port fails loudly.
+  // A program that does not share the port keeps it; the bind says so.
+  g_autoptr(GSocket) holder =
+      g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, nullptr);
+  g_autoptr(GSocketAddress) held = g_inet_socket_address_new_from_string("127.0.0.1", 0);
+  ASSERT_TRUE(g_socket_bind(holder, held, FALSE, err.out())) << err.message();
+  g_autoptr(GSocketAddress) where = g_socket_get_local_address(holder, nullptr);
   PreviewReceiver second;
-  EXPECT_FALSE(second.bind("127.0.0.1", r.port(), 0, err.out()));
+  EXPECT_FALSE(second.bind("127.0.0.1", g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(where)), 0,
+                           err.out()));
   EXPECT_TRUE(g_error_matches(err.get(), G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE)) << err.message();
   EXPECT_NE(std::string(err.message()).find("preview port"), std::string::npos);
   r.close();
