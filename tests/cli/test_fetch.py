@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -97,6 +98,16 @@ class Fetch(CliTestCase):
         self.assertTrue(server.sent.wait(20), "the download never started")
         return proc, err
 
+    @staticmethod
+    def wait_for_bytes_in(folder, timeout=20):
+        """True once a file in `folder` holds a byte (polled, with a deadline)."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if any(os.path.getsize(os.path.join(folder, n)) > 0 for n in os.listdir(folder)):
+                return True
+            time.sleep(0.01)
+        return False
+
     def test_interrupted_fetch_leaves_nothing(self):
         server = StallingFileServer(self.sim.store, 1024 * 1024)
         self.addCleanup(server.close)
@@ -128,6 +139,9 @@ class Fetch(CliTestCase):
         server = StallingFileServer(self.sim.store, 1024 * 1024)
         self.addCleanup(server.close)
         proc, err = self.start_stalled_fetch(server, "--continue")
+        # Sent is not yet written: interrupt once the part holds bytes (an
+        # empty part is not worth keeping, and goes).
+        self.assertTrue(self.wait_for_bytes_in(self.out), "nothing reached the part file")
         proc.send_signal(signal.SIGINT)
         self.assertEqual(proc.wait(15), EXIT_INTERRUPTED)
         self.assertIn("kept", err.text())
