@@ -217,7 +217,7 @@ ControlApi::ControlApi(const ServerOptions &options, CameraControl &control, Cam
   server_ = SOUP_SERVER(g_object_new(SOUP_TYPE_SERVER, "server-header", "ipcam-rtsp-server ", nullptr));
   soup_server_add_handler(server_, nullptr, on_request, this, nullptr);
   whep_ = std::make_unique<WhepEndpoint>(options_, stream_.hub());
-  guard_.init(options_.bind);
+  guard_.init(options_.bind, server_);
   if (options_.auth_enabled()) add_auth();
 }
 
@@ -383,12 +383,13 @@ bool ControlApi::guard(SoupServerMessage *msg, const std::string &path) {
   const char *method = soup_server_message_get_method(msg);
   const bool changes = strcmp(method, "GET") && strcmp(method, "HEAD") && strcmp(method, "OPTIONS");
   const bool whep = path.rfind("/whep/", 0) == 0;
-  std::string refused = guard_.check_host(msg);
+  const std::string too_large = WebGuard::check_body(msg);
+  std::string refused = too_large.empty() ? guard_.check_host(msg) : too_large;
   if (refused.empty() && changes) refused = guard_.check_origin(msg);
   Reply r;
   if (!refused.empty()) {
     g_message("control API: %s %s refused: %s", method, path.c_str(), refused.c_str());
-    error_reply(r, SOUP_STATUS_FORBIDDEN, refused.c_str());
+    error_reply(r, too_large.empty() ? SOUP_STATUS_FORBIDDEN : SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, refused.c_str());
   } else if (whep && options_.auth_enabled() && strcmp(method, "OPTIONS")) {
     const char *auth = soup_message_headers_get_one(soup_server_message_get_request_headers(msg), "Authorization");
     // Only a Bearer request gets here unchecked (the auth domain took the others).

@@ -19,7 +19,45 @@ std::string host_of(const char *header) {
   return colon == std::string::npos ? h : h.substr(0, colon);
 }
 
-void WebGuard::init(const std::string &bind) {
+namespace {
+
+const char kTooLarge[] = "ipcam-body-too-large";
+
+// From then on the body's bytes are dropped as libsoup reads them.
+void drop_body(SoupServerMessage *msg) {
+  SoupMessageBody *body = soup_server_message_get_request_body(msg);
+  g_object_set_data(G_OBJECT(msg), kTooLarge, GINT_TO_POINTER(1));
+  soup_message_body_set_accumulate(body, FALSE);
+  soup_message_body_truncate(body);
+}
+
+void on_got_headers(SoupServerMessage *msg, gpointer) {
+  SoupMessageHeaders *h = soup_server_message_get_request_headers(msg);
+  if (soup_message_headers_get_encoding(h) == SOUP_ENCODING_CONTENT_LENGTH &&
+      soup_message_headers_get_content_length(h) > kMaxRequestBody)
+    drop_body(msg);
+}
+
+// A chunked body, whose length nobody announced.
+void on_got_chunk(SoupServerMessage *msg, GBytes *, gpointer) {
+  if (g_object_get_data(G_OBJECT(msg), kTooLarge)) return;
+  if (soup_server_message_get_request_body(msg)->length > kMaxRequestBody) drop_body(msg);
+}
+
+void on_request_started(SoupServer *, SoupServerMessage *msg, gpointer) {
+  g_signal_connect(msg, "got-headers", G_CALLBACK(on_got_headers), nullptr);
+  g_signal_connect(msg, "got-chunk", G_CALLBACK(on_got_chunk), nullptr);
+}
+
+}  // namespace
+
+std::string WebGuard::check_body(SoupServerMessage *msg) {
+  if (!g_object_get_data(G_OBJECT(msg), kTooLarge)) return {};
+  return "the request body is over " + std::to_string(kMaxRequestBody) + " bytes";
+}
+
+void WebGuard::init(const std::string &bind, SoupServer *server) {
+  g_signal_connect(server, "request-started", G_CALLBACK(on_request_started), nullptr);
   hosts_ = {"localhost", "127.0.0.1", "::1"};
   g_autofree char *name = g_ascii_strdown(g_get_host_name(), -1);
   hosts_.insert(name);

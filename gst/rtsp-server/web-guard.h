@@ -12,14 +12,21 @@
 
 namespace ipcam_rtsp {
 
+// Request bodies are capped: an SDP offer is a few KB, the other requests
+// have none. Past the cap the body is read and dropped as it comes (memory
+// stays flat whatever a client sends) and the request is answered 413.
+inline constexpr goffset kMaxRequestBody = 64 * 1024;
+
 class WebGuard {
  public:
   // `bind` as given to --bind; an any-address accepts every address of
-  // this machine's interfaces.
-  void init(const std::string &bind);
+  // this machine's interfaces. Watches the bodies of `server`'s requests.
+  void init(const std::string &bind, SoupServer *server);
   // Empty = fine, else why the request is refused (403).
   std::string check_host(SoupServerMessage *msg) const;
   std::string check_origin(SoupServerMessage *msg) const;
+  // Empty = fine, else why the request is refused (413).
+  static std::string check_body(SoupServerMessage *msg);
 
  private:
   std::set<std::string> hosts_;  // lower case, no port, IPv6 without brackets

@@ -3,6 +3,7 @@ every request that changes something, and --rtsp-user on the page, the API
 and WHEP (Basic or Digest as configured, and Bearer on WHEP)."""
 
 import base64
+import http.client
 import json
 import unittest
 import urllib.request
@@ -10,6 +11,12 @@ import urllib.request
 from web_rig import Browser, Rig, http_request, wait_page_playing
 
 SDP = {"Content-Type": "application/sdp"}
+
+
+def peak_rss_kib(pid):
+    """The process's peak resident memory (VmHWM), in KiB."""
+    with open("/proc/%d/status" % pid) as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("VmHWM:"))
 
 
 class GuardTest(unittest.TestCase):
@@ -52,6 +59,34 @@ class GuardTest(unittest.TestCase):
             self.assertEqual(http_request(base, "DELETE", h["location"], {"Origin": "http://" + own})[0], 200)
             # CORS headers on /whep/ only.
             self.assertNotIn("access-control-allow-origin", http_request(base, "GET", "/api/status")[1])
+
+    def test_request_bodies_are_capped(self):
+        """A client that posts without end (announced or chunked) gets 413,
+        and the server's memory does not grow with what it sent."""
+        with Rig() as rig:
+            base = rig.control
+            host_port = base.split("//", 1)[1].rstrip("/")
+            before = peak_rss_kib(rig.server.proc.pid)
+            big = bytes(48 << 20)
+            for path in ["/whep/cam", "/api/still"]:
+                code, _, body = http_request(base, "POST", path, SDP, big)
+                self.assertEqual(code, 413, path)
+                self.assertIn("over 65536 bytes", json.loads(body)["error"])
+            c = http.client.HTTPConnection(*host_port.rsplit(":", 1), timeout=60)
+            c.putrequest("POST", "/whep/cam")
+            c.putheader("Content-Type", "application/sdp")
+            c.putheader("Transfer-Encoding", "chunked")
+            c.endheaders()
+            chunk = bytes(1 << 20)
+            for _ in range(48):
+                c.send(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+            c.send(b"0\r\n\r\n")
+            self.assertEqual(c.getresponse().status, 413)
+            c.close()
+            grown = peak_rss_kib(rig.server.proc.pid) - before
+            self.assertLess(grown, 16 << 10, "the server's peak memory grew by %d KiB" % grown)
+            self.assertEqual(rig.status()["webrtc_viewers"], 0)
+            self.assertEqual(rig.sim.live_counter("stills_requested"), 0)
 
     def test_json_clients_of_root_and_aliases(self):
         with Rig() as rig:
