@@ -45,6 +45,11 @@ class Counts:
     # final summary, or counted the case the run stopped in as failed.
     finished: bool = True
 
+    def fail(self, name, what):
+        """One failed case, named on stderr."""
+        self.failed += 1
+        self.notes.append(f"FAILED: {name}: {what}")
+
     def add(self, other):
         self.passed += other.passed
         self.failed += other.failed
@@ -81,14 +86,12 @@ def gtest_counts(name, text):
             c.skipped += 1
             c.notes.append(f"skipped: {name}: {case}")
         else:
-            c.failed += 1
-            c.notes.append(f"FAILED: {name}: {case}")
+            c.fail(name, case)
     for case in started:
         if case not in reported:
             # Started and never reported: the program died or hung in it.
             reported.add(case)
-            c.failed += 1
-            c.notes.append(f"FAILED: {name}: {case} (did not finish)")
+            c.fail(name, f"{case} (did not finish)")
             c.finished = True
     return c
 
@@ -120,8 +123,7 @@ def check_counts(name, text):
             if status == "ok":
                 c.passed += 1
             else:
-                c.failed += 1
-                c.notes.append(f"FAILED: {name}: {case}: {message}")
+                c.fail(name, f"{case}: {message}")
     return c
 
 
@@ -172,8 +174,7 @@ def unittest_counts(name, text):
             end = UNITTEST_END.search(text, r.end())
             if not end:
                 # "Ran N tests" without the OK/FAILED line that follows it.
-                c.failed += 1
-                c.notes.append(f"FAILED: {name}: no OK/FAILED after '{r.group(0)}'")
+                c.fail(name, f"no OK/FAILED after '{r.group(0)}'")
                 continue
             run, details = int(r.group(1)), end.group(2) or ""
             info = {k.strip(): int(v) for k, v in
@@ -227,8 +228,7 @@ def fuzz_counts(name, text):
         if result == "ok":
             c.passed += 1
         else:
-            c.failed += 1
-            c.notes.append(f"FAILED: {name}: {target}: {result}")
+            c.fail(name, f"{target}: {result}")
     return c
 
 
@@ -269,8 +269,7 @@ def count_program(name, result, returncode, text):
         how = describe_exit(result, returncode)
         if c.failed == 0 or not c.finished:
             # The case it stopped in, or whatever failed outside the cases.
-            c.failed += 1
-            c.notes.append(f"FAILED: {name}: {how}")
+            c.fail(name, how)
         elif result != "FAIL" or (returncode or 0) < 0:
             c.notes.append(f"note: {name}: {how} (counted above)")
     elif ok and c.cases == 0:
