@@ -436,10 +436,10 @@ TEST_F(Files, ResumeRefusesAPlantedSymlink) {
   EXPECT_EQ(server_.requests(), 0);
 }
 
-TEST(PartFile, FreshNameRemovedUnlessCommitted) {
-  g_autofree char *d = g_dir_make_tmp("ipcam-part-XXXXXX", nullptr);
-  ASSERT_NE(d, nullptr);
-  std::string final_path = std::string(d) + "/A.MOV", kept;
+// PartFile on its own, in the Files fixture's folder.
+TEST_F(Files, PartFileFreshNameRemovedUnlessCommitted) {
+  const std::string final_path = dir_ + "/A.MOV";
+  std::string kept;
   {
     PartFile p;
     ErrorGuard err;
@@ -456,33 +456,24 @@ TEST(PartFile, FreshNameRemovedUnlessCommitted) {
     ASSERT_TRUE(p.commit(err.out())) << err.message();
   }
   EXPECT_TRUE(g_file_test(final_path.c_str(), G_FILE_TEST_IS_REGULAR));
-  g_unlink(final_path.c_str());
-  g_rmdir(d);
 }
 
-TEST(PartFile, NoReplaceCommitKeepsBothFiles) {
+TEST_F(Files, PartFileNoReplaceCommitKeepsBothFiles) {
   // A file that took the final name meanwhile is not replaced, and the
   // finished file stays under its temporary name (a recording is never lost).
-  g_autofree char *d = g_dir_make_tmp("ipcam-part-XXXXXX", nullptr);
-  ASSERT_NE(d, nullptr);
-  std::string final_path = std::string(d) + "/clip.mp4", temp;
+  std::string temp;
   {
     PartFile p;
     ErrorGuard err;
-    ASSERT_TRUE(p.create(final_path, err.out())) << err.message();
+    ASSERT_TRUE(p.create(dir_ + "/clip.mp4", err.out())) << err.message();
     ASSERT_EQ(write(p.fd(), "new", 3), 3);
-    ASSERT_TRUE(g_file_set_contents(final_path.c_str(), "old", 3, nullptr));
+    Write("clip.mp4", Bytes{'o', 'l', 'd'});
     temp = p.path();
     EXPECT_FALSE(p.commit(err.out(), false));
     EXPECT_TRUE(g_error_matches(err.get(), IPCAM_ERROR, IPCAM_ERROR_EXISTS)) << err.message();
     EXPECT_NE(err.message().find(temp), std::string::npos) << err.message();
   }
-  g_autofree char *old_text = nullptr, *new_text = nullptr;
-  ASSERT_TRUE(g_file_get_contents(final_path.c_str(), &old_text, nullptr, nullptr));
-  EXPECT_STREQ(old_text, "old");
-  ASSERT_TRUE(g_file_get_contents(temp.c_str(), &new_text, nullptr, nullptr));
-  EXPECT_STREQ(new_text, "new");
-  g_unlink(temp.c_str());
-  g_unlink(final_path.c_str());
-  g_rmdir(d);
+  EXPECT_EQ(Read("clip.mp4"), (Bytes{'o', 'l', 'd'}));
+  g_autofree char *temp_name = g_path_get_basename(temp.c_str());
+  EXPECT_EQ(Read(temp_name), (Bytes{'n', 'e', 'w'}));
 }
