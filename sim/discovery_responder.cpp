@@ -1,5 +1,6 @@
 #include "discovery_responder.h"
 
+#include "ipcam/interface.h"
 #include "ipcam/wire.h"
 
 #include <arpa/inet.h>
@@ -91,26 +92,6 @@ bool reachable_from(const std::string &bind, int ifindex) {
 
 }  // namespace
 
-// One datagram with the interface it came in on (IP_PKTINFO).
-gssize DiscoveryResponder::receive(Port &p, uint8_t *buf, size_t size, sockaddr_in &from,
-                                   int &ifindex) {
-  iovec iov{buf, size};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(in_pktinfo))];
-  msghdr m{};
-  m.msg_name = &from;
-  m.msg_namelen = sizeof from;
-  m.msg_iov = &iov;
-  m.msg_iovlen = 1;
-  m.msg_control = control;
-  m.msg_controllen = sizeof control;
-  gssize n = recvmsg(g_socket_get_fd(p.socket), &m, MSG_DONTWAIT);
-  ifindex = 0;
-  for (cmsghdr *c = CMSG_FIRSTHDR(&m); n >= 0 && c; c = CMSG_NXTHDR(&m, c))
-    if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO)
-      ifindex = reinterpret_cast<in_pktinfo *>(CMSG_DATA(c))->ipi_ifindex;
-  return n;
-}
-
 // The answer leaves from the control address, which clients then connect to.
 void DiscoveryResponder::send_from_bind(Port &p, const std::vector<uint8_t> &answer,
                                         const sockaddr_in &to) {
@@ -138,8 +119,9 @@ void DiscoveryResponder::send_from_bind(Port &p, const std::vector<uint8_t> &ans
 void DiscoveryResponder::answer(Port &p) {
   uint8_t buf[2048];
   sockaddr_in from_in{};
+  socklen_t from_len = 0;
   int ifindex = 0;
-  gssize n = receive(p, buf, sizeof buf, from_in, ifindex);
+  gssize n = ipcam::receive_with_interface(p.socket, buf, sizeof buf, from_in, from_len, ifindex);
   if (n < 0) return;
   g_autoptr(GSocketAddress) from = g_socket_address_new_from_native(&from_in, sizeof from_in);
   if (!from) return;

@@ -35,7 +35,6 @@ class DiscoveryResponder {
   };
   static gboolean on_readable(GSocket *socket, GIOCondition, gpointer port);
   void answer(Port &p);
-  gssize receive(Port &p, uint8_t *buf, size_t size, sockaddr_in &from, int &ifindex);
   void send_from_bind(Port &p, const std::vector<uint8_t> &answer, const sockaddr_in &to);
 
   const CameraConfig &config_;

@@ -200,32 +200,17 @@ bool discover_into(const DiscoveryConfig &config, std::vector<DiscoveredCamera> 
       return false;
     }
     sockaddr_in from{};
-    alignas(cmsghdr) uint8_t control[CMSG_SPACE(sizeof(in_pktinfo))];
-    iovec iov{buf, sizeof buf};
-    msghdr h{};
-    h.msg_name = &from;
-    h.msg_namelen = sizeof from;
-    h.msg_iov = &iov;
-    h.msg_iovlen = 1;
-    h.msg_control = control;
-    h.msg_controllen = sizeof control;
-    gssize n = recvmsg(g_socket_get_fd(sock), &h, MSG_DONTWAIT);
+    socklen_t from_len = 0;
+    int ifindex = 0;
+    gssize n = receive_with_interface(sock, buf, sizeof buf, from, from_len, ifindex);
     if (n < 0) {
       g_debug("discovery: receive: %s", g_strerror(errno));
       continue;
     }
-    int ifindex = 0;
-    for (cmsghdr *c = CMSG_FIRSTHDR(&h); c; c = CMSG_NXTHDR(&h, c)) {
-      if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
-        in_pktinfo info;
-        std::memcpy(&info, CMSG_DATA(c), sizeof info);
-        ifindex = info.ipi_ifindex;
-      }
-    }
     ByteView answer(buf, size_t(n));
     // Our own request, looped back when a discovery port is also ours.
     if (std::equal(answer.begin(), answer.end(), request.begin(), request.end())) continue;
-    if (h.msg_namelen < sizeof from || from.sin_family != AF_INET) continue;
+    if (from_len < sizeof from || from.sin_family != AF_INET) continue;
     char address[INET_ADDRSTRLEN];
     inet_ntop(AF_INET, &from.sin_addr, address, sizeof address);
     std::string interface = interface_name(ifindex);

@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 
 #include <cerrno>
+#include <cstring>
 
 namespace ipcam {
 
@@ -69,6 +70,30 @@ void bind_client_to_interface(GSocketClient *client, const std::string *interfac
       }),
       new ClientTie{interface, failure}, +[](gpointer data, GClosure *) { delete static_cast<ClientTie *>(data); },
       GConnectFlags(0));
+}
+
+gssize receive_with_interface(GSocket *socket, uint8_t *buf, size_t size, sockaddr_in &from, socklen_t &from_len,
+                              int &ifindex) {
+  alignas(cmsghdr) uint8_t control[CMSG_SPACE(sizeof(in_pktinfo))];
+  iovec iov{buf, size};
+  msghdr h{};
+  h.msg_name = &from;
+  h.msg_namelen = sizeof from;
+  h.msg_iov = &iov;
+  h.msg_iovlen = 1;
+  h.msg_control = control;
+  h.msg_controllen = sizeof control;
+  const gssize n = recvmsg(g_socket_get_fd(socket), &h, MSG_DONTWAIT);
+  from_len = h.msg_namelen;
+  ifindex = 0;
+  for (cmsghdr *c = CMSG_FIRSTHDR(&h); n >= 0 && c; c = CMSG_NXTHDR(&h, c)) {
+    if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+      in_pktinfo info;
+      std::memcpy(&info, CMSG_DATA(c), sizeof info);
+      ifindex = info.ipi_ifindex;
+    }
+  }
+  return n;
 }
 
 }  // namespace ipcam

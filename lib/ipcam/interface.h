@@ -5,7 +5,10 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <netinet/in.h>
 
+#include <cstddef>
+#include <cstdint>
 #include <string>
 
 namespace ipcam {
@@ -21,6 +24,13 @@ bool bind_to_interface(GSocket *socket, const std::string &interface, GError **e
 
 // The name of the interface with this index, empty if none.
 std::string interface_name(int index);
+
+// One datagram from `socket` without waiting, with its sender (`from`,
+// `from_len` bytes of it filled in) and the index of the interface it came
+// in on (IP_PKTINFO, which the socket must ask for; 0 if unknown). As
+// recvmsg: the datagram's size, or -1 with errno set.
+gssize receive_with_interface(GSocket *socket, uint8_t *buf, size_t size, sockaddr_in &from, socklen_t &from_len,
+                              int &ifindex);
 
 }  // namespace ipcam
 
