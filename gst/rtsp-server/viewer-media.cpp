@@ -24,6 +24,9 @@ struct _IpcamViewerFactory {
 struct _IpcamViewerMedia {
   GstRTSPMedia parent;
   ViewerLink *link;  // set by the factory's configure()
+  // From unprepare until the next prepare; read and written under the
+  // media's state lock (prepare, unprepare, "unprepared", bus messages).
+  gboolean ending;
 };
 
 G_DEFINE_TYPE(IpcamViewerMedia, ipcam_viewer_media, GST_TYPE_RTSP_MEDIA)
@@ -43,6 +46,7 @@ static void viewer_media_detach(IpcamViewerMedia *self) {
 // starting.
 static gboolean viewer_media_prepare(GstRTSPMedia *media, GstRTSPThread *thread) {
   auto *self = IPCAM_VIEWER_MEDIA(media);
+  self->ending = FALSE;
   auto hub = self->link ? self->link->hub.lock() : nullptr;
   if (hub && !self->link->feed) {
     GstElement *element = gst_rtsp_media_get_element(media);
@@ -58,8 +62,33 @@ static gboolean viewer_media_prepare(GstRTSPMedia *media, GstRTSPThread *thread)
 }
 
 static gboolean viewer_media_unprepare(GstRTSPMedia *media) {
+  IPCAM_VIEWER_MEDIA(media)->ending = TRUE;
   viewer_media_detach(IPCAM_VIEWER_MEDIA(media));
   return GST_RTSP_MEDIA_CLASS(ipcam_viewer_media_parent_class)->unprepare(media);
+}
+
+// Also reached without unprepare() (a media unprepared while preparing).
+static void viewer_media_unprepared(GstRTSPMedia *media) {
+  IPCAM_VIEWER_MEDIA(media)->ending = TRUE;
+  if (GST_RTSP_MEDIA_CLASS(ipcam_viewer_media_parent_class)->unprepared)
+    GST_RTSP_MEDIA_CLASS(ipcam_viewer_media_parent_class)->unprepared(media);
+}
+
+// The hub fails its feeds with an ERROR from their appsrc when the camera
+// is lost for good, and the server closes the camera's sessions at the
+// same time. gst-rtsp-server reads the ERROR on the media's own thread: if
+// that comes after the media was unprepared, it marks the unprepared media
+// ERROR, and the session's teardown then unprepares it a second time
+// (CRITICALs from gst_rtsp_stream_remove_transport, _leave_bin,
+// gst_bin_remove and gst_rtsp_thread_stop). A media on its way out has no
+// use for the error: it is dropped there. Before that, while the media
+// prepares or plays, it fails the media as it should.
+static gboolean viewer_media_handle_message(GstRTSPMedia *media, GstMessage *message) {
+  if (GST_MESSAGE_TYPE(message) == GST_MESSAGE_ERROR && IPCAM_VIEWER_MEDIA(media)->ending) {
+    g_debug("a viewer's media is already closing: its feed's error is not needed");
+    return TRUE;
+  }
+  return GST_RTSP_MEDIA_CLASS(ipcam_viewer_media_parent_class)->handle_message(media, message);
 }
 
 static void viewer_media_finalize(GObject *object) {
@@ -73,9 +102,14 @@ static void ipcam_viewer_media_class_init(IpcamViewerMediaClass *klass) {
   G_OBJECT_CLASS(klass)->finalize = viewer_media_finalize;
   GST_RTSP_MEDIA_CLASS(klass)->prepare = viewer_media_prepare;
   GST_RTSP_MEDIA_CLASS(klass)->unprepare = viewer_media_unprepare;
+  GST_RTSP_MEDIA_CLASS(klass)->unprepared = viewer_media_unprepared;
+  GST_RTSP_MEDIA_CLASS(klass)->handle_message = viewer_media_handle_message;
 }
 
-static void ipcam_viewer_media_init(IpcamViewerMedia *self) { self->link = nullptr; }
+static void ipcam_viewer_media_init(IpcamViewerMedia *self) {
+  self->link = nullptr;
+  self->ending = FALSE;
+}
 
 // ---------------------------------------------------------------- factory
 
