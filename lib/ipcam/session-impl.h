@@ -6,6 +6,7 @@
 
 #include "ipcam/session.h"
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <list>
@@ -98,7 +99,14 @@ struct ControlSession::Impl {
   GPtr<GSocketConnection> connection;
   GSocket *socket = nullptr;  // owned by connection
 
+  // Guarded by join_mutex, which close() holds while it joins: close() may
+  // come from two threads at once (an element's unlock() and its streaming
+  // thread), and a thread joined twice hangs or aborts the process.
+  std::mutex join_mutex;
   std::thread reader;
+  // The running reader's id, readable without join_mutex: a handler that
+  // calls close() on the reader thread must not wait for a join of itself.
+  std::atomic<std::thread::id> reader_id{};
   // Unknown message types seen this session (reader thread, then close()).
   uint64_t unknown_seen = 0;
 

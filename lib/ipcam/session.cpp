@@ -40,7 +40,7 @@ void ControlSession::set_lost_handler(LostHandler h) {
 }
 
 bool ControlSession::connect(GCancellable *cancellable, GError **error) {
-  if (impl_->reader.joinable() && impl_->reader.get_id() == std::this_thread::get_id()) {
+  if (impl_->reader_id.load() == std::this_thread::get_id()) {
     g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_INVALID_ARGUMENT,
                 "connect() cannot be called from a session handler");
     return false;
@@ -85,7 +85,11 @@ bool ControlSession::connect(GCancellable *cancellable, GError **error) {
     return false;
   }
   impl_->state = Impl::State::kUp;
+  // Under both locks (never taken the other way round: close() joins with
+  // `mutex` free). No reader is left to join here: close() above joined it.
+  std::lock_guard<std::mutex> jl(impl_->join_mutex);
   impl_->reader = std::thread(&Impl::reader_main, impl_.get(), std::move(sock), std::move(cancel), std::move(rest));
+  impl_->reader_id = impl_->reader.get_id();
   return true;
 }
 
@@ -103,12 +107,17 @@ void ControlSession::close() {
   if (cancel) g_cancellable_cancel(cancel.get());
   // From a handler (on the reader thread) the thread cannot join itself; it
   // ends on its own once the handler returns, and the next close() joins it.
-  if (impl_->reader.joinable() && impl_->reader.get_id() != std::this_thread::get_id()) {
-    impl_->reader.join();
-    if (impl_->unknown_seen > impl_->config.unknown_logged)
-      g_message("%" G_GUINT64_FORMAT " unknown messages from %s in all (the first %u logged)", impl_->unknown_seen,
-                impl_->endpoint.c_str(), impl_->config.unknown_logged);
-    impl_->unknown_seen = 0;
+  // A second close() meanwhile waits here until the reader has ended.
+  if (impl_->reader_id.load() != std::this_thread::get_id()) {
+    std::lock_guard<std::mutex> jl(impl_->join_mutex);
+    if (impl_->reader.joinable() && impl_->reader.get_id() != std::this_thread::get_id()) {
+      impl_->reader.join();
+      impl_->reader_id = std::thread::id();
+      if (impl_->unknown_seen > impl_->config.unknown_logged)
+        g_message("%" G_GUINT64_FORMAT " unknown messages from %s in all (the first %u logged)", impl_->unknown_seen,
+                  impl_->endpoint.c_str(), impl_->config.unknown_logged);
+      impl_->unknown_seen = 0;
+    }
   }
   GPtr<GSocketConnection> conn;
   {

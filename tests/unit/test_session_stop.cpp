@@ -102,3 +102,38 @@ TEST(SessionStop, CloseWakesAFirmwareRequestAtOnce) {
   EXPECT_TRUE(g_error_matches(err.get(), IPCAM_ERROR, IPCAM_ERROR_NOT_CONNECTED)) << err.message();
   EXPECT_LT(took, kStopBound);
 }
+
+// An element closes its session from two threads at once (its unlock() and
+// its streaming thread): both calls return, each only once the reader
+// thread has ended, and no handler runs after that. A thread joined twice
+// hung the caller for ever or aborted the process ("The futex facility
+// returned an unexpected error code").
+TEST(SessionStop, TwoThreadsClosingAtOnceBothReturnOnceTheReaderEnded) {
+  constexpr int kRounds = 200;
+  for (int round = 0; round < kRounds; round++) {
+    Peer peer;
+    ServeLoggedIn(peer, [](Peer &) {});
+    ControlSession s(ConfigFor(peer));
+    std::atomic<bool> closed{false};
+    std::atomic<int> late_handlers{0};
+    s.set_lost_handler([&](const GError *) {
+      if (closed) late_handlers++;
+    });
+    ErrorGuard err;
+    ASSERT_TRUE(s.connect(nullptr, err.out())) << err.message();
+    std::atomic<int> ready{0};
+    auto closer = [&] {
+      ready++;
+      while (ready.load() < 2) std::this_thread::yield();
+      s.close();
+    };
+    std::thread a(closer), b(closer);
+    a.join();
+    b.join();
+    closed = true;
+    s.close();  // a third, after both: nothing left to join
+    peer.join();
+    ASSERT_EQ(late_handlers.load(), 0) << "round " << round;
+    ASSERT_FALSE(s.connected()) << "round " << round;
+  }
+}
