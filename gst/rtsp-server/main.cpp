@@ -188,8 +188,8 @@ gboolean on_signal(gpointer data) {
     c.control->shut_down();  // control API requests and downloads end now
   }
   s->api->close_viewers();
-  for (auto &c : *s->cameras) c.stream->shut_down();
   CameraStream::close_all_clients(s->server);
+  for (auto &c : *s->cameras) c.stream->shut_down();
   // Wait (without blocking the loop) until the media is gone.
   g_timeout_add(50, +[](gpointer d) -> gboolean {
     auto *sd = static_cast<Shutdown *>(d);
