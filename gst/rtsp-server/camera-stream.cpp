@@ -100,10 +100,11 @@ void CameraStream::server_tick(GstRTSPServer *server) {
 
 void CameraStream::camera_ended(bool streamed) {
   if (!streamed) {
-    g_message("the camera stream could not start (see above); the next client tries again");
+    g_message("camera %s: the camera stream could not start (see above); the next client tries again",
+              options_.mount.c_str() + 1);
     return;
   }
-  g_warning("camera %s: its stream ended (ipcamsrc gave up reconnecting): closing its clients",
+  g_warning("camera %s: its stream ended (ipcamsrc gave up reconnecting): closing every client of this camera",
             options_.mount.c_str() + 1);
   close_clients();
 }

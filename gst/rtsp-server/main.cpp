@@ -62,12 +62,13 @@ bool check_camera(const ServerOptions &o, const std::string &address, std::strin
                   GCancellable *cancel) {
   ipcam::SessionConfig config = ipcam::session_config(address, o.control_port, o.user, o.password, o.timeout_ms);
   config.max_files = o.max_files;
+  config.interface = o.interface;
   ipcam::ControlSession session(config);
   g_autoptr(GError) error = nullptr;
   if (!session.connect(cancel, &error)) {
     if (g_cancellable_is_cancelled(cancel)) return false;
-    g_printerr("ipcam-rtsp-server: cannot use the camera at %s:%u: %s\n", address.c_str(), o.control_port,
-               error->message);
+    g_printerr("ipcam-rtsp-server: cannot use the camera at %s:%u (%s): %s\n", address.c_str(), o.control_port,
+               o.mount.c_str() + 1, error->message);
     return false;
   }
   g_autoptr(GError) fw_error = nullptr;

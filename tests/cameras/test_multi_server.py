@@ -101,8 +101,10 @@ class MultiCamera(unittest.TestCase):
         self.assertIsNotNone(ready, "no ready line; stderr:\n" + server.stderr())
         return server, ready
 
-    def command_line(self):
-        args = ["--preview-port", self.preview_port]
+    def command_line(self, interface_a="lo"):
+        # a through an interface (lo holds 127.0.0.2): its ipcamsrc, the login
+        # check and downloads are bound to it; b through any.
+        args = ["--preview-port", self.preview_port, "--interface", "a=" + interface_a]
         for name, sim in self.sims.items():
             args += ["--camera", "%s=%s" % (name, SIZES[name][0]), "--control-port", "%s=%d" % (name, sim.control_port),
                      "--http-port", "%s=%d" % (name, sim.http_port)]
@@ -154,6 +156,16 @@ class MultiCamera(unittest.TestCase):
                            capture_output=True, timeout=30)
         self.assertNotEqual(p.returncode, 0)
         self.assertIn("no camera named nope", p.stderr.decode())
+
+    def test_interface_per_camera(self):
+        # A camera's interface that does not exist: refused at the start
+        # check (exit 3), naming it; the interface is a's only.
+        p = subprocess.run([os.environ["IPCAM_RTSP_SERVER"], "--port", "0", "--control-http-port", "0"] +
+                           [str(a) for a in self.command_line("nosuch0")], capture_output=True, timeout=30)
+        self.assertEqual(p.returncode, 3, p.stderr)
+        self.assertIn('no network interface called "nosuch0"', p.stderr.decode())
+        self.assertIn("cannot use the camera at 127.0.0.2:%d (a)" % self.sims["a"].control_port, p.stderr.decode())
+        self.assertNotIn("cannot use the camera at 127.0.0.3", p.stderr.decode())
 
     def test_one_camera_dropping_leaves_the_other(self):
         server, ready = self.start_server(self.command_line())
