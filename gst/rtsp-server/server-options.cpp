@@ -193,8 +193,8 @@ void split_camera_value(Setting &s) {
 
 // The cameras named by the file's groups and --camera; a bare --camera
 // ADDRESS (or none: discovery) is the one camera at --mount.
-bool build_cameras(ServerOptions &o, const std::vector<std::string> &file_cameras, std::vector<Setting> &cli,
-                   std::string &err) {
+bool build_cameras(ServerOptions &o, const std::vector<std::string> &file_cameras, bool mount_in_file,
+                   std::vector<Setting> &cli, std::string &err) {
   auto named = [](const std::string &name, const std::string &mount, const std::string &address) {
     CameraOptions c;
     c.name = name;
@@ -205,12 +205,16 @@ bool build_cameras(ServerOptions &o, const std::vector<std::string> &file_camera
   for (const auto &name : file_cameras) o.cameras.push_back(named(name, "/" + name, {}));
   std::string bare;
   int bare_count = 0;
-  bool mount_given = false;
+  bool mount_given = mount_in_file;
   for (auto &s : cli) {
     if (s.key == "mount") mount_given = true;
     if (s.key != "camera") continue;
     split_camera_value(s);
-    if (s.camera.empty()) {
+    if (s.camera.empty() || s.value.empty()) {
+      if (s.value.empty()) {
+        err = "--camera " + s.camera + "=: give the camera's address";
+        return false;
+      }
       bare = s.value;
       bare_count++;
     } else if (CameraOptions *c = find_camera(o.cameras, s.camera)) {
@@ -224,7 +228,7 @@ bool build_cameras(ServerOptions &o, const std::vector<std::string> &file_camera
     return false;
   }
   if (!o.cameras.empty() && mount_given) {
-    err = "--mount is for one camera; named cameras are served at /NAME";
+    err = "--mount (mount) is for one camera; named cameras are served at /NAME";
     return false;
   }
   if (o.cameras.empty()) o.cameras.push_back(named(o.mount.substr(1), o.mount, bare));
@@ -349,7 +353,9 @@ int parse_options(int &argc, char **&argv, ServerOptions &o) {
       }
     }
   }
-  if (!build_cameras(o, file.camera_names, cl.settings, err)) return usage_error(err);
+  bool mount_in_file = false;
+  for (const auto &s : file.server) mount_in_file = mount_in_file || s.key == "mount";
+  if (!build_cameras(o, file.camera_names, mount_in_file, cl.settings, err)) return usage_error(err);
 
   // Per camera: the file's groups, the command line's plain values, its NAME= values.
   std::set<std::string> seen_file, seen_cli;
@@ -361,6 +367,9 @@ int parse_options(int &argc, char **&argv, ServerOptions &o) {
     if (r == Set::unknown) return usage_error(s.where + ": unknown key");
     if (r == Set::bad) return usage_error(s.where + (s.key == "password" ? "" : " " + s.value) + ": " + why);
   }
+  // --camera NAME=ADDRESS wins over the group's address.
+  for (const auto &s : cl.settings)
+    if (s.key == "camera" && !s.camera.empty()) find_camera(o.cameras, s.camera)->address = s.value;
   std::vector<Setting> named;
   for (auto &s : cl.settings) {
     if (!is_camera_key(s.key)) continue;

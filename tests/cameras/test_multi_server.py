@@ -211,14 +211,16 @@ class MultiCamera(unittest.TestCase):
                  ""]
         for name, sim in self.sims.items():
             write_private(os.path.join(creds, name), PASSWORDS[name] + "\n")
-            lines += ["[camera %s]" % name, "address = " + SIZES[name][0], "control-port = %d" % sim.control_port,
+            # b's address in the file is wrong: the command line's --camera b=... overrides it.
+            lines += ["[camera %s]" % name, "address = " + (SIZES[name][0] if name == "a" else "127.0.0.99"), "control-port = %d" % sim.control_port,
                       "http-port = %d" % sim.http_port, "preview-port = %d" % self.preview_port,
                       "password-file = $CREDENTIALS_DIRECTORY/" + name, "timeout = 4000",
                       "publish = srt://127.0.0.1:1/%s;rtsp://127.0.0.1:1/%s" % (name, name), ""]
         path = os.path.join(self.tmp.name, "server.conf")
         with open(path, "w") as f:
             f.write("\n".join(lines))
-        server, ready = self.start_server(["--config", path], {"CREDENTIALS_DIRECTORY": creds})
+        server, ready = self.start_server(["--config", path, "--camera", "b=" + SIZES["b"][0]],
+                                          {"CREDENTIALS_DIRECTORY": creds})
         self.check_served(server, ready)
         self.assertIn("camera a: 2 publish URL(s) given", server.stderr())
         self.assertNotIn("srt://", server.stderr())
