@@ -128,11 +128,11 @@ async function snapshot() {
     if (!r.ok) throw new Error(await errorText(r));
     const url = URL.createObjectURL(await r.blob());
     const path = r.headers.get('X-Ipcam-Path') || 'still.jpg';
+    await refreshFiles();  // the new picture is listed by the time it is shown
     $('still').src = url;
     $('still-save').href = url;
     $('still-save').download = path.split('/').pop();
     $('still-box').hidden = false;
-    refreshFiles();
   } catch (e) {
     showError('picture: ' + e.message);
   } finally {
