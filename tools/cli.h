@@ -47,6 +47,7 @@ struct GlobalOptions {
   bool json = false;
   bool verbose = false;
   std::string server;  // ipcam-rtsp-server base URL
+  std::string server_camera;  // its camera (/api/cameras/NAME/); empty = the default
   std::string interface;  // network interface to the camera; empty = any
   std::vector<std::string> broadcast;
   std::vector<uint16_t> discovery_ports;

@@ -31,6 +31,7 @@ struct RawGlobals {
   gboolean verbose = FALSE;
   gboolean version = FALSE;
   gchar *server = nullptr;
+  gchar *server_camera = nullptr;
   gchar *interface = nullptr;
   gchar **broadcast = nullptr;
   gchar **discovery_ports = nullptr;
@@ -40,6 +41,7 @@ struct RawGlobals {
     g_free(user);
     g_free(password);
     g_free(server);
+    g_free(server_camera);
     g_free(interface);
     g_strfreev(broadcast);
     g_strfreev(discovery_ports);
@@ -68,6 +70,8 @@ const GOptionEntry kGlobalEntries[] = {
     {"version", 0, 0, G_OPTION_ARG_NONE, &g_raw.version, "Print the version and exit", nullptr},
     {"server", 0, 0, G_OPTION_ARG_STRING, &g_raw.server,
      "Send info, ls, fetch, still and record through ipcam-rtsp-server's control API", "URL"},
+    {"server-camera", 0, 0, G_OPTION_ARG_STRING, &g_raw.server_camera,
+     "With --server: this camera of the server (default: its default camera)", "NAME"},
     {"interface", 0, 0, G_OPTION_ARG_STRING, &g_raw.interface,
      "Reach the camera only through this network interface (e.g. wlan1)", "IFACE"},
     {"broadcast", 0, 0, G_OPTION_ARG_STRING_ARRAY, &g_raw.broadcast,
@@ -182,7 +186,7 @@ const Command *find_command(std::string_view name) {
 int find_command_index(int argc, char **argv) {
   static const std::set<std::string_view> kLongWithValue = {
       "camera", "control-port", "preview-port", "http-port", "user",   "password", "timeout",
-      "server", "interface", "broadcast", "discovery-port", "output", "to", "sdp",
+      "server", "server-camera", "interface", "broadcast", "discovery-port", "output", "to", "sdp",
       "reconnect-attempts", "max-files", "max-replies", "max-bytes"};
   static const std::string_view kShortWithValue = "cuto";
   for (int i = 1; i < argc; i++) {
@@ -261,6 +265,22 @@ bool take_globals(GlobalOptions &o, std::string &error) {
   o.json = g_raw.json;
   o.verbose = g_raw.verbose;
   if (g_raw.server) o.server = g_raw.server;
+  if (g_raw.server_camera) {
+    o.server_camera = g_raw.server_camera;
+    if (o.server.empty()) {
+      error = "--server-camera goes with --server URL";
+      return false;
+    }
+    for (char c : o.server_camera)
+      if (!g_ascii_isalnum(c) && c != '-' && c != '_') {
+        error = "--server-camera: a camera name is made of A-Z a-z 0-9 - _";
+        return false;
+      }
+    if (o.server_camera.empty()) {
+      error = "--server-camera: give a camera name (GET /api/cameras lists them)";
+      return false;
+    }
+  }
   if (g_raw.max_files < 1) {
     error = "--max-files must be 1 or more";
     return false;

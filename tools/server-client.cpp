@@ -33,6 +33,7 @@ std::string escape_query(const std::string &value) {
 ServerClient::ServerClient(const Context &ctx) : ctx_(ctx), base_(ctx.opt.server) {
   while (!base_.empty() && base_.back() == '/') base_.pop_back();
   if (base_.find("://") == std::string::npos) base_ = "http://" + base_;
+  if (!ctx.opt.server_camera.empty()) api_ = "/api/cameras/" + ctx.opt.server_camera;
   unsigned t = timeout_ms(ctx.opt, 30000);
   session_ = soup_session_new_with_options("timeout", (t + 999) / 1000, "idle-timeout",
                                            (t + 999) / 1000, "user-agent",
@@ -145,13 +146,13 @@ static JsonNode *parse_json_answer(GBytes *body, const char *what, Failure &fail
 }
 
 JsonNode *ServerClient::status(Failure &failure) {
-  g_autoptr(GBytes) body = request("GET", "/api/status", failure);
+  g_autoptr(GBytes) body = request("GET", api_ + "/status", failure);
   if (!body) return nullptr;
   return parse_json_answer(body, "GET /api/status", failure);
 }
 
 bool ServerClient::files(std::vector<FileEntry> &out, Failure &failure) {
-  g_autoptr(GBytes) body = request("GET", "/api/files", failure);
+  g_autoptr(GBytes) body = request("GET", api_ + "/files", failure);
   if (!body) return false;
   g_autoptr(JsonNode) root = parse_json_answer(body, "GET /api/files", failure);
   if (!root) return false;
@@ -179,7 +180,7 @@ bool ServerClient::files(std::vector<FileEntry> &out, Failure &failure) {
 }
 
 bool ServerClient::record(bool start, Failure &failure) {
-  g_autoptr(GBytes) body = request("POST", start ? "/api/record/start" : "/api/record/stop", failure);
+  g_autoptr(GBytes) body = request("POST", api_ + (start ? "/record/start" : "/record/stop"), failure);
   return body != nullptr;
 }
 
@@ -187,7 +188,7 @@ bool ServerClient::still(bool want_image, GBytes **image, std::string &card_path
                          Failure &failure) {
   SoupMessage *raw_msg = nullptr;
   g_autoptr(GBytes) body =
-      request("POST", want_image ? "/api/still" : "/api/still?fetch=false", failure, &raw_msg);
+      request("POST", api_ + (want_image ? "/still" : "/still?fetch=false"), failure, &raw_msg);
   g_autoptr(SoupMessage) msg = raw_msg;
   if (!body) return false;
   if (const char *p = soup_message_headers_get_one(soup_message_get_response_headers(msg),
@@ -220,7 +221,7 @@ bool ServerClient::download(const FileEntry &file, const std::string &dest_dir, 
   uint64_t offset = part.size_at_open();
   if (file.size && offset >= file.size) offset = 0;  // nothing to resume from: start over
 
-  g_autoptr(SoupMessage) msg = message("GET", "/api/files/download?path=" + escape_query(file.path));
+  g_autoptr(SoupMessage) msg = message("GET", api_ + "/files/download?path=" + escape_query(file.path));
   if (!msg) {
     failure = {kExitUsage, "--server " + ctx_.opt.server + " is not a valid URL"};
     return false;

@@ -21,7 +21,7 @@ class ServerClient {
   ServerClient(const ServerClient &) = delete;
   ServerClient &operator=(const ServerClient &) = delete;
 
-  // GET /status: the server's JSON status document (docs/rtsp-server.md).
+  // GET /api/status (or /api/cameras/NAME/status): the JSON status document (docs/rtsp-server.md).
   JsonNode *status(Failure &failure);
   bool files(std::vector<FileEntry> &out, Failure &failure);
   bool record(bool start, Failure &failure);
@@ -46,6 +46,7 @@ class ServerClient {
 
   const Context &ctx_;
   std::string base_;  // without a trailing '/'
+  std::string api_ = "/api";  // or /api/cameras/NAME (--server-camera)
   SoupSession *session_ = nullptr;
 };
 

@@ -118,6 +118,7 @@ bool CameraControl::with_camera(const std::function<bool(Requests &, GError **)>
   ipcam::SessionConfig config =
       ipcam::session_config(address_, options_.control_port, options_.user, options_.password, options_.timeout_ms);
   config.max_files = options_.max_files;
+  config.interface = options_.interface;
   ipcam::ControlSession session(config);
   if (!session.connect(cancel_, error)) return false;
   // A request waiting on a silent camera ends when the server stops.
@@ -140,6 +141,7 @@ bool CameraControl::fetch(const ipcam::FileEntry &file, const std::string &folde
   ipcam::DownloadOptions opt;
   opt.host = address_;
   opt.port = options_.http_port;
+  opt.interface = options_.interface;
   opt.timeout_ms = std::max(options_.timeout_ms, 10000u);
   opt.expected_size = file.size;
   // Ends when the server stops or, if asked, when the client goes.

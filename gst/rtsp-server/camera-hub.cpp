@@ -30,6 +30,7 @@ void CameraHub::configure_source(GstElement *src) {
                guint(options_.preview_port), "http-port", guint(options_.http_port), "user",
                options_.user.c_str(), "password", options_.password.c_str(), "timeout", options_.timeout_ms,
                nullptr);
+  if (!options_.interface.empty()) g_object_set(src, "interface", options_.interface.c_str(), nullptr);
   if (options_.reconnect_attempts >= -1) g_object_set(src, "reconnect-attempts", options_.reconnect_attempts, nullptr);
   if (options_.reconnect_backoff_ms >= 0)
     g_object_set(src, "reconnect-backoff", guint(options_.reconnect_backoff_ms), nullptr);

@@ -4,8 +4,9 @@
 // gives every client its own media fed from the hub. A periodic tick on
 // the main context expires sessions of viewers that vanished, closes
 // connections that hold no session, and lets the hub release the camera
-// after --linger. When ipcamsrc gives up on the camera, every client is
-// closed; the next one tries the camera again.
+// after --linger. When ipcamsrc gives up on the camera, the clients of this
+// mount are closed (no other camera's); the next one tries it again.
+// Several CameraStreams share one server, each at its own mount.
 #pragma once
 
 #include "camera-hub.h"
@@ -37,22 +38,29 @@ class CameraStream {
   // The camera hub, for viewers that are not RTSP clients (WebRTC).
   const std::shared_ptr<CameraHub> &hub() const { return hub_; }
 
-  // For the status. Main thread: RTSP connections now.
-  unsigned client_count();
+  // For the status. Main thread: RTSP connections holding a session on
+  // this mount, or (!only_mine) every connection of the server.
+  unsigned client_count(bool only_mine = true);
   bool camera_held() { return hub_->running(); }
   size_t viewer_count() { return hub_->viewer_count(); }
   uint64_t dropped_gops() { return hub_->dropped_gops(); }
 
-  // Closes every client and releases the camera; released() turns true
+  // Closes this mount's clients and releases the camera; released() turns true
   // once the camera pipeline is gone. Main thread.
   void shut_down();
   bool released() { return !hub_->running(); }
+
+  // The server-wide chores of the periodic tick (expired sessions, idle
+  // connections), and closing every client at shutdown. Main thread.
+  static void server_tick(GstRTSPServer *server);
+  static void close_all_clients(GstRTSPServer *server);
 
  private:
   static gboolean on_tick(gpointer self);
   void tick();
   void camera_ended(bool streamed);
-  void close_everything();
+  GList *clients();  // this mount's, referenced
+  void close_clients();
 
   const ServerOptions &options_;
   GstRTSPServer *server_ = nullptr;  // not owned

@@ -1,4 +1,5 @@
-// ipcam-rtsp-server's settings, as parsed from the command line.
+// ipcam-rtsp-server's settings, as parsed from the command line and the
+// --config file (server-options.cpp, config-file.cpp).
 #pragma once
 
 #include <cstddef>
@@ -8,8 +9,30 @@
 
 namespace ipcam_rtsp {
 
+// One camera the server serves: at rtsp://BIND:PORT/NAME, WHEP /whep/NAME
+// and /api/cameras/NAME/. Set by --camera NAME=ADDRESS and the other
+// per-camera options (--interface NAME=IFACE ...), or a [camera NAME] group.
+struct CameraOptions {
+  std::string name;   // [A-Za-z0-9_-]+, or a bare camera's --mount without its slash
+  std::string mount;  // "/" + name
+  std::string address;  // empty = found by discovery at start (a bare, single camera only)
+  uint16_t control_port = 6666;
+  uint16_t preview_port = 6669;  // 0 = any free port
+  uint16_t http_port = 80;
+  std::string user = "admin";
+  std::string password = "12345";  // never logged
+  std::string interface;            // ipcamsrc's interface (SO_BINDTODEVICE); empty = any
+  unsigned timeout_ms = 5000;
+  // Where this camera's stream is published (--publish, config key publish).
+  // Carried only: the publisher is built elsewhere (see main.cpp,
+  // start_publishers()).
+  std::vector<std::string> publish;
+};
+
 struct ServerOptions {
-  // The camera. Empty address = found by discovery at start.
+  // The camera of one CameraStream. main() keeps one ServerOptions per
+  // camera (for_camera()), so the hub, the control and WHEP read their
+  // camera's settings here. Empty address = found by discovery at start.
   std::string camera;
   std::vector<std::string> broadcast;      // discovery targets
   std::vector<uint16_t> discovery_ports;   // empty = the camera defaults
@@ -18,6 +41,7 @@ struct ServerOptions {
   uint16_t http_port = 80;
   std::string user = "admin";
   std::string password = "12345";  // never logged
+  std::string interface;
   unsigned timeout_ms = 5000;
   int reconnect_attempts = -2;       // ipcamsrc's; -2 = its default
   int reconnect_backoff_ms = -1;     // ipcamsrc's; -1 = its default
@@ -39,7 +63,31 @@ struct ServerOptions {
   bool wait_for_camera = false;
   bool verbose = false;
 
+  // Every camera served, in order; never empty after parse_options().
+  std::vector<CameraOptions> cameras;
+  size_t default_camera = 0;  // the one also at /api/ and in the ready line's url
+
   bool auth_enabled() const { return !rtsp_user.empty(); }
+
+  // These options with the camera fields (camera, ports, user, password,
+  // interface, timeout, mount) taken from `c`.
+  ServerOptions for_camera(const CameraOptions &c) const {
+    ServerOptions o = *this;
+    o.camera = c.address;
+    o.control_port = c.control_port;
+    o.preview_port = c.preview_port;
+    o.http_port = c.http_port;
+    o.user = c.user;
+    o.password = c.password;
+    o.interface = c.interface;
+    o.timeout_ms = c.timeout_ms;
+    o.mount = c.mount;
+    return o;
+  }
 };
+
+// Parses the command line (and the --config file it names) into `o`.
+// Returns -1 to go on, else the exit code (2: a usage error, printed).
+int parse_options(int &argc, char **&argv, ServerOptions &o);
 
 }  // namespace ipcam_rtsp

@@ -55,7 +55,9 @@ class ClientsTest(unittest.TestCase):
 
     def test_ready_line_is_the_only_stdout(self):
         with Rig() as rig:
-            self.assertEqual(set(rig.server.ready), {"url", "control", "web", "whep"})
+            self.assertEqual(set(rig.server.ready), {"url", "control", "web", "whep", "cameras"})
+            self.assertEqual(rig.server.ready["cameras"],
+                             {"cam": {"url": rig.url, "whep": rig.server.ready["whep"]}})
             self.assertTrue(rig.url.startswith("rtsp://127.0.0.1:") and rig.url.endswith("/cam"))
             self.assertTrue(rig.control.startswith("http://127.0.0.1:"))
             self.assertIn("loopback", rig.server.stderr())
@@ -87,7 +89,7 @@ class ClientsTest(unittest.TestCase):
         s = Server(args + ["--wait-for-camera"])
         ready = s.wait_ready(15)
         self.assertIsNotNone(ready, s.stderr())
-        self.assertEqual(set(ready), {"url", "control", "web", "whep"})
+        self.assertEqual(set(ready), {"url", "control", "web", "whep", "cameras"})
         self.assertEqual(s.stop()[0], 0)
         s.close()
 

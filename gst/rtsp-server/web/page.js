@@ -1,13 +1,15 @@
 // The control page: live view over WHEP, the camera's state, picture,
-// recording, files. Everything it uses is this server's own /api/ and
-// /whep/: see docs/web.md.
+// recording, files, of the camera picked (when the server has several,
+// from /api/cameras; #NAME in the address picks one). Everything it uses
+// is this server's own /api/ and /whep/: see docs/web.md.
 'use strict';
 
 const $ = (id) => document.getElementById(id);
 // URLs from the origin, not the document's URL: a page opened as
 // http://user:password@host/ must not fetch URLs with credentials in them.
 const here = (path) => new URL(path, location.origin).href;
-const api = (path, options) => fetch(here('/api/' + path), options);
+let cameraPath = '';  // '' = the default camera at /api/, or 'cameras/NAME/'
+const api = (path, options) => fetch(here('/api/' + cameraPath + path), options);
 let whepUrl = null;
 let recordingSince = null;  // Date.now() at the start, or null
 let previewFrames = null;
@@ -77,9 +79,11 @@ window.addEventListener('pagehide', stopPlaying);
 // ---- the camera's state
 async function refreshStatus() {
   try {
+    const asked = cameraPath;
     const r = await api('status');
     if (!r.ok) throw new Error(await errorText(r));
     const s = await r.json();
+    if (asked !== cameraPath) return;  // another camera was picked meanwhile
     const stats = s.stats || {};
     const connected = !!(s.camera && s.camera.connected);
     $('live').textContent = connected ? 'camera connected' : 'camera idle';
@@ -124,11 +128,11 @@ async function snapshot() {
     if (!r.ok) throw new Error(await errorText(r));
     const url = URL.createObjectURL(await r.blob());
     const path = r.headers.get('X-Ipcam-Path') || 'still.jpg';
+    await refreshFiles();  // the new picture is listed by the time it is shown
     $('still').src = url;
     $('still-save').href = url;
     $('still-save').download = path.split('/').pop();
     $('still-box').hidden = false;
-    refreshFiles();
   } catch (e) {
     showError('picture: ' + e.message);
   } finally {
@@ -164,7 +168,7 @@ async function refreshFiles() {
     for (const f of files) {
       const row = body.insertRow();
       const a = document.createElement('a');
-      a.href = here('/api/files/download?path=' + encodeURIComponent(f.path));
+      a.href = here('/api/' + cameraPath + 'files/download?path=' + encodeURIComponent(f.path));
       a.textContent = f.path.split('/').pop();
       a.title = f.path;
       a.setAttribute('download', '');
@@ -177,10 +181,50 @@ async function refreshFiles() {
   }
 }
 
+// ---- the cameras of the server: a list to pick from when there are several
+async function pick(name) {
+  cameraPath = name ? 'cameras/' + encodeURIComponent(name) + '/' : '';
+  whepUrl = null;
+  previewFrames = null;
+  recordingSince = null;
+  $('still-box').hidden = true;
+  stopPlaying();
+  $('video').srcObject = null;
+  await refreshStatus();
+  play();
+  refreshFiles();
+}
+
+async function listCameras() {
+  try {
+    const r = await fetch(here('/api/cameras'));
+    if (!r.ok) return null;
+    const list = await r.json();
+    const select = $('camera');
+    select.replaceChildren();
+    for (const c of list.cameras) {
+      const o = document.createElement('option');
+      o.value = c.name;
+      o.textContent = c.name + ' (' + c.address + ')';
+      select.appendChild(o);
+    }
+    $('camera-pick').hidden = list.cameras.length < 2;
+    const wanted = decodeURIComponent(location.hash.slice(1));
+    const chosen = list.cameras.some((c) => c.name === wanted) ? wanted : list.default;
+    select.value = chosen;
+    return chosen === list.default ? '' : chosen;
+  } catch (e) {
+    return null;
+  }
+}
+
+$('camera').addEventListener('change', () => {
+  history.replaceState(null, '', '#' + encodeURIComponent($('camera').value));
+  pick($('camera').value);
+});
 $('snapshot').addEventListener('click', snapshot);
 $('record').addEventListener('click', toggleRecording);
 $('refresh').addEventListener('click', refreshFiles);
 setInterval(refreshStatus, 1000);
 setInterval(showRecording, 1000);
-refreshStatus().then(play);
-refreshFiles();
+listCameras().then((name) => pick(name || ''));
