@@ -4,6 +4,7 @@
 #include "camera-control.h"
 #include "camera-stream.h"
 #include "control-api.h"
+#include "publisher.h"
 #include "server-options.h"
 #include "viewer-client.h"
 
@@ -80,7 +81,7 @@ gboolean parse_port_range(const char *name, const char *value, gpointer data, GE
 int parse_options(int &argc, char **&argv, ServerOptions &o) {
   g_autofree char *camera = nullptr, *user = nullptr, *password = nullptr, *bind = nullptr, *mount = nullptr;
   g_autofree char *rtsp_user = nullptr, *rtsp_password = nullptr, *rtsp_auth = nullptr;
-  g_auto(GStrv) broadcast = nullptr;
+  g_auto(GStrv) broadcast = nullptr, publish = nullptr;
   gint linger = gint(o.linger_s), timeout = gint(o.timeout_ms), session_timeout = gint(o.session_timeout_s);
   gint reconnect_attempts = o.reconnect_attempts, reconnect_backoff = o.reconnect_backoff_ms;
   gint64 max_files = gint64(o.max_files);
@@ -108,6 +109,7 @@ int parse_options(int &argc, char **&argv, ServerOptions &o) {
       {"webrtc-ports", 0, 0, G_OPTION_ARG_CALLBACK, (gpointer)parse_port_range, "UDP ports for browser viewers (WebRTC), one per viewer (default: any)", "MIN-MAX"},
       {"linger", 0, 0, G_OPTION_ARG_INT, &linger, "Keep the camera this long after the last client leaves (default 5)", "SECONDS"},
       {"session-timeout", 0, 0, G_OPTION_ARG_INT, &session_timeout, "A viewer that stops answering (UDP, no TEARDOWN) is dropped after this long (default 15)", "SECONDS"},
+      {"publish", 0, 0, G_OPTION_ARG_STRING_ARRAY, &publish, "Also publish the camera to this media server: rtmp://, rtmps://, rtsp:// (RECORD) or srt:// (repeatable; docs/publishing.md)", "URL"},
       {"wait-for-camera", 0, 0, G_OPTION_ARG_NONE, &wait, "Start even if the camera cannot be reached now", nullptr},
       {"verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Log more (never passwords)", nullptr},
       {"version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", nullptr},
@@ -148,6 +150,11 @@ int parse_options(int &argc, char **&argv, ServerOptions &o) {
   o.verbose = verbose;
   if (camera) o.camera = camera;
   for (GStrv b = broadcast; b && *b; b++) o.broadcast.push_back(*b);
+  for (GStrv p = publish; p && *p; p++) {
+    std::string why;
+    if (!Publisher::check_url(*p, why)) return usage_error(("--publish: " + why).c_str());
+    o.publish.push_back(*p);
+  }
   if (user) o.user = user;
   if (password) o.password = password;
   else if (const char *env = g_getenv("IPCAM_PASSWORD")) o.password = env;

@@ -37,6 +37,7 @@ struct ServerOptions {
   unsigned session_timeout_s = 15;
   int listen_backlog = 128;  // RTSP and control API
   bool wait_for_camera = false;
+  std::vector<std::string> publish;  // --publish URLs (media servers)
   bool verbose = false;
 
   bool auth_enabled() const { return !rtsp_user.empty(); }
