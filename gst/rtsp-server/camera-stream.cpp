@@ -29,6 +29,7 @@ CameraStream::CameraStream(const ServerOptions &options, std::string address)
 
 CameraStream::~CameraStream() {
   if (tick_id_) g_source_remove(tick_id_);
+  publishers_.clear();
   hub_->stop();
   if (factory_) g_object_unref(factory_);
 }
@@ -47,6 +48,11 @@ void CameraStream::attach(GstRTSPServer *server) {
                                     GST_RTSP_MEDIA_FACTORY(g_object_ref(factory_)));
   g_object_unref(mounts);
   tick_id_ = g_timeout_add(kTickMs, on_tick, this);
+  // A publication is a permanent viewer: it connects the camera now.
+  for (const auto &url : options_.publish) {
+    publishers_.push_back(std::make_unique<Publisher>(url, hub_, g_main_context_default()));
+    publishers_.back()->start();
+  }
 }
 
 gboolean CameraStream::on_tick(gpointer self) {
@@ -92,6 +98,7 @@ void CameraStream::shut_down() {
     g_source_remove(tick_id_);
     tick_id_ = 0;
   }
+  for (auto &p : publishers_) p->stop();
   close_everything();
   hub_->stop();
 }

@@ -9,6 +9,7 @@
 #pragma once
 
 #include "camera-hub.h"
+#include "publisher.h"
 #include "server-options.h"
 
 #include <gst/gst.h>
@@ -17,6 +18,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace ipcam_rtsp {
 
@@ -43,6 +45,9 @@ class CameraStream {
   size_t viewer_count() { return hub_->viewer_count(); }
   uint64_t dropped_gops() { return hub_->dropped_gops(); }
 
+  // One per --publish URL, started by attach(). Main thread.
+  const std::vector<std::unique_ptr<Publisher>> &publishers() const { return publishers_; }
+
   // Closes every client and releases the camera; released() turns true
   // once the camera pipeline is gone. Main thread.
   void shut_down();
@@ -59,6 +64,7 @@ class CameraStream {
   std::shared_ptr<CameraHub> hub_;
   GstRTSPMediaFactory *factory_ = nullptr;
   guint tick_id_ = 0;
+  std::vector<std::unique_ptr<Publisher>> publishers_;
 };
 
 }  // namespace ipcam_rtsp
