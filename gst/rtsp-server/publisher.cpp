@@ -200,10 +200,16 @@ bool Publisher::build(std::string &error) {
     if (sink) g_object_set(sink, "location", url_.c_str(), nullptr);
     chain.push_back(sink);
   } else {
+    // The queue ends the latency query at the muxer: srtsink's own latency
+    // past a live appsrc's makes the bin warn "please add queues".
+    GstElement *queue = make("queue", "queue", error);
     GstElement *mux = make("mpegtsmux", "mux", error);
+    // SRT's live mode takes messages of at most 1316 bytes: seven TS packets
+    // each (larger ones, every keyframe, would be lost).
+    if (mux) g_object_set(mux, "alignment", 7, nullptr);
     sink = make("srtsink", "sink", error);
     if (sink) g_object_set(sink, "uri", url_.c_str(), nullptr);
-    chain.insert(chain.end(), {mux, sink});
+    chain.insert(chain.end(), {queue, mux, sink});
   }
   const bool complete = std::all_of(chain.begin(), chain.end(), [](GstElement *e) { return e != nullptr; });
   for (GstElement *e : chain)
@@ -220,7 +226,7 @@ bool Publisher::build(std::string &error) {
   // What the server takes: the pad that feeds the sink. Its push blocks
   // while the sink waits on the server, so the probe counts what went.
   GstPad *last = gst_element_get_static_pad(chain[chain.size() - 2], "src");
-  gst_pad_add_probe(last, GST_PAD_PROBE_TYPE_BUFFER, on_sink_buffer, this, nullptr);
+  gst_pad_add_probe(last, GstPadProbeType(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST), on_sink_buffer, this, nullptr);
   gst_object_unref(last);
 
   GstBus *bus = gst_pipeline_get_bus(GST_PIPELINE(pipeline));

@@ -5,7 +5,7 @@
 //
 //   rtmp://, rtmps://  h264parse ! video/x-h264,stream-format=avc ! flvmux streamable=true ! rtmp2sink
 //   rtsp://            h264parse ! rtspclientsink   (RECORD)
-//   srt://             h264parse ! mpegtsmux ! srtsink
+//   srt://             h264parse ! queue ! mpegtsmux alignment=7 ! srtsink
 //
 // The publication is a permanent viewer of the hub: it keeps the camera
 // connected and shares its one login with the local viewers. Its pipeline
