@@ -182,6 +182,9 @@ bool Publisher::build(std::string &error) {
   const std::string scheme = scheme_of(url_);
   GstElement *pipeline = gst_pipeline_new(nullptr);
   std::vector<GstElement *> chain = {make("appsrc", "feed", error), make("h264parse", "parse", error)};
+  // A queue in front of each muxer ends the latency query there: without
+  // it the bin warns "please add queues" (the sinks' latency past a live
+  // appsrc's).
   GstElement *sink = nullptr;
   if (scheme == "rtmp" || scheme == "rtmps") {
     GstElement *filter = make("capsfilter", "avc", error);
@@ -190,18 +193,17 @@ bool Publisher::build(std::string &error) {
       g_object_set(filter, "caps", caps, nullptr);
       gst_caps_unref(caps);
     }
+    GstElement *queue = make("queue", "queue", error);
     GstElement *mux = make("flvmux", "mux", error);
     if (mux) g_object_set(mux, "streamable", TRUE, nullptr);
     sink = make("rtmp2sink", "sink", error);
     if (sink) g_object_set(sink, "location", url_.c_str(), nullptr);
-    chain.insert(chain.end(), {filter, mux, sink});
+    chain.insert(chain.end(), {filter, queue, mux, sink});
   } else if (scheme == "rtsp") {
     sink = make("rtspclientsink", "sink", error);
     if (sink) g_object_set(sink, "location", url_.c_str(), nullptr);
     chain.push_back(sink);
   } else {
-    // The queue ends the latency query at the muxer: srtsink's own latency
-    // past a live appsrc's makes the bin warn "please add queues".
     GstElement *queue = make("queue", "queue", error);
     GstElement *mux = make("mpegtsmux", "mux", error);
     // SRT's live mode takes messages of at most 1316 bytes: seven TS packets
@@ -235,6 +237,7 @@ bool Publisher::build(std::string &error) {
   g_source_attach(watch_, main_context_);
   gst_object_unref(bus);
   pipeline_ = pipeline;
+  sink_ = sink;
   built_us_ = g_get_monotonic_time();
   published_since_us_ = 0;
   {
@@ -265,6 +268,19 @@ GstPadProbeReturn Publisher::on_sink_buffer(GstPad *, GstPadProbeInfo *, gpointe
   return GST_PAD_PROBE_OK;
 }
 
+// rtmp2sink takes buffers before the server has answered (it connects in
+// the background): up only once the server sent something back.
+bool Publisher::server_answered() {
+  GstElementFactory *factory = sink_ ? gst_element_get_factory(sink_) : nullptr;
+  if (!factory || g_strcmp0(gst_plugin_feature_get_name(GST_PLUGIN_FEATURE(factory)), "rtmp2sink") != 0) return true;
+  GstStructure *stats = nullptr;
+  g_object_get(sink_, "stats", &stats, nullptr);
+  guint64 in = 0;
+  if (stats) gst_structure_get_uint64(stats, "in-bytes-total", &in);
+  if (stats) gst_structure_free(stats);
+  return in > 0;
+}
+
 gboolean Publisher::on_tick(gpointer data) {
   static_cast<Publisher *>(data)->tick();
   return G_SOURCE_CONTINUE;
@@ -290,7 +306,7 @@ void Publisher::tick() {
     return;
   }
   if (!pipeline_) return;
-  if (state == "connecting" && buffers >= kUpBuffers) {
+  if (state == "connecting" && buffers >= kUpBuffers && server_answered()) {
     std::lock_guard<std::mutex> l(lock_);
     state_ = "publishing";
     published_since_us_ = now;
@@ -364,6 +380,7 @@ void Publisher::teardown() {
   }
   if (pipeline_) stop_pipeline(pipeline_, shown_url_);
   pipeline_ = nullptr;
+  sink_ = nullptr;
 }
 
 void Publisher::stop() {

@@ -3,7 +3,7 @@
 //
 //   camera hub ──► ViewerFeed ──► appsrc ! h264parse ! <mux> ! <sink>
 //
-//   rtmp://, rtmps://  h264parse ! video/x-h264,stream-format=avc ! flvmux streamable=true ! rtmp2sink
+//   rtmp://, rtmps://  h264parse ! video/x-h264,stream-format=avc ! queue ! flvmux streamable=true ! rtmp2sink
 //   rtsp://            h264parse ! rtspclientsink   (RECORD)
 //   srt://             h264parse ! queue ! mpegtsmux alignment=7 ! srtsink
 //
@@ -77,6 +77,7 @@ class Publisher {
   void tick();
   void failed(const std::string &why);
   void teardown();
+  bool server_answered();
   std::string clean(const std::string &text) const;
 
   const std::string url_;
@@ -86,6 +87,7 @@ class Publisher {
 
   // Main context only.
   GstElement *pipeline_ = nullptr;
+  GstElement *sink_ = nullptr;  // in pipeline_
   GSource *watch_ = nullptr;
   GSource *tick_ = nullptr;
   std::shared_ptr<ViewerFeed> feed_;     // attached to the hub

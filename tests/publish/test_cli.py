@@ -48,6 +48,7 @@ class PublishCommand(unittest.TestCase):
                 self.assertEqual(tool.wait(5), 0, stderr())
                 self.assertLessEqual(time.monotonic() - start, 0.5)
                 self.assertIn("ipcam: stopped publishing to " + nginx.url(), stderr())
+                self.assertNotIn("please add queues", stderr())
             finally:
                 if tool.poll() is None:
                     tool.kill()

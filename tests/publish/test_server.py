@@ -47,6 +47,7 @@ class PublishToNginx(unittest.TestCase):
             self.assertEqual((code, decoder_errors(err)), (0, []))
             self.assertEqual(rig.stop_server(), 0)
             self.assertLessEqual(rig.shutdown_seconds, 0.5)
+            self.assertNotIn("please add queues", rig.server.stderr())
         # The start-up check and one camera session for the viewers and the publication.
         self.assertEqual(rig.sim.counter("logins_accepted"), 2)
         self.assertEqual(rig.sim.counter("preview_starts"), 1)
@@ -68,12 +69,20 @@ class StalledPeer(unittest.TestCase):
             urls = ["rtmp://me:hunter22@127.0.0.1:%d/live/cam" % rtmp_peer.port,
                     "rtsp://me:hunter22@127.0.0.1:%d/cam" % rtsp_peer.port]
             with Rig(server_args=["--publish", urls[0], "--publish", urls[1]]) as rig:
+                seen = set()
+
+                def failed(i):
+                    state = publication(rig, i)["state"]
+                    seen.add((i, state))
+                    return state == "reconnecting"
                 for i in (0, 1):
-                    wait_for(lambda: publication(rig, i)["state"] == "reconnecting", 15,
-                             "the stalled publication %d to fail" % i)
+                    wait_for(lambda: failed(i), 15, "the stalled publication %d to fail" % i)
                     p = publication(rig, i)
                     self.assertNotEqual(p["error"], "")
                     self.assertGreaterEqual(p["attempts"], 1)
+                # A peer that never answered was never taken for a server.
+                self.assertNotIn((0, "publishing"), seen)
+                self.assertNotIn((1, "publishing"), seen)
                 status = rig.get("status")[2].decode()
                 self.assertNotIn("hunter22", status)
                 self.assertIn("rtmp://127.0.0.1:%d/live/cam" % rtmp_peer.port, status)
