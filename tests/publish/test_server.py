@@ -52,6 +52,21 @@ class PublishToNginx(unittest.TestCase):
         self.assertEqual(rig.sim.counter("logins_accepted"), 2)
         self.assertEqual(rig.sim.counter("preview_starts"), 1)
 
+    def test_camera_lost_for_good_and_back(self):
+        # Every camera session ends after 30 frames and ipcamsrc does not
+        # reconnect: the hub gives up each time, and the publication, a
+        # permanent viewer, connects the camera again on its next attempt.
+        with Nginx() as nginx, Rig(sim_args=["--drop-after-frames", "30"],
+                                   server_args=["--reconnect-attempts", "0", "--publish", nginx.url()]) as rig:
+            wait_for(lambda: publication(rig)["state"] == "publishing", 15, "publishing")
+            wait_for(lambda: "camera" in publication(rig)["error"], 15, "the camera's loss in the status")
+            wait_for(lambda: publication(rig)["state"] == "publishing", 15, "publishing again")
+            self.assertIsNone(rig.server.proc.poll())
+            self.assertEqual(rig.stop_server(), 0)
+            self.assertLessEqual(rig.shutdown_seconds, 0.5)
+        self.assertGreaterEqual(rig.sim.counter("logins_accepted"), 3)
+        self.assertEqual(rig.sim.counter("busy_refused"), 0)
+
     def test_unknown_scheme_is_a_usage_error(self):
         import subprocess
         from rtsp_rig import SERVER
