@@ -12,7 +12,16 @@ ipcam_install_deps() {
   local sudo=""
   [ "$(id -u)" -ne 0 ] && sudo="sudo"
   $sudo apt-get update -q >&2 || return 1
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}" >&2
+  # No service may start from these installs (nginx would take port 80):
+  # a policy-rc.d that answers 101 for the install, removed after it, unless
+  # the machine has one of its own.
+  local policy=/usr/sbin/policy-rc.d own_policy=0 rc=0
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' | $sudo tee "$policy" >/dev/null && $sudo chmod 755 "$policy" && own_policy=1
+  fi
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}" >&2 || rc=$?
+  [ "$own_policy" -eq 1 ] && $sudo rm -f "$policy"
+  return $rc
 }
 
 # Configures (once) and builds a build dir: ipcam_build DIR [meson options...]

@@ -16,6 +16,10 @@
 
 using namespace ipcam::cli;
 
+namespace ipcam::cli {
+int cmd_publish(Context &ctx);  // cmd-publish.cpp
+}
+
 namespace {
 
 // GOption writes into C storage; copied into GlobalOptions after parsing.
@@ -160,6 +164,11 @@ const Command kCommands[] = {
      "ffplay opens.\nExample:\n  ipcam relay --to 127.0.0.1:5220 --sdp cam.sdp\n"
      "  ffplay -protocol_whitelist file,udp,rtp cam.sdp",
      kRelayEntries, cmd_relay},
+    {"publish", "URL", "Publish the live stream to a media server (RTMP, RTSP, SRT)",
+     "Sends the live preview to rtmp://HOST/APP/STREAM (or rtmps://), rtsp://HOST/PATH (RECORD) or "
+     "srt://HOST:PORT until Ctrl+C or SIGTERM (exit 0); a lost server is tried again with back-off, "
+     "the camera stays connected.\nExample:\n  ipcam publish rtmp://127.0.0.1/live/cam",
+     nullptr, cmd_publish},
 };
 
 const char *kExitCodes =

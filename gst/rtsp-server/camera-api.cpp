@@ -150,7 +150,7 @@ void CameraApi::status(Reply &r) {
   json_builder_add_string_value(b, name_.c_str());
   json_builder_set_member_name(b, "url");
   json_builder_add_string_value(b, rtsp_url_.c_str());
-
+  Publisher::add_status(b, stream_.publishers());  // "publish": [...]
   json_builder_set_member_name(b, "camera");
   json_builder_begin_object(b);
   json_builder_set_member_name(b, "address");

@@ -63,6 +63,7 @@ CameraStream::CameraStream(const ServerOptions &options, std::string address)
 
 CameraStream::~CameraStream() {
   if (tick_id_) g_source_remove(tick_id_);
+  publishers_.clear();
   hub_->stop();
   if (factory_) g_object_unref(factory_);
 }
@@ -143,7 +144,19 @@ void CameraStream::close_all_clients(GstRTSPServer *server) {
   g_object_unref(pool);
 }
 
+void CameraStream::start_publishing(const std::vector<std::string> &urls) {
+  for (const auto &url : urls) {
+    publishers_.push_back(std::make_unique<Publisher>(url, hub_, g_main_context_default()));
+    publishers_.back()->start();
+  }
+}
+
+void CameraStream::stop_publishing() {
+  for (auto &p : publishers_) p->stop();
+}
+
 void CameraStream::shut_down() {
+  stop_publishing();
   if (tick_id_) {
     g_source_remove(tick_id_);
     tick_id_ = 0;

@@ -10,6 +10,7 @@
 #pragma once
 
 #include "camera-hub.h"
+#include "publisher.h"
 #include "server-options.h"
 
 #include <gst/gst.h>
@@ -18,6 +19,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace ipcam_rtsp {
 
@@ -37,6 +39,12 @@ class CameraStream {
 
   // The camera hub, for viewers that are not RTSP clients (WebRTC).
   const std::shared_ptr<CameraHub> &hub() const { return hub_; }
+  // This camera's publications (--publish), one Publisher per URL, each
+  // fed from the hub: started once the stream is attached, stopped first at
+  // a stop. Main thread. The URLs passed Publisher::check_url().
+  void start_publishing(const std::vector<std::string> &urls);
+  void stop_publishing();
+  const std::vector<std::unique_ptr<Publisher>> &publishers() const { return publishers_; }
 
   // For the status. Main thread: RTSP connections holding a session on
   // this mount, or (!only_mine) every connection of the server.
@@ -65,6 +73,7 @@ class CameraStream {
   const ServerOptions &options_;
   GstRTSPServer *server_ = nullptr;  // not owned
   std::shared_ptr<CameraHub> hub_;
+  std::vector<std::unique_ptr<Publisher>> publishers_;
   GstRTSPMediaFactory *factory_ = nullptr;
   guint tick_id_ = 0;
 };

@@ -152,18 +152,11 @@ struct Camera {
   std::unique_ptr<CameraControl> control;
 };
 
-// The publisher hook: where each camera's stream would be published to
-// its `publish` URLs (CameraOptions::publish). Called once the camera's
-// stream is attached; stop_publishers() before the streams shut down.
-// Not built here: a camera with publish URLs is told so in the log (the
-// URLs are never printed: they may hold credentials).
-void start_publishers(Camera &camera) {
-  if (!camera.config.publish.empty())
-    g_warning("camera %s: %zu publish URL(s) given, but this server has no publisher yet",
-              camera.config.name.c_str(), camera.config.publish.size());
-}
+// Each camera's publications (CameraOptions::publish, docs/publishing.md):
+// started once its stream is attached, stopped before the streams shut down.
+void start_publishers(Camera &camera) { camera.stream->start_publishing(camera.config.publish); }
 
-void stop_publishers(Camera &) {}
+void stop_publishers(Camera &camera) { camera.stream->stop_publishing(); }
 
 struct Shutdown {
   GMainLoop *loop;

@@ -8,6 +8,7 @@
 #include "server-options.h"
 
 #include "config-file.h"
+#include "publisher.h"
 
 #include <gst/gst.h>
 
@@ -159,6 +160,7 @@ Set set_camera(CameraOptions &c, const std::string &k, const std::string &v, boo
     if (!parse_uint(v, 1, G_MAXINT, u)) return (err = "must be at least 1 ms"), Set::bad;
     c.timeout_ms = unsigned(u);
   } else if (k == "publish") {
+    if (!Publisher::check_url(v, err)) return Set::bad;
     if (fresh) c.publish.clear();
     c.publish.push_back(v);
   } else {
@@ -172,6 +174,13 @@ bool is_camera_key(const std::string &k) {
                         "interface", "timeout", "publish"})
     if (k == c) return true;
   return false;
+}
+
+// A bad value as an error shows it: never a password, and a publish URL
+// without its credentials.
+std::string shown_value(const std::string &key, const std::string &value) {
+  if (key == "password" || key == "rtsp-password") return "";
+  return " " + (key == "publish" ? Publisher::printable_url(value) : value);
 }
 
 bool is_list_key(const std::string &k) { return k == "broadcast" || k == "discovery-port" || k == "publish"; }
@@ -245,7 +254,7 @@ bool apply_camera_setting(ServerOptions &o, Setting &s, std::set<std::string> &s
     targets.push_back(c);
   } else {
     if ((s.key == "interface" || s.key == "publish") && o.cameras.size() > 1)
-      return (err = s.where + " " + s.value + ": there are several cameras; name one: " + s.where + " NAME=" +
+      return (err = s.where + shown_value(s.key, s.value) + ": there are several cameras; name one: " + s.where + " NAME=" +
                     (s.key == "interface" ? "IFACE" : "URL")),
              false;
     for (auto &c : o.cameras) targets.push_back(&c);
@@ -254,9 +263,7 @@ bool apply_camera_setting(ServerOptions &o, Setting &s, std::set<std::string> &s
     const bool fresh = seen.insert(c->name + "\n" + s.key).second;
     std::string why;
     if (set_camera(*c, s.key, s.value, fresh, why) != Set::ok) {
-      // Never echo a password (nor its file's content).
-      const bool secret = s.key == "password";
-      err = s.where + (secret ? "" : " " + s.value) + ": " + why;
+      err = s.where + shown_value(s.key, s.value) + ": " + why;
       return false;
     }
   }
@@ -343,8 +350,7 @@ int parse_options(int &argc, char **&argv, ServerOptions &o) {
       std::string why;
       const Set r = set_server(o, s.key, s.value, is_list_key(s.key) && seen.insert(s.key).second, why);
       if (r == Set::bad) {
-        const bool secret = s.key == "rtsp-password";
-        return usage_error(s.where + (secret ? "" : " " + s.value) + ": " + why);
+        return usage_error(s.where + shown_value(s.key, s.value) + ": " + why);
       }
       if (r == Set::unknown && !from_cli) {
         const bool per_camera = is_camera_key(s.key);
@@ -365,7 +371,7 @@ int parse_options(int &argc, char **&argv, ServerOptions &o) {
     const Set r = c ? set_camera(*c, s.key, s.value, seen_file.insert(s.camera + "\n" + s.key).second, why)
                     : Set::unknown;
     if (r == Set::unknown) return usage_error(s.where + ": unknown key");
-    if (r == Set::bad) return usage_error(s.where + (s.key == "password" ? "" : " " + s.value) + ": " + why);
+    if (r == Set::bad) return usage_error(s.where + shown_value(s.key, s.value) + ": " + why);
   }
   // --camera NAME=ADDRESS wins over the group's address.
   for (const auto &s : cl.settings)

@@ -23,9 +23,8 @@ struct CameraOptions {
   std::string password = "12345";  // never logged
   std::string interface;            // ipcamsrc's interface (SO_BINDTODEVICE); empty = any
   unsigned timeout_ms = 5000;
-  // Where this camera's stream is published (--publish, config key publish).
-  // Carried only: the publisher is built elsewhere (see main.cpp,
-  // start_publishers()).
+  // Where this camera's stream is published (--publish, config key publish;
+  // checked by Publisher::check_url() as they are read).
   std::vector<std::string> publish;
 };
 
