@@ -26,6 +26,7 @@ from ipcam_sim import IpcamSim, free_udp_port  # noqa: E402
 from rtsp_rig import Server  # noqa: E402
 
 SIZES = {"a": ("127.0.0.2", 640, 360), "b": ("127.0.0.3", 320, 240)}
+PUBLISH_SECRET = "pub-secret-7731"
 PASSWORDS = {"a": "pass-of-a=1", "b": "pass-of-b=2"}
 EXIT_USAGE = 2
 IPCAM = os.environ.get("IPCAM", "")
@@ -215,15 +216,31 @@ class MultiCamera(unittest.TestCase):
             lines += ["[camera %s]" % name, "address = " + (SIZES[name][0] if name == "a" else "127.0.0.99"), "control-port = %d" % sim.control_port,
                       "http-port = %d" % sim.http_port, "preview-port = %d" % self.preview_port,
                       "password-file = $CREDENTIALS_DIRECTORY/" + name, "timeout = 4000",
-                      "publish = srt://127.0.0.1:1/%s;rtsp://127.0.0.1:1/%s" % (name, name), ""]
+                      # Nobody listens on port 1: each publication retries, the viewers unaffected.
+                      "publish = srt://127.0.0.1:1?passphrase=%s;rtsp://pub:%s@127.0.0.1:1/%s" %
+                      (PUBLISH_SECRET, PUBLISH_SECRET, name), ""]
         path = os.path.join(self.tmp.name, "server.conf")
         with open(path, "w") as f:
             f.write("\n".join(lines))
         server, ready = self.start_server(["--config", path, "--camera", "b=" + SIZES["b"][0]],
                                           {"CREDENTIALS_DIRECTORY": creds})
         self.check_served(server, ready)
-        self.assertIn("camera a: 2 publish URL(s) given", server.stderr())
-        self.assertNotIn("srt://", server.stderr())
+        # Each camera's own publications, in its own status, never a secret.
+        api = ready["control"] + "api/"
+        for name in SIZES:
+            def failing(name=name):
+                st = get_json(api + "cameras/%s/status" % name)[1]
+                pubs = st.get("publish", [])
+                return pubs if len(pubs) == 2 and all(p["state"] == "reconnecting" and p["error"]
+                                                      for p in pubs) else None
+            pubs = wait_for("camera %s's two publications to fail and retry" % name, 15, failing)
+            self.assertEqual([p["url"].split(":")[0] for p in pubs], ["srt", "rtsp"], pubs)
+            self.assertTrue(pubs[1]["url"].endswith("127.0.0.1:1/" + name), pubs)
+            self.assertNotIn(PUBLISH_SECRET, json.dumps(pubs))
+        self.assertNotIn(PUBLISH_SECRET, server.stderr())
+        # The local viewers are untouched by the failing publications.
+        for name, (address, w, h) in SIZES.items():
+            self.assertEqual(probe_size(ready["cameras"][name]["url"]), (w, h), name)
 
 
 class Refusals(unittest.TestCase):
@@ -280,6 +297,10 @@ class Refusals(unittest.TestCase):
         self.assertUsage(self.run_server("--camera", "a=127.0.0.2", "--interface", "c=lo"), "no camera named c")
         self.assertUsage(self.run_server("--camera", "a=127.0.0.2", "--control-port", "a=0"), "--control-port",
                          "expected a port")
+        self.assertUsage(self.run_server("--camera", "a=127.0.0.2", "--publish", "a=ftp://u:%s@127.0.0.1/x" %
+                                         PUBLISH_SECRET), "--publish", "ftp://")
+        code, _, err = self.run_server("--camera", "a=127.0.0.2", "--publish", "a=ftp://u:%s@127.0.0.1/x" % PUBLISH_SECRET)
+        self.assertNotIn(PUBLISH_SECRET, err)
 
 
 if __name__ == "__main__":
