@@ -38,8 +38,6 @@ int cmd_publish(Context &ctx) {
   const std::string url = ctx.args[0];
   std::string why;
   if (!ipcam_rtsp::Publisher::check_url(url, why)) return usage_error("publish", why);
-  if (!ctx.opt.interface.empty())
-    return usage_error("publish", "--interface is not supported by publish (the route to the camera decides)");
 
   Failure failure;
   std::string address;
@@ -59,6 +57,7 @@ int cmd_publish(Context &ctx) {
   camera.user = ctx.opt.user;
   camera.password = ctx.opt.password;
   camera.timeout_ms = timeout_ms(ctx.opt, 5000);
+  camera.interface = ctx.opt.interface;  // the camera's ipcamsrc, as the login check above
 
   const bool verbose = ctx.opt.verbose;
   const guint handler = g_log_set_handler(

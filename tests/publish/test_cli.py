@@ -27,7 +27,9 @@ class PublishCommand(unittest.TestCase):
         preview = free_udp_port()
         with Nginx() as nginx, IpcamSim("--h264", SAMPLE, "--preview-port", preview) as sim, \
                 tempfile.TemporaryFile() as err:
-            tool = subprocess.Popen([IPCAM, "--camera", "127.0.0.1", "--control-port", str(sim.control_port),
+            # --interface: the camera is reached through lo only (the login check and the stream).
+            tool = subprocess.Popen([IPCAM, "--camera", "127.0.0.1", "--interface", "lo",
+                                     "--control-port", str(sim.control_port),
                                      "--preview-port", str(preview), "publish", nginx.url()],
                                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err)
             try:
