@@ -12,15 +12,25 @@
 
 namespace ipcam_rtsp {
 
+namespace {
+
+// How long a connection has to send a whole request (head and body): the
+// first, or the next one of a kept-alive connection (docs/rtsp-server.md).
+constexpr gint64 kRequestWaitUs = 10 * G_USEC_PER_SEC;
+
+}  // namespace
+
 ControlApi::ControlApi(const ServerOptions &options) : options_(options) {
   server_ = SOUP_SERVER(g_object_new(SOUP_TYPE_SERVER, "server-header", "ipcam-rtsp-server ", nullptr));
   soup_server_add_handler(server_, nullptr, on_request, this, nullptr);
+  deadlines_ = std::make_unique<HttpDeadlines>(server_, kRequestWaitUs);
   guard_.init(options_.bind, server_);
   if (options_.auth_enabled()) add_auth();
 }
 
 ControlApi::~ControlApi() {
   cameras_.clear();  // their WHEP sessions end
+  deadlines_.reset();
   soup_server_disconnect(server_);
   if (!workers_.wait(2)) g_warning("control API: %d requests still running at exit", workers_.running());
   // A request stuck past the wait leaves its folder: it goes now.

@@ -6,6 +6,7 @@
 
 #include "api-reply.h"
 #include "camera-api.h"
+#include "http-deadlines.h"
 #include "server-options.h"
 #include "web-guard.h"
 
@@ -57,6 +58,7 @@ class ControlApi {
   const ServerOptions &options_;
   std::string url_;
   SoupServer *server_ = nullptr;
+  std::unique_ptr<HttpDeadlines> deadlines_;  // a deadline for every connection
   WebGuard guard_;
   Workers workers_;
   std::vector<std::unique_ptr<CameraApi>> cameras_;

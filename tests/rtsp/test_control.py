@@ -6,7 +6,9 @@ import socket
 import struct
 import subprocess
 import tempfile
+import time
 import unittest
+import urllib.parse
 import urllib.error
 import urllib.request
 
@@ -22,6 +24,27 @@ def jpeg_size(data):
                             "-of", "json", f.name], capture_output=True, timeout=20)
     streams = json.loads(p.stdout or b"{}").get("streams", [])
     return (streams[0]["width"], streams[0]["height"]) if streams and streams[0]["codec_name"] == "mjpeg" else None
+
+
+def server_side_connections(port):
+    """This machine's TCP sockets on local port `port` that are established
+    or that the peer closed and the server has not (CLOSE-WAIT)."""
+    n = 0
+    for name in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(name) as f:
+            for line in f.readlines()[1:]:
+                fields = line.split()
+                local_port = int(fields[1].rsplit(":", 1)[1], 16)
+                n += local_port == port and fields[3] in ("01", "08")
+    return n
+
+
+def wait_until(cond, timeout, what):
+    deadline = time.monotonic() + timeout
+    while not cond():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting for " + what)
+        time.sleep(0.05)
 
 
 def http_error(fn):
@@ -116,6 +139,40 @@ class ControlTest(unittest.TestCase):
             self.assertEqual(rig.stop_server(), 0)
         # No stream ran: each request used a short session of its own.
         self.assertEqual(rig.sim.counter("busy_refused"), 0)
+
+    def test_connections_that_send_no_whole_request_are_closed(self):
+        """The control port gives a connection 10 s to send a whole request
+        (the first, or the next on a kept-alive one): one that never speaks,
+        one that sends half a request head and one that idles after an
+        answer are closed by the server, while another client is answered;
+        and the server keeps none of the connections that came and went."""
+        with Rig() as rig:
+            u = urllib.parse.urlsplit(rig.control)
+            for _ in range(100):
+                self.assertEqual(rig.get("status")[0], 200)
+            opened = time.monotonic()
+            silent = socket.create_connection((u.hostname, u.port), timeout=20)
+            half = socket.create_connection((u.hostname, u.port), timeout=20)
+            half.sendall(b"GET /api/status HTTP/1.1\r\nHost: %s\r\n" % u.netloc.encode())
+            kept = socket.create_connection((u.hostname, u.port), timeout=20)
+            kept.sendall(b"GET /api/status HTTP/1.1\r\nHost: %s\r\n\r\n" % u.netloc.encode())
+            answer = b""
+            while b"\r\n\r\n" not in answer:
+                answer += kept.recv(4096)
+            self.assertTrue(answer.startswith(b"HTTP/1.1 200"), answer[:100])
+            # Meanwhile another client is answered at once.
+            self.assertEqual(rig.get("status")[0], 200)
+            for name, s in (("silent", silent), ("half a request", half), ("kept alive", kept)):
+                while s.recv(65536):  # what is left of the answer, then the end
+                    pass
+                took = time.monotonic() - opened
+                self.assertLess(took, 15, "the %s connection still open %.1f s after it opened" % (name, took))
+                s.close()
+            print("the three connections were closed %.1f s after they opened" % (time.monotonic() - opened))
+            wait_until(lambda: server_side_connections(u.port) == 0, 5,
+                       "the server to let go of every connection of its control port")
+            self.assertEqual(rig.get("status")[0], 200)
+            self.assertEqual(rig.stop_server(), 0)
 
     def test_authentication_digest(self):
         self.check_auth("digest")
