@@ -2,6 +2,8 @@
 // viewers' feeds. See camera-hub.h for the shape.
 #include "camera-hub.h"
 
+#include "bus-watch.h"
+
 #include <algorithm>
 #include <utility>
 
@@ -81,11 +83,7 @@ void CameraHub::start_locked() {
   gst_app_sink_set_callbacks(GST_APP_SINK(sink), &callbacks, this, nullptr);
   gst_object_unref(sink);
 
-  GstBus *bus = gst_pipeline_get_bus(GST_PIPELINE(pipeline));
-  watch_ = gst_bus_create_watch(bus);
-  g_source_set_callback(watch_, reinterpret_cast<GSourceFunc>(reinterpret_cast<void (*)()>(on_bus)), this, nullptr);
-  g_source_attach(watch_, main_context_);
-  gst_object_unref(bus);
+  watch_ = watch_bus(pipeline, on_bus, this, main_context_);
   {
     std::lock_guard<std::mutex> l(lock_);
     pipeline_ = pipeline;
@@ -174,12 +172,8 @@ gboolean CameraHub::on_bus(GstBus *, GstMessage *msg, gpointer data) {
   switch (GST_MESSAGE_TYPE(msg)) {
     case GST_MESSAGE_WARNING:
     case GST_MESSAGE_ERROR: {
-      GError *err = nullptr;
       const bool fatal = GST_MESSAGE_TYPE(msg) == GST_MESSAGE_ERROR;
-      if (fatal) gst_message_parse_error(msg, &err, nullptr);
-      else gst_message_parse_warning(msg, &err, nullptr);
-      const std::string text = err ? err->message : "unknown problem";
-      g_clear_error(&err);
+      const std::string text = message_text(msg);
       if (!fatal) {
         if (from_camera) g_message("camera: %s", text.c_str());
         break;

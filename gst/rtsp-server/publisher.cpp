@@ -1,6 +1,8 @@
 // Publisher: see publisher.h.
 #include "publisher.h"
 
+#include "bus-watch.h"
+
 #include <gst/app/gstappsrc.h>
 
 #include <algorithm>
@@ -231,11 +233,7 @@ bool Publisher::build(std::string &error) {
   gst_pad_add_probe(last, GstPadProbeType(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST), on_sink_buffer, this, nullptr);
   gst_object_unref(last);
 
-  GstBus *bus = gst_pipeline_get_bus(GST_PIPELINE(pipeline));
-  watch_ = gst_bus_create_watch(bus);
-  g_source_set_callback(watch_, reinterpret_cast<GSourceFunc>(reinterpret_cast<void (*)()>(on_bus)), this, nullptr);
-  g_source_attach(watch_, main_context_);
-  gst_object_unref(bus);
+  watch_ = watch_bus(pipeline, on_bus, this, main_context_);
   pipeline_ = pipeline;
   sink_ = sink;
   built_us_ = g_get_monotonic_time();
@@ -326,12 +324,8 @@ gboolean Publisher::on_bus(GstBus *, GstMessage *msg, gpointer data) {
   switch (GST_MESSAGE_TYPE(msg)) {
     case GST_MESSAGE_ERROR:
     case GST_MESSAGE_WARNING: {
-      GError *err = nullptr;
       const bool fatal = GST_MESSAGE_TYPE(msg) == GST_MESSAGE_ERROR;
-      if (fatal) gst_message_parse_error(msg, &err, nullptr);
-      else gst_message_parse_warning(msg, &err, nullptr);
-      const std::string text = self->clean(err ? err->message : "unknown problem");
-      g_clear_error(&err);
+      const std::string text = self->clean(message_text(msg));
       if (fatal) self->failed(text);
       else g_message("publish %s: %s", self->shown_url_.c_str(), text.c_str());
       break;

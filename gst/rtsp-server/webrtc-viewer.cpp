@@ -1,6 +1,7 @@
 // WebrtcViewer: see webrtc-viewer.h.
 #include "webrtc-viewer.h"
 
+#include "bus-watch.h"
 #include "webrtc-sdp.h"
 
 #include <gst/app/gstappsrc.h>
@@ -118,11 +119,7 @@ bool WebrtcViewer::build(std::string &error) {
     gst_object_unref(rtpbin);
   }
 
-  GstBus *bus = gst_pipeline_get_bus(GST_PIPELINE(pipeline_));
-  watch_ = gst_bus_create_watch(bus);
-  g_source_set_callback(watch_, reinterpret_cast<GSourceFunc>(reinterpret_cast<void (*)()>(on_bus)), this, nullptr);
-  g_source_attach(watch_, main_context_);
-  gst_object_unref(bus);
+  watch_ = watch_bus(pipeline_, on_bus, this, main_context_);
   return true;
 }
 
@@ -313,10 +310,7 @@ void WebrtcViewer::on_rtcp(GstElement *, guint, guint, gpointer data) {
 gboolean WebrtcViewer::on_bus(GstBus *, GstMessage *msg, gpointer data) {
   auto *self = static_cast<WebrtcViewer *>(data);
   if (GST_MESSAGE_TYPE(msg) != GST_MESSAGE_ERROR) return G_SOURCE_CONTINUE;
-  GError *err = nullptr;
-  gst_message_parse_error(msg, &err, nullptr);
-  const std::string text = err ? err->message : "unknown problem";
-  g_clear_error(&err);
+  const std::string text = message_text(msg);
   const bool from_feed = GST_MESSAGE_SRC(msg) == GST_OBJECT(self->appsrc_);
   if (!from_feed) g_message("WebRTC viewer: %s", text.c_str());
   if (self->why_over_.empty()) self->why_over_ = text;
