@@ -23,6 +23,13 @@ SessionConfig session_config(std::string host, uint16_t port, std::string user, 
   return c;
 }
 
+SessionConfig session_config(const CameraEndpoint &endpoint) {
+  SessionConfig c = session_config(endpoint.address, endpoint.control_port, endpoint.user, endpoint.password,
+                                   endpoint.timeout_ms);
+  c.interface = endpoint.interface;
+  return c;
+}
+
 ControlSession::ControlSession(SessionConfig config) : impl_(std::make_unique<Impl>(std::move(config))) {}
 
 ControlSession::~ControlSession() {

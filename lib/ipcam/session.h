@@ -5,6 +5,7 @@
 // may be made from any thread, also while preview data streams.
 #pragma once
 
+#include "ipcam/endpoint.h"
 #include "ipcam/error.h"
 #include "ipcam/filelist.h"
 #include "ipcam/wire.h"
@@ -54,6 +55,9 @@ struct SessionConfig {
 // fields keep their defaults.
 SessionConfig session_config(std::string host, uint16_t port, std::string user, std::string password,
                              unsigned timeout_ms);
+// The same for a camera's endpoint: its address, control port, login,
+// interface and timeout.
+SessionConfig session_config(const CameraEndpoint &endpoint);
 
 struct RawReply {
   uint32_t type = 0;
