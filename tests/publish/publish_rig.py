@@ -3,8 +3,8 @@ module, a GstRtspServer RECORD mount, srt-live-transmit, and a TCP peer
 that accepts and never speaks. Each on an ephemeral port, each stopped by
 its test (nothing left running).
 
-The camera emulator and ipcam-rtsp-server come from tests/rtsp/rtsp_rig.py
-(PYTHONPATH in meson.build)."""
+The camera emulator and ipcam-rtsp-server come from ipcamtest.rtsp_rig
+(tests/ipcamtest, on PYTHONPATH from meson.build)."""
 
 import json
 import os
@@ -13,7 +13,9 @@ import socket
 import subprocess
 import tempfile
 import threading
-import time
+
+from ipcamtest.ports import free_tcp_port
+from ipcamtest.waiting import wait_for
 
 NGINX_MODULE = "/usr/lib/nginx/modules/ngx_rtmp_module.so"
 
@@ -34,21 +36,6 @@ rtmp {{
     }}
 }}
 """
-
-
-def free_tcp_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(condition, timeout, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.05)
-    raise AssertionError("timed out waiting for " + what)
 
 
 def tcp_open(port):

@@ -12,7 +12,8 @@ import urllib.parse
 import urllib.error
 import urllib.request
 
-from rtsp_rig import Rig, ffprobe_video
+from ipcamtest.players import ffprobe_video
+from ipcamtest.rtsp_rig import Rig
 
 
 def jpeg_size(data):

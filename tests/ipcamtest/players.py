@@ -4,13 +4,19 @@ Every line a player prints at its warning level is a complaint a user
 sees: nothing here filters any of them.
 
     ffmpeg_cmd(url, ...)     decode to nowhere, warnings and errors on stderr
+    ffmpeg(url, ...)         the same run to its end (errors only): (exit code, stderr)
+    start_ffmpeg(url, ...)   the same in the background: a Popen with stderr piped
+    count_packets(url, ...)  the video packets ffprobe reads in so many seconds
+    ffprobe_video(url, ...)  the video streams ffprobe finds (codec, size)
     ffprobe_packets_cmd(...) one "pts,flags" line per packet
     gst_cmd(url, ...)        rtspsrc ! rtph264depay ! h264parse ! avdec_h264 (gst_play.py)
     mpv_cmd(url, ...)        mpv --vo=null, warnings and errors only
     frame_steps(lines)       the PTS steps between packets, in frame intervals
 """
 
+import json
 import os
+import subprocess
 import sys
 
 GST_PLAY = os.path.join(os.path.dirname(os.path.abspath(__file__)), "gst_play.py")
@@ -21,10 +27,53 @@ GST_PLAY = os.path.join(os.path.dirname(os.path.abspath(__file__)), "gst_play.py
 GST_DECODER_DEBUG = "rtph264depay:2,rtpbasedepayload:2,h264parse:2,libav:2,videodecoder:2"
 
 
-def ffmpeg_cmd(url, seconds, transport=None, sdp=False):
+def ffmpeg_cmd(url, seconds, transport=None, sdp=False, level="warning"):
+    """`level` error: only what stops a picture from decoding."""
     src = ["-protocol_whitelist", "file,udp,rtp"] if sdp else ["-rtsp_transport", transport]
-    return ["ffmpeg", "-nostdin", "-hide_banner", "-v", "warning", *src, "-i", url, "-t", str(seconds),
+    return ["ffmpeg", "-nostdin", "-hide_banner", "-v", level, *src, "-i", url, "-t", str(seconds),
             "-f", "null", "-"]
+
+
+def ffmpeg(url, seconds=3, transport="tcp", timeout=30, level="error"):
+    """(exit code, stderr text) of ffmpeg decoding `seconds` of `url`."""
+    p = subprocess.run(ffmpeg_cmd(url, seconds, transport, level=level), capture_output=True, timeout=timeout)
+    return p.returncode, p.stderr.decode(errors="replace")
+
+
+def start_ffmpeg(url, seconds=3, transport="tcp", level="error"):
+    """ffmpeg decoding `seconds` of `url` in the background; its stderr piped."""
+    return subprocess.Popen(ffmpeg_cmd(url, seconds, transport, level=level), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+
+
+def count_packets(url, seconds, transport="tcp", timeout=40):
+    """(video packets ffprobe reads in `seconds` of the stream, the run)."""
+    p = subprocess.run(["ffprobe", "-v", "error", "-rtsp_transport", transport, "-i", url,
+                        "-select_streams", "v", "-show_entries", "packet=pts", "-of", "csv=p=0",
+                        "-read_intervals", "%%+%g" % seconds],
+                       capture_output=True, timeout=timeout)
+    return len([line for line in p.stdout.decode().splitlines() if line.strip()]), p
+
+
+def ffprobe_video(url, transport, extra=()):
+    """(exit code, [video streams: codec_name, width, height], stderr text)."""
+    p = subprocess.run(["ffprobe", "-v", "error", "-rtsp_transport", transport, *extra, "-i", url,
+                        "-select_streams", "v", "-show_entries", "stream=codec_name,width,height",
+                        "-of", "json"], capture_output=True, timeout=30)
+    streams = json.loads(p.stdout or b"{}").get("streams", []) if p.returncode == 0 else []
+    return p.returncode, streams, p.stderr.decode(errors="replace")
+
+
+def probe_size(url):
+    """(width, height) of the video at `url` over RTSP/TCP; fails the test
+    when ffprobe cannot read it."""
+    p = subprocess.run(["ffprobe", "-v", "error", "-rtsp_transport", "tcp", "-select_streams", "v",
+                        "-show_entries", "stream=width,height", "-of", "json", url],
+                       capture_output=True, timeout=40)
+    if p.returncode != 0:
+        raise AssertionError("ffprobe %s: exit %d: %s" % (url, p.returncode, p.stderr.decode(errors="replace")))
+    stream = json.loads(p.stdout)["streams"][0]
+    return stream["width"], stream["height"]
 
 
 def ffprobe_packets_cmd(url, seconds, transport=None, sdp=False):
@@ -54,6 +103,10 @@ def complaints(text):
     """Every non-empty line: each one is a complaint (the commands above
     print nothing else)."""
     return [line for line in text.splitlines() if line.strip()]
+
+
+# What ffmpeg -v error printed, line by line: each one is a complaint a user sees.
+decoder_errors = complaints
 
 
 def packets(stdout):
