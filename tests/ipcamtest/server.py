@@ -7,6 +7,7 @@ and a stop that times how long the exit took.
         ready = server.wait_ready()       # the ready-line dict, or None
         ready["url"], ready["control"], server.pid, server.stderr()
         server.stop()                     # -> (exit code or "hung", seconds)
+    server.peak_mib                       # its peak memory, from the kernel at its exit
     run(["--config", path])               # a run meant to end (a refusal)
 
 The program is $IPCAM_RTSP_SERVER unless `program` is given (the bench
@@ -44,6 +45,7 @@ class Server:
         self.ready = None
         self.ready_line = None
         self.exit_code = None
+        self.peak_mib = None
 
     @property
     def pid(self):
@@ -59,28 +61,49 @@ class Server:
         self.ready = json.loads(line)
         return self.ready
 
-    def stderr(self):
-        """What the server printed on stderr so far ("" when not kept)."""
+    def stderr_bytes(self):
+        """What the server printed on stderr so far, as bytes (b"" when not kept)."""
         if not self._err:
-            return ""
+            return b""
         self._err.flush()
         with open(self._err.name, "rb") as f:
-            return f.read().decode(errors="replace")
+            return f.read()
+
+    def stderr(self):
+        """What the server printed on stderr so far ("" when not kept)."""
+        return self.stderr_bytes().decode(errors="replace")
 
     def stop(self, sig=signal.SIGTERM, timeout=10):
         """Signals the server; returns (exit code, seconds it took)."""
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
+        if self.proc.returncode is None and not self._reap(0):
+            # Not reaped, so the pid is still ours (Popen.send_signal's own
+            # poll() could reap an exit right here, and its peak memory with it).
+            os.kill(self.proc.pid, sig)
         start = time.monotonic()
-        try:
-            self.proc.wait(timeout)
-        except subprocess.TimeoutExpired:
+        if not self._reap(timeout):
             self.proc.kill()
-            self.proc.wait()
+            self._reap(None)
             self.exit_code = "hung"
             return self.exit_code, time.monotonic() - start
         self.exit_code = self.proc.returncode
         return self.exit_code, time.monotonic() - start
+
+    def _reap(self, timeout):
+        """Waits for the exit with wait4, whose rusage holds the peak memory
+        (Popen.wait has no rusage); False when it still runs after `timeout`
+        s (None: no limit)."""
+        if self.proc.returncode is not None:  # reaped already (poll())
+            return True
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            pid, status, rusage = os.wait4(self.proc.pid, 0 if deadline is None else os.WNOHANG)
+            if pid:
+                self.proc.returncode = os.waitstatus_to_exitcode(status)
+                self.peak_mib = rusage.ru_maxrss / 1024.0  # KiB on Linux
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.005)
 
     def close(self):
         if self.proc.poll() is None:
