@@ -4,13 +4,11 @@ nothing partial left on failure or Ctrl+C, and --continue resuming."""
 import http.server
 import os
 import subprocess
-import sys
 import threading
 import time
 import unittest
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import *  # noqa: E402,F401,F403
+from harness import *  # noqa: F401,F403
 
 
 class StallingFileServer:

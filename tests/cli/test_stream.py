@@ -7,13 +7,11 @@ import json
 import os
 import socket
 import subprocess
-import sys
 import time
 import unittest
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import *  # noqa: E402,F401,F403
-import players  # noqa: E402  (tests/common)
+from harness import *  # noqa: F401,F403
+from ipcamtest import players
 
 
 def ffprobe(*args, stdin=None, timeout=30):
