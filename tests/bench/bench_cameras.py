@@ -61,7 +61,7 @@ def cameras_server(n):
             name = "c%d" % (i + 1)
             args += ["--camera", "%s=%s" % (name, address), "--control-port", "%s=%d" % (name, sim.control_port),
                      "--http-port", "%s=%d" % (name, sim.http_port)]
-        srv = Server(args, program=os.environ["IPCAM_RTSP_SERVER"], stderr=subprocess.DEVNULL)
+        srv = Server(args, stderr=subprocess.DEVNULL)
         ready = srv.wait_ready(READY_S)
         if not ready:
             raise BenchBroken("ipcam-rtsp-server with %d cameras printed no ready line" % n)
