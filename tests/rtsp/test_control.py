@@ -164,7 +164,7 @@ class ControlTest(unittest.TestCase):
                 s.close()
             print("the three connections were closed %.1f s after they opened" % (time.monotonic() - opened))
             wait_for(lambda: server_side_connections(u.port) == 0, 5,
-                       "the server to let go of every connection of its control port")
+                     "the server to let go of every connection of its control port")
             self.assertEqual(rig.get("status")[0], 200)
             self.assertEqual(rig.stop_server(), 0)
 
