@@ -30,9 +30,9 @@ KEEP = "keep"
 
 
 class Server:
-    """One running server. `wrapper` goes before the program (setpriv,
-    valgrind); `env` replaces the environment; `stderr` is KEEP or what
-    subprocess.Popen takes (None: the test's own, DEVNULL)."""
+    """One running server. `wrapper` goes before the program (setpriv, to
+    run it as another user); `env` replaces the environment; `stderr` is
+    KEEP or what subprocess.Popen takes (None: the test's own, DEVNULL)."""
 
     def __init__(self, args, program=None, wrapper=(), env=None, stderr=KEEP):
         self.args = [str(a) for a in args]
