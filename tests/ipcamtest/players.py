@@ -8,6 +8,7 @@ sees: nothing here filters any of them.
     start_ffmpeg(url, ...)   the same in the background: a Popen with stderr piped
     count_packets(url, ...)  the video packets ffprobe reads in so many seconds
     ffprobe_video(url, ...)  the video streams ffprobe finds (codec, size)
+    ffmpeg_decode(url, ...)  the frames ffmpeg decodes (RTMP, MPEG-TS, a file)
     ffprobe_packets_cmd(...) one "pts,flags" line per packet
     gst_cmd(url, ...)        rtspsrc ! rtph264depay ! h264parse ! avdec_h264 (gst_play.py)
     mpv_cmd(url, ...)        mpv --vo=null, warnings and errors only
@@ -55,13 +56,23 @@ def count_packets(url, seconds, transport="tcp", timeout=40):
     return len([line for line in p.stdout.decode().splitlines() if line.strip()]), p
 
 
-def ffprobe_video(url, transport, extra=()):
-    """(exit code, [video streams: codec_name, width, height], stderr text)."""
-    p = subprocess.run(["ffprobe", "-v", "error", "-rtsp_transport", transport, *extra, "-i", url,
+def ffprobe_video(url, transport=None, extra=(), timeout=30):
+    """(exit code, [video streams: codec_name, width, height], stderr text);
+    `transport` for RTSP only."""
+    src = ["-rtsp_transport", transport] if transport else []
+    p = subprocess.run(["ffprobe", "-v", "error", *src, *extra, "-i", url,
                         "-select_streams", "v", "-show_entries", "stream=codec_name,width,height",
-                        "-of", "json"], capture_output=True, timeout=30)
+                        "-of", "json"], capture_output=True, timeout=timeout)
     streams = json.loads(p.stdout or b"{}").get("streams", []) if p.returncode == 0 else []
     return p.returncode, streams, p.stderr.decode(errors="replace")
+
+
+def ffmpeg_decode(url, seconds=2, timeout=30, extra=()):
+    """(exit code, stderr text, frames) of ffmpeg decoding `seconds` of `url`."""
+    p = subprocess.run(["ffmpeg", "-nostdin", "-hide_banner", "-v", "error", *extra, "-i", url,
+                        "-t", str(seconds), "-f", "framemd5", "-"], capture_output=True, timeout=timeout)
+    frames = [line for line in p.stdout.decode(errors="replace").splitlines() if line and not line.startswith("#")]
+    return p.returncode, p.stderr.decode(errors="replace"), len(frames)
 
 
 def probe_size(url):

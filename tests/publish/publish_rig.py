@@ -6,7 +6,6 @@ its test (nothing left running).
 The camera emulator and ipcam-rtsp-server come from ipcamtest.rtsp_rig
 (tests/ipcamtest, on PYTHONPATH from meson.build)."""
 
-import json
 import os
 import shutil
 import socket
@@ -14,6 +13,7 @@ import subprocess
 import tempfile
 import threading
 
+from ipcamtest import players
 from ipcamtest.ports import free_tcp_port
 from ipcamtest.waiting import wait_for
 
@@ -108,21 +108,18 @@ class Nginx:
         return False
 
 
+# A media server that stops answering ends a read after 10 s, not never.
+RW_TIMEOUT = ("-rw_timeout", "10000000")
+
+
 def ffprobe_stream(url, timeout=20):
     """(exit code, [streams], stderr) of ffprobe on `url` (RTMP, or a file)."""
-    p = subprocess.run(["ffprobe", "-v", "error", "-rw_timeout", "10000000", "-i", url, "-select_streams", "v",
-                        "-show_entries", "stream=codec_name,width,height", "-of", "json"],
-                       capture_output=True, timeout=timeout)
-    streams = json.loads(p.stdout or b"{}").get("streams", []) if p.returncode == 0 else []
-    return p.returncode, streams, p.stderr.decode(errors="replace")
+    return players.ffprobe_video(url, extra=RW_TIMEOUT, timeout=timeout)
 
 
 def ffmpeg_decode(url, seconds=2, timeout=30):
     """(exit code, stderr, frames) of ffmpeg decoding `seconds` of `url`."""
-    p = subprocess.run(["ffmpeg", "-nostdin", "-hide_banner", "-v", "error", "-rw_timeout", "10000000", "-i", url,
-                        "-t", str(seconds), "-f", "framemd5", "-"], capture_output=True, timeout=timeout)
-    frames = [line for line in p.stdout.decode(errors="replace").splitlines() if line and not line.startswith("#")]
-    return p.returncode, p.stderr.decode(errors="replace"), len(frames)
+    return players.ffmpeg_decode(url, seconds, timeout, extra=RW_TIMEOUT)
 
 
 class SilentPeer:
