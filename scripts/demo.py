@@ -1,16 +1,18 @@
 #!/usr/bin/python3
 """Demo driver: one emulated camera, ipcamsrc, a recording, a snapshot.
 
-Run through scripts/demo, which builds first and sets the environment."""
+Run through scripts/demo, which builds first and sets the environment
+(PYTHONPATH=tests for the emulator's helper, ipcamtest.sim)."""
 import os
 import subprocess
 import sys
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "common"))
-from ipcam_sim import IpcamSim, free_udp_port  # noqa: E402
+import gi
 
-import gi  # noqa: E402
+from ipcamtest.ports import free_udp_port
+from ipcamtest.sim import IpcamSim
+
 gi.require_version("Gst", "1.0")
 from gi.repository import Gst  # noqa: E402
 

@@ -23,7 +23,7 @@ import time
 import bench_rtsp
 from measurements import ASSEMBLER, bench_assembler, bench_frames, bench_ingest, bench_instructions, bench_memory
 from report import machine, write_doc
-from rig import H264, RUNNER, SENDER, BenchBroken
+from ipcamtest.bench_rig import H264, RUNNER, SENDER, BenchBroken
 
 RTSP_SECONDS = 15
 RTSP_REPEATS = 3

@@ -13,18 +13,19 @@ Prints a markdown table (the one in docs/benchmarks.md). Fails only when
 the bench is broken (a viewer that got no frames, a server that did not
 start), never on a figure. --short (meson test bench-cameras): 1 and 4
 cameras, 3 s windows. Run with the bench suite's env (IPCAM_SIM,
-IPCAM_BENCH_H264, IPCAM_RTSP_SERVER, IPCAM_TEST_COMMON, GST_PLUGIN_PATH_1_0)."""
+IPCAM_BENCH_H264, IPCAM_RTSP_SERVER, PYTHONPATH, GST_PLUGIN_PATH_1_0)."""
 
 import argparse
 import contextlib
-import json
 import os
 import subprocess
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from rig import H264, BenchBroken, IpcamSim, close_clients, free_udp_port, rtsp_clients  # noqa: E402
+from ipcamtest.bench_rig import H264, READY_S, BenchBroken, close_clients, rtsp_clients
+from ipcamtest.ports import free_udp_port
+from ipcamtest.server import Server
+from ipcamtest.sim import IpcamSim
 
 VIEWERS_PER_CAMERA = 2
 
@@ -51,8 +52,7 @@ def cameras_server(n):
     sims = []
     srv = None
     try:
-        args = [os.environ["IPCAM_RTSP_SERVER"], "--port", "0", "--control-http-port", "0",
-                "--preview-port", str(preview)]
+        args = ["--port", "0", "--control-http-port", "0", "--preview-port", str(preview)]
         for i in range(n):
             address = "127.0.0.%d" % (2 + i)
             sim = IpcamSim("--bind", address, "--h264", H264, "--no-samples", "--preview-port", preview)
@@ -61,16 +61,14 @@ def cameras_server(n):
             name = "c%d" % (i + 1)
             args += ["--camera", "%s=%s" % (name, address), "--control-port", "%s=%d" % (name, sim.control_port),
                      "--http-port", "%s=%d" % (name, sim.http_port)]
-        srv = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        line = srv.stdout.readline()
-        if not line:
+        srv = Server(args, stderr=subprocess.DEVNULL)
+        ready = srv.wait_ready(READY_S)
+        if not ready:
             raise BenchBroken("ipcam-rtsp-server with %d cameras printed no ready line" % n)
-        ready = json.loads(line)
         yield srv, {name: c["url"] for name, c in ready["cameras"].items()}
     finally:
         if srv:
-            srv.terminate()
-            srv.wait(10)
+            srv.close()
         for sim in sims:
             sim.stop()
 

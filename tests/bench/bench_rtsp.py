@@ -18,7 +18,7 @@ import threading
 import time
 
 from measurements import percentile
-from rig import RTSP_SERVERS as SERVERS, close_clients, gst, proc_cpu_ns, rtsp_clients, rtsp_server
+from ipcamtest.bench_rig import RTSP_SERVERS as SERVERS, close_clients, gst, proc_cpu_ns, rtsp_clients, rtsp_server
 
 KEYFRAME_INTERVAL_S = 1.0  # the replayed stream: 30 fps, a keyframe every 30 frames
 

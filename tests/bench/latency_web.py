@@ -15,15 +15,12 @@ read), never on a figure: the targets are for docs/benchmarks.md.
 
 import argparse
 import json
-import os
-import sys
-import threading
 import time
 
-sys.path.insert(0, os.environ.get("IPCAM_WEB_TESTS", os.path.join(os.path.dirname(__file__), "..", "web")))
-from web_rig import Browser, Rig  # noqa: E402
+import gi
 
-import gi  # noqa: E402
+from ipcamtest.rtsp_rig import Rig
+from ipcamtest.web_rig import Browser
 
 gi.require_version("Gst", "1.0")
 from gi.repository import Gst  # noqa: E402

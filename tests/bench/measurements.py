@@ -8,7 +8,7 @@ import json
 import os
 import subprocess
 
-from rig import BenchBroken, Runner, callgrind_control, send
+from ipcamtest.bench_rig import BenchBroken, Runner, callgrind_control, send
 
 ASSEMBLER = os.environ.get("IPCAM_BENCH_ASSEMBLER")
 

@@ -5,11 +5,10 @@ IPCAM_DISCOVERY_BROADCAST=127.255.255.255 and IPCAM_DISCOVERY_PORTS (the
 emulator's ports). The created ipcamsrc reaches the camera on its default
 ports (control 6666, preview 6669), so the emulator listens on an address of
 its own, 127.0.0.46, where port 6666 is free. Run by meson with IPCAM_SIM,
-IPCAM_TEST_COMMON, IPCAM_DEVICES_PLUGIN and the plugin path set."""
+PYTHONPATH, IPCAM_DEVICES_PLUGIN and the plugin path set."""
 
 import os
 import subprocess
-import sys
 import time
 import unittest
 
@@ -18,8 +17,7 @@ import gi
 gi.require_version("Gst", "1.0")
 from gi.repository import Gst  # noqa: E402
 
-sys.path.insert(0, os.environ.get("IPCAM_TEST_COMMON", ""))
-from ipcam_sim import IpcamSim  # noqa: E402
+from ipcamtest.sim import IpcamSim  # noqa: E402
 
 ADDRESS = "127.0.0.46"
 NAMELESS = "127.0.0.47"  # a camera whose discovery answer has no serial

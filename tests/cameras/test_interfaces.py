@@ -8,7 +8,7 @@ picture size, and `ipcam --interface` discovers each camera on its interface
 and downloads each camera's own file. The test makes the namespaces and
 removes them on every way out (normal end, failure, SIGTERM, SIGINT).
 
-Needs root (ip netns). Run by meson with IPCAM, IPCAM_SIM, IPCAM_TEST_COMMON
+Needs root (ip netns). Run by meson with IPCAM, IPCAM_SIM, PYTHONPATH
 and the plugin path set.
 """
 
@@ -22,8 +22,7 @@ import tempfile
 import time
 import unittest
 
-sys.path.insert(0, os.environ.get("IPCAM_TEST_COMMON", ""))
-from ipcam_sim import IpcamSim  # noqa: E402
+from ipcamtest.sim import IpcamSim
 
 CAMERA = "10.77.0.1"
 CLIENT = "10.77.0.2"

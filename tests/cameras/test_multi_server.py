@@ -6,24 +6,23 @@ shows its own camera's picture; /api/cameras and the ready line list both;
 camera b dropping leaves a's viewer decoding without a word on stderr while
 b's viewer is closed; a password file others may read is refused; the CLI
 picks a camera with --server-camera. Run by meson (IPCAM_SIM,
-IPCAM_RTSP_SERVER, IPCAM, IPCAM_TEST_COMMON, GST_PLUGIN_PATH_1_0 set)."""
+IPCAM_RTSP_SERVER, IPCAM, PYTHONPATH, GST_PLUGIN_PATH_1_0 set)."""
 
 import json
 import os
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 import unittest
 import urllib.error
 import urllib.request
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.environ.get("IPCAM_TEST_COMMON", os.path.join(HERE, "..", "common")))
-sys.path.insert(0, os.path.join(HERE, "..", "rtsp"))
-from ipcam_sim import IpcamSim, free_udp_port  # noqa: E402
-from rtsp_rig import Server  # noqa: E402
+from ipcamtest import players
+from ipcamtest.ports import free_udp_port
+from ipcamtest.server import Server, run as run_to_exit
+from ipcamtest.sim import IpcamSim
+from ipcamtest.waiting import wait_for
 
 SIZES = {"a": ("127.0.0.2", 640, 360), "b": ("127.0.0.3", 320, 240)}
 PUBLISH_SECRET = "pub-secret-7731"
@@ -38,32 +37,6 @@ def get_json(url, timeout=10):
             return r.status, json.loads(r.read())
     except urllib.error.HTTPError as e:
         return e.code, json.loads(e.read())
-
-
-def wait_for(what, timeout, cond):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = cond()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError("timed out waiting for " + what)
-
-
-def probe_size(url):
-    p = subprocess.run(["ffprobe", "-v", "error", "-rtsp_transport", "tcp", "-select_streams", "v",
-                        "-show_entries", "stream=width,height", "-of", "json", url],
-                       capture_output=True, timeout=40)
-    if p.returncode != 0:
-        raise AssertionError("ffprobe %s: exit %d: %s" % (url, p.returncode, p.stderr.decode(errors="replace")))
-    stream = json.loads(p.stdout)["streams"][0]
-    return stream["width"], stream["height"]
-
-
-def ffmpeg_viewer(url, seconds):
-    return subprocess.Popen(["ffmpeg", "-nostdin", "-hide_banner", "-v", "warning", "-rtsp_transport", "tcp",
-                             "-i", url, "-t", str(seconds), "-f", "null", "-"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
 
 
 def write_private(path, text, mode=0o600):
@@ -87,16 +60,8 @@ class MultiCamera(unittest.TestCase):
             self.sims[name] = sim
 
     def start_server(self, args, env_extra=None):
-        env = dict(os.environ, **(env_extra or {}))
-        old = os.environ.copy()
-        os.environ.clear()
-        os.environ.update(env)
-        try:
-            server = Server(["--port", 0, "--control-http-port", 0, "--linger", 1, "--reconnect-attempts", 1,
-                             "--reconnect-backoff", 100] + args)
-        finally:
-            os.environ.clear()
-            os.environ.update(old)
+        server = Server(["--port", 0, "--control-http-port", 0, "--linger", 1, "--reconnect-attempts", 1,
+                         "--reconnect-backoff", 100] + args, env=dict(os.environ, **(env_extra or {})))
         self.addCleanup(server.close)
         ready = server.wait_ready(30)
         self.assertIsNotNone(ready, "no ready line; stderr:\n" + server.stderr())
@@ -130,7 +95,7 @@ class MultiCamera(unittest.TestCase):
                          [(n, SIZES[n][0], ready["cameras"][n]["url"], ready["cameras"][n]["whep"]) for n in SIZES])
         # Each RTSP URL shows its own camera's picture.
         for name, (address, w, h) in SIZES.items():
-            self.assertEqual(probe_size(ready["cameras"][name]["url"]), (w, h), name)
+            self.assertEqual(players.probe_size(ready["cameras"][name]["url"]), (w, h), name)
         for name, (address, _, _) in SIZES.items():
             status, st = get_json(api + "cameras/%s/status" % name)
             self.assertEqual((status, st["name"], st["camera"]["address"]), (200, name, address))
@@ -161,8 +126,7 @@ class MultiCamera(unittest.TestCase):
     def test_interface_per_camera(self):
         # A camera's interface that does not exist: refused at the start
         # check (exit 3), naming it; the interface is a's only.
-        p = subprocess.run([os.environ["IPCAM_RTSP_SERVER"], "--port", "0", "--control-http-port", "0"] +
-                           [str(a) for a in self.command_line("nosuch0")], capture_output=True, timeout=30)
+        p = run_to_exit(["--port", "0", "--control-http-port", "0"] + self.command_line("nosuch0"), timeout=30)
         self.assertEqual(p.returncode, 3, p.stderr)
         self.assertIn('no network interface called "nosuch0"', p.stderr.decode())
         self.assertIn("cannot use the camera at 127.0.0.2:%d (a)" % self.sims["a"].control_port, p.stderr.decode())
@@ -171,11 +135,11 @@ class MultiCamera(unittest.TestCase):
     def test_one_camera_dropping_leaves_the_other(self):
         server, ready = self.start_server(self.command_line())
         api = ready["control"] + "api/"
-        viewer_a = ffmpeg_viewer(ready["cameras"]["a"]["url"], 10)
-        viewer_b = ffmpeg_viewer(ready["cameras"]["b"]["url"], 30)
+        viewer_a = players.start_ffmpeg(ready["cameras"]["a"]["url"], 10, level="warning")
+        viewer_b = players.start_ffmpeg(ready["cameras"]["b"]["url"], 30, level="warning")
         try:
-            wait_for("both cameras watched", 20, lambda: all(
-                c["connected"] and c["clients"] == 1 for c in get_json(api + "cameras")[1]["cameras"]))
+            wait_for(lambda: all(c["connected"] and c["clients"] == 1
+                                 for c in get_json(api + "cameras")[1]["cameras"]), 20, "both cameras watched")
             started = time.monotonic()
             self.sims["b"].stop()  # camera b goes away; ipcamsrc gives up after one reconnect
             viewer_b.wait(timeout=15)  # b's viewer is closed...
@@ -233,22 +197,22 @@ class MultiCamera(unittest.TestCase):
                 pubs = st.get("publish", [])
                 return pubs if len(pubs) == 2 and all(p["state"] == "reconnecting" and p["error"]
                                                       for p in pubs) else None
-            pubs = wait_for("camera %s's two publications to fail and retry" % name, 15, failing)
+            pubs = wait_for(failing, 15, "camera %s's two publications to fail and retry" % name)
             self.assertEqual([p["url"].split(":")[0] for p in pubs], ["srt", "rtsp"], pubs)
             self.assertTrue(pubs[1]["url"].endswith("127.0.0.1:1/" + name), pubs)
             self.assertNotIn(PUBLISH_SECRET, json.dumps(pubs))
         self.assertNotIn(PUBLISH_SECRET, server.stderr())
         # The local viewers are untouched by the failing publications.
         for name, (address, w, h) in SIZES.items():
-            self.assertEqual(probe_size(ready["cameras"][name]["url"]), (w, h), name)
+            self.assertEqual(players.probe_size(ready["cameras"][name]["url"]), (w, h), name)
 
 
 class Refusals(unittest.TestCase):
     """Usage errors: exit 2 and a message that names the file and the key."""
 
     def run_server(self, *args, env=None):
-        p = subprocess.run([os.environ["IPCAM_RTSP_SERVER"], "--port", "0", "--control-http-port", "0", *args],
-                           capture_output=True, timeout=20, env=dict(os.environ, **(env or {})))
+        p = run_to_exit(["--port", "0", "--control-http-port", "0", *args], timeout=20,
+                        env=dict(os.environ, **(env or {})))
         return p.returncode, p.stdout.decode(), p.stderr.decode()
 
     def setUp(self):

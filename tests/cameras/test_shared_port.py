@@ -3,7 +3,7 @@
 127.0.0.3 send to the same client port with different picture sizes; two
 ipcamsrc (in one pipeline, then in two processes) each decode their own
 camera's pictures and count only its datagrams. Run by meson with IPCAM_SIM,
-IPCAM_TEST_COMMON and the plugin path set.
+PYTHONPATH and the plugin path set.
 
     test_shared_port.py                      the tests
     test_shared_port.py --child ADDR CTRL PREVIEW FRAMES
@@ -12,7 +12,6 @@ IPCAM_TEST_COMMON and the plugin path set.
 """
 
 import json
-import os
 import subprocess
 import sys
 import time
@@ -23,8 +22,8 @@ import gi
 gi.require_version("Gst", "1.0")
 from gi.repository import Gst  # noqa: E402
 
-sys.path.insert(0, os.environ.get("IPCAM_TEST_COMMON", ""))
-from ipcam_sim import IpcamSim, free_udp_port  # noqa: E402
+from ipcamtest.ports import free_udp_port  # noqa: E402
+from ipcamtest.sim import IpcamSim  # noqa: E402
 
 Gst.init(None)
 

@@ -3,20 +3,16 @@ running the tool, and waiting on what it prints (never sleep-and-hope)."""
 
 import json
 import os
-import queue
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
-import threading
-import time
-import sys
 import unittest
 
-sys.path.insert(0, os.environ.get("IPCAM_TEST_COMMON") or
-                os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
-from ipcam_sim import IpcamSim, free_udp_port  # noqa: E402,F401  (tests/common, shared by the suites)
+# The test files take these from here too (from harness import *).
+from ipcamtest.ports import free_tcp_port, free_udp_port  # noqa: F401
+from ipcamtest.sim import IpcamSim
+from ipcamtest.waiting import LineWatcher
 
 IPCAM = os.environ.get("IPCAM", "")
 IPCAM_SIM = os.environ.get("IPCAM_SIM", "")
@@ -30,12 +26,6 @@ EXIT_INTERRUPTED = 130
 
 
 
-def free_tcp_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def tool_env(**extra):
     env = dict(os.environ)
     env["CI"] = "true"  # no progress bars, no prompts
@@ -45,7 +35,7 @@ def tool_env(**extra):
 
 
 class Sim:
-    """ipcam-sim (through the shared tests/common/ipcam_sim.py) on ephemeral
+    """ipcam-sim (through the shared ipcamtest.sim) on ephemeral
     ports, with the preview port picked here for both sides."""
 
     def __init__(self, *args, store=None, video=True):
@@ -70,43 +60,6 @@ class Sim:
 
     def close(self):
         self.sim.stop()
-
-
-class LineWatcher:
-    """Collects a process's stderr lines on a thread so a test can wait for
-    one (a readiness line) with a timeout."""
-
-    def __init__(self, stream):
-        self.lines = []
-        self._queue = queue.Queue()
-        self._thread = threading.Thread(target=self._run, args=(stream,), daemon=True)
-        self._thread.start()
-
-    def _run(self, stream):
-        for raw in iter(stream.readline, b""):
-            line = raw.decode(errors="replace")
-            self.lines.append(line)
-            self._queue.put(line)
-        self._queue.put(None)
-
-    def wait_for(self, text, timeout=20):
-        deadline = time.monotonic() + timeout
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return None
-            try:
-                line = self._queue.get(timeout=left)
-            except queue.Empty:
-                return None
-            if line is None:
-                return None
-            if text in line:
-                return line
-
-    def text(self):
-        self._thread.join(5)
-        return "".join(self.lines)
 
 
 class CliTestCase(unittest.TestCase):

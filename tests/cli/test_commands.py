@@ -2,11 +2,9 @@
 record, and every error path with its exit code and message."""
 
 import os
-import sys
 import unittest
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import *  # noqa: E402,F401,F403
+from harness import *  # noqa: F401,F403
 
 
 class Usage(CliTestCase):

@@ -4,13 +4,11 @@ nothing partial left on failure or Ctrl+C, and --continue resuming."""
 import http.server
 import os
 import subprocess
-import sys
 import threading
-import time
 import unittest
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import *  # noqa: E402,F401,F403
+from harness import *  # noqa: F401,F403
+from ipcamtest.waiting import wait_until
 
 
 class StallingFileServer:
@@ -101,12 +99,8 @@ class Fetch(CliTestCase):
     @staticmethod
     def wait_for_bytes_in(folder, timeout=20):
         """True once a file in `folder` holds a byte (polled, with a deadline)."""
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            if any(os.path.getsize(os.path.join(folder, n)) > 0 for n in os.listdir(folder)):
-                return True
-            time.sleep(0.01)
-        return False
+        return wait_until(lambda: any(os.path.getsize(os.path.join(folder, n)) > 0 for n in os.listdir(folder)),
+                          timeout)
 
     def test_interrupted_fetch_leaves_nothing(self):
         server = StallingFileServer(self.sim.store, 1024 * 1024)

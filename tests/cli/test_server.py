@@ -1,16 +1,13 @@
 """ipcam --server URL: ls, fetch, still and record through a running
 ipcam-rtsp-server's control API (the camera takes one control client)."""
 
-import json
 import os
 import subprocess
-import sys
 import unittest
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import *  # noqa: E402,F401,F403
+from harness import *  # noqa: F401,F403
+from ipcamtest.server import Server
 
-RTSP_SERVER = os.environ.get("IPCAM_RTSP_SERVER", "")
 
 
 class ThroughServer(CliTestCase):
@@ -21,16 +18,14 @@ class ThroughServer(CliTestCase):
 
     def start_server(self, *extra):
         s = self.sim
-        proc = subprocess.Popen(
-            [RTSP_SERVER, "--camera", "127.0.0.1", "--control-port", str(s.control_port),
-             "--http-port", str(s.http_port), "--preview-port", str(s.preview_port),
-             "--port", "0", "--control-http-port", "0", *extra],
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=tool_env())
-        self.addCleanup(stop_process, proc)
-        watcher = LineWatcher(proc.stdout)
-        line = watcher.wait_for("{", timeout=30)
-        self.assertIsNotNone(line, "ipcam-rtsp-server printed no ready line")
-        return json.loads(line)["control"]
+        server = Server(["--camera", "127.0.0.1", "--control-port", str(s.control_port),
+                         "--http-port", str(s.http_port), "--preview-port", str(s.preview_port),
+                         "--port", "0", "--control-http-port", "0", *extra],
+                        env=tool_env(), stderr=subprocess.DEVNULL)
+        self.addCleanup(server.close)
+        ready = server.wait_ready(30)
+        self.assertIsNotNone(ready, "ipcam-rtsp-server printed no ready line")
+        return ready["control"]
 
     def test_ls_fetch_still_record(self):
         url = self.start_server()

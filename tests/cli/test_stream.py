@@ -7,13 +7,12 @@ import json
 import os
 import socket
 import subprocess
-import sys
 import time
 import unittest
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import *  # noqa: E402,F401,F403
-import players  # noqa: E402  (tests/common)
+from harness import *  # noqa: F401,F403
+from ipcamtest import players
+from ipcamtest.waiting import wait_until
 
 
 def ffprobe(*args, stdin=None, timeout=30):
@@ -171,14 +170,13 @@ class Relay(CliTestCase):
 
     def wait_udp_bound(self, port, timeout=20):
         """Until something on this machine listens on UDP `port`."""
-        deadline = time.monotonic() + timeout
         needle = ":%04X " % port
-        while time.monotonic() < deadline:
+
+        def bound():
             with open("/proc/net/udp") as f:
-                if any(needle in line.split("00000000:0000")[0] for line in f.readlines()[1:]):
-                    return
-            time.sleep(0.02)
-        self.fail("nothing listened on UDP port %d" % port)
+                return any(needle in line.split("00000000:0000")[0] for line in f.readlines()[1:])
+        if not wait_until(bound, timeout, 0.02):
+            self.fail("nothing listened on UDP port %d" % port)
 
     def test_ffmpeg_plays_the_sdp_of_multi_slice_pictures(self):
         # Three slices per picture whatever the machine's core count.
@@ -192,10 +190,7 @@ class Relay(CliTestCase):
                 return False
             with open(sdp) as f:
                 return "sprop-parameter-sets=" in f.read()
-        deadline = time.monotonic() + 20
-        while not has_sprop():
-            self.assertLess(time.monotonic(), deadline, err.text())
-            time.sleep(0.05)
+        self.assertTrue(wait_until(has_sprop, 20, 0.05), err.text())
         proc.send_signal(signal.SIGINT)
         self.assertEqual(proc.wait(20), EXIT_INTERRUPTED, err.text())
         # The players listen before the relay starts: they see its first

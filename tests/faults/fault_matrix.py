@@ -7,7 +7,7 @@ asserted (docs/robustness.md states the rules and tolerances).
     fault_matrix.py --list    list the cases
 
 Run through meson (suite 'faults'): it sets IPCAM_SIM, IPCAM_SAMPLE_H264,
-IPCAM_TEST_COMMON, GST_PLUGIN_PATH_1_0 and GST_REGISTRY_1_0.
+PYTHONPATH, GST_PLUGIN_PATH_1_0 and GST_REGISTRY_1_0.
 """
 
 import os
@@ -17,10 +17,9 @@ import sys
 import threading
 import time
 
-sys.path.insert(0, os.environ.get("IPCAM_TEST_COMMON", os.path.join(os.path.dirname(__file__), "..", "common")))
-from ipcam_sim import IpcamSim  # noqa: E402
+import gi
 
-import gi  # noqa: E402
+from ipcamtest.sim import IpcamSim
 
 gi.require_version("Gst", "1.0")
 from gi.repository import Gst  # noqa: E402

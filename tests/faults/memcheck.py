@@ -7,15 +7,13 @@ block whose stack passes through ipcam code (libipcam, libgstipcam).
     memcheck.py [LOGFILE]     (env as for the bench, tests/bench/meson.build)
 
 The runner, the sender and the emulator are the bench's rig
-(tests/bench/rig.py).
+(ipcamtest.bench_rig).
 """
 
-import os
 import re
 import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "bench"))
-import rig  # noqa: E402
+from ipcamtest import bench_rig as rig
 
 
 ALLOCATORS = re.compile(r": (malloc|calloc|realloc|memalign|g_malloc0?|g_realloc|g_try_malloc|operator new)")

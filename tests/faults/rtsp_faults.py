@@ -9,7 +9,7 @@ fakesink), with what a viewer would see asserted (docs/robustness.md,
     rtsp_faults.py --list    list the cases
 
 Run through meson (suite 'faults'): it sets IPCAM_SIM, IPCAM_SAMPLE_H264,
-IPCAM_TEST_COMMON, IPCAM_RTSP_SERVER, GST_PLUGIN_PATH_1_0 and
+PYTHONPATH, IPCAM_RTSP_SERVER, GST_PLUGIN_PATH_1_0 and
 GST_REGISTRY_1_0. Without IPCAM_RTSP_SERVER (the server is not built) every
 case is skipped.
 """
@@ -22,12 +22,9 @@ import sys
 import threading
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.environ.get("IPCAM_TEST_COMMON", os.path.join(HERE, "..", "common")))
-sys.path.insert(0, os.path.join(HERE, "..", "rtsp"))
-from rtsp_rig import Rig  # noqa: E402
+import gi
 
-import gi  # noqa: E402
+from ipcamtest.rtsp_rig import Rig
 
 gi.require_version("Gst", "1.0")
 from gi.repository import Gst  # noqa: E402

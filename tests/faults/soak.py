@@ -14,9 +14,9 @@ import signal
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import fault_matrix as fm  # noqa: E402
-from fault_matrix import Gst, IpcamSim, check  # noqa: E402
+import fault_matrix as fm
+from fault_matrix import Gst, check
+from ipcamtest.sim import IpcamSim
 
 PAGE = os.sysconf("SC_PAGE_SIZE")
 

@@ -8,7 +8,7 @@ N is the fuzz target's config byte (fuzz_assembler.cpp; 1 = time after).
 
 Acts as a minimal control client (login, alive answers, start preview), so
 the datagrams are the emulator's, faults and all. Needs IPCAM_SIM and
-IPCAM_SAMPLE_H264 (see tests/common/ipcam_sim.py).
+IPCAM_SAMPLE_H264, and tests/ on PYTHONPATH (ipcamtest.sim).
 """
 
 import os
@@ -18,8 +18,7 @@ import struct
 import sys
 import time
 
-sys.path.insert(0, os.environ.get("IPCAM_TEST_COMMON", os.path.join(os.path.dirname(__file__), "..", "common")))
-from ipcam_sim import IpcamSim  # noqa: E402
+from ipcamtest.sim import IpcamSim
 
 
 def control(msg_type, payload=b""):

@@ -20,10 +20,11 @@ import urllib.parse
 import urllib.request
 
 from fakecam import (FILE_LIST_REQ, FIRMWARE_REQ, LOGIN, FakeCamera, HttpFiles, Run, answer_files,
-                     answer_firmware, camera, file_list_part, message, wait_until)
+                     answer_firmware, camera, file_list_part, message)
+from ipcamtest import server
+from ipcamtest.waiting import wait_until
 
 IPCAM = os.environ.get("IPCAM", "")
-SERVER = os.environ.get("IPCAM_RTSP_SERVER", "")
 EXIT_FAILED, EXIT_TIMEOUT, EXIT_IO, EXIT_INTERRUPTED = 1, 6, 7, 130
 STOP_S = 0.5  # every stop, from the signal to the exit
 # Peak memory of the program under test. The CLI needs about 15 MiB, the
@@ -62,12 +63,28 @@ def finished(run, name, code, deadline, mib=CLI_MIB):
 
 def stopped(run, name, code, mib=CLI_MIB):
     run.wait()
-    print(f"{name}: exit {run.code}, stopped {run.stop_s:.3f} s after the signal, peak {run.peak_mib:.0f} MiB")
-    print(run.err.decode(errors="replace")[-1500:])
-    check(run.code == code, f"{name}: exit {run.code}, expected {code}")
-    check(run.stop_s <= STOP_S, f"{name}: stopped {run.stop_s:.3f} s after the signal (limit {STOP_S} s)")
-    check(run.peak_mib <= mib, f"{name}: peak memory {run.peak_mib:.0f} MiB > {mib} MiB")
+    check_stop(name, run.code, run.stop_s, run.peak_mib, run.err, code, mib)
     return run
+
+
+def check_stop(name, got, stop_s, peak_mib, err, code, mib):
+    """A program stopped by a signal: its exit code, how long it took after
+    the signal, its peak memory."""
+    print(f"{name}: exit {got}, stopped {stop_s:.3f} s after the signal, peak {peak_mib:.0f} MiB")
+    print(err.decode(errors="replace")[-1500:])
+    check(got == code, f"{name}: exit {got}, expected {code}")
+    check(stop_s <= STOP_S, f"{name}: stopped {stop_s:.3f} s after the signal (limit {STOP_S} s)")
+    check(peak_mib <= mib, f"{name}: peak memory {peak_mib:.0f} MiB > {mib} MiB")
+
+
+def server_stopped(srv, name, code, mib=SERVER_MIB):
+    """SIGTERM to an ipcamtest.server.Server; checks as stopped() does and
+    returns its stderr (bytes)."""
+    got, stop_s = srv.stop(signal.SIGTERM)
+    err = srv.stderr_bytes()
+    srv.close()
+    check_stop(name, got, stop_s, srv.peak_mib, err, code, mib)
+    return err
 
 
 def no_raw_control(name, data):
@@ -80,18 +97,17 @@ def files_in(folder):
 
 
 class Server:
-    """ipcam-rtsp-server for the fake camera, with a private TMPDIR so the
-    test sees every temporary file it leaves."""
+    """ipcam-rtsp-server (ipcamtest.server) for the fake camera, with a
+    private TMPDIR so the test sees every temporary file it leaves."""
 
     def __init__(self, cam, http, *args):
         self.tmp = tempfile.mkdtemp(prefix="ipcam-hostile-tmp-")
-        cmd = [SERVER, "--camera", "127.0.0.1", "--control-port", str(cam.port), "--http-port",
-               str(http.port if http else 9), "--port", "0", "--control-http-port", "0", *args]
-        self.run = Run(cmd, env=dict(os.environ, TMPDIR=self.tmp, GST_DEBUG=""))
-        with self.run.err_lock:
-            ok = self.run.err_lock.wait_for(lambda: b"\n" in self.run.out, 30)
-        check(ok, "the server never printed its ready line")
-        self.control = json.loads(self.run.out.split(b"\n")[0])["control"].rstrip("/") if ok else ""
+        self.server = server.Server(["--camera", "127.0.0.1", "--control-port", str(cam.port), "--http-port",
+                                     str(http.port if http else 9), "--port", "0", "--control-http-port", "0",
+                                     *args], env=dict(os.environ, TMPDIR=self.tmp, GST_DEBUG=""))
+        self.ready = self.server.wait_ready(30)
+        check(self.ready is not None, "the server never printed its ready line")
+        self.control = self.ready["control"].rstrip("/") if self.ready else ""
 
     def get(self, path, timeout=20):
         """(status, body) of GET path."""
@@ -102,11 +118,11 @@ class Server:
             return e.code, e.read()
 
     def stop(self, name, mib=SERVER_MIB):
-        self.run.signal(signal.SIGTERM)
-        stopped(self.run, name + " (server, SIGTERM)", 0, mib)
+        """Returns the server's stderr (bytes)."""
+        err = server_stopped(self.server, name + " (server, SIGTERM)", 0, mib)
         check(files_in(self.tmp) == [], f"{name}: the server left {files_in(self.tmp)} in its TMPDIR")
         shutil.rmtree(self.tmp, ignore_errors=True)
-        return self.run
+        return err
 
 
 def flood_file_list(cam, conn):
@@ -236,9 +252,9 @@ def case_escapes():
             print("--server", args[0], run.code, run.out[:300], run.err[:300])
             check(shown in run.out + run.err, f"--server {args[0]}: {shown!r} not shown")
             seen += run.out + run.err
-        run = srv.stop("escapes")
-        check(b"firmware V1\\rforged\\nline\\u009B31m" in run.err, "server log: the firmware is not escaped")
-        seen += run.err
+        err = srv.stop("escapes")
+        check(b"firmware V1\\rforged\\nline\\u009B31m" in err, "server log: the firmware is not escaped")
+        seen += err
         no_raw_control("escapes", seen)
         check(files_in(out) == [], f"fetch: left {files_in(out)}")
     finally:
@@ -354,7 +370,7 @@ def case_sigint():
 
     cam = FakeCamera(check_then_silent_login)
     srv = Server(cam, None, "--timeout", "30000")
-    url = json.loads(srv.run.out.split(b"\n")[0])["url"]
+    url = srv.ready["url"]
     host, port = url.split("//")[1].split("/")[0].rsplit(":", 1)
     viewer = socket.create_connection((host, int(port)))
     viewer.sendall(f"DESCRIBE {url} RTSP/1.0\r\nCSeq: 1\r\nAccept: application/sdp\r\n\r\n".encode())
@@ -363,11 +379,10 @@ def case_sigint():
     viewer.close()
     # The server's start-up check against a camera silent at login.
     cam = FakeCamera(camera(login=False))
-    srv_run = Run([SERVER, "--camera", "127.0.0.1", "--control-port", str(cam.port), "--port", "0",
-                   "--control-http-port", "0", "--timeout", "30000"], env=dict(os.environ, GST_DEBUG=""))
+    srv = server.Server(["--camera", "127.0.0.1", "--control-port", str(cam.port), "--port", "0",
+                         "--control-http-port", "0", "--timeout", "30000"], env=dict(os.environ, GST_DEBUG=""))
     check(cam.wait_for(lambda c: LOGIN in c.requests), "server start-up: no login")
-    srv_run.signal(signal.SIGTERM)
-    stopped(srv_run, "server start-up, silent login", 0, SERVER_MIB)
+    server_stopped(srv, "server start-up, silent login", 0, SERVER_MIB)
 
 
 def flood_replies(cam, conn):
@@ -425,7 +440,7 @@ def main():
         print("usage: cli_hostile.py CASE | --list", file=sys.stderr)
         return 2
     check(os.access(IPCAM, os.X_OK), f"IPCAM={IPCAM!r} is not a program")
-    check(os.access(SERVER, os.X_OK), f"IPCAM_RTSP_SERVER={SERVER!r} is not a program")
+    check(os.access(server.SERVER, os.X_OK), f"IPCAM_RTSP_SERVER={server.SERVER!r} is not a program")
     if not failures:
         CASES[sys.argv[1]]()
     return 1 if failures else 0

@@ -17,17 +17,6 @@ FIRMWARE_REQ, FIRMWARE = 0xA034, 0xA035
 STILL, STILL_OK = 0xA038, 0xA039
 
 
-def wait_until(predicate, timeout=20.0):
-    """Polls `predicate` (state owned by another thread or process, such as
-    files on disk) every 10 ms; True once it holds."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.01)
-    return True
-
-
 def message(mtype, payload=b""):
     return b"\xab\xcd" + struct.pack(">HI", len(payload), mtype) + payload
 

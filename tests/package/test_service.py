@@ -6,7 +6,7 @@ and for the credentials folder systemd would make (LoadCredential=). The
 server must print its ready line, and ffprobe must read H.264 from it.
 
 Run by meson (suite 'package') with IPCAM_RTSP_SERVER, IPCAM_PLUGIN_DIR,
-IPCAM_DEBIAN_DIR, IPCAM_SIM, IPCAM_SAMPLE_H264, IPCAM_TEST_COMMON. Needs root
+IPCAM_DEBIAN_DIR, IPCAM_SIM, IPCAM_SAMPLE_H264, PYTHONPATH. Needs root
 (setpriv changes user).
 """
 
@@ -18,22 +18,21 @@ import shlex
 import signal
 import shutil
 import subprocess
-import sys
 import tempfile
-import time
 import unittest
 
-sys.path.insert(0, os.environ.get("IPCAM_TEST_COMMON", os.path.join(os.path.dirname(__file__), "..", "common")))
-from ipcam_sim import IpcamSim, free_udp_port, read_line  # noqa: E402
+import gi
 
-import gi  # noqa: E402
+from ipcamtest.ports import free_udp_port
+from ipcamtest.server import Server
+from ipcamtest.sim import IpcamSim
+
 gi.require_version("GLib", "2.0")
 from gi.repository import GLib  # noqa: E402
 
 DEBIAN = os.environ.get("IPCAM_DEBIAN_DIR", "")
 UNIT = os.path.join(DEBIAN, "ipcam-rtsp-server.service")
 CONF = os.path.join(DEBIAN, "ipcam-rtsp-server.conf")
-SERVER = os.environ.get("IPCAM_RTSP_SERVER", "")
 SAMPLE = os.environ.get("IPCAM_SAMPLE_H264", "")
 CAMERA_PASSWORD = "from-the-credential-7f3a"  # not the emulator's default: the file must be read
 
@@ -81,11 +80,9 @@ class ServiceUnitTest(unittest.TestCase):
         self.addCleanup(self.stop_all)
 
     def stop_all(self):
-        if self.server and self.server.poll() is None:
-            self.server.kill()
-            self.server.wait()
         if self.server:
-            self.server.stdout.close()
+            self.server.stop(signal.SIGKILL)
+            self.server.close()
         if self.sim:
             self.sim.stop()
 
@@ -136,7 +133,7 @@ class ServiceUnitTest(unittest.TestCase):
         argv = shlex.split(self.service["ExecStart"])
         self.assertEqual(argv[0], "/usr/bin/ipcam-rtsp-server")
         self.assertIn("/etc/ipcam/ipcam-rtsp-server.conf", argv)
-        return [SERVER] + [config if a == "/etc/ipcam/ipcam-rtsp-server.conf" else a for a in argv[1:]]
+        return [config if a == "/etc/ipcam/ipcam-rtsp-server.conf" else a for a in argv[1:]]
 
     def test_exec_start_as_nobody_serves_h264(self):
         preview_port = free_udp_port()
@@ -158,14 +155,11 @@ class ServiceUnitTest(unittest.TestCase):
                "CREDENTIALS_DIRECTORY": credentials,
                "GST_PLUGIN_PATH_1_0": os.environ["IPCAM_PLUGIN_DIR"],
                "GST_REGISTRY_1_0": os.path.join(self.tmp, "registry.bin")}
-        argv = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "--"] + self.exec_start(config)
-        err_path = os.path.join(self.tmp, "stderr.txt")
-        with open(err_path, "wb") as err:
-            self.server = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=err, stdin=subprocess.DEVNULL,
-                                           env=env)
-        line = read_line(self.server, 30)
-        with open(err_path, errors="replace") as f:
-            stderr = f.read()
+        self.server = Server(self.exec_start(config), env=env,
+                             wrapper=["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "--"])
+        self.server.wait_ready(30)
+        line = self.server.ready_line
+        stderr = self.server.stderr()
         self.assertIsNotNone(line, "no ready line; stderr:\n" + stderr)
         self.assertNotIn(CAMERA_PASSWORD, stderr + line)
         with open("/proc/%d/status" % self.server.pid) as f:
@@ -183,10 +177,9 @@ class ServiceUnitTest(unittest.TestCase):
         self.assertEqual((stream["codec_name"], stream["width"], stream["height"]), ("h264", 640, 360))
         self.assertGreaterEqual(self.sim.live_counter("logins_accepted"), 1)
 
-        self.server.send_signal(signal.SIGTERM)
-        start = time.monotonic()
-        self.assertEqual(self.server.wait(10), 0)
-        self.assertLess(time.monotonic() - start, 2)
+        code, seconds = self.server.stop(signal.SIGTERM, timeout=10)
+        self.assertEqual(code, 0)
+        self.assertLess(seconds, 2)
 
 
 if __name__ == "__main__":

@@ -3,17 +3,19 @@ module, a GstRtspServer RECORD mount, srt-live-transmit, and a TCP peer
 that accepts and never speaks. Each on an ephemeral port, each stopped by
 its test (nothing left running).
 
-The camera emulator and ipcam-rtsp-server come from tests/rtsp/rtsp_rig.py
-(PYTHONPATH in meson.build)."""
+The camera emulator and ipcam-rtsp-server come from ipcamtest.rtsp_rig
+(tests/ipcamtest, on PYTHONPATH from meson.build)."""
 
-import json
 import os
 import shutil
 import socket
 import subprocess
 import tempfile
 import threading
-import time
+
+from ipcamtest import players
+from ipcamtest.ports import free_tcp_port
+from ipcamtest.waiting import wait_for
 
 NGINX_MODULE = "/usr/lib/nginx/modules/ngx_rtmp_module.so"
 
@@ -34,21 +36,6 @@ rtmp {{
     }}
 }}
 """
-
-
-def free_tcp_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(condition, timeout, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.05)
-    raise AssertionError("timed out waiting for " + what)
 
 
 def tcp_open(port):
@@ -121,21 +108,18 @@ class Nginx:
         return False
 
 
+# A media server that stops answering ends a read after 10 s, not never.
+RW_TIMEOUT = ("-rw_timeout", "10000000")
+
+
 def ffprobe_stream(url, timeout=20):
     """(exit code, [streams], stderr) of ffprobe on `url` (RTMP, or a file)."""
-    p = subprocess.run(["ffprobe", "-v", "error", "-rw_timeout", "10000000", "-i", url, "-select_streams", "v",
-                        "-show_entries", "stream=codec_name,width,height", "-of", "json"],
-                       capture_output=True, timeout=timeout)
-    streams = json.loads(p.stdout or b"{}").get("streams", []) if p.returncode == 0 else []
-    return p.returncode, streams, p.stderr.decode(errors="replace")
+    return players.ffprobe_video(url, extra=RW_TIMEOUT, timeout=timeout)
 
 
 def ffmpeg_decode(url, seconds=2, timeout=30):
     """(exit code, stderr, frames) of ffmpeg decoding `seconds` of `url`."""
-    p = subprocess.run(["ffmpeg", "-nostdin", "-hide_banner", "-v", "error", "-rw_timeout", "10000000", "-i", url,
-                        "-t", str(seconds), "-f", "framemd5", "-"], capture_output=True, timeout=timeout)
-    frames = [line for line in p.stdout.decode(errors="replace").splitlines() if line and not line.startswith("#")]
-    return p.returncode, p.stderr.decode(errors="replace"), len(frames)
+    return players.ffmpeg_decode(url, seconds, timeout, extra=RW_TIMEOUT)
 
 
 class SilentPeer:

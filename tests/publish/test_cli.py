@@ -8,8 +8,10 @@ import tempfile
 import time
 import unittest
 
-from publish_rig import Nginx, ffmpeg_decode, ffprobe_stream, wait_for
-from rtsp_rig import IpcamSim, free_udp_port
+from ipcamtest.ports import free_udp_port
+from ipcamtest.sim import IpcamSim
+from ipcamtest.waiting import wait_for
+from publish_rig import Nginx, ffmpeg_decode, ffprobe_stream
 
 IPCAM = os.environ.get("IPCAM", "")
 SAMPLE = os.environ.get("IPCAM_SAMPLE_H264")

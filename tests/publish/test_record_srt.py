@@ -13,8 +13,11 @@ gi.require_version("Gst", "1.0")
 gi.require_version("GstRtspServer", "1.0")
 from gi.repository import GLib, Gst, GstRtspServer  # noqa: E402
 
-from publish_rig import ffmpeg_decode, ffprobe_stream, free_tcp_port, wait_for  # noqa: E402
-from rtsp_rig import Rig, decoder_errors, free_udp_port  # noqa: E402
+from ipcamtest.players import decoder_errors  # noqa: E402
+from ipcamtest.ports import free_udp_port  # noqa: E402
+from ipcamtest.rtsp_rig import Rig  # noqa: E402
+from ipcamtest.waiting import wait_for  # noqa: E402
+from publish_rig import ffmpeg_decode, ffprobe_stream  # noqa: E402
 
 Gst.init(None)
 

@@ -4,8 +4,11 @@ stalls, with local RTSP viewers watching all along."""
 import time
 import unittest
 
-from publish_rig import Nginx, SilentPeer, ffmpeg_decode, ffprobe_stream, wait_for
-from rtsp_rig import Rig, decoder_errors
+from ipcamtest import server
+from ipcamtest.players import decoder_errors
+from ipcamtest.rtsp_rig import Rig
+from ipcamtest.waiting import wait_for
+from publish_rig import Nginx, SilentPeer, ffmpeg_decode, ffprobe_stream
 
 
 def publication(rig, i=0):
@@ -68,10 +71,7 @@ class PublishToNginx(unittest.TestCase):
         self.assertEqual(rig.sim.counter("busy_refused"), 0)
 
     def test_unknown_scheme_is_a_usage_error(self):
-        import subprocess
-        from rtsp_rig import SERVER
-        p = subprocess.run([SERVER, "--camera", "127.0.0.1", "--publish", "http://user:secret@127.0.0.1/x"],
-                           capture_output=True, timeout=10)
+        p = server.run(["--camera", "127.0.0.1", "--publish", "http://user:secret@127.0.0.1/x"], timeout=10)
         self.assertEqual(p.returncode, 2)
         err = p.stderr.decode()
         self.assertIn("expected an rtmp://, rtmps://, rtsp:// or srt:// URL", err)

@@ -1,11 +1,10 @@
 #!/usr/bin/python3
 """ipcamsrc from Python GI: decoded frames through appsink into numpy, and
 the action signals, against ipcam-sim. Run by meson with IPCAM_SIM,
-IPCAM_SAMPLE_H264, IPCAM_TEST_COMMON and the plugin path set."""
+IPCAM_SAMPLE_H264, PYTHONPATH and the plugin path set."""
 
 import os
 import shutil
-import sys
 import tempfile
 import time
 import unittest
@@ -17,8 +16,7 @@ from gi.repository import GLib, Gst  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-sys.path.insert(0, os.environ.get("IPCAM_TEST_COMMON", ""))
-from ipcam_sim import IpcamSim  # noqa: E402
+from ipcamtest.sim import IpcamSim  # noqa: E402
 
 Gst.init(None)
 

@@ -1,14 +1,13 @@
 """Real clients against ipcam-rtsp-server: ffprobe over TCP and UDP,
 GStreamer rtspsrc ! decodebin, startup checks, clean shutdown."""
 
-import json
-import os
-import signal
 import subprocess
 import unittest
 
-from rtsp_rig import Rig, Server, decoder_errors, ffprobe_video
-import players  # noqa: E402 (tests/common, on the path rtsp_rig sets)
+from ipcamtest import players, server
+from ipcamtest.players import decoder_errors, ffprobe_video
+from ipcamtest.rtsp_rig import Rig
+from ipcamtest.server import Server
 
 H264_640x360 = [{"codec_name": "h264", "width": 640, "height": 360}]
 
@@ -94,14 +93,13 @@ class ClientsTest(unittest.TestCase):
         s.close()
 
     def test_help_and_version(self):
-        from rtsp_rig import SERVER
-        p = subprocess.run([SERVER, "--version"], capture_output=True, timeout=10)
+        p = server.run(["--version"], timeout=10)
         self.assertEqual(p.returncode, 0)
         self.assertTrue(p.stdout.startswith(b"ipcam-rtsp-server "))
-        p = subprocess.run([SERVER, "--help"], capture_output=True, timeout=10)
+        p = server.run(["--help"], timeout=10)
         for option in (b"--camera", b"--linger", b"--rtsp-user", b"--control-http-port", b"--wait-for-camera"):
             self.assertIn(option, p.stdout)
-        p = subprocess.run([SERVER, "--port", "70000"], capture_output=True, timeout=10)
+        p = server.run(["--port", "70000"], timeout=10)
         self.assertEqual(p.returncode, 2)
         self.assertEqual(p.stdout, b"")
 

@@ -12,7 +12,9 @@ import urllib.parse
 import urllib.error
 import urllib.request
 
-from rtsp_rig import Rig, ffprobe_video
+from ipcamtest.players import ffprobe_video
+from ipcamtest.rtsp_rig import Rig
+from ipcamtest.waiting import wait_for
 
 
 def jpeg_size(data):
@@ -37,14 +39,6 @@ def server_side_connections(port):
                 local_port = int(fields[1].rsplit(":", 1)[1], 16)
                 n += local_port == port and fields[3] in ("01", "08")
     return n
-
-
-def wait_until(cond, timeout, what):
-    deadline = time.monotonic() + timeout
-    while not cond():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting for " + what)
-        time.sleep(0.05)
 
 
 def http_error(fn):
@@ -169,8 +163,8 @@ class ControlTest(unittest.TestCase):
                 self.assertLess(took, 15, "the %s connection still open %.1f s after it opened" % (name, took))
                 s.close()
             print("the three connections were closed %.1f s after they opened" % (time.monotonic() - opened))
-            wait_until(lambda: server_side_connections(u.port) == 0, 5,
-                       "the server to let go of every connection of its control port")
+            wait_for(lambda: server_side_connections(u.port) == 0, 5,
+                     "the server to let go of every connection of its control port")
             self.assertEqual(rig.get("status")[0], 200)
             self.assertEqual(rig.stop_server(), 0)
 

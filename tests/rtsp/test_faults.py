@@ -5,7 +5,7 @@ are closed and the server carries on."""
 import time
 import unittest
 
-from rtsp_rig import Rig
+from ipcamtest.rtsp_rig import Rig
 
 
 class FaultsTest(unittest.TestCase):

@@ -4,15 +4,11 @@ GStreamer's rtspsrc ! avdec_h264 and mpv, each 10 s over TCP and over UDP,
 all at once (so each also shares the camera with three other viewers).
 Zero complaints, one packet per camera frame, timestamps increasing."""
 
-import os
 import subprocess
-import sys
 import unittest
 
-from rtsp_rig import Rig
-
-sys.path.insert(0, os.environ.get("IPCAM_TEST_COMMON", os.path.join(os.path.dirname(__file__), "..", "common")))
-import players  # noqa: E402
+from ipcamtest import players
+from ipcamtest.rtsp_rig import Rig
 
 SECONDS = 10
 # Three slices per picture whatever the machine (x264 otherwise uses one

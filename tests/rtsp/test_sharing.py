@@ -5,7 +5,7 @@ import subprocess
 import time
 import unittest
 
-from rtsp_rig import Rig
+from ipcamtest.rtsp_rig import Rig
 
 
 class SharingTest(unittest.TestCase):

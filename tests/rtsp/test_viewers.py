@@ -5,26 +5,21 @@ closed, and connections never stall."""
 
 import http.client
 import json
-import os
 import signal
 import socket
-import subprocess
-import sys
 import threading
 import time
 import unittest
 import urllib.parse
 import urllib.request
 
-from rtsp_rig import Rig, decoder_errors
+from ipcamtest.players import decoder_errors
+from ipcamtest.rtsp_rig import Rig
 
 import gi
 
 gi.require_version("Gst", "1.0")
 from gi.repository import Gst  # noqa: E402
-
-sys.path.insert(0, os.environ.get("IPCAM_TEST_COMMON", os.path.join(os.path.dirname(__file__), "..", "common")))
-import players  # noqa: E402
 
 Gst.init(None)
 GOP = 30  # the sample stream: a keyframe every 30 frames

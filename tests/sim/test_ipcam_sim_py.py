@@ -1,14 +1,12 @@
-"""The Python helper (tests/common/ipcam_sim.py) against the real program:
+"""The Python helper (ipcamtest.sim) against the real program:
 ready line, discovery on both ports, login by hand, clean exit and stats."""
 
 import os
 import socket
 import struct
-import sys
 import unittest
 
-sys.path.insert(0, os.environ["IPCAM_TEST_COMMON"])
-from ipcam_sim import IpcamSim, IpcamSimError  # noqa: E402
+from ipcamtest.sim import IpcamSim, IpcamSimError
 
 
 def control(msg_type, payload=b""):

@@ -2,15 +2,12 @@
 /api/cameras), plays the default one, and shows the other's own picture
 size, state and files once it is picked, or opened as #NAME."""
 
-import os
-import sys
 import unittest
 
-from web_rig import Browser, wait_page_playing
-
-sys.path.insert(0, os.environ.get("IPCAM_TEST_COMMON", ""))
-from ipcam_sim import IpcamSim, free_udp_port  # noqa: E402
-from rtsp_rig import Server  # noqa: E402
+from ipcamtest.ports import free_udp_port
+from ipcamtest.server import Server
+from ipcamtest.sim import IpcamSim
+from ipcamtest.web_rig import Browser, wait_page_playing
 
 CAMERAS = {"a": ("127.0.0.2", 640, 360), "b": ("127.0.0.3", 320, 240)}
 SIZE_JS = "const v = document.getElementById('video'); return [v.videoWidth, v.videoHeight];"

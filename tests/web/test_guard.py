@@ -8,7 +8,8 @@ import json
 import unittest
 import urllib.request
 
-from web_rig import Browser, Rig, http_request, wait_page_playing
+from ipcamtest.rtsp_rig import Rig
+from ipcamtest.web_rig import Browser, http_request, wait_page_playing
 
 SDP = {"Content-Type": "application/sdp"}
 

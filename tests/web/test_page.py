@@ -2,10 +2,10 @@
 picture, records, lists and downloads files, and looks like a picture."""
 
 import os
-import time
 import unittest
 
-from web_rig import PAGE_FRAMES_JS, Browser, Rig, fetch_bytes, video_luma, wait_page_playing
+from ipcamtest.rtsp_rig import Rig
+from ipcamtest.web_rig import PAGE_FRAMES_JS, Browser, fetch_bytes, video_luma, wait_page_playing
 
 
 class PageTest(unittest.TestCase):

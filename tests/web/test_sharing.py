@@ -1,9 +1,10 @@
 """Browsers and RTSP clients together on one camera login."""
 
-import time
 import unittest
 
-from web_rig import Browser, Rig, decoder_errors
+from ipcamtest.players import decoder_errors
+from ipcamtest.rtsp_rig import Rig
+from ipcamtest.web_rig import Browser
 
 
 class SharingTest(unittest.TestCase):

@@ -6,7 +6,10 @@ import re
 import time
 import unittest
 
-from web_rig import Browser, Rig, http_request
+from ipcamtest import server
+from ipcamtest.ports import free_udp_port
+from ipcamtest.rtsp_rig import Rig
+from ipcamtest.web_rig import Browser, http_request
 
 
 def candidates(sdp):
@@ -68,15 +71,12 @@ class WhepTest(unittest.TestCase):
             print("released %.2f s after the browser closed" % (time.monotonic() - closed))
 
     def test_bad_port_range_is_a_usage_error(self):
-        from rtsp_rig import SERVER
-        import subprocess
         for bad in ["0-10", "60000-50000", "50000", "x-y"]:
-            p = subprocess.run([SERVER, "--webrtc-ports", bad], capture_output=True, timeout=30)
+            p = server.run(["--webrtc-ports", bad], timeout=30)
             self.assertEqual(p.returncode, 2, bad)
             self.assertIn("--webrtc-ports %s: expected MIN-MAX" % bad, p.stderr.decode())
 
     def test_webrtc_ports(self):
-        from rtsp_rig import free_udp_port
         port = free_udp_port()
         with Rig(server_args=["--webrtc-ports", "%d-%d" % (port, port)]) as rig, Browser() as b:
             b.open(rig.control + "api/status")

@@ -2,7 +2,8 @@
 runner (ipcam-bench-pipeline, driven over its stdin), the datagram sender
 that plays the camera, ipcam-sim for the login, the RTSP servers and their
 clients, and what the kernel says about a process (CPU time). It measures
-nothing itself: measurements.py does, tests/faults/memcheck.py reuses it.
+nothing itself: tests/bench/measurements.py does, tests/faults/memcheck.py
+reuses it.
 
 Needs the env that tests/bench/meson.build sets (IPCAM_BENCH_*, IPCAM_SIM,
 GST_PLUGIN_PATH_1_0, ...).
@@ -12,11 +13,11 @@ import contextlib
 import json
 import os
 import subprocess
-import sys
 import time
 
-sys.path.insert(0, os.environ.get("IPCAM_TEST_COMMON", os.path.join(os.path.dirname(__file__), "..", "common")))
-from ipcam_sim import IpcamSim, free_udp_port  # noqa: E402
+from ipcamtest.ports import free_udp_port
+from ipcamtest.server import Server
+from ipcamtest.sim import IpcamSim
 
 SENDER = os.environ.get("IPCAM_BENCH_SENDER")
 RUNNER = os.environ.get("IPCAM_BENCH_PIPELINE")
@@ -203,6 +204,8 @@ def replay_launch(h264):
 
 
 RTSP_SERVERS = ("ipcam-rtsp-server", "non-shared", "shared")
+# A server that has not printed its ready line by then is broken.
+READY_S = 60
 
 
 @contextlib.contextmanager
@@ -234,15 +237,12 @@ def rtsp_server(name, h264=None):
             argv = [launch_exe, "( ipcamsrc address=127.0.0.1 control-port=%d preview-port=%d ! "
                                 "h264parse config-interval=-1 ! rtph264pay name=pay0 pt=96 config-interval=0 )"
                     % (sim.control_port, preview)]
-        srv = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
-        try:
-            line = srv.stdout.readline()
-            if not line:
+        # Its stderr goes to the bench's own, as a figure's context.
+        with Server(argv[1:], program=argv[0], stderr=None) as srv:
+            ready = srv.wait_ready(READY_S)
+            if not ready:
                 raise BenchBroken("RTSP server %s exited before printing its URL" % name)
-            yield srv, json.loads(line)["url"]
-        finally:
-            srv.terminate()
-            srv.wait(10)
+            yield srv, ready["url"]
     finally:
         sim.stop()
 

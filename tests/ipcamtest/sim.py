@@ -1,6 +1,6 @@
-"""Run the ipcam-sim camera emulator from a Python test.
+"""ipcam-sim, the camera emulator, run from a Python test.
 
-    from ipcam_sim import IpcamSim
+    from ipcamtest.sim import IpcamSim
     with IpcamSim("--h264", sample, "--preview-port", str(port)) as sim:
         sim.control_port, sim.http_port, sim.discovery_ports, sim.store
         sim.ready            # the whole ready-line dict
@@ -12,42 +12,12 @@ not set default to 0 (any free port): control, HTTP, two discovery ports.
 
 import json
 import os
-import selectors
 import signal
-import socket
 import subprocess
 import tempfile
-import time
 import urllib.request
 
-
-def free_udp_port():
-    """A UDP port free right now: the preview-port trick (the camera sends to
-    one fixed client port, so the test picks it and tells both sides)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def read_line(proc, timeout):
-    """One line of proc's stdout (a ready line) within timeout, or None."""
-    sel = selectors.DefaultSelector()
-    sel.register(proc.stdout, selectors.EVENT_READ)
-    deadline = time.monotonic() + timeout
-    buf = b""
-    fd = proc.stdout.fileno()
-    try:
-        while b"\n" not in buf:
-            left = deadline - time.monotonic()
-            if left <= 0 or not sel.select(left):
-                return None
-            chunk = os.read(fd, 4096)
-            if not chunk:
-                return None
-            buf += chunk
-    finally:
-        sel.close()
-    return buf.split(b"\n", 1)[0].decode()
+from ipcamtest.waiting import read_line, wait_until
 
 
 class IpcamSimError(RuntimeError):
@@ -167,12 +137,7 @@ class IpcamSim:
 
     def wait_counter(self, name, at_least, timeout):
         """Waits until live_counter(name) >= at_least; False after `timeout` s."""
-        deadline = time.monotonic() + timeout
-        while self.live_counter(name) < at_least:
-            if time.monotonic() >= deadline:
-                return False
-            time.sleep(0.02)
-        return True
+        return wait_until(lambda: self.live_counter(name) >= at_least, timeout, 0.02)
 
     def __enter__(self):
         return self.start()

@@ -1,5 +1,5 @@
 """A Chromium (headless, driven by Selenium) pointed at ipcam-rtsp-server's
-page and WHEP endpoint, on top of tests/rtsp's Rig (the emulator and the
+page and WHEP endpoint, on top of rtsp_rig's Rig (the emulator and the
 server on ephemeral ports).
 
     with Rig(...) as rig, Browser() as b:
@@ -9,15 +9,10 @@ server on ephemeral ports).
 
 import base64
 import http.client
-import os
-import sys
 import time
 
-sys.path.insert(0, os.environ.get("IPCAM_RTSP_TESTS", os.path.join(os.path.dirname(__file__), "..", "rtsp")))
-from rtsp_rig import Rig, decoder_errors  # noqa: E402,F401
-
-from selenium import webdriver  # noqa: E402
-from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
 
 # As root on loopback: no sandbox; 127.0.0.1 as a host candidate needs the
 # mDNS hiding off, loopback allowed, and a media permission (without one
