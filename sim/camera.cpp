@@ -1,13 +1,13 @@
 #include "camera.h"
 
-#include "control_server.h"
-#include "discovery_responder.h"
-#include "http_file_server.h"
-#include "loop_util.h"
-#include "media_encode.h"
-#include "media_store.h"
-#include "preview_streamer.h"
-#include "video_source.h"
+#include "control-server.h"
+#include "discovery-responder.h"
+#include "http-file-server.h"
+#include "loop-util.h"
+#include "media-encode.h"
+#include "media-store.h"
+#include "preview-streamer.h"
+#include "video-source.h"
 
 #include <gio/gio.h>
 #include <gst/gst.h>

@@ -3,9 +3,9 @@
 // emulator's own live counters at kStatsPath, for tests that wait on them.
 #pragma once
 
-#include "camera_config.h"
+#include "camera-config.h"
 #include "faults.h"
-#include "media_store.h"
+#include "media-store.h"
 
 #include <libsoup/soup.h>
 

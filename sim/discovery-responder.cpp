@@ -1,4 +1,4 @@
-#include "discovery_responder.h"
+#include "discovery-responder.h"
 
 #include "ipcam/interface.h"
 #include "ipcam/wire.h"

@@ -3,7 +3,7 @@
 // control client's address, injecting datagram faults on the way.
 #pragma once
 
-#include "camera_config.h"
+#include "camera-config.h"
 #include "faults.h"
 #include "ipcam/wire.h"
 

@@ -1,6 +1,6 @@
-#include "control_server.h"
+#include "control-server.h"
 
-#include "loop_util.h"
+#include "loop-util.h"
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>

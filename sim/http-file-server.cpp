@@ -1,4 +1,4 @@
-#include "http_file_server.h"
+#include "http-file-server.h"
 
 namespace ipcam::sim {
 

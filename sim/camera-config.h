@@ -61,7 +61,7 @@ struct CameraConfig {
   int slices = 0;  // live encoder slices per picture; 0 = x264's choice (its thread count)
   bool paced = true;  // false: send frames as fast as possible
   bool tag_frames = false;
-  bool paint_frame_number = false;  // frame_stamp.h
+  bool paint_frame_number = false;  // frame-stamp.h
 
   size_t datagram_size = 1000;  // type-1 payload bytes per datagram
   TimePosition time_position = TimePosition::kBefore;

@@ -1,4 +1,4 @@
-#include "preview_streamer.h"
+#include "preview-streamer.h"
 
 #include <sys/socket.h>
 
