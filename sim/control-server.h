@@ -35,7 +35,7 @@ class ControlServer {
   ControlServer(const ControlServer &) = delete;
   ControlServer &operator=(const ControlServer &) = delete;
 
-  // Binds config.bind:config.control_port and starts accepting on the
+  // Binds config.endpoint.address:control_port and starts accepting on the
   // thread-default main context.
   bool start(GError **error);
   void stop();

@@ -22,7 +22,7 @@ class HttpFileServer {
   HttpFileServer(const HttpFileServer &) = delete;
   HttpFileServer &operator=(const HttpFileServer &) = delete;
 
-  // Listens on config.bind:config.http_port (thread-default main context).
+  // Listens on config.endpoint.address:http_port (thread-default main context).
   bool start(GError **error);
   void stop();
   uint16_t port() const { return port_; }

@@ -21,7 +21,7 @@ class PreviewStreamer {
   PreviewStreamer &operator=(const PreviewStreamer &) = delete;
 
   bool open(GError **error);
-  // Targets client:config.preview_port from now on.
+  // Targets client:config.endpoint.preview_port from now on.
   void start(GInetAddress *client);
   void stop();
   bool active() const { return target_ != nullptr; }
