@@ -35,15 +35,15 @@ bool check_preview_port(Context &ctx, const std::string &address, Failure &failu
   g_autoptr(GSocket) s = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
                                       G_SOCKET_PROTOCOL_UDP, nullptr);
   g_autoptr(GInetAddress) any = g_inet_address_new_any(G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) local = g_inet_socket_address_new(any, guint16(ctx.opt.preview_port));
+  g_autoptr(GSocketAddress) local = g_inet_socket_address_new(any, ctx.opt.camera.preview_port);
   g_autoptr(GError) error = nullptr;
   if (!s || g_socket_bind(s, local, TRUE, &error)) return true;
   g_clear_object(&s);
   Context probe = ctx;
-  probe.opt.camera = address;
+  probe.opt.camera.address = address;
   if (!open_session(probe, failure)) return false;
   failure = {kExitFailed, "cannot receive the preview on UDP port " +
-                              std::to_string(ctx.opt.preview_port) + ": " + error->message +
+                              std::to_string(ctx.opt.camera.preview_port) + ": " + error->message +
                               "; another program uses it: give --preview-port PORT"};
   return false;
 }
@@ -59,12 +59,13 @@ GstElement *make_source(Context &ctx, std::string &address, Failure &failure) {
   if (!check_preview_port(ctx, address, failure)) return nullptr;
   GstElement *src = make("ipcamsrc", "camera", failure);
   if (!src) return nullptr;
-  g_object_set(src, "address", address.c_str(), "control-port", guint(ctx.opt.control_port),
-               "preview-port", guint(ctx.opt.preview_port), "http-port", guint(ctx.opt.http_port),
-               "user", ctx.opt.user.c_str(), "password", ctx.opt.password.c_str(), nullptr);
-  if (ctx.opt.timeout_s > 0) g_object_set(src, "timeout", timeout_ms(ctx.opt, 5000), nullptr);
-  if (!ctx.opt.interface.empty())
-    g_object_set(src, "interface", ctx.opt.interface.c_str(), nullptr);
+  const CameraEndpoint &camera = ctx.opt.camera;
+  g_object_set(src, "address", address.c_str(), "control-port", guint(camera.control_port),
+               "preview-port", guint(camera.preview_port), "http-port", guint(camera.http_port),
+               "user", camera.user.c_str(), "password", camera.password.c_str(), nullptr);
+  // Not given: ipcamsrc's own default.
+  if (ctx.opt.timeout_s > 0) g_object_set(src, "timeout", camera.timeout_ms, nullptr);
+  if (!camera.interface.empty()) g_object_set(src, "interface", camera.interface.c_str(), nullptr);
   if (g_cmd.reconnect_attempts != kReconnectDefault)
     g_object_set(src, "reconnect-attempts", g_cmd.reconnect_attempts, nullptr);
   return src;

@@ -148,13 +148,13 @@ DiscoveryConfig discovery_config(const GlobalOptions &opt) {
   dc.broadcast_addresses = opt.broadcast;
   if (!opt.discovery_ports.empty()) dc.ports = opt.discovery_ports;
   dc.timeout_ms = timeout_ms(opt, 2000);
-  dc.interface = opt.interface;
+  dc.interface = opt.camera.interface;
   return dc;
 }
 
 bool resolve_camera(Context &ctx, std::string &address, Failure &failure) {
-  if (!ctx.opt.camera.empty()) {
-    address = ctx.opt.camera;
+  if (!ctx.opt.camera.address.empty()) {
+    address = ctx.opt.camera.address;
     return true;
   }
   verbose(ctx, "no --camera given: discovering");
@@ -192,15 +192,15 @@ void SessionCloser::operator()(ControlSession *session) const {
 SessionPtr open_session(Context &ctx, Failure &failure) {
   std::string address;
   if (!resolve_camera(ctx, address, failure)) return nullptr;
-  SessionConfig sc = session_config(address, static_cast<uint16_t>(ctx.opt.control_port), ctx.opt.user,
-                                    ctx.opt.password, timeout_ms(ctx.opt, 5000));
-  sc.interface = ctx.opt.interface;
+  CameraEndpoint found = ctx.opt.camera;
+  found.address = address;
+  SessionConfig sc = session_config(found);
   sc.max_files = static_cast<size_t>(ctx.opt.max_files);
   sc.max_raw_replies = static_cast<size_t>(g_cmd.max_replies);  // ipcam raw's caps
   sc.max_raw_bytes = static_cast<size_t>(g_cmd.max_bytes);
   // A --timeout the user gave holds for the file list too (the library's
   // at least 10 s is for the default).
-  if (ctx.opt.timeout_s > 0) sc.file_list_timeout_ms = timeout_ms(ctx.opt, 5000);
+  if (ctx.opt.timeout_s > 0) sc.file_list_timeout_ms = ctx.opt.camera.timeout_ms;
   // Ctrl+C cancels connect and login itself; later requests (file list,
   // firmware, still) end when it closes the session. close() is safe from
   // the main thread while the command's thread waits in a request.
@@ -209,8 +209,8 @@ SessionPtr open_session(Context &ctx, Failure &failure) {
       ctx.cancellable,
       G_CALLBACK(+[](GCancellable *, gpointer s) { static_cast<ControlSession *>(s)->close(); }),
       session.get(), nullptr);
-  verbose(ctx, "connecting to %s port %d as %s", address.c_str(), ctx.opt.control_port,
-          ctx.opt.user.c_str());
+  verbose(ctx, "connecting to %s port %d as %s", address.c_str(), ctx.opt.camera.control_port,
+          ctx.opt.camera.user.c_str());
   g_autoptr(GError) error = nullptr;
   if (!session->connect(ctx.cancellable, &error)) {
     if (g_cancellable_is_cancelled(ctx.cancellable)) {
@@ -220,7 +220,7 @@ SessionPtr open_session(Context &ctx, Failure &failure) {
     // Library messages usually name the camera already.
     bool named = error && std::strstr(error->message, address.c_str());
     failure = failure_from(error, named ? std::string() : "camera " + address + " port " +
-                                                              std::to_string(ctx.opt.control_port));
+                                                              std::to_string(ctx.opt.camera.control_port));
     return nullptr;
   }
   verbose(ctx, "logged in");
