@@ -2,6 +2,7 @@
 // logging in, and printing for people (stderr) and scripts (stdout JSON).
 #include "cli.h"
 
+#include "ipcam/camera-login.h"
 #include "ipcam/text.h"
 
 #include <unistd.h>
@@ -153,32 +154,30 @@ DiscoveryConfig discovery_config(const GlobalOptions &opt) {
 }
 
 bool resolve_camera(Context &ctx, std::string &address, Failure &failure) {
-  if (!ctx.opt.camera.address.empty()) {
-    address = ctx.opt.camera.address;
-    return true;
-  }
-  verbose(ctx, "no --camera given: discovering");
-  std::string where;
+  if (ctx.opt.camera.address.empty()) verbose(ctx, "no --camera given: discovering");
+  FoundCamera found;
   g_autoptr(GError) error = nullptr;
-  const auto found = discover(discovery_config(ctx.opt), ctx.cancellable, &where, &error);
-  if (!found) {
+  const bool ok = find_camera(ctx.opt.camera, discovery_config(ctx.opt), ctx.cancellable, found, &error);
+  if (!ok && !g_error_matches(error, IPCAM_ERROR, IPCAM_ERROR_NO_CAMERA)) {
     failure = failure_from(error, "discovery failed");
     return false;
   }
-  const std::vector<DiscoveredCamera> &cameras = *found;
+  if (!ctx.opt.camera.address.empty()) {
+    address = found.address;
+    return true;
+  }
   if (g_cancellable_is_cancelled(ctx.cancellable)) {
     failure = {kExitInterrupted, "interrupted"};
     return false;
   }
-  if (cameras.empty()) {
-    failure = {kExitNoCamera, "no camera answered on " + where +
+  if (!ok) {
+    failure = {kExitNoCamera, "no camera answered on " + found.where +
                                   "; is the computer on the camera's WiFi? (or give --camera ADDR)"};
     return false;
   }
-  if (cameras.size() > 1)
-    status("%zu cameras answered; using %s (choose one with --camera)", cameras.size(),
-           cameras[0].address.c_str());
-  address = cameras[0].address;
+  if (found.answered > 1)
+    status("%zu cameras answered; using %s (choose one with --camera)", found.answered, found.address.c_str());
+  address = found.address;
   verbose(ctx, "found camera %s", address.c_str());
   return true;
 }
@@ -192,9 +191,9 @@ void SessionCloser::operator()(ControlSession *session) const {
 SessionPtr open_session(Context &ctx, Failure &failure) {
   std::string address;
   if (!resolve_camera(ctx, address, failure)) return nullptr;
-  CameraEndpoint found = ctx.opt.camera;
-  found.address = address;
-  SessionConfig sc = session_config(found);
+  CameraEndpoint endpoint = ctx.opt.camera;
+  endpoint.address = address;
+  SessionConfig sc = session_config(endpoint);
   sc.max_files = static_cast<size_t>(ctx.opt.max_files);
   sc.max_raw_replies = static_cast<size_t>(g_cmd.max_replies);  // ipcam raw's caps
   sc.max_raw_bytes = static_cast<size_t>(g_cmd.max_bytes);
@@ -205,14 +204,14 @@ SessionPtr open_session(Context &ctx, Failure &failure) {
   // firmware, still) end when it closes the session. close() is safe from
   // the main thread while the command's thread waits in a request.
   SessionPtr session(new ControlSession(sc), SessionCloser{ctx.cancellable, 0});
-  session.get_deleter().handler = g_cancellable_connect(
-      ctx.cancellable,
-      G_CALLBACK(+[](GCancellable *, gpointer s) { static_cast<ControlSession *>(s)->close(); }),
-      session.get(), nullptr);
   verbose(ctx, "connecting to %s port %d as %s", address.c_str(), ctx.opt.camera.control_port,
           ctx.opt.camera.user.c_str());
   g_autoptr(GError) error = nullptr;
-  if (!session->connect(ctx.cancellable, &error)) {
+  CloseOnCancel closer;
+  const bool ok = log_in(*session, ctx.cancellable, closer, &error);
+  // The session's deleter unhooks it from now on.
+  session.get_deleter().handler = closer.release();
+  if (!ok) {
     if (g_cancellable_is_cancelled(ctx.cancellable)) {
       failure = {kExitInterrupted, "interrupted"};
       return nullptr;
