@@ -94,8 +94,6 @@ int fail(const char *fmt, const char *what) {
   return 2;
 }
 
-std::string port_text(uint16_t port) { return std::to_string(port); }
-
 // Where GOption writes the options that are not parsed straight into the
 // CameraConfig, starting from its defaults; checked and copied over by the
 // take_* functions below. Also owns the help texts that are formatted (the
@@ -128,14 +126,14 @@ struct Options {
   double fps;
 
   const std::string control_port_help =
-      "Control TCP port (default " + port_text(ipcam::kControlPort) + "; 0 = any free port)";
+      "Control TCP port (default " + std::to_string(ipcam::kControlPort) + "; 0 = any free port)";
   const std::string http_port_help =
-      "HTTP file server port (default " + port_text(ipcam::kHttpPort) + ", needs root; 0 = any)";
+      "HTTP file server port (default " + std::to_string(ipcam::kHttpPort) + ", needs root; 0 = any)";
   const std::string discovery_port_help = "Discovery UDP port, repeatable (default " +
-                                          port_text(ipcam::kDiscoveryPorts[0]) + " and " +
-                                          port_text(ipcam::kDiscoveryPorts[1]) + "; 0 = any)";
+                                          std::to_string(ipcam::kDiscoveryPorts[0]) + " and " +
+                                          std::to_string(ipcam::kDiscoveryPorts[1]) + "; 0 = any)";
   const std::string preview_port_help = "UDP port on the client the preview goes to (default " +
-                                        port_text(ipcam::kPreviewPort) + "; 0 is refused)";
+                                        std::to_string(ipcam::kPreviewPort) + "; 0 is refused)";
   const std::string user_help = std::string("Login user (default ") + ipcam::kDefaultUser + ")";
   const std::string password_help =
       std::string("Login password (default ") + ipcam::kDefaultPassword + "; never logged)";
