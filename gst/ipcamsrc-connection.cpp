@@ -3,7 +3,7 @@
 // can act on.
 #include "ipcamsrc-state.h"
 
-#include "ipcam/discovery.h"
+#include "ipcam/camera-login.h"
 #include "ipcam/text.h"
 
 #include <vector>
@@ -88,35 +88,37 @@ Attempt try_connect(GstIpcamSrc *self, std::string &where, GError **error) {
     s = st->settings;
   }
 
-  std::string address = s.address;
-  std::string serial;
-  if (address.empty()) {
-    ipcam::DiscoveryConfig dc;
-    if (!s.discovery_address.empty()) dc.broadcast_addresses.push_back(s.discovery_address);
-    dc.ports = parse_ports(s.discovery_ports);
-    dc.interface = s.interface;
-    dc.timeout_ms = s.timeout_ms;
-    dc.max_cameras = 1;  // the first camera that answers, not the whole timeout
-    std::string asked;
-    const auto cameras = ipcam::discover(dc, st->cancellable, &asked, error);
-    if (!cameras) return g_cancellable_is_cancelled(st->cancellable) ? Attempt::kCancelled : Attempt::kFailed;
-    if (cameras->empty()) {
-      where = asked;
-      g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_NO_CAMERA, "no camera answered on %s", asked.c_str());
+  ipcam::CameraEndpoint endpoint;
+  endpoint.address = s.address;
+  endpoint.control_port = uint16_t(s.control_port);
+  endpoint.user = s.user;
+  endpoint.password = s.password ? *s.password : ipcamsrc::fallback_password();
+  endpoint.interface = s.interface;
+  endpoint.timeout_ms = s.timeout_ms;
+  ipcam::DiscoveryConfig dc;
+  if (!s.discovery_address.empty()) dc.broadcast_addresses.push_back(s.discovery_address);
+  dc.ports = parse_ports(s.discovery_ports);
+  dc.interface = s.interface;
+  dc.timeout_ms = s.timeout_ms;
+  dc.max_cameras = 1;  // the first camera that answers, not the whole timeout
+  ipcam::FoundCamera found;
+  if (!ipcam::find_camera(endpoint, dc, st->cancellable, found, error)) {
+    if (g_error_matches(*error, IPCAM_ERROR, IPCAM_ERROR_NO_CAMERA)) {
+      where = found.where;
       return Attempt::kFailed;
     }
-    address = cameras->front().address;
-    serial = cameras->front().serial;
+    return g_cancellable_is_cancelled(st->cancellable) ? Attempt::kCancelled : Attempt::kFailed;
+  }
+  const std::string address = found.address;
+  const std::string serial = found.serial;
+  if (found.answered)
     GST_INFO_OBJECT(self, "discovered camera at %s (serial '%s')", address.c_str(),
                     ipcam::escape_control(serial).c_str());
-  }
   where = address + ":" + std::to_string(s.control_port);
 
-  ipcam::SessionConfig sc = ipcam::session_config(address, uint16_t(s.control_port), s.user,
-                                                  s.password ? *s.password : ipcamsrc::fallback_password(),
-                                                  s.timeout_ms);
+  endpoint.address = address;
+  ipcam::SessionConfig sc = ipcam::session_config(endpoint);
   sc.keepalive_interval_ms = s.keepalive_ms;
-  sc.interface = s.interface;
   sc.max_files = s.max_files;
   auto session = std::make_shared<ipcam::ControlSession>(sc);
   auto lost = st->lost;
@@ -143,7 +145,8 @@ Attempt try_connect(GstIpcamSrc *self, std::string &where, GError **error) {
   // already says so.
   std::string firmware;
   g_autoptr(GError) fw_error = nullptr;
-  bool ok = !g_cancellable_is_cancelled(st->cancellable) && session->connect(st->cancellable, error);
+  ipcam::CloseOnCancel closer;
+  bool ok = !g_cancellable_is_cancelled(st->cancellable) && ipcam::log_in(*session, st->cancellable, closer, error);
   if (ok) {
     if (auto version = session->firmware_version(&fw_error))
       firmware = *version;

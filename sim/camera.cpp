@@ -1,13 +1,13 @@
 #include "camera.h"
 
-#include "control_server.h"
-#include "discovery_responder.h"
-#include "http_file_server.h"
-#include "loop_util.h"
-#include "media_encode.h"
-#include "media_store.h"
-#include "preview_streamer.h"
-#include "video_source.h"
+#include "control-server.h"
+#include "discovery-responder.h"
+#include "http-file-server.h"
+#include "loop-util.h"
+#include "media-encode.h"
+#include "media-store.h"
+#include "preview-streamer.h"
+#include "video-source.h"
 
 #include <gio/gio.h>
 #include <gst/gst.h>
@@ -232,11 +232,11 @@ Camera::Camera(CameraConfig config) : config_(std::move(config)) {
 Camera::~Camera() { stop(); }
 
 bool Camera::start(GError **error) {
-  if (config_.preview_port <= 0 || config_.preview_port > 65535) {
+  if (config_.endpoint.preview_port == 0) {
     g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                 "--preview-port %d: the preview goes to a fixed port on the client (a camera "
-                "cannot learn the client's port); pass the port your receiver bound, e.g. 6669",
-                config_.preview_port);
+                "cannot learn the client's port); pass the port your receiver bound, e.g. %d",
+                config_.endpoint.preview_port, ipcam::kPreviewPort);
     return false;
   }
   gst_init(nullptr, nullptr);
@@ -273,7 +273,7 @@ void Camera::run(std::shared_ptr<StartGate> gate) {
       ready_.control_port = parts->control.port();
       ready_.http_port = parts->http.port();
       ready_.discovery_ports = parts->discovery.ports();
-      ready_.preview_port = config_.preview_port;
+      ready_.preview_port = config_.endpoint.preview_port;
       ready_.store = parts->store.dir();
     }
     {

@@ -4,7 +4,7 @@
 // program is a thin command line around it.
 #pragma once
 
-#include "camera_config.h"
+#include "camera-config.h"
 #include "faults.h"
 
 #include <glib.h>

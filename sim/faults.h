@@ -2,7 +2,7 @@
 // injected, so fault tests can compare what they saw with what was done.
 #pragma once
 
-#include "camera_config.h"
+#include "camera-config.h"
 
 #include <cstdint>
 #include <map>

@@ -94,186 +94,269 @@ int fail(const char *fmt, const char *what) {
   return 2;
 }
 
-}  // namespace
+// Where GOption writes the options that are not parsed straight into the
+// CameraConfig, starting from its defaults; checked and copied over by the
+// take_* functions below. Also owns the help texts that are formatted (the
+// defaults of endpoint.h), as GOption keeps only pointers to them.
+struct Options {
+  explicit Options(const CameraConfig &c)
+      : control_port(c.endpoint.control_port), http_port(c.endpoint.http_port),
+        preview_port(c.endpoint.preview_port), keyint(c.keyframe_interval), slices(c.slices),
+        datagram_size(int(c.datagram_size)), part_size(int(c.part_size)),
+        alive_interval(int(c.alive_interval_ms)), alive_timeout(int(c.alive_timeout_ms)),
+        gap(int(c.message_gap_ms)), login_reply(int(c.login_reply_length)), fps(c.fps) {}
+  ~Options() {
+    g_strfreev(discovery);
+    for (char *text : {bind, user, password, firmware, serial, store, h264, stats_file}) g_free(text);
+  }
+  Options(const Options &) = delete;
+  Options &operator=(const Options &) = delete;
 
-int main(int argc, char **argv) {
-  CameraConfig c;
-  FaultConfig &f = c.faults;
-  int control_port = c.control_port, http_port = c.http_port, preview_port = c.preview_port;
-  g_auto(GStrv) discovery = nullptr;
-  g_autofree char *bind = nullptr, *user = nullptr, *password = nullptr, *firmware = nullptr,
-                  *serial = nullptr, *store = nullptr, *h264 = nullptr, *stats_file = nullptr;
-  gboolean no_samples = FALSE, tag = FALSE, paint = FALSE, unpaced = FALSE, coalesce = FALSE, verbose = FALSE,
-           version = FALSE, drop_mid = FALSE, no_alive = FALSE, refuse_login = FALSE,
-           silent = FALSE, foreign = FALSE, no_still_answer = FALSE;
-  int keyint = c.keyframe_interval, slices = c.slices, datagram_size = int(c.datagram_size), initial_seq = 0,
-      part_size = int(c.part_size), alive_interval = int(c.alive_interval_ms),
-      alive_timeout = int(c.alive_timeout_ms), gap = int(c.message_gap_ms), burst_loss = 0,
-      burst_every = 0, junk_every = 0, drop_after = 0, reply_delay = 0, jump_at = 0;
+  int control_port, http_port, preview_port;
+  char **discovery = nullptr;
+  char *bind = nullptr, *user = nullptr, *password = nullptr, *firmware = nullptr, *serial = nullptr,
+       *store = nullptr, *h264 = nullptr, *stats_file = nullptr;
+  gboolean no_samples = FALSE, tag = FALSE, paint = FALSE, unpaced = FALSE, coalesce = FALSE,
+           verbose = FALSE, version = FALSE, drop_mid = FALSE, no_alive = FALSE,
+           refuse_login = FALSE, silent = FALSE, foreign = FALSE, no_still_answer = FALSE;
+  int keyint, slices, datagram_size, initial_seq = 0, part_size, alive_interval, alive_timeout, gap,
+      burst_loss = 0, burst_every = 0, junk_every = 0, drop_after = 0, reply_delay = 0, jump_at = 0;
   gint64 clock_start = -1, seed = -1, jump = 0;
-  int login_reply = int(c.login_reply_length);
-  double fps = c.fps;
+  int login_reply;
+  double fps;
 
-  const GOptionEntry main_entries[] = {
-      {"control-port", 0, 0, G_OPTION_ARG_INT, &control_port, "Control TCP port (default 6666; 0 = any free port)", "PORT"},
-      {"http-port", 0, 0, G_OPTION_ARG_INT, &http_port, "HTTP file server port (default 80, needs root; 0 = any)", "PORT"},
-      {"discovery-port", 0, 0, G_OPTION_ARG_STRING_ARRAY, &discovery, "Discovery UDP port, repeatable (default 22600 and 21600; 0 = any)", "PORT"},
-      {"preview-port", 0, 0, G_OPTION_ARG_INT, &preview_port, "UDP port on the client the preview goes to (default 6669; 0 is refused)", "PORT"},
-      {"bind", 0, 0, G_OPTION_ARG_STRING, &bind, "Address for control and HTTP (default 127.0.0.1)", "ADDR"},
-      {"store", 0, 0, G_OPTION_ARG_FILENAME, &store, "Folder of stored files (default: a temporary folder removed at exit)", "DIR"},
-      {"no-samples", 0, 0, G_OPTION_ARG_NONE, &no_samples, "Do not seed an empty store with sample photos and clips", nullptr},
-      {"seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Seed of every random choice (default random; printed in the ready line)", "N"},
-      {"stats-file", 0, 0, G_OPTION_ARG_FILENAME, &stats_file, "Also write the exit stats JSON to this file", "FILE"},
-      {"verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Log each message in and out (never the password)", nullptr},
-      {"version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", nullptr},
-      {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr}};
-  const GOptionEntry camera_entries[] = {
-      {"user", 0, 0, G_OPTION_ARG_STRING, &user, "Login user (default admin)", "NAME"},
-      {"password", 0, 0, G_OPTION_ARG_STRING, &password, "Login password (default 12345; never logged)", "WORD"},
-      {"firmware", 0, 0, G_OPTION_ARG_STRING, &firmware, "Firmware version string (default \"v1.0 rc5\")", "TEXT"},
-      {"serial", 0, 0, G_OPTION_ARG_STRING, &serial, "Serial in discovery answers (default IPCAMSIM0001)", "TEXT"},
+  const std::string control_port_help =
+      "Control TCP port (default " + std::to_string(ipcam::kControlPort) + "; 0 = any free port)";
+  const std::string http_port_help =
+      "HTTP file server port (default " + std::to_string(ipcam::kHttpPort) + ", needs root; 0 = any)";
+  const std::string discovery_port_help = "Discovery UDP port, repeatable (default " +
+                                          std::to_string(ipcam::kDiscoveryPorts[0]) + " and " +
+                                          std::to_string(ipcam::kDiscoveryPorts[1]) + "; 0 = any)";
+  const std::string preview_port_help = "UDP port on the client the preview goes to (default " +
+                                        std::to_string(ipcam::kPreviewPort) + "; 0 is refused)";
+  const std::string user_help = std::string("Login user (default ") + ipcam::kDefaultUser + ")";
+  const std::string password_help =
+      std::string("Login password (default ") + ipcam::kDefaultPassword + "; never logged)";
+};
+
+constexpr GOptionEntry kEnd = {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr};
+
+void add_main_options(GOptionContext *ctx, Options &o) {
+  const GOptionEntry entries[] = {
+      {"control-port", 0, 0, G_OPTION_ARG_INT, &o.control_port, o.control_port_help.c_str(), "PORT"},
+      {"http-port", 0, 0, G_OPTION_ARG_INT, &o.http_port, o.http_port_help.c_str(), "PORT"},
+      {"discovery-port", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o.discovery, o.discovery_port_help.c_str(), "PORT"},
+      {"preview-port", 0, 0, G_OPTION_ARG_INT, &o.preview_port, o.preview_port_help.c_str(), "PORT"},
+      {"bind", 0, 0, G_OPTION_ARG_STRING, &o.bind, "Address for control and HTTP (default 127.0.0.1)", "ADDR"},
+      {"store", 0, 0, G_OPTION_ARG_FILENAME, &o.store, "Folder of stored files (default: a temporary folder removed at exit)", "DIR"},
+      {"no-samples", 0, 0, G_OPTION_ARG_NONE, &o.no_samples, "Do not seed an empty store with sample photos and clips", nullptr},
+      {"seed", 0, 0, G_OPTION_ARG_INT64, &o.seed, "Seed of every random choice (default random; printed in the ready line)", "N"},
+      {"stats-file", 0, 0, G_OPTION_ARG_FILENAME, &o.stats_file, "Also write the exit stats JSON to this file", "FILE"},
+      {"verbose", 'v', 0, G_OPTION_ARG_NONE, &o.verbose, "Log each message in and out (never the password)", nullptr},
+      {"version", 0, 0, G_OPTION_ARG_NONE, &o.version, "Print the version and exit", nullptr},
+      kEnd};
+  g_option_context_add_main_entries(ctx, entries, nullptr);  // copies the table
+}
+
+// The options that parse_camera_choice() checks land in `c` directly.
+void add_camera_options(GOptionContext *ctx, Options &o, CameraConfig &c) {
+  const GOptionEntry entries[] = {
+      {"user", 0, 0, G_OPTION_ARG_STRING, &o.user, o.user_help.c_str(), "NAME"},
+      {"password", 0, 0, G_OPTION_ARG_STRING, &o.password, o.password_help.c_str(), "WORD"},
+      {"firmware", 0, 0, G_OPTION_ARG_STRING, &o.firmware, "Firmware version string (default \"v1.0 rc5\")", "TEXT"},
+      {"serial", 0, 0, G_OPTION_ARG_STRING, &o.serial, "Serial in discovery answers (default IPCAMSIM0001)", "TEXT"},
       {"refuse-mode", 0, 0, G_OPTION_ARG_CALLBACK, (gpointer)parse_camera_choice, "Wrong password: close|ignore|reply (default close)", "MODE"},
       {"refuse-bytes", 0, 0, G_OPTION_ARG_CALLBACK, (gpointer)parse_camera_choice, "Bytes sent with --refuse-mode reply, hex", "HEX"},
       {"busy-mode", 0, 0, G_OPTION_ARG_CALLBACK, (gpointer)parse_camera_choice, "Second client while one is logged in: close|ignore|reply (default close)", "MODE"},
       {"busy-bytes", 0, 0, G_OPTION_ARG_CALLBACK, (gpointer)parse_camera_choice, "Bytes sent with --busy-mode reply, hex", "HEX"},
       {"unknown-reply", 0, 0, G_OPTION_ARG_CALLBACK, (gpointer)parse_camera_choice, "Unknown message types: none|echo (default none)", "MODE"},
       {"discovery-format", 0, 0, G_OPTION_ARG_CALLBACK, (gpointer)parse_camera_choice, "Discovery answer: message|text|none (default message)", "FMT"},
-      {"part-size", 0, 0, G_OPTION_ARG_INT, &part_size, "File list text bytes per part (default 512)", "N"},
-      {"alive-interval", 0, 0, G_OPTION_ARG_INT, &alive_interval, "Alive request interval, ms (default 3000)", "MS"},
-      {"alive-timeout", 0, 0, G_OPTION_ARG_INT, &alive_timeout, "Drop a client silent for this long, ms (default 10000)", "MS"},
-      {"message-gap-ms", 0, 0, G_OPTION_ARG_INT, &gap, "Gap between control message writes, ms (default 20)", "MS"},
-      {"login-reply-length", 0, 0, G_OPTION_ARG_INT, &login_reply, "Login accepted payload bytes: 128 or 129 (default 128)", "N"},
-      {"coalesce", 0, 0, G_OPTION_ARG_NONE, &coalesce, "Send queued control messages in one write", nullptr},
-      {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr}};
-  const GOptionEntry stream_entries[] = {
-      {"h264", 0, 0, G_OPTION_ARG_FILENAME, &h264, "Replay this Annex-B H.264 file in a loop instead of encoding live", "FILE"},
-      {"fps", 0, 0, G_OPTION_ARG_DOUBLE, &fps, "Frames per second (default 30)", "N"},
+      {"part-size", 0, 0, G_OPTION_ARG_INT, &o.part_size, "File list text bytes per part (default 512)", "N"},
+      {"alive-interval", 0, 0, G_OPTION_ARG_INT, &o.alive_interval, "Alive request interval, ms (default 3000)", "MS"},
+      {"alive-timeout", 0, 0, G_OPTION_ARG_INT, &o.alive_timeout, "Drop a client silent for this long, ms (default 10000)", "MS"},
+      {"message-gap-ms", 0, 0, G_OPTION_ARG_INT, &o.gap, "Gap between control message writes, ms (default 20)", "MS"},
+      {"login-reply-length", 0, 0, G_OPTION_ARG_INT, &o.login_reply, "Login accepted payload bytes: 128 or 129 (default 128)", "N"},
+      {"coalesce", 0, 0, G_OPTION_ARG_NONE, &o.coalesce, "Send queued control messages in one write", nullptr},
+      kEnd};
+  add_group(ctx, "camera", "Camera behaviour:", "Show the identity, login and control protocol options", entries, c);
+}
+
+void add_stream_options(GOptionContext *ctx, Options &o, CameraConfig &c) {
+  const GOptionEntry entries[] = {
+      {"h264", 0, 0, G_OPTION_ARG_FILENAME, &o.h264, "Replay this Annex-B H.264 file in a loop instead of encoding live", "FILE"},
+      {"fps", 0, 0, G_OPTION_ARG_DOUBLE, &o.fps, "Frames per second (default 30)", "N"},
       {"size", 0, 0, G_OPTION_ARG_CALLBACK, (gpointer)parse_camera_choice, "Live picture size (default 640x360)", "WxH"},
-      {"keyframe-interval", 0, 0, G_OPTION_ARG_INT, &keyint, "Live encoder keyframe interval in frames (default 30)", "N"},
-      {"slices", 0, 0, G_OPTION_ARG_INT, &slices, "Live encoder slices per picture (default: x264's choice, which depends on the CPU count)", "N"},
-      {"unpaced", 0, 0, G_OPTION_ARG_NONE, &unpaced, "Replay frames as fast as possible instead of at --fps", nullptr},
-      {"paint-frame-number", 0, 0, G_OPTION_ARG_NONE, &paint, "Live encoding: paint the capture time (ms) as 16 blocks across the top, for latency measurements", nullptr},
-      {"tag-frames", 0, 0, G_OPTION_ARG_NONE, &tag, "Insert an SEI NAL with frame number and camera ms into each frame", nullptr},
-      {"datagram-size", 0, 0, G_OPTION_ARG_INT, &datagram_size, "H.264 payload bytes per type-1 datagram (default 1000)", "N"},
+      {"keyframe-interval", 0, 0, G_OPTION_ARG_INT, &o.keyint, "Live encoder keyframe interval in frames (default 30)", "N"},
+      {"slices", 0, 0, G_OPTION_ARG_INT, &o.slices, "Live encoder slices per picture (default: x264's choice, which depends on the CPU count)", "N"},
+      {"unpaced", 0, 0, G_OPTION_ARG_NONE, &o.unpaced, "Replay frames as fast as possible instead of at --fps", nullptr},
+      {"paint-frame-number", 0, 0, G_OPTION_ARG_NONE, &o.paint, "Live encoding: paint the capture time (ms) as 16 blocks across the top, for latency measurements", nullptr},
+      {"tag-frames", 0, 0, G_OPTION_ARG_NONE, &o.tag, "Insert an SEI NAL with frame number and camera ms into each frame", nullptr},
+      {"datagram-size", 0, 0, G_OPTION_ARG_INT, &o.datagram_size, "H.264 payload bytes per type-1 datagram (default 1000)", "N"},
       {"time-position", 0, 0, G_OPTION_ARG_CALLBACK, (gpointer)parse_camera_choice, "Time datagram before|after its frame's data (default before)", "POS"},
       {"time-prefix", 0, 0, G_OPTION_ARG_CALLBACK, (gpointer)parse_camera_choice, "Time payload bytes 0..11 as hex (default zeros)", "HEX"},
-      {"initial-seq", 0, 0, G_OPTION_ARG_INT, &initial_seq, "First datagram sequence number (default 0)", "N"},
-      {"clock-start", 0, 0, G_OPTION_ARG_INT64, &clock_start, "Camera clock at start, ms (default: derived from the seed)", "MS"},
-      {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr}};
-  const GOptionEntry fault_entries[] = {
+      {"initial-seq", 0, 0, G_OPTION_ARG_INT, &o.initial_seq, "First datagram sequence number (default 0)", "N"},
+      {"clock-start", 0, 0, G_OPTION_ARG_INT64, &o.clock_start, "Camera clock at start, ms (default: derived from the seed)", "MS"},
+      kEnd};
+  add_group(ctx, "stream", "Preview stream:", "Show the picture and preview datagram options", entries, c);
+}
+
+// The probabilities go straight into the FaultConfig; counts are checked
+// (not negative) before they are copied.
+void add_fault_options(GOptionContext *ctx, Options &o, CameraConfig &c) {
+  FaultConfig &f = c.faults;
+  const GOptionEntry entries[] = {
       {"loss", 0, 0, G_OPTION_ARG_DOUBLE, &f.loss, "Fault: drop each datagram with probability P", "P"},
       {"reorder", 0, 0, G_OPTION_ARG_DOUBLE, &f.reorder, "Fault: send a datagram after the next one, probability P", "P"},
       {"duplicate", 0, 0, G_OPTION_ARG_DOUBLE, &f.duplicate, "Fault: send a datagram twice, probability P", "P"},
       {"truncate", 0, 0, G_OPTION_ARG_DOUBLE, &f.truncate, "Fault: cut a datagram short, probability P", "P"},
       {"bad-magic", 0, 0, G_OPTION_ARG_DOUBLE, &f.bad_magic, "Fault: corrupt the magic, probability P", "P"},
       {"bad-length", 0, 0, G_OPTION_ARG_DOUBLE, &f.bad_length, "Fault: length field past the end, probability P", "P"},
-      {"burst-loss", 0, 0, G_OPTION_ARG_INT, &burst_loss, "Fault: drop N datagrams in a row ...", "N"},
-      {"burst-every", 0, 0, G_OPTION_ARG_INT, &burst_every, "... at the start of every Mth frame", "M"},
-      {"junk-every", 0, 0, G_OPTION_ARG_INT, &junk_every, "Fault: after every Nth frame, send 8 datagrams that are not part of the stream (empty, short, bad magic, length past the end, 2-byte time, unknown type, empty piece, stray sequence number)", "N"},
-      {"drop-after-frames", 0, 0, G_OPTION_ARG_INT, &drop_after, "Fault: close control and stop preview after N frames", "N"},
-      {"drop-mid-frame", 0, 0, G_OPTION_ARG_NONE, &drop_mid, "Fault: with --drop-after-frames, drop halfway through the next frame", nullptr},
-      {"no-alive", 0, 0, G_OPTION_ARG_NONE, &no_alive, "Fault: never send alive requests", nullptr},
-      {"reply-delay", 0, 0, G_OPTION_ARG_INT, &reply_delay, "Fault: delay every reply by MS", "MS"},
-      {"no-still-answer", 0, 0, G_OPTION_ARG_NONE, &no_still_answer, "Fault: take stills but never answer the request", nullptr},
-      {"refuse-login", 0, 0, G_OPTION_ARG_NONE, &refuse_login, "Fault: refuse every login", nullptr},
-      {"silent", 0, 0, G_OPTION_ARG_NONE, &silent, "Fault: accept TCP, never answer", nullptr},
-      {"foreign-protocol", 0, 0, G_OPTION_ARG_NONE, &foreign, "Fault: answer like a different device (HTTP 400)", nullptr},
-      {"clock-jump", 0, 0, G_OPTION_ARG_INT64, &jump, "Fault: add MS to the camera clock ...", "MS"},
-      {"clock-jump-at", 0, 0, G_OPTION_ARG_INT, &jump_at, "... from frame N on", "N"},
-      {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr}};
+      {"burst-loss", 0, 0, G_OPTION_ARG_INT, &o.burst_loss, "Fault: drop N datagrams in a row ...", "N"},
+      {"burst-every", 0, 0, G_OPTION_ARG_INT, &o.burst_every, "... at the start of every Mth frame", "M"},
+      {"junk-every", 0, 0, G_OPTION_ARG_INT, &o.junk_every, "Fault: after every Nth frame, send 8 datagrams that are not part of the stream (empty, short, bad magic, length past the end, 2-byte time, unknown type, empty piece, stray sequence number)", "N"},
+      {"drop-after-frames", 0, 0, G_OPTION_ARG_INT, &o.drop_after, "Fault: close control and stop preview after N frames", "N"},
+      {"drop-mid-frame", 0, 0, G_OPTION_ARG_NONE, &o.drop_mid, "Fault: with --drop-after-frames, drop halfway through the next frame", nullptr},
+      {"no-alive", 0, 0, G_OPTION_ARG_NONE, &o.no_alive, "Fault: never send alive requests", nullptr},
+      {"reply-delay", 0, 0, G_OPTION_ARG_INT, &o.reply_delay, "Fault: delay every reply by MS", "MS"},
+      {"no-still-answer", 0, 0, G_OPTION_ARG_NONE, &o.no_still_answer, "Fault: take stills but never answer the request", nullptr},
+      {"refuse-login", 0, 0, G_OPTION_ARG_NONE, &o.refuse_login, "Fault: refuse every login", nullptr},
+      {"silent", 0, 0, G_OPTION_ARG_NONE, &o.silent, "Fault: accept TCP, never answer", nullptr},
+      {"foreign-protocol", 0, 0, G_OPTION_ARG_NONE, &o.foreign, "Fault: answer like a different device (HTTP 400)", nullptr},
+      {"clock-jump", 0, 0, G_OPTION_ARG_INT64, &o.jump, "Fault: add MS to the camera clock ...", "MS"},
+      {"clock-jump-at", 0, 0, G_OPTION_ARG_INT, &o.jump_at, "... from frame N on", "N"},
+      kEnd};
+  add_group(ctx, "faults", "Fault injection:", "Show the fault injection options", entries, c);
+}
 
-  g_autoptr(GOptionContext) ctx = g_option_context_new("- emulate a WiFi action camera");
+// Every option of the program, in the order --help-all lists them.
+GOptionContext *option_context(Options &o, CameraConfig &c) {
+  GOptionContext *ctx = g_option_context_new("- emulate a WiFi action camera");
   g_option_context_set_summary(ctx,
       "Serves the camera protocol (control, H.264 preview, discovery, HTTP files) with\n"
       "optional fault injection. Prints one JSON ready line on stdout when ready.\n"
       "--help-all lists every option. See docs/ipcam-sim.md.");
-  g_option_context_add_main_entries(ctx, main_entries, nullptr);
-  add_group(ctx, "camera", "Camera behaviour:", "Show the identity, login and control protocol options", camera_entries, c);
-  add_group(ctx, "stream", "Preview stream:", "Show the picture and preview datagram options", stream_entries, c);
-  add_group(ctx, "faults", "Fault injection:", "Show the fault injection options", fault_entries, c);
+  add_main_options(ctx, o);
+  add_camera_options(ctx, o, c);
+  add_stream_options(ctx, o, c);
+  add_fault_options(ctx, o, c);
   g_option_context_add_group(ctx, gst_init_get_option_group());
-  g_autoptr(GError) error = nullptr;
-  if (!g_option_context_parse(ctx, &argc, &argv, &error)) return fail("%s (see --help-all)", error->message);
-  if (version) {
-    g_print("ipcam-sim %s\n", IPCAM_VERSION);
-    return 0;
-  }
+  return ctx;
+}
 
-  if (!port_ok(control_port) || !port_ok(http_port) || !port_ok(preview_port))
-    return fail("%s", "ports must be 0..65535");
-  c.control_port = control_port;
-  c.http_port = http_port;
-  c.preview_port = preview_port;
-  if (discovery) {
+// Each take_* checks its options and copies them into the config; on a bad
+// value it prints why and returns false (exit 2).
+bool take_network(const Options &o, CameraConfig &c) {
+  if (!port_ok(o.control_port) || !port_ok(o.http_port) || !port_ok(o.preview_port)) {
+    fail("%s", "ports must be 0..65535");
+    return false;
+  }
+  c.endpoint.control_port = uint16_t(o.control_port);
+  c.endpoint.http_port = uint16_t(o.http_port);
+  c.endpoint.preview_port = uint16_t(o.preview_port);
+  if (o.discovery) {
     c.discovery_ports.clear();
-    for (char **p = discovery; *p; ++p) {
+    for (char **p = o.discovery; *p; ++p) {
       char *end = nullptr;
       long v = strtol(*p, &end, 10);
-      if (!**p || *end || !port_ok(int(v))) return fail("--discovery-port %s: not a port", *p);
-      c.discovery_ports.push_back(int(v));
+      if (!**p || *end || !port_ok(int(v))) {
+        fail("--discovery-port %s: not a port", *p);
+        return false;
+      }
+      c.discovery_ports.push_back(uint16_t(v));
     }
   }
-  if (bind) c.bind = bind;
-  if (user) c.user = user;
-  if (password) c.password = password;
-  if (firmware) c.firmware = firmware;
-  if (serial) c.serial = serial;
-  if (store) c.store = store;
-  if (h264) c.h264_file = h264;
-  c.samples = !no_samples;
-  if (fps <= 0 || fps > 1000) return fail("%s", "--fps must be above 0 and at most 1000");
-  c.fps = fps;
-  if (keyint < 1) return fail("%s", "--keyframe-interval must be at least 1");
-  c.keyframe_interval = keyint;
-  if (slices < 0 || slices > 32) return fail("%s", "--slices must be 1..32 (or 0 for the encoder's choice)");
-  c.slices = slices;
-  c.paced = !unpaced;
-  c.tag_frames = tag;
-  c.paint_frame_number = paint;
-  if (datagram_size < 1 || datagram_size > 65000) return fail("%s", "--datagram-size must be 1..65000");
-  c.datagram_size = size_t(datagram_size);
-  if (initial_seq < 0 || initial_seq > 65535) return fail("%s", "--initial-seq must be 0..65535");
-  c.initial_seq = uint16_t(initial_seq);
-  if (clock_start >= 0) {
-    if (clock_start > 0xFFFFFFFFLL) return fail("%s", "--clock-start must fit in 32 bits");
-    c.clock_start_set = true;
-    c.clock_start = uint32_t(clock_start);
-  }
-  if (part_size < 1) return fail("%s", "--part-size must be at least 1");
-  c.part_size = size_t(part_size);
-  if (alive_interval < 1 || alive_timeout < 1 || gap < 0 || reply_delay < 0)
-    return fail("%s", "alive interval/timeout must be positive, gaps and delays not negative");
-  c.alive_interval_ms = unsigned(alive_interval);
-  c.alive_timeout_ms = unsigned(alive_timeout);
-  c.message_gap_ms = unsigned(gap);
-  c.coalesce = coalesce;
-  if (login_reply != 128 && login_reply != 129) return fail("%s", "--login-reply-length must be 128 or 129");
-  c.login_reply_length = size_t(login_reply);
-  if (seed >= 0) {
-    c.seed_set = true;
-    c.seed = uint64_t(seed);
-  }
-  for (double p : {f.loss, f.reorder, f.duplicate, f.truncate, f.bad_magic, f.bad_length})
-    if (p < 0 || p > 1) return fail("%s", "fault probabilities must be 0..1");
-  if (burst_loss < 0 || burst_every < 0 || junk_every < 0 || drop_after < 0 || jump_at < 0)
-    return fail("%s", "fault counts must not be negative");
-  if (burst_loss > 0 && burst_every == 0) burst_every = 1;
-  f.burst_loss = unsigned(burst_loss);
-  f.burst_every = unsigned(burst_every);
-  f.junk_every = unsigned(junk_every);
-  f.drop_after_frames = unsigned(drop_after);
-  f.drop_mid_frame = drop_mid;
-  f.no_alive = no_alive;
-  f.reply_delay_ms = unsigned(reply_delay);
-  f.no_still_answer = no_still_answer;
-  f.refuse_login = refuse_login;
-  f.silent = silent;
-  f.foreign_protocol = foreign;
-  f.clock_jump_ms = jump;
-  f.clock_jump_at = unsigned(jump_at);
-  c.verbose = verbose;
+  if (o.bind) c.endpoint.address = o.bind;
+  if (o.user) c.endpoint.user = o.user;
+  if (o.password) c.endpoint.password = o.password;
+  if (o.firmware) c.firmware = o.firmware;
+  if (o.serial) c.serial = o.serial;
+  if (o.store) c.store = o.store;
+  c.samples = !o.no_samples;
+  return true;
+}
 
+bool take_stream(const Options &o, CameraConfig &c) {
+  const char *bad = nullptr;
+  if (o.fps <= 0 || o.fps > 1000) bad = "--fps must be above 0 and at most 1000";
+  else if (o.keyint < 1) bad = "--keyframe-interval must be at least 1";
+  else if (o.slices < 0 || o.slices > 32) bad = "--slices must be 1..32 (or 0 for the encoder's choice)";
+  else if (o.datagram_size < 1 || o.datagram_size > 65000) bad = "--datagram-size must be 1..65000";
+  else if (o.initial_seq < 0 || o.initial_seq > 65535) bad = "--initial-seq must be 0..65535";
+  else if (o.clock_start > 0xFFFFFFFFLL) bad = "--clock-start must fit in 32 bits";
+  if (bad) {
+    fail("%s", bad);
+    return false;
+  }
+  if (o.h264) c.h264_file = o.h264;
+  c.fps = o.fps;
+  c.keyframe_interval = o.keyint;
+  c.slices = o.slices;
+  c.paced = !o.unpaced;
+  c.tag_frames = o.tag;
+  c.paint_frame_number = o.paint;
+  c.datagram_size = size_t(o.datagram_size);
+  c.initial_seq = uint16_t(o.initial_seq);
+  if (o.clock_start >= 0) {
+    c.clock_start_set = true;
+    c.clock_start = uint32_t(o.clock_start);
+  }
+  return true;
+}
+
+bool take_protocol(const Options &o, CameraConfig &c) {
+  const char *bad = nullptr;
+  if (o.part_size < 1) bad = "--part-size must be at least 1";
+  else if (o.alive_interval < 1 || o.alive_timeout < 1 || o.gap < 0 || o.reply_delay < 0)
+    bad = "alive interval/timeout must be positive, gaps and delays not negative";
+  else if (o.login_reply != 128 && o.login_reply != 129) bad = "--login-reply-length must be 128 or 129";
+  if (bad) {
+    fail("%s", bad);
+    return false;
+  }
+  c.part_size = size_t(o.part_size);
+  c.alive_interval_ms = unsigned(o.alive_interval);
+  c.alive_timeout_ms = unsigned(o.alive_timeout);
+  c.message_gap_ms = unsigned(o.gap);
+  c.coalesce = o.coalesce;
+  c.login_reply_length = size_t(o.login_reply);
+  if (o.seed >= 0) {
+    c.seed_set = true;
+    c.seed = uint64_t(o.seed);
+  }
+  c.verbose = o.verbose;
+  return true;
+}
+
+bool take_faults(const Options &o, FaultConfig &f) {
+  for (double p : {f.loss, f.reorder, f.duplicate, f.truncate, f.bad_magic, f.bad_length})
+    if (p < 0 || p > 1) {
+      fail("%s", "fault probabilities must be 0..1");
+      return false;
+    }
+  if (o.burst_loss < 0 || o.burst_every < 0 || o.junk_every < 0 || o.drop_after < 0 || o.jump_at < 0) {
+    fail("%s", "fault counts must not be negative");
+    return false;
+  }
+  f.burst_loss = unsigned(o.burst_loss);
+  f.burst_every = unsigned(o.burst_loss > 0 && o.burst_every == 0 ? 1 : o.burst_every);
+  f.junk_every = unsigned(o.junk_every);
+  f.drop_after_frames = unsigned(o.drop_after);
+  f.drop_mid_frame = o.drop_mid;
+  f.no_alive = o.no_alive;
+  f.reply_delay_ms = unsigned(o.reply_delay);
+  f.no_still_answer = o.no_still_answer;
+  f.refuse_login = o.refuse_login;
+  f.silent = o.silent;
+  f.foreign_protocol = o.foreign;
+  f.clock_jump_ms = o.jump;
+  f.clock_jump_at = unsigned(o.jump_at);
+  return true;
+}
+
+// Serves until SIGINT or SIGTERM, then prints the stats.
+int run(const CameraConfig &c, const char *stats_file) {
   Camera camera(c);
+  g_autoptr(GError) error = nullptr;
   if (!camera.start(&error)) {
     g_printerr("ipcam-sim: %s\n", error->message);
     return 1;
@@ -299,4 +382,21 @@ int main(int argc, char **argv) {
       g_printerr("ipcam-sim: --stats-file: %s\n", error->message);
   }
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char **argv) {
+  CameraConfig c;
+  Options o(c);
+  g_autoptr(GOptionContext) ctx = option_context(o, c);
+  g_autoptr(GError) error = nullptr;
+  if (!g_option_context_parse(ctx, &argc, &argv, &error)) return fail("%s (see --help-all)", error->message);
+  if (o.version) {
+    g_print("ipcam-sim %s\n", IPCAM_VERSION);
+    return 0;
+  }
+  if (!take_network(o, c) || !take_stream(o, c) || !take_protocol(o, c) || !take_faults(o, c.faults))
+    return 2;
+  return run(c, o.stats_file);
 }

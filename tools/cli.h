@@ -3,6 +3,7 @@
 #pragma once
 
 #include "ipcam/discovery.h"
+#include "ipcam/endpoint.h"
 #include "ipcam/error.h"
 #include "ipcam/session.h"
 
@@ -37,18 +38,20 @@ inline constexpr gint64 kDefaultRawBytes = 1 << 20;
 
 // Options accepted before or after the command name.
 struct GlobalOptions {
-  std::string camera;  // empty = discover
-  int control_port = 6666;
-  int preview_port = 6669;
-  int http_port = 80;
-  std::string user = "admin";
-  std::string password = "12345";  // never printed
-  double timeout_s = 0;            // 0 = each operation's default
+  // --camera (address; empty = discover), the ports, --user, --password
+  // (never printed), --interface, and the control session's timeout.
+  CameraEndpoint camera;
+  // --timeout in seconds; 0 = not given, and each operation keeps its own
+  // default (2 s for discovery and raw, 5 s for control requests, 10 s for
+  // the file list and downloads, 30 s for the server's API): timeout_ms()
+  // picks. Given, it holds for every wait. camera.timeout_ms is its value
+  // for the control session (--timeout, else kDefaultTimeoutMs), the form
+  // session_config() and ipcamsrc take.
+  double timeout_s = 0;
   bool json = false;
   bool verbose = false;
   std::string server;  // ipcam-rtsp-server base URL
   std::string server_camera;  // its camera (/api/cameras/NAME/); empty = the default
-  std::string interface;  // network interface to the camera; empty = any
   std::vector<std::string> broadcast;
   std::vector<uint16_t> discovery_ports;
   // The most file list entries taken from a camera (a list past it fails).
@@ -158,6 +161,7 @@ int cmd_record(Context &ctx);
 int cmd_raw(Context &ctx);
 int cmd_preview(Context &ctx);
 int cmd_relay(Context &ctx);
+int cmd_publish(Context &ctx);
 
 // Installs (or with nullptr removes) what Ctrl+C does instead of cancelling.
 void set_interrupt_handler(Context &ctx, std::function<void()> fn);

@@ -120,7 +120,7 @@ int cmd_info(Context &ctx) {
       json_builder_set_member_name(b, "address");
       json_builder_add_string_value(b, address.c_str());
       json_builder_set_member_name(b, "control_port");
-      json_builder_add_int_value(b, ctx.opt.control_port);
+      json_builder_add_int_value(b, ctx.opt.camera.control_port);
       json_builder_set_member_name(b, "firmware");
       json_builder_add_string_value(b, firmware.c_str());
       json_builder_set_member_name(b, "serial");

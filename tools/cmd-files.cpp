@@ -126,8 +126,8 @@ int fetch_files(Context &ctx, const std::string &camera_address,
       } else {
         DownloadOptions o;
         o.host = camera_address;
-        o.port = static_cast<uint16_t>(ctx.opt.http_port);
-        o.interface = ctx.opt.interface;
+        o.port = ctx.opt.camera.http_port;
+        o.interface = ctx.opt.camera.interface;
         o.timeout_ms = timeout_ms(ctx.opt, 10000);
         o.expected_size = file.size;
         o.resume = resume;

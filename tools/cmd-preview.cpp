@@ -35,15 +35,15 @@ bool check_preview_port(Context &ctx, const std::string &address, Failure &failu
   g_autoptr(GSocket) s = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
                                       G_SOCKET_PROTOCOL_UDP, nullptr);
   g_autoptr(GInetAddress) any = g_inet_address_new_any(G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) local = g_inet_socket_address_new(any, guint16(ctx.opt.preview_port));
+  g_autoptr(GSocketAddress) local = g_inet_socket_address_new(any, ctx.opt.camera.preview_port);
   g_autoptr(GError) error = nullptr;
   if (!s || g_socket_bind(s, local, TRUE, &error)) return true;
   g_clear_object(&s);
   Context probe = ctx;
-  probe.opt.camera = address;
+  probe.opt.camera.address = address;
   if (!open_session(probe, failure)) return false;
   failure = {kExitFailed, "cannot receive the preview on UDP port " +
-                              std::to_string(ctx.opt.preview_port) + ": " + error->message +
+                              std::to_string(ctx.opt.camera.preview_port) + ": " + error->message +
                               "; another program uses it: give --preview-port PORT"};
   return false;
 }
@@ -59,12 +59,13 @@ GstElement *make_source(Context &ctx, std::string &address, Failure &failure) {
   if (!check_preview_port(ctx, address, failure)) return nullptr;
   GstElement *src = make("ipcamsrc", "camera", failure);
   if (!src) return nullptr;
-  g_object_set(src, "address", address.c_str(), "control-port", guint(ctx.opt.control_port),
-               "preview-port", guint(ctx.opt.preview_port), "http-port", guint(ctx.opt.http_port),
-               "user", ctx.opt.user.c_str(), "password", ctx.opt.password.c_str(), nullptr);
-  if (ctx.opt.timeout_s > 0) g_object_set(src, "timeout", timeout_ms(ctx.opt, 5000), nullptr);
-  if (!ctx.opt.interface.empty())
-    g_object_set(src, "interface", ctx.opt.interface.c_str(), nullptr);
+  const CameraEndpoint &camera = ctx.opt.camera;
+  g_object_set(src, "address", address.c_str(), "control-port", guint(camera.control_port),
+               "preview-port", guint(camera.preview_port), "http-port", guint(camera.http_port),
+               "user", camera.user.c_str(), "password", camera.password.c_str(), nullptr);
+  // Not given: ipcamsrc's own default.
+  if (ctx.opt.timeout_s > 0) g_object_set(src, "timeout", camera.timeout_ms, nullptr);
+  if (!camera.interface.empty()) g_object_set(src, "interface", camera.interface.c_str(), nullptr);
   if (g_cmd.reconnect_attempts != kReconnectDefault)
     g_object_set(src, "reconnect-attempts", g_cmd.reconnect_attempts, nullptr);
   return src;
@@ -120,115 +121,147 @@ struct RunResult {
   uint64_t frames = 0;
 };
 
-// Runs the pipeline until EOS or error. Ctrl+C sends EOS (so mp4mux writes
-// its index); `on_first_frame` runs once when video flows.
-// `sink_of_pipe`: the fdsink of `preview -`, whose write errors end quietly.
-// `finish_file`: after the camera fails, wait for the EOS that the source
-// sends downstream then, so that what was recorded becomes a playable file.
-RunResult run_pipeline(Context &ctx, GstElement *pipeline, GstElement *source, GstElement *watch,
-                       GstElement *sink_of_pipe, bool finish_file,
-                       const std::function<void()> &on_first_frame) {
-  std::atomic<uint64_t> frames{0};
-  std::atomic<uint64_t> bytes{0};
-  struct ProbeData {
-    std::atomic<uint64_t> *frames, *bytes;
-  } probe_data{&frames, &bytes};
-  g_autoptr(GstPad) pad = gst_element_get_static_pad(watch, "src");
-  gst_pad_add_probe(
-      pad, GST_PAD_PROBE_TYPE_BUFFER,
-      [](GstPad *, GstPadProbeInfo *info, gpointer d) -> GstPadProbeReturn {
-        auto *pd = static_cast<ProbeData *>(d);
-        pd->frames->fetch_add(1);
-        pd->bytes->fetch_add(gst_buffer_get_size(GST_PAD_PROBE_INFO_BUFFER(info)));
-        return GST_PAD_PROBE_OK;
-      },
-      &probe_data, nullptr);
+// One run of a preview or relay pipeline until EOS or error: the bus loop,
+// the progress bar, Ctrl+C, and the closing report. Ctrl+C sends EOS (so
+// mp4mux writes its index). `sink_of_pipe`: the fdsink of `preview -`,
+// whose write errors end quietly. `finish_file`: after the camera fails,
+// wait for the EOS that the source sends downstream then, so that what was
+// recorded becomes a playable file.
+class PipelineRun {
+ public:
+  PipelineRun(Context &ctx, GstElement *pipeline, GstElement *source, GstElement *sink_of_pipe,
+              bool finish_file)
+      : ctx_(ctx), pipeline_(pipeline), source_(source), sink_of_pipe_(sink_of_pipe),
+        finish_file_(finish_file), bar_(interactive_stderr()) {}
 
-  std::atomic<bool> stopping{false};
-  set_interrupt_handler(ctx, [&] {
-    stopping = true;
-    gst_element_send_event(pipeline, gst_event_new_eos());
-  });
+  // Frames are counted where they leave `watch`; `on_first_frame` runs once
+  // when video flows.
+  RunResult run(GstElement *watch, const std::function<void()> &on_first_frame) {
+    count_frames(watch);
+    set_interrupt_handler(ctx_, [this] {
+      stopping_ = true;
+      gst_element_send_event(pipeline_, gst_event_new_eos());
+    });
+    bool started = gst_element_set_state(pipeline_, GST_STATE_PLAYING) != GST_STATE_CHANGE_FAILURE;
+    g_autoptr(GstBus) bus = gst_element_get_bus(pipeline_);
+    for (bool done = !started; !done;) {
+      g_autoptr(GstMessage) msg = gst_bus_timed_pop_filtered(
+          bus, 200 * GST_MSECOND,
+          GstMessageType(GST_MESSAGE_ERROR | GST_MESSAGE_EOS | GST_MESSAGE_WARNING |
+                         GST_MESSAGE_ELEMENT));
+      if (!tick(on_first_frame)) break;
+      if (msg) done = handle(msg);
+    }
+    set_interrupt_handler(ctx_, nullptr);
+    gst_element_set_state(pipeline_, GST_STATE_NULL);
+    report_end(started);
+    return result_;
+  }
 
-  RunResult result;
-  bool failed = false;  // an error was reported: what follows is its echo
-  bool started = gst_element_set_state(pipeline, GST_STATE_PLAYING) != GST_STATE_CHANGE_FAILURE;
-  g_autoptr(GstBus) bus = gst_element_get_bus(pipeline);
-  bool announced = false;
-  bool bar = interactive_stderr();
-  gint64 stop_deadline = 0;
-  gint64 last_bar = 0;
-  gint64 lost_at = 0;
-  for (bool done = !started; !done;) {
-    g_autoptr(GstMessage) msg = gst_bus_timed_pop_filtered(
-        bus, 200 * GST_MSECOND,
-        GstMessageType(GST_MESSAGE_ERROR | GST_MESSAGE_EOS | GST_MESSAGE_WARNING |
-                       GST_MESSAGE_ELEMENT));
-    if (!announced && frames > 0) {
-      announced = true;
+ private:
+  void count_frames(GstElement *watch) {
+    g_autoptr(GstPad) pad = gst_element_get_static_pad(watch, "src");
+    gst_pad_add_probe(
+        pad, GST_PAD_PROBE_TYPE_BUFFER,
+        [](GstPad *, GstPadProbeInfo *info, gpointer self) -> GstPadProbeReturn {
+          auto *run = static_cast<PipelineRun *>(self);
+          run->frames_.fetch_add(1);
+          run->bytes_.fetch_add(gst_buffer_get_size(GST_PAD_PROBE_INFO_BUFFER(info)));
+          return GST_PAD_PROBE_OK;
+        },
+        this, nullptr);
+  }
+
+  // Between messages: the first frame's announcement, the progress bar, and
+  // the 10 s a stop may take. False: give up waiting.
+  bool tick(const std::function<void()> &on_first_frame) {
+    if (!announced_ && frames_ > 0) {
+      announced_ = true;
       on_first_frame();
     }
     gint64 now = g_get_monotonic_time();
-    if (bar && announced && !stopping && !failed && now - last_bar > 500000) {
-      last_bar = now;
-      std::fprintf(stderr, "\r%llu frames, %s", static_cast<unsigned long long>(frames.load()),
-                   human_size(bytes.load()).c_str());
+    if (bar_ && announced_ && !stopping_ && !failed_ && now - last_bar_ > 500000) {
+      last_bar_ = now;
+      std::fprintf(stderr, "\r%llu frames, %s", static_cast<unsigned long long>(frames_.load()),
+                   human_size(bytes_.load()).c_str());
     }
-    if ((stopping || failed) && stop_deadline == 0) stop_deadline = now + 10 * G_USEC_PER_SEC;
-    if (stop_deadline && now > stop_deadline) {
-      if (failed) break;  // the error is reported; the file stays unfinished
-      if (bar) std::fputc('\n', stderr);
-      result.code = report({kExitFailed, "the pipeline did not finish within 10 s of Ctrl+C"});
-      break;
-    }
-    if (!msg) continue;
+    if ((stopping_ || failed_) && stop_deadline_ == 0) stop_deadline_ = now + 10 * G_USEC_PER_SEC;
+    if (!stop_deadline_ || now <= stop_deadline_) return true;
+    if (failed_) return false;  // the error is reported; the file stays unfinished
+    if (bar_) std::fputc('\n', stderr);
+    result_.code = report({kExitFailed, "the pipeline did not finish within 10 s of Ctrl+C"});
+    return false;
+  }
+
+  // True when the run is over.
+  bool handle(GstMessage *msg) {
     if (GST_MESSAGE_TYPE(msg) == GST_MESSAGE_WARNING || GST_MESSAGE_TYPE(msg) == GST_MESSAGE_ELEMENT) {
-      report_reconnect(msg, source, bar && announced, lost_at);
-      continue;
+      report_reconnect(msg, source_, bar_ && announced_, lost_at_);
+      return false;
     }
-    if (bar && announced && !failed) std::fputc('\n', stderr);
+    if (bar_ && announced_ && !failed_) std::fputc('\n', stderr);
     if (GST_MESSAGE_TYPE(msg) == GST_MESSAGE_EOS) {
-      done = true;
-      result.whole = true;
-      continue;
+      result_.whole = true;
+      return true;
     }
-    if (failed) continue;
+    if (failed_) return false;  // an error was reported: what follows is its echo
+    return handle_error(msg);
+  }
+
+  bool handle_error(GstMessage *msg) {
     g_autoptr(GError) error = nullptr;
     g_autofree char *debug = nullptr;
     gst_message_parse_error(msg, &error, &debug);
-    verbose(ctx, "pipeline error from %s: %s", GST_OBJECT_NAME(GST_MESSAGE_SRC(msg)),
+    verbose(ctx_, "pipeline error from %s: %s", GST_OBJECT_NAME(GST_MESSAGE_SRC(msg)),
             debug ? debug : "");
-    done = true;
     // The reader of `ipcam preview -` went away (| head, ffprobe): a normal end.
-    if (sink_of_pipe && GST_MESSAGE_SRC(msg) == GST_OBJECT_CAST(sink_of_pipe) &&
+    if (sink_of_pipe_ && GST_MESSAGE_SRC(msg) == GST_OBJECT_CAST(sink_of_pipe_) &&
         g_error_matches(error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_WRITE)) {
       status("standard output closed; stopping");
-      continue;
+      return true;
     }
-    result.code = report({exit_code_for_message(error), error->message});
-    failed = true;
+    result_.code = report({exit_code_for_message(error), error->message});
+    failed_ = true;
     // The source ends its stream after an error: keep what was recorded.
-    if (finish_file && frames > 0 && GST_MESSAGE_SRC(msg) == GST_OBJECT_CAST(source)) done = false;
+    return !(finish_file_ && frames_ > 0 && GST_MESSAGE_SRC(msg) == GST_OBJECT_CAST(source_));
   }
-  set_interrupt_handler(ctx, nullptr);
-  gst_element_set_state(pipeline, GST_STATE_NULL);
-  result.frames = frames;
-  if (!started) {
-    result.code = report({kExitFailed, "could not start the pipeline"});
-  } else if (failed) {
-    if (result.whole)
-      status("kept %llu frames (%s) recorded before the error",
-             static_cast<unsigned long long>(frames.load()), human_size(bytes.load()).c_str());
-  } else if (result.code == kExitOk && frames == 0) {
-    result.code = report({stopping ? kExitInterrupted : kExitFailed,
-                          stopping ? "interrupted before any video arrived"
-                                   : "no video arrived from the camera"});
-  } else if (result.code == kExitOk) {
-    status("stopped after %llu frames (%s)", static_cast<unsigned long long>(frames.load()),
-           human_size(bytes.load()).c_str());
-    if (stopping) result.code = kExitInterrupted;
+
+  void report_end(bool started) {
+    result_.frames = frames_;
+    if (!started) {
+      result_.code = report({kExitFailed, "could not start the pipeline"});
+    } else if (failed_) {
+      if (result_.whole)
+        status("kept %llu frames (%s) recorded before the error",
+               static_cast<unsigned long long>(frames_.load()), human_size(bytes_.load()).c_str());
+    } else if (result_.code == kExitOk && frames_ == 0) {
+      result_.code = report({stopping_ ? kExitInterrupted : kExitFailed,
+                             stopping_ ? "interrupted before any video arrived"
+                                       : "no video arrived from the camera"});
+    } else if (result_.code == kExitOk) {
+      status("stopped after %llu frames (%s)", static_cast<unsigned long long>(frames_.load()),
+             human_size(bytes_.load()).c_str());
+      if (stopping_) result_.code = kExitInterrupted;
+    }
   }
-  return result;
+
+  Context &ctx_;
+  GstElement *pipeline_, *source_, *sink_of_pipe_;
+  const bool finish_file_;
+  const bool bar_;  // stderr takes a progress bar
+  std::atomic<uint64_t> frames_{0}, bytes_{0};  // counted on the streaming thread
+  std::atomic<bool> stopping_{false};  // Ctrl+C came (main thread)
+  bool failed_ = false;  // an error was reported
+  bool announced_ = false;
+  gint64 stop_deadline_ = 0, last_bar_ = 0, lost_at_ = 0;
+  RunResult result_;
+};
+
+RunResult run_pipeline(Context &ctx, GstElement *pipeline, GstElement *source, GstElement *watch,
+                       GstElement *sink_of_pipe, bool finish_file,
+                       const std::function<void()> &on_first_frame) {
+  PipelineRun run(ctx, pipeline, source, sink_of_pipe, finish_file);
+  return run.run(watch, on_first_frame);
 }
 
 bool init_gstreamer(Failure &failure) {

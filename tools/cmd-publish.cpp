@@ -44,20 +44,20 @@ int cmd_publish(Context &ctx) {
   if (!resolve_camera(ctx, address, failure)) return report(failure);
   {  // A clear exit code for a wrong password or a busy camera, before streaming.
     Context probe = ctx;
-    probe.opt.camera = address;
+    probe.opt.camera.address = address;
     if (!open_session(probe, failure)) return report(failure);
   }
   gst_init(nullptr, nullptr);
 
   ipcam_rtsp::ServerOptions camera;
   camera.camera = address;
-  camera.control_port = uint16_t(ctx.opt.control_port);
-  camera.preview_port = uint16_t(ctx.opt.preview_port);
-  camera.http_port = uint16_t(ctx.opt.http_port);
-  camera.user = ctx.opt.user;
-  camera.password = ctx.opt.password;
-  camera.timeout_ms = timeout_ms(ctx.opt, 5000);
-  camera.interface = ctx.opt.interface;  // the camera's ipcamsrc, as the login check above
+  camera.control_port = ctx.opt.camera.control_port;
+  camera.preview_port = ctx.opt.camera.preview_port;
+  camera.http_port = ctx.opt.camera.http_port;
+  camera.user = ctx.opt.camera.user;
+  camera.password = ctx.opt.camera.password;
+  camera.timeout_ms = ctx.opt.camera.timeout_ms;
+  camera.interface = ctx.opt.camera.interface;  // the camera's ipcamsrc, as the login check above
 
   const bool verbose = ctx.opt.verbose;
   const guint handler = g_log_set_handler(

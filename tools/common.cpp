@@ -2,6 +2,7 @@
 // logging in, and printing for people (stderr) and scripts (stdout JSON).
 #include "cli.h"
 
+#include "ipcam/camera-login.h"
 #include "ipcam/text.h"
 
 #include <unistd.h>
@@ -148,37 +149,35 @@ DiscoveryConfig discovery_config(const GlobalOptions &opt) {
   dc.broadcast_addresses = opt.broadcast;
   if (!opt.discovery_ports.empty()) dc.ports = opt.discovery_ports;
   dc.timeout_ms = timeout_ms(opt, 2000);
-  dc.interface = opt.interface;
+  dc.interface = opt.camera.interface;
   return dc;
 }
 
 bool resolve_camera(Context &ctx, std::string &address, Failure &failure) {
-  if (!ctx.opt.camera.empty()) {
-    address = ctx.opt.camera;
-    return true;
-  }
-  verbose(ctx, "no --camera given: discovering");
-  std::string where;
+  if (ctx.opt.camera.address.empty()) verbose(ctx, "no --camera given: discovering");
+  FoundCamera found;
   g_autoptr(GError) error = nullptr;
-  const auto found = discover(discovery_config(ctx.opt), ctx.cancellable, &where, &error);
-  if (!found) {
+  const bool ok = find_camera(ctx.opt.camera, discovery_config(ctx.opt), ctx.cancellable, found, &error);
+  if (!ok && !g_error_matches(error, IPCAM_ERROR, IPCAM_ERROR_NO_CAMERA)) {
     failure = failure_from(error, "discovery failed");
     return false;
   }
-  const std::vector<DiscoveredCamera> &cameras = *found;
+  if (!ctx.opt.camera.address.empty()) {
+    address = found.address;
+    return true;
+  }
   if (g_cancellable_is_cancelled(ctx.cancellable)) {
     failure = {kExitInterrupted, "interrupted"};
     return false;
   }
-  if (cameras.empty()) {
-    failure = {kExitNoCamera, "no camera answered on " + where +
+  if (!ok) {
+    failure = {kExitNoCamera, "no camera answered on " + found.where +
                                   "; is the computer on the camera's WiFi? (or give --camera ADDR)"};
     return false;
   }
-  if (cameras.size() > 1)
-    status("%zu cameras answered; using %s (choose one with --camera)", cameras.size(),
-           cameras[0].address.c_str());
-  address = cameras[0].address;
+  if (found.answered > 1)
+    status("%zu cameras answered; using %s (choose one with --camera)", found.answered, found.address.c_str());
+  address = found.address;
   verbose(ctx, "found camera %s", address.c_str());
   return true;
 }
@@ -192,27 +191,27 @@ void SessionCloser::operator()(ControlSession *session) const {
 SessionPtr open_session(Context &ctx, Failure &failure) {
   std::string address;
   if (!resolve_camera(ctx, address, failure)) return nullptr;
-  SessionConfig sc = session_config(address, static_cast<uint16_t>(ctx.opt.control_port), ctx.opt.user,
-                                    ctx.opt.password, timeout_ms(ctx.opt, 5000));
-  sc.interface = ctx.opt.interface;
+  CameraEndpoint endpoint = ctx.opt.camera;
+  endpoint.address = address;
+  SessionConfig sc = session_config(endpoint);
   sc.max_files = static_cast<size_t>(ctx.opt.max_files);
   sc.max_raw_replies = static_cast<size_t>(g_cmd.max_replies);  // ipcam raw's caps
   sc.max_raw_bytes = static_cast<size_t>(g_cmd.max_bytes);
   // A --timeout the user gave holds for the file list too (the library's
   // at least 10 s is for the default).
-  if (ctx.opt.timeout_s > 0) sc.file_list_timeout_ms = timeout_ms(ctx.opt, 5000);
+  if (ctx.opt.timeout_s > 0) sc.file_list_timeout_ms = ctx.opt.camera.timeout_ms;
   // Ctrl+C cancels connect and login itself; later requests (file list,
   // firmware, still) end when it closes the session. close() is safe from
   // the main thread while the command's thread waits in a request.
   SessionPtr session(new ControlSession(sc), SessionCloser{ctx.cancellable, 0});
-  session.get_deleter().handler = g_cancellable_connect(
-      ctx.cancellable,
-      G_CALLBACK(+[](GCancellable *, gpointer s) { static_cast<ControlSession *>(s)->close(); }),
-      session.get(), nullptr);
-  verbose(ctx, "connecting to %s port %d as %s", address.c_str(), ctx.opt.control_port,
-          ctx.opt.user.c_str());
+  verbose(ctx, "connecting to %s port %d as %s", address.c_str(), ctx.opt.camera.control_port,
+          ctx.opt.camera.user.c_str());
   g_autoptr(GError) error = nullptr;
-  if (!session->connect(ctx.cancellable, &error)) {
+  CloseOnCancel closer;
+  const bool ok = log_in(*session, ctx.cancellable, closer, &error);
+  // The session's deleter unhooks it from now on.
+  session.get_deleter().handler = closer.release();
+  if (!ok) {
     if (g_cancellable_is_cancelled(ctx.cancellable)) {
       failure = {kExitInterrupted, "interrupted"};
       return nullptr;
@@ -220,7 +219,7 @@ SessionPtr open_session(Context &ctx, Failure &failure) {
     // Library messages usually name the camera already.
     bool named = error && std::strstr(error->message, address.c_str());
     failure = failure_from(error, named ? std::string() : "camera " + address + " port " +
-                                                              std::to_string(ctx.opt.control_port));
+                                                              std::to_string(ctx.opt.camera.control_port));
     return nullptr;
   }
   verbose(ctx, "logged in");

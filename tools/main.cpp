@@ -16,18 +16,14 @@
 
 using namespace ipcam::cli;
 
-namespace ipcam::cli {
-int cmd_publish(Context &ctx);  // cmd-publish.cpp
-}
-
 namespace {
 
 // GOption writes into C storage; copied into GlobalOptions after parsing.
 struct RawGlobals {
   gchar *camera = nullptr;
-  gint control_port = 6666;
-  gint preview_port = 6669;
-  gint http_port = 80;
+  gint control_port = ipcam::kControlPort;
+  gint preview_port = ipcam::kPreviewPort;
+  gint http_port = ipcam::kHttpPort;
   gchar *user = nullptr;
   gchar *password = nullptr;
   gdouble timeout = -1;  // not given
@@ -52,21 +48,33 @@ struct RawGlobals {
   }
 } g_raw;
 
+// The help texts that name the protocol's defaults, formatted from
+// endpoint.h (defined before kGlobalEntries, which points into them).
+const std::string kControlPortHelp =
+    "Camera control port (default " + std::to_string(ipcam::kControlPort) + ")";
+const std::string kPreviewPortHelp =
+    "Local port the camera sends its preview to (default " + std::to_string(ipcam::kPreviewPort) + ")";
+const std::string kHttpPortHelp =
+    "Camera HTTP port for stored files (default " + std::to_string(ipcam::kHttpPort) + ")";
+const std::string kUserHelp = std::string("User name (default ") + ipcam::kDefaultUser + ")";
+const std::string kPasswordHelp =
+    std::string("Password (default ") + ipcam::kDefaultPassword + ", or $IPCAM_PASSWORD)";
+const std::string kTimeoutHelp = "Seconds to wait for answers (default: 2 for discover and raw, " +
+                                 std::to_string(ipcam::kDefaultTimeoutMs / 1000) +
+                                 " for requests, 10 for the file list)";
+const std::string kDiscoveryPortHelp = "Discovery: camera port to ask (repeatable; default " +
+                                       std::to_string(ipcam::kDiscoveryPorts[0]) + " and " +
+                                       std::to_string(ipcam::kDiscoveryPorts[1]) + ")";
+
 const GOptionEntry kGlobalEntries[] = {
     {"camera", 'c', 0, G_OPTION_ARG_STRING, &g_raw.camera,
      "Camera address (default: discover)", "ADDR"},
-    {"control-port", 0, 0, G_OPTION_ARG_INT, &g_raw.control_port,
-     "Camera control port (default 6666)", "PORT"},
-    {"preview-port", 0, 0, G_OPTION_ARG_INT, &g_raw.preview_port,
-     "Local port the camera sends its preview to (default 6669)", "PORT"},
-    {"http-port", 0, 0, G_OPTION_ARG_INT, &g_raw.http_port,
-     "Camera HTTP port for stored files (default 80)", "PORT"},
-    {"user", 'u', 0, G_OPTION_ARG_STRING, &g_raw.user, "User name (default admin)", "NAME"},
-    {"password", 0, 0, G_OPTION_ARG_STRING, &g_raw.password,
-     "Password (default 12345, or $IPCAM_PASSWORD)", "PASSWORD"},
-    {"timeout", 't', 0, G_OPTION_ARG_DOUBLE, &g_raw.timeout,
-     "Seconds to wait for answers (default: 2 for discover and raw, 5 for requests, 10 for the "
-     "file list)", "SECONDS"},
+    {"control-port", 0, 0, G_OPTION_ARG_INT, &g_raw.control_port, kControlPortHelp.c_str(), "PORT"},
+    {"preview-port", 0, 0, G_OPTION_ARG_INT, &g_raw.preview_port, kPreviewPortHelp.c_str(), "PORT"},
+    {"http-port", 0, 0, G_OPTION_ARG_INT, &g_raw.http_port, kHttpPortHelp.c_str(), "PORT"},
+    {"user", 'u', 0, G_OPTION_ARG_STRING, &g_raw.user, kUserHelp.c_str(), "NAME"},
+    {"password", 0, 0, G_OPTION_ARG_STRING, &g_raw.password, kPasswordHelp.c_str(), "PASSWORD"},
+    {"timeout", 't', 0, G_OPTION_ARG_DOUBLE, &g_raw.timeout, kTimeoutHelp.c_str(), "SECONDS"},
     {"json", 'j', 0, G_OPTION_ARG_NONE, &g_raw.json, "Print one JSON document for scripts",
      nullptr},
     {"verbose", 'v', 0, G_OPTION_ARG_NONE, &g_raw.verbose, "Say what is happening on stderr",
@@ -81,7 +89,7 @@ const GOptionEntry kGlobalEntries[] = {
     {"broadcast", 0, 0, G_OPTION_ARG_STRING_ARRAY, &g_raw.broadcast,
      "Discovery: broadcast address to ask (repeatable; default: every interface's)", "ADDR"},
     {"discovery-port", 0, 0, G_OPTION_ARG_STRING_ARRAY, &g_raw.discovery_ports,
-     "Discovery: camera port to ask (repeatable; default 22600 and 21600)", "PORT"},
+     kDiscoveryPortHelp.c_str(), "PORT"},
     {"max-files", 0, 0, G_OPTION_ARG_INT64, &g_raw.max_files,
      "Most entries taken from the camera's file list (default 100000; a longer list fails)", "N"},
     {}};
@@ -251,19 +259,19 @@ bool port_ok(int port, bool allow_zero = false) {
 
 // Copies the parsed globals; false (with a message) on a bad value.
 bool take_globals(GlobalOptions &o, std::string &error) {
-  if (g_raw.camera) o.camera = g_raw.camera;
+  if (g_raw.camera) o.camera.address = g_raw.camera;
   if (!port_ok(g_raw.control_port) || !port_ok(g_raw.preview_port) || !port_ok(g_raw.http_port)) {
     error = "ports must be between 1 and 65535";
     return false;
   }
-  o.control_port = g_raw.control_port;
-  o.preview_port = g_raw.preview_port;
-  o.http_port = g_raw.http_port;
-  if (g_raw.user) o.user = g_raw.user;
+  o.camera.control_port = static_cast<uint16_t>(g_raw.control_port);
+  o.camera.preview_port = static_cast<uint16_t>(g_raw.preview_port);
+  o.camera.http_port = static_cast<uint16_t>(g_raw.http_port);
+  if (g_raw.user) o.camera.user = g_raw.user;
   if (g_raw.password) {
-    o.password = g_raw.password;
+    o.camera.password = g_raw.password;
   } else if (const char *env = g_getenv("IPCAM_PASSWORD")) {
-    o.password = env;
+    o.camera.password = env;
   }
   // -1 is the "not given" mark: any other value must be a real wait.
   if (g_raw.timeout != -1 && !(g_raw.timeout > 0)) {
@@ -271,6 +279,7 @@ bool take_globals(GlobalOptions &o, std::string &error) {
     return false;
   }
   o.timeout_s = g_raw.timeout > 0 ? g_raw.timeout : 0;
+  o.camera.timeout_ms = timeout_ms(o, ipcam::kDefaultTimeoutMs);
   o.json = g_raw.json;
   o.verbose = g_raw.verbose;
   if (g_raw.server) o.server = g_raw.server;
@@ -295,7 +304,7 @@ bool take_globals(GlobalOptions &o, std::string &error) {
     return false;
   }
   o.max_files = static_cast<uint64_t>(g_raw.max_files);
-  if (g_raw.interface) o.interface = g_raw.interface;
+  if (g_raw.interface) o.camera.interface = g_raw.interface;
   for (char **b = g_raw.broadcast; b && *b; b++) o.broadcast.push_back(*b);
   for (char **p = g_raw.discovery_ports; p && *p; p++) {
     guint64 port = 0;

@@ -19,7 +19,7 @@ namespace {
 gboolean on_authenticate(SoupMessage *, SoupAuth *auth, gboolean retrying, gpointer data) {
   if (retrying) return FALSE;
   auto *opt = static_cast<const GlobalOptions *>(data);
-  soup_auth_authenticate(auth, opt->user.c_str(), opt->password.c_str());
+  soup_auth_authenticate(auth, opt->camera.user.c_str(), opt->camera.password.c_str());
   return TRUE;
 }
 

@@ -11,10 +11,10 @@ namespace hand {
 // A camera for one test: any free ports, replaying the sample stream.
 inline ipcam::sim::CameraConfig test_config(uint16_t preview_port = 6669) {
   ipcam::sim::CameraConfig c;
-  c.control_port = 0;
-  c.http_port = 0;
+  c.endpoint.control_port = 0;
+  c.endpoint.http_port = 0;
   c.discovery_ports = {0, 0};
-  c.preview_port = preview_port;
+  c.endpoint.preview_port = preview_port;
   c.samples = false;
   c.seed_set = true;
   c.seed = 1;

@@ -16,7 +16,7 @@ struct Rig {
   std::unique_ptr<TcpClient> client;
 
   explicit Rig(CameraConfig config, bool preview = true) {
-    config.preview_port = rx.port();
+    config.endpoint.preview_port = rx.port();
     camera = std::make_unique<Camera>(std::move(config));
     g_autoptr(GError) error = nullptr;
     EXPECT_TRUE(camera->start(&error)) << (error ? error->message : "");

@@ -116,7 +116,7 @@ TEST(Discovery, AnsweredOnBothPortsViaBroadcast) {
 // emulators on 127.0.0.2 and 127.0.0.3 are two cameras.
 TEST(Discovery, AnswerComesFromTheControlAddress) {
   auto config = test_config();
-  config.bind = "127.0.0.2";
+  config.endpoint.address = "127.0.0.2";
   auto cam = start(config);
   UdpReceiver client;
   client.send_to("127.255.255.255", cam->ready().discovery_ports[0], control(0x0114));

@@ -1,8 +1,8 @@
 // Access unit splitting, the SEI tag (checked against bytes by hand) and
 // the live encoder's slice count.
-#include "camera_config.h"
-#include "h264_stream.h"
-#include "video_source.h"
+#include "camera-config.h"
+#include "h264-stream.h"
+#include "video-source.h"
 
 #include <gst/app/gstappsink.h>
 #include <gst/gst.h>

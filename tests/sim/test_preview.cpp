@@ -42,7 +42,7 @@ struct Streaming {
   std::unique_ptr<TcpClient> client;
 
   explicit Streaming(CameraConfig config) {
-    config.preview_port = rx.port();
+    config.endpoint.preview_port = rx.port();
     camera = std::make_unique<Camera>(std::move(config));
     g_autoptr(GError) error = nullptr;
     EXPECT_TRUE(camera->start(&error)) << (error ? error->message : "");
@@ -269,7 +269,7 @@ TEST(Preview, ClockLooksLikeACameraJustSwitchedOn) {
 TEST(Preview, LeavesFromTheBoundAddress) {
   UdpReceiver rx;
   auto config = test_config(rx.port());
-  config.bind = "127.0.0.2";
+  config.endpoint.address = "127.0.0.2";
   Camera camera(config);
   g_autoptr(GError) error = nullptr;
   ASSERT_TRUE(camera.start(&error)) << (error ? error->message : "");

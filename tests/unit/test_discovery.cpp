@@ -5,6 +5,8 @@
 #include "ipcam/error.h"
 #include "ipcam/discovery.h"
 
+#include "discovery_responder.h"
+
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -12,86 +14,11 @@
 #include <thread>
 
 using namespace ipcam;
+using namespace ipcam::test;
 
 namespace {
 
 Bytes Text(const std::string &s) { return Bytes(s.begin(), s.end()); }
-
-// 0x0115 with a NUL-padded serial, header built by hand.
-Bytes SerialAnswer(const std::string &serial, size_t padded = 32) {
-  Bytes payload(serial.begin(), serial.end());
-  payload.resize(std::max(padded, serial.size()), 0);
-  Bytes b = {0xAB, 0xCD, uint8_t(payload.size() >> 8), uint8_t(payload.size()), 0x00, 0x00, 0x01, 0x15};
-  b.insert(b.end(), payload.begin(), payload.end());
-  return b;
-}
-
-GSocket *UdpOnAnyAddress(uint16_t port = 0) {
-  GSocket *s = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, nullptr);
-  g_autoptr(GInetAddress) any = g_inet_address_new_any(G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) sa = g_inet_socket_address_new(any, port);
-  EXPECT_TRUE(g_socket_bind(s, sa, FALSE, nullptr));
-  return s;
-}
-
-uint16_t LocalPort(GSocket *s) {
-  g_autoptr(GSocketAddress) a = g_socket_get_local_address(s, nullptr);
-  return g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(a));
-}
-
-// A camera's discovery listener: records each request, answers it.
-class Responder {
- public:
-  explicit Responder(Bytes answer) : answer_(std::move(answer)) {
-    socket_ = UdpOnAnyAddress();
-    port_ = LocalPort(socket_);
-    cancel_ = g_cancellable_new();
-    thread_ = std::thread([this] { serve(); });
-  }
-  ~Responder() {
-    g_cancellable_cancel(cancel_);
-    thread_.join();
-    g_object_unref(cancel_);
-    g_object_unref(socket_);
-  }
-  uint16_t port() const { return port_; }
-  std::vector<Bytes> requests() {
-    std::lock_guard<std::mutex> l(m_);
-    return requests_;
-  }
-
- private:
-  void serve() {
-    uint8_t buf[2048];
-    while (g_socket_condition_timed_wait(socket_, G_IO_IN, -1, cancel_, nullptr)) {
-      GSocketAddress *from = nullptr;
-      gssize n = g_socket_receive_from(socket_, &from, reinterpret_cast<gchar *>(buf), sizeof buf, cancel_, nullptr);
-      if (n < 0) break;
-      {
-        std::lock_guard<std::mutex> l(m_);
-        requests_.emplace_back(buf, buf + n);
-      }
-      g_socket_send_to(socket_, from, reinterpret_cast<const gchar *>(answer_.data()), answer_.size(), nullptr, nullptr);
-      g_object_unref(from);
-    }
-  }
-
-  Bytes answer_;
-  GSocket *socket_ = nullptr;
-  GCancellable *cancel_ = nullptr;
-  uint16_t port_ = 0;
-  std::mutex m_;
-  std::vector<Bytes> requests_;
-  std::thread thread_;
-};
-
-// A port nobody listens on (bound once, then released).
-uint16_t UnusedPort() {
-  GSocket *s = UdpOnAnyAddress();
-  uint16_t p = LocalPort(s);
-  g_object_unref(s);
-  return p;
-}
 
 const Bytes kRequest = {0xAB, 0xCD, 0x00, 0x00, 0x00, 0x00, 0x01, 0x14};
 

@@ -1,7 +1,7 @@
-#include "video_source.h"
+#include "video-source.h"
 
-#include "frame_stamp.h"
-#include "loop_util.h"
+#include "frame-stamp.h"
+#include "loop-util.h"
 
 #include <gst/app/gstappsink.h>
 #include <gst/gst.h>

@@ -3,7 +3,7 @@
 // control client's address, injecting datagram faults on the way.
 #pragma once
 
-#include "camera_config.h"
+#include "camera-config.h"
 #include "faults.h"
 #include "ipcam/wire.h"
 
@@ -21,7 +21,7 @@ class PreviewStreamer {
   PreviewStreamer &operator=(const PreviewStreamer &) = delete;
 
   bool open(GError **error);
-  // Targets client:config.preview_port from now on.
+  // Targets client:config.endpoint.preview_port from now on.
   void start(GInetAddress *client);
   void stop();
   bool active() const { return target_ != nullptr; }

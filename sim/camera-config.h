@@ -2,6 +2,8 @@
 // the command line (main.cpp) or directly by in-process tests.
 #pragma once
 
+#include "ipcam/endpoint.h"
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -39,14 +41,22 @@ struct FaultConfig {
   unsigned clock_jump_at = 0;      // ... from this frame on (0 = never)
 };
 
+// Emulated cameras listen on loopback unless told otherwise: never on a
+// network by surprise.
+inline ipcam::CameraEndpoint loopback_endpoint() {
+  ipcam::CameraEndpoint endpoint;
+  endpoint.address = "127.0.0.1";
+  return endpoint;
+}
+
 struct CameraConfig {
-  std::string bind = "127.0.0.1";  // control and HTTP
-  int control_port = 6666;
-  int http_port = 80;
-  std::vector<int> discovery_ports = {22600, 21600};
-  int preview_port = 6669;  // on the client; 0 is refused
-  std::string user = "admin";
-  std::string password = "12345";
+  // The camera as its clients see it: address is where control, HTTP and
+  // the preview's source bind; control and HTTP port 0 = any free port;
+  // preview_port is the client's and 0 is refused; user and password are
+  // the login it accepts. interface and timeout_ms are a client's settings
+  // and unused here.
+  ipcam::CameraEndpoint endpoint = loopback_endpoint();
+  std::vector<uint16_t> discovery_ports{ipcam::kDiscoveryPorts.begin(), ipcam::kDiscoveryPorts.end()};
   std::string firmware = "v1.0 rc5";
   std::string serial = "IPCAMSIM0001";
   std::string store;  // empty = a temporary folder removed at stop
@@ -61,7 +71,7 @@ struct CameraConfig {
   int slices = 0;  // live encoder slices per picture; 0 = x264's choice (its thread count)
   bool paced = true;  // false: send frames as fast as possible
   bool tag_frames = false;
-  bool paint_frame_number = false;  // frame_stamp.h
+  bool paint_frame_number = false;  // frame-stamp.h
 
   size_t datagram_size = 1000;  // type-1 payload bytes per datagram
   TimePosition time_position = TimePosition::kBefore;

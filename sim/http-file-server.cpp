@@ -1,29 +1,29 @@
-#include "http_file_server.h"
+#include "http-file-server.h"
 
 namespace ipcam::sim {
 
 HttpFileServer::~HttpFileServer() { stop(); }
 
 bool HttpFileServer::start(GError **error) {
-  g_autoptr(GInetAddress) ip = g_inet_address_new_from_string(config_.bind.c_str());
+  g_autoptr(GInetAddress) ip = g_inet_address_new_from_string(config_.endpoint.address.c_str());
   if (!ip) {
     g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                "--bind %s: not a numeric IP address", config_.bind.c_str());
+                "--bind %s: not a numeric IP address", config_.endpoint.address.c_str());
     return false;
   }
   server_ = soup_server_new("server-header", "ipcam-sim ", nullptr);
   soup_server_add_handler(server_, nullptr, on_request, this, nullptr);
-  g_autoptr(GSocketAddress) addr = g_inet_socket_address_new(ip, guint16(config_.http_port));
+  g_autoptr(GSocketAddress) addr = g_inet_socket_address_new(ip, guint16(config_.endpoint.http_port));
   g_autoptr(GError) err = nullptr;
   if (!soup_server_listen(server_, addr, SoupServerListenOptions(0), &err)) {
     if (g_error_matches(err, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED))
       g_set_error(error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
                   "HTTP port %d: permission denied (ports below 1024 need root); "
                   "use --http-port 8080 or --http-port 0 for any free port",
-                  config_.http_port);
+                  config_.endpoint.http_port);
     else
-      g_set_error(error, err->domain, err->code, "HTTP port %s:%d: %s", config_.bind.c_str(),
-                  config_.http_port, err->message);
+      g_set_error(error, err->domain, err->code, "HTTP port %s:%d: %s", config_.endpoint.address.c_str(),
+                  config_.endpoint.http_port, err->message);
     return false;
   }
   GSList *uris = soup_server_get_uris(server_);

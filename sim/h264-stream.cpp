@@ -1,4 +1,4 @@
-#include "h264_stream.h"
+#include "h264-stream.h"
 
 namespace ipcam::sim {
 namespace {

@@ -1,6 +1,6 @@
-#include "media_encode.h"
+#include "media-encode.h"
 
-#include "media_store.h"
+#include "media-store.h"
 
 #include <gio/gio.h>
 #include <glib/gstdio.h>

@@ -3,8 +3,8 @@
 // Frames are delivered on the camera thread's main context.
 #pragma once
 
-#include "camera_config.h"
-#include "h264_stream.h"
+#include "camera-config.h"
+#include "h264-stream.h"
 
 #include <gio/gio.h>
 

@@ -1,4 +1,4 @@
-#include "preview_streamer.h"
+#include "preview-streamer.h"
 
 #include <sys/socket.h>
 
@@ -25,15 +25,15 @@ bool PreviewStreamer::open(GError **error) {
   // The preview leaves from the camera's own address: clients accept
   // datagrams only from it, and emulators on 127.0.0.2 and 127.0.0.3 are
   // then two cameras.
-  g_autoptr(GInetAddress) ip = g_inet_address_new_from_string(config_.bind.c_str());
+  g_autoptr(GInetAddress) ip = g_inet_address_new_from_string(config_.endpoint.address.c_str());
   if (!ip) {
     g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "--bind %s: not a numeric IP address",
-                config_.bind.c_str());
+                config_.endpoint.address.c_str());
     return false;
   }
   g_autoptr(GSocketAddress) local = g_inet_socket_address_new(ip, 0);
   if (!g_socket_bind(socket_, local, FALSE, error)) {
-    g_prefix_error(error, "preview socket on %s: ", config_.bind.c_str());
+    g_prefix_error(error, "preview socket on %s: ", config_.endpoint.address.c_str());
     return false;
   }
   return true;
@@ -41,9 +41,9 @@ bool PreviewStreamer::open(GError **error) {
 
 void PreviewStreamer::start(GInetAddress *client) {
   stop();
-  target_ = g_inet_socket_address_new(client, guint16(config_.preview_port));
+  target_ = g_inet_socket_address_new(client, guint16(config_.endpoint.preview_port));
   g_autofree char *ip = g_inet_address_to_string(client);
-  g_message("preview: streaming to %s:%d", ip, config_.preview_port);
+  g_message("preview: streaming to %s:%d", ip, config_.endpoint.preview_port);
   stats_.add("preview_starts");
 }
 

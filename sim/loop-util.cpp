@@ -1,4 +1,4 @@
-#include "loop_util.h"
+#include "loop-util.h"
 
 namespace ipcam::sim {
 namespace {

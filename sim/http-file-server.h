@@ -3,9 +3,9 @@
 // emulator's own live counters at kStatsPath, for tests that wait on them.
 #pragma once
 
-#include "camera_config.h"
+#include "camera-config.h"
 #include "faults.h"
-#include "media_store.h"
+#include "media-store.h"
 
 #include <libsoup/soup.h>
 
@@ -22,7 +22,7 @@ class HttpFileServer {
   HttpFileServer(const HttpFileServer &) = delete;
   HttpFileServer &operator=(const HttpFileServer &) = delete;
 
-  // Listens on config.bind:config.http_port (thread-default main context).
+  // Listens on config.endpoint.address:http_port (thread-default main context).
   bool start(GError **error);
   void stop();
   uint16_t port() const { return port_; }

@@ -1,5 +1,5 @@
-// --paint-frame-number: see frame_stamp.h.
-#include "frame_stamp.h"
+// --paint-frame-number: see frame-stamp.h.
+#include "frame-stamp.h"
 
 #include <gst/video/video.h>
 

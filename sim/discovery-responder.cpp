@@ -1,4 +1,4 @@
-#include "discovery_responder.h"
+#include "discovery-responder.h"
 
 #include "ipcam/interface.h"
 #include "ipcam/wire.h"
@@ -103,7 +103,7 @@ void DiscoveryResponder::send_from_bind(Port &p, const std::vector<uint8_t> &ans
   m.msg_iov = &iov;
   m.msg_iovlen = 1;
   in_pktinfo info{};
-  if (inet_pton(AF_INET, config_.bind.c_str(), &info.ipi_spec_dst) == 1 &&
+  if (inet_pton(AF_INET, config_.endpoint.address.c_str(), &info.ipi_spec_dst) == 1 &&
       info.ipi_spec_dst.s_addr != htonl(INADDR_ANY)) {
     m.msg_control = control;
     m.msg_controllen = sizeof control;
@@ -139,10 +139,10 @@ void DiscoveryResponder::answer(Port &p) {
     return;
   }
   stats_.add("discovery_requests");
-  if (!reachable_from(config_.bind, ifindex)) {
+  if (!reachable_from(config_.endpoint.address, ifindex)) {
     if (config_.verbose)
       g_message("discovery: port %u: not answering %s: control listens on %s, not on that network",
-                p.port, who ? who : "?", config_.bind.c_str());
+                p.port, who ? who : "?", config_.endpoint.address.c_str());
     stats_.add("discovery_not_reachable");
     return;
   }

@@ -2,7 +2,7 @@
 // file list, still, record, start preview. One client at a time.
 #pragma once
 
-#include "camera_config.h"
+#include "camera-config.h"
 #include "faults.h"
 #include "ipcam/filelist.h"
 #include "ipcam/wire.h"
@@ -35,7 +35,7 @@ class ControlServer {
   ControlServer(const ControlServer &) = delete;
   ControlServer &operator=(const ControlServer &) = delete;
 
-  // Binds config.bind:config.control_port and starts accepting on the
+  // Binds config.endpoint.address:control_port and starts accepting on the
   // thread-default main context.
   bool start(GError **error);
   void stop();
@@ -44,7 +44,7 @@ class ControlServer {
   // Closes the logged-in client's connection (fault: drop after N frames).
   void drop_session(const char *why);
 
-  struct Client;  // one TCP connection (control_server.cpp)
+  struct Client;  // one TCP connection (control-server.cpp)
 
  private:
   static gboolean on_incoming(GSocketService *, GSocketConnection *, GObject *, gpointer self);

@@ -1,6 +1,6 @@
-#include "control_server.h"
+#include "control-server.h"
 
-#include "loop_util.h"
+#include "loop-util.h"
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -200,18 +200,18 @@ ControlServer::ControlServer(const CameraConfig &config, Stats &stats, ControlHa
 ControlServer::~ControlServer() { stop(); }
 
 bool ControlServer::start(GError **error) {
-  g_autoptr(GInetAddress) ip = g_inet_address_new_from_string(config_.bind.c_str());
+  g_autoptr(GInetAddress) ip = g_inet_address_new_from_string(config_.endpoint.address.c_str());
   if (!ip) {
     g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                "--bind %s: not a numeric IP address", config_.bind.c_str());
+                "--bind %s: not a numeric IP address", config_.endpoint.address.c_str());
     return false;
   }
-  g_autoptr(GSocketAddress) addr = g_inet_socket_address_new(ip, guint16(config_.control_port));
+  g_autoptr(GSocketAddress) addr = g_inet_socket_address_new(ip, guint16(config_.endpoint.control_port));
   service_ = g_socket_service_new();
   g_autoptr(GSocketAddress) effective = nullptr;
   if (!g_socket_listener_add_address(G_SOCKET_LISTENER(service_), addr, G_SOCKET_TYPE_STREAM,
                                      G_SOCKET_PROTOCOL_TCP, nullptr, &effective, error)) {
-    g_prefix_error(error, "control port %s:%d: ", config_.bind.c_str(), config_.control_port);
+    g_prefix_error(error, "control port %s:%d: ", config_.endpoint.address.c_str(), config_.endpoint.control_port);
     return false;
   }
   port_ = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(effective));
@@ -373,7 +373,7 @@ void ControlServer::handle_login(const std::shared_ptr<Client> &c, ByteView payl
   }
   g_autoptr(GError) error = nullptr;
   auto creds = parse_login(payload, &error);
-  bool right = creds && creds->user == config_.user && creds->password == config_.password;
+  bool right = creds && creds->user == config_.endpoint.user && creds->password == config_.endpoint.password;
   if (!right || config_.faults.refuse_login) {
     stats_.add("logins_refused");
     refuse(c, config_.refuse_mode, config_.refuse_bytes,
@@ -394,7 +394,7 @@ void ControlServer::handle_login(const std::shared_ptr<Client> &c, ByteView payl
       send_message(c, config_, stats_, msg::kAliveRequest);
       stats_.add("alive_requests_sent");
     }
-    Bytes echo = encode_login(config_.user, config_.password, nullptr).value_or(Bytes());
+    Bytes echo = encode_login(config_.endpoint.user, config_.endpoint.password, nullptr).value_or(Bytes());
     echo.resize(config_.login_reply_length, 0);  // SJ4000 Air clients wait for 129 bytes
     send_message(c, config_, stats_, msg::kLoginAccepted, echo);
     if (config_.verbose) g_message("control: %s logged in", c->peer.c_str());

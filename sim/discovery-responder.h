@@ -5,7 +5,7 @@
 // broadcast.
 #pragma once
 
-#include "camera_config.h"
+#include "camera-config.h"
 #include "faults.h"
 
 #include <gio/gio.h>
