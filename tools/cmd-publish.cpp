@@ -5,8 +5,9 @@
 // stays.
 #include "cli.h"
 
-#include "../gst/rtsp-server/camera-hub.h"
-#include "../gst/rtsp-server/publisher.h"
+#include "media/camera-hub.h"
+#include "media/publish-url.h"
+#include "media/publisher.h"
 
 #include <gst/gst.h>
 
@@ -37,7 +38,7 @@ int cmd_publish(Context &ctx) {
     return usage_error("publish", "give one URL: rtmp://HOST/APP/STREAM, rtsp://HOST/PATH or srt://HOST:PORT");
   const std::string url = ctx.args[0];
   std::string why;
-  if (!ipcam_rtsp::Publisher::check_url(url, why)) return usage_error("publish", why);
+  if (!ipcam::server::check_publish_url(url, why)) return usage_error("publish", why);
 
   Failure failure;
   std::string address;
@@ -49,30 +50,32 @@ int cmd_publish(Context &ctx) {
   }
   gst_init(nullptr, nullptr);
 
-  ipcam_rtsp::ServerOptions camera;
-  camera.camera = address;
+  ipcam::CameraEndpoint camera;
+  camera.address = address;
   camera.control_port = uint16_t(ctx.opt.control_port);
   camera.preview_port = uint16_t(ctx.opt.preview_port);
   camera.http_port = uint16_t(ctx.opt.http_port);
   camera.user = ctx.opt.user;
   camera.password = ctx.opt.password;
-  camera.timeout_ms = timeout_ms(ctx.opt, 5000);
+  camera.timeout_ms = timeout_ms(ctx.opt, ipcam::kDefaultTimeoutMs);
   camera.interface = ctx.opt.interface;  // the camera's ipcamsrc, as the login check above
 
   const bool verbose = ctx.opt.verbose;
-  const guint handler = g_log_set_handler(
-      G_LOG_DOMAIN, GLogLevelFlags(G_LOG_LEVEL_MESSAGE | G_LOG_LEVEL_WARNING | G_LOG_LEVEL_INFO | G_LOG_LEVEL_DEBUG),
-      log_as_status, const_cast<bool *>(&verbose));
+  // The hub and the publisher log in the media library's domain.
+  const auto levels = GLogLevelFlags(G_LOG_LEVEL_MESSAGE | G_LOG_LEVEL_WARNING | G_LOG_LEVEL_INFO | G_LOG_LEVEL_DEBUG);
+  const guint handler = g_log_set_handler(G_LOG_DOMAIN, levels, log_as_status, const_cast<bool *>(&verbose));
+  const guint media_handler =
+      g_log_set_handler(ipcam::server::media_log_domain(), levels, log_as_status, const_cast<bool *>(&verbose));
   GMainContext *main_context = g_main_context_new();
   g_main_context_push_thread_default(main_context);
   Run run;
   run.loop = g_main_loop_new(main_context, FALSE);
-  auto hub = std::make_shared<ipcam_rtsp::CameraHub>(camera, address, main_context, [&run](bool streamed) {
+  auto hub = std::make_shared<ipcam::server::CameraHub>(camera, ipcam::server::HubSettings{}, main_context, [&run](bool streamed) {
     run.camera_lost = true;
     run.streamed = streamed;
     g_main_loop_quit(run.loop);
   });
-  auto publisher = std::make_unique<ipcam_rtsp::Publisher>(url, hub, main_context);
+  auto publisher = std::make_unique<ipcam::server::Publisher>(url, hub, main_context);
   // Ctrl+C and SIGTERM stop cleanly (exit 0); queued on our context, so a
   // signal that comes before the loop runs still ends it.
   set_interrupt_handler(ctx, [main_context, loop = run.loop] {
@@ -92,8 +95,9 @@ int cmd_publish(Context &ctx) {
   g_main_context_pop_thread_default(main_context);
   g_main_context_unref(main_context);
   g_log_remove_handler(G_LOG_DOMAIN, handler);
+  g_log_remove_handler(ipcam::server::media_log_domain(), media_handler);
   if (!run.camera_lost) {
-    status("ipcam: stopped publishing to %s", ipcam_rtsp::Publisher::printable_url(url).c_str());
+    status("ipcam: stopped publishing to %s", ipcam::server::printable_url(url).c_str());
     return kExitOk;
   }
   return report({kExitNoCamera, run.streamed ? "lost the camera (it did not come back)"
