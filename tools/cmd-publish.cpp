@@ -6,6 +6,7 @@
 #include "cli.h"
 
 #include "media/camera-hub.h"
+#include "media/log-domain.h"
 #include "media/publish-url.h"
 #include "media/publisher.h"
 
@@ -49,6 +50,7 @@ int cmd_publish(Context &ctx) {
     if (!open_session(probe, failure)) return report(failure);
   }
   gst_init(nullptr, nullptr);
+  ipcam::server::set_media_log_domain(G_LOG_DOMAIN);  // the hub's and the publisher's lines are the tool's
 
   ipcam::CameraEndpoint camera;
   camera.address = address;
@@ -61,11 +63,9 @@ int cmd_publish(Context &ctx) {
   camera.interface = ctx.opt.interface;  // the camera's ipcamsrc, as the login check above
 
   const bool verbose = ctx.opt.verbose;
-  // The hub and the publisher log in the media library's domain.
-  const auto levels = GLogLevelFlags(G_LOG_LEVEL_MESSAGE | G_LOG_LEVEL_WARNING | G_LOG_LEVEL_INFO | G_LOG_LEVEL_DEBUG);
-  const guint handler = g_log_set_handler(G_LOG_DOMAIN, levels, log_as_status, const_cast<bool *>(&verbose));
-  const guint media_handler =
-      g_log_set_handler(ipcam::server::media_log_domain(), levels, log_as_status, const_cast<bool *>(&verbose));
+  const guint handler = g_log_set_handler(
+      G_LOG_DOMAIN, GLogLevelFlags(G_LOG_LEVEL_MESSAGE | G_LOG_LEVEL_WARNING | G_LOG_LEVEL_INFO | G_LOG_LEVEL_DEBUG),
+      log_as_status, const_cast<bool *>(&verbose));
   GMainContext *main_context = g_main_context_new();
   g_main_context_push_thread_default(main_context);
   Run run;
@@ -95,7 +95,6 @@ int cmd_publish(Context &ctx) {
   g_main_context_pop_thread_default(main_context);
   g_main_context_unref(main_context);
   g_log_remove_handler(G_LOG_DOMAIN, handler);
-  g_log_remove_handler(ipcam::server::media_log_domain(), media_handler);
   if (!run.camera_lost) {
     status("ipcam: stopped publishing to %s", ipcam::server::printable_url(url).c_str());
     return kExitOk;

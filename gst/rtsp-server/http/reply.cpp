@@ -7,13 +7,8 @@
 #include "ipcam/text.h"
 
 #include <gio/gio.h>
-#include <glib/gstdio.h>
-#include <gst/gst.h>
 
 #include <algorithm>
-#include <chrono>
-#include <cstring>
-#include <set>
 
 namespace ipcam::server {
 
@@ -135,12 +130,10 @@ void send_reply(SoupServerMessage *msg, Reply &r) {
   soup_message_body_complete(soup_server_message_get_response_body(msg));
 }
 
-bool method_is(SoupServerMessage *msg, const char *method, Reply &r) {
-  if (!strcmp(soup_server_message_get_method(msg), method)) return true;
+void not_allowed_reply(Reply &r, const char *method) {
   g_autofree char *text = g_strdup_printf("use %s here", method);
   error_reply(r, SOUP_STATUS_METHOD_NOT_ALLOWED, text);
   r.headers.emplace_back("Allow", method);
-  return false;
 }
 
 }  // namespace ipcam::server

@@ -45,7 +45,7 @@ bool file_reply(Reply &r, const std::string &local, const char *disposition, GEr
 // true/false, 1/0, yes/no is refused (false).
 bool query_flag(GHashTable *query, const char *key, bool fallback, bool &out);
 void send_reply(SoupServerMessage *msg, Reply &r);
-// False (and `r` a 405 naming `method`) for another method.
-bool method_is(SoupServerMessage *msg, const char *method, Reply &r);
+// 405, naming the one `method` the path takes.
+void not_allowed_reply(Reply &r, const char *method);
 
 }  // namespace ipcam::server

@@ -141,9 +141,7 @@ void no_such_endpoint(const Served &s, SoupServerMessage *msg, const std::string
 
 void not_allowed(SoupServerMessage *msg, const char *method) {
   Reply r;
-  g_autofree char *text = g_strdup_printf("use %s here", method);
-  error_reply(r, SOUP_STATUS_METHOD_NOT_ALLOWED, text);
-  r.headers.emplace_back("Allow", method);
+  not_allowed_reply(r, method);
   send_reply(msg, r);
 }
 

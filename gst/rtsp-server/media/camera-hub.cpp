@@ -3,9 +3,14 @@
 #include "media/camera-hub.h"
 
 #include "media/bus-watch.h"
+#include "media/log-domain.h"
 
 #include <algorithm>
 #include <utility>
+
+// The program's log domain (log-domain.h), not the one this file was built with.
+#undef G_LOG_DOMAIN
+#define G_LOG_DOMAIN (::ipcam::server::media_log_domain())
 
 namespace ipcam::server {
 
@@ -20,8 +25,6 @@ constexpr const char *kHubLaunch =
     "video/x-h264,stream-format=byte-stream,alignment=au ! appsink name=hub sync=false";
 
 }  // namespace
-
-const char *media_log_domain() { return G_LOG_DOMAIN; }
 
 CameraHub::CameraHub(ipcam::CameraEndpoint endpoint, HubSettings settings, GMainContext *main_context,
                      EndedFn on_ended)

@@ -36,9 +36,6 @@ struct HubSettings {
   std::vector<uint16_t> discovery_ports;
 };
 
-// The log domain of the hub's, the feeds' and the publications' messages.
-const char *media_log_domain();
-
 class CameraHub {
  public:
   // Main context: told when the camera's stream ended by itself;

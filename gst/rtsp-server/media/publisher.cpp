@@ -2,6 +2,7 @@
 #include "media/publisher.h"
 
 #include "media/bus-watch.h"
+#include "media/log-domain.h"
 #include "media/publish-url.h"
 
 #include <gst/app/gstappsrc.h>
@@ -9,6 +10,10 @@
 #include <algorithm>
 #include <thread>
 #include <utility>
+
+// The program's log domain (log-domain.h), not the one this file was built with.
+#undef G_LOG_DOMAIN
+#define G_LOG_DOMAIN (::ipcam::server::media_log_domain())
 
 namespace ipcam::server {
 
