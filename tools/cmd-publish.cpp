@@ -5,8 +5,10 @@
 // stays.
 #include "cli.h"
 
-#include "../gst/rtsp-server/camera-hub.h"
-#include "../gst/rtsp-server/publisher.h"
+#include "media/camera-hub.h"
+#include "media/log-domain.h"
+#include "media/publish-url.h"
+#include "media/publisher.h"
 
 #include <gst/gst.h>
 
@@ -37,7 +39,7 @@ int cmd_publish(Context &ctx) {
     return usage_error("publish", "give one URL: rtmp://HOST/APP/STREAM, rtsp://HOST/PATH or srt://HOST:PORT");
   const std::string url = ctx.args[0];
   std::string why;
-  if (!ipcam_rtsp::Publisher::check_url(url, why)) return usage_error("publish", why);
+  if (!ipcam::server::check_publish_url(url, why)) return usage_error("publish", why);
 
   Failure failure;
   std::string address;
@@ -48,16 +50,11 @@ int cmd_publish(Context &ctx) {
     if (!open_session(probe, failure)) return report(failure);
   }
   gst_init(nullptr, nullptr);
+  ipcam::server::set_media_log_domain(G_LOG_DOMAIN);  // the hub's and the publisher's lines are the tool's
 
-  ipcam_rtsp::ServerOptions camera;
-  camera.camera = address;
-  camera.control_port = ctx.opt.camera.control_port;
-  camera.preview_port = ctx.opt.camera.preview_port;
-  camera.http_port = ctx.opt.camera.http_port;
-  camera.user = ctx.opt.camera.user;
-  camera.password = ctx.opt.camera.password;
-  camera.timeout_ms = ctx.opt.camera.timeout_ms;
-  camera.interface = ctx.opt.camera.interface;  // the camera's ipcamsrc, as the login check above
+  // The camera that was just checked, as the user described it.
+  ipcam::CameraEndpoint camera = ctx.opt.camera;
+  camera.address = address;
 
   const bool verbose = ctx.opt.verbose;
   const guint handler = g_log_set_handler(
@@ -67,12 +64,12 @@ int cmd_publish(Context &ctx) {
   g_main_context_push_thread_default(main_context);
   Run run;
   run.loop = g_main_loop_new(main_context, FALSE);
-  auto hub = std::make_shared<ipcam_rtsp::CameraHub>(camera, address, main_context, [&run](bool streamed) {
+  auto hub = std::make_shared<ipcam::server::CameraHub>(camera, ipcam::server::HubSettings{}, main_context, [&run](bool streamed) {
     run.camera_lost = true;
     run.streamed = streamed;
     g_main_loop_quit(run.loop);
   });
-  auto publisher = std::make_unique<ipcam_rtsp::Publisher>(url, hub, main_context);
+  auto publisher = std::make_unique<ipcam::server::Publisher>(url, hub, main_context);
   // Ctrl+C and SIGTERM stop cleanly (exit 0); queued on our context, so a
   // signal that comes before the loop runs still ends it.
   set_interrupt_handler(ctx, [main_context, loop = run.loop] {
@@ -93,7 +90,7 @@ int cmd_publish(Context &ctx) {
   g_main_context_unref(main_context);
   g_log_remove_handler(G_LOG_DOMAIN, handler);
   if (!run.camera_lost) {
-    status("ipcam: stopped publishing to %s", ipcam_rtsp::Publisher::printable_url(url).c_str());
+    status("ipcam: stopped publishing to %s", ipcam::server::printable_url(url).c_str());
     return kExitOk;
   }
   return report({kExitNoCamera, run.streamed ? "lost the camera (it did not come back)"

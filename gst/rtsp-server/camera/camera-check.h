@@ -1,0 +1,26 @@
+// Finding and checking the cameras at start, before anything is served:
+// discovery for a lone camera without an address, and one login to each
+// camera to check its address and password and read its firmware version.
+#pragma once
+
+#include "config/server-options.h"
+
+#include <string>
+#include <vector>
+
+namespace ipcam::server {
+
+// What the start check learnt of one camera.
+struct FoundCamera {
+  std::string address;  // given, or found by discovery; empty = none answered
+  std::string firmware, serial;  // empty if unknown
+  bool usable = false;  // the login worked
+};
+
+// Finds (a lone camera without address) and checks every camera, each on
+// a thread of its own, while SIGINT/SIGTERM are watched: a stop during
+// discovery or a login that hangs ends at once. One FoundCamera per camera
+// of `o`, in order; false when a signal came (`stopped`).
+bool find_cameras(const Options &o, std::vector<FoundCamera> &found, bool &stopped);
+
+}  // namespace ipcam::server

@@ -1,0 +1,123 @@
+// Camera: see camera.h.
+#include "camera/camera.h"
+
+#include <utility>
+
+namespace ipcam::server {
+
+namespace {
+
+constexpr guint kTickMs = 250;
+
+CameraOptions with_address(CameraOptions options, const std::string &address) {
+  options.endpoint.address = address;
+  return options;
+}
+
+HubSettings hub_settings(const ServerOptions &server) {
+  HubSettings s;
+  s.linger_s = server.linger_s;
+  s.reconnect_attempts = server.reconnect_attempts;
+  s.reconnect_backoff_ms = server.reconnect_backoff_ms;
+  if (!server.broadcast.empty()) s.discovery_address = server.broadcast[0];
+  s.discovery_ports = server.discovery_ports;
+  return s;
+}
+
+WebrtcSettings webrtc_settings(const ServerOptions &server, const CameraOptions &camera) {
+  WebrtcSettings s;
+  s.bind = server.bind;
+  s.min_port = server.webrtc_min_port;
+  s.max_port = server.webrtc_max_port;
+  s.camera_timeout_ms = camera.endpoint.timeout_ms;
+  return s;
+}
+
+}  // namespace
+
+Camera::Camera(const CameraOptions &options, const ServerOptions &server, const FoundCamera &found, RtspPort &rtsp,
+               bool count_all_clients)
+    : options_(with_address(options, found.address)),
+      found_(found),
+      count_all_clients_(count_all_clients),
+      rtsp_url_(rtsp.base_url() + options.mount) {
+  // The hub tells the mount when ipcamsrc gave up on the camera.
+  hub_ = std::make_shared<CameraHub>(options_.endpoint, hub_settings(server), g_main_context_default(),
+                                     [this](bool streamed) { mount_->camera_ended(streamed); });
+  mount_ = std::make_unique<RtspMount>(rtsp.server(), options_.mount, hub_, server.auth_enabled());
+  whep_ = std::make_unique<WhepEndpoint>(webrtc_settings(server, options_), options_.mount, hub_);
+  control_ = std::make_unique<CameraControl>(options_.endpoint, server.max_files, hub_);
+  // The hub lets go of the camera --linger seconds after its last viewer.
+  tick_ = g_timeout_add(kTickMs, on_tick, this);
+}
+
+Camera::~Camera() {
+  if (tick_) g_source_remove(tick_);
+  publishers_.clear();
+  whep_.reset();
+  hub_->stop();
+}
+
+gboolean Camera::on_tick(gpointer self) {
+  static_cast<Camera *>(self)->hub_->tick();
+  return G_SOURCE_CONTINUE;
+}
+
+void Camera::start() {
+  for (const auto &url : options_.publish) {
+    publishers_.push_back(std::make_unique<Publisher>(url, hub_, g_main_context_default()));
+    publishers_.back()->start();
+  }
+}
+
+void Camera::stop_serving() {
+  for (auto &p : publishers_) p->stop();
+  control_->shut_down();  // control API requests and downloads end now
+  whep_->close_all();
+}
+
+void Camera::release() {
+  for (auto &p : publishers_) p->stop();
+  if (tick_) {
+    g_source_remove(tick_);
+    tick_ = 0;
+  }
+  mount_->close_clients();
+  hub_->stop();
+}
+
+bool Camera::set_recording(bool start, GError **error) {
+  if (!control_->set_recording(start, error)) return false;
+  if (start && !recording_) recording_since_us_ = g_get_monotonic_time();
+  recording_ = start;
+  return true;
+}
+
+CameraStatus Camera::status() {
+  CameraStatus s;
+  s.name = options_.name;
+  s.rtsp_url = rtsp_url_;
+  s.whep_path = whep_->path();
+  s.address = control_->address();
+  s.control_port = options_.endpoint.control_port;
+  s.firmware = found_.firmware;
+  s.serial = found_.serial;
+  s.connected = hub_->running();
+  s.clients = mount_->client_count(true);
+  s.status_clients = count_all_clients_ ? mount_->client_count(false) : s.clients;
+  s.viewers = hub_->viewer_count();
+  s.dropped_gops = hub_->dropped_gops();
+  s.webrtc_viewers = whep_->viewer_count();
+  s.recording = recording_;
+  if (s.recording) s.recording_seconds = (g_get_monotonic_time() - recording_since_us_) / G_USEC_PER_SEC;
+  for (const auto &p : publishers_) s.publish.push_back(p->status());
+  if (GstElement *src = hub_->running_source()) {
+    GstStructure *stats = nullptr;
+    g_object_get(src, "stats", &stats, nullptr);
+    gst_object_unref(src);
+    if (stats) s.stats.reset(stats, gst_structure_free);
+  }
+  return s;
+}
+
+}  // namespace ipcam::server

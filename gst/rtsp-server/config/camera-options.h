@@ -1,0 +1,24 @@
+// One camera the server serves: where it is and how to log in
+// (ipcam::CameraEndpoint), and how it is served: at rtsp://BIND:PORT/NAME,
+// WHEP /whep/NAME, the API under /api/cameras/NAME/, and the media
+// servers it is published to. Set by --camera NAME=ADDRESS and the other
+// per-camera options (--interface NAME=IFACE ...), or a [camera NAME] group.
+#pragma once
+
+#include "ipcam/endpoint.h"
+
+#include <string>
+#include <vector>
+
+namespace ipcam::server {
+
+struct CameraOptions {
+  std::string name;   // [A-Za-z0-9_-]+, or a bare camera's --mount without its slash
+  std::string mount;  // "/" + name
+  ipcam::CameraEndpoint endpoint;  // empty address = found by discovery at start (a bare, single camera only)
+  // Where this camera's stream is published (--publish, config key publish;
+  // checked by check_publish_url() as they are read).
+  std::vector<std::string> publish;
+};
+
+}  // namespace ipcam::server

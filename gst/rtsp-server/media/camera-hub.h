@@ -1,0 +1,100 @@
+// CameraHub: the one camera pipeline of a mount, and its viewers.
+//
+//   ipcamsrc ! h264parse ! appsink  ──►  ViewerFeed per viewer ──► its appsrc
+//
+// The camera takes one control client, so one ipcamsrc serves every viewer:
+// it connects when the first viewer attaches and lets go --linger seconds
+// after the last one left (tick()). h264parse puts the latest SPS and PPS
+// in front of every keyframe, once per access unit, so any viewer can open
+// at any keyframe. The camera's own messages (lost, reconnected, gave up)
+// are read on this pipeline's bus, on the main context.
+#pragma once
+
+#include "media/viewer-feed.h"
+
+#include "ipcam/endpoint.h"
+
+#include <gst/app/gstappsink.h>
+#include <gst/gst.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace ipcam::server {
+
+// How the hub runs its ipcamsrc, beyond the camera's endpoint.
+struct HubSettings {
+  unsigned linger_s = 5;          // keep the camera this long after the last viewer
+  int reconnect_attempts = -2;    // ipcamsrc's; -2 = its default
+  int reconnect_backoff_ms = -1;  // ipcamsrc's; -1 = its default
+  // Where ipcamsrc asks when the endpoint has no address; empty = its defaults.
+  std::string discovery_address;
+  std::vector<uint16_t> discovery_ports;
+};
+
+class CameraHub {
+ public:
+  // Main context: told when the camera's stream ended by itself;
+  // `streamed` = frames had flowed (else the camera could not be used).
+  using EndedFn = std::function<void(bool streamed)>;
+
+  // The endpoint's address may be empty: ipcamsrc then discovers the camera itself.
+  CameraHub(ipcam::CameraEndpoint endpoint, HubSettings settings, GMainContext *main_context, EndedFn on_ended);
+  ~CameraHub();
+  CameraHub(const CameraHub &) = delete;
+  CameraHub &operator=(const CameraHub &) = delete;
+
+  // A viewer's media prepares / goes away. Any thread; the first viewer
+  // starts the camera pipeline.
+  void attach(const std::shared_ptr<ViewerFeed> &feed);
+  void detach(const std::shared_ptr<ViewerFeed> &feed);
+
+  // Main context: stops the camera once no viewer was attached for --linger.
+  void tick();
+  // Main context: stops the camera now.
+  void stop();
+
+  // The running ipcamsrc (a new reference) or nullptr. Any thread.
+  GstElement *running_source();
+  bool running();
+  size_t viewer_count();
+  uint64_t dropped_gops();
+  // The camera's H.264 profile-level-id as a viewer read it from the SPS
+  // ("42c01e"), for the next viewers; empty until then and after a stop.
+  std::string profile_level_id();
+  void set_profile_level_id(const std::string &id);
+
+ private:
+  static GstFlowReturn on_sample(GstAppSink *sink, gpointer self);
+  static gboolean on_bus(GstBus *bus, GstMessage *msg, gpointer self);
+  void start_locked();
+  void stop_locked(const std::string &why);  // attached viewers fail with `why`
+  void configure_source(GstElement *src);
+  void camera_ended(const std::string &reason);
+
+  const ipcam::CameraEndpoint endpoint_;
+  const HubSettings settings_;
+  GMainContext *main_context_;
+  EndedFn on_ended_;
+
+  // Held across starting and stopping the pipeline (never by the
+  // streaming thread, which stopping waits for).
+  std::mutex lifecycle_;
+  GSource *watch_ = nullptr;
+
+  // Short critical sections only: the streaming thread takes it per frame.
+  std::mutex lock_;
+  GstElement *pipeline_ = nullptr;
+  GstElement *source_ = nullptr;
+  std::vector<std::shared_ptr<ViewerFeed>> feeds_;
+  uint64_t retired_drops_ = 0;  // groups of pictures dropped by feeds gone
+  gint64 idle_since_us_ = 0;    // when the last viewer left
+  bool streamed_ = false;       // a frame arrived from this camera session
+  std::string profile_level_id_;
+};
+
+}  // namespace ipcam::server

@@ -1,0 +1,54 @@
+// WhepEndpoint: WHEP (WebRTC-HTTP egress) at /whep/NAME, NAME being the
+// RTSP mount without its slash. POST an application/sdp offer: 201 with
+// the answer (every candidate in it) and the session's Location; DELETE
+// that Location: 200. No trickle: PATCH is 405. OPTIONS answers CORS and
+// Accept-Post. Each session is a WebrtcViewer fed from the camera hub;
+// one that is over (DELETE, ICE failure, a browser gone silent) is
+// released at the next tick, within a few seconds.
+#pragma once
+
+#include "media/camera-hub.h"
+#include "webrtc/webrtc-viewer.h"
+
+#include <libsoup/soup.h>
+
+#include <map>
+#include <memory>
+#include <string>
+
+namespace ipcam::server {
+
+class WhepEndpoint {
+ public:
+  // At /whep + `mount` (the camera's RTSP mount).
+  WhepEndpoint(const WebrtcSettings &settings, const std::string &mount, std::shared_ptr<CameraHub> hub);
+  ~WhepEndpoint();
+  WhepEndpoint(const WhepEndpoint &) = delete;
+  WhepEndpoint &operator=(const WhepEndpoint &) = delete;
+
+  // "/whep/cam" for mount "/cam".
+  const std::string &path() const { return path_; }
+  // Main context: answers a request to path() (OPTIONS, POST an offer), or
+  // to one of its sessions, path()/ID (OPTIONS, DELETE); auth, Host and
+  // Origin already checked by the caller.
+  void answer(SoupServerMessage *msg);
+  void answer_session(SoupServerMessage *msg, const std::string &id);
+  size_t viewer_count() const { return viewers_.size(); }
+  // Main context: every session ends.
+  void close_all();
+
+ private:
+  static gboolean on_tick(gpointer self);
+  void post(SoupServerMessage *msg);
+
+  const WebrtcSettings settings_;
+  std::shared_ptr<CameraHub> hub_;
+  std::string path_;
+  std::map<std::string, std::shared_ptr<WebrtcViewer>> viewers_;
+  guint tick_id_ = 0;
+};
+
+// CORS headers for WHEP answers (WHEP players run on other pages).
+void add_whep_cors(SoupServerMessage *msg);
+
+}  // namespace ipcam::server
