@@ -88,18 +88,13 @@ Attempt try_connect(GstIpcamSrc *self, std::string &where, GError **error) {
     s = st->settings;
   }
 
-  ipcam::CameraEndpoint endpoint;
-  endpoint.address = s.address;
-  endpoint.control_port = uint16_t(s.control_port);
-  endpoint.user = s.user;
+  ipcam::CameraEndpoint endpoint = s.endpoint;
   endpoint.password = s.password ? *s.password : ipcamsrc::fallback_password();
-  endpoint.interface = s.interface;
-  endpoint.timeout_ms = s.timeout_ms;
   ipcam::DiscoveryConfig dc;
   if (!s.discovery_address.empty()) dc.broadcast_addresses.push_back(s.discovery_address);
   dc.ports = parse_ports(s.discovery_ports);
-  dc.interface = s.interface;
-  dc.timeout_ms = s.timeout_ms;
+  dc.interface = endpoint.interface;
+  dc.timeout_ms = endpoint.timeout_ms;
   dc.max_cameras = 1;  // the first camera that answers, not the whole timeout
   ipcam::FoundCamera found;
   if (!ipcam::find_camera(endpoint, dc, st->cancellable, found, error)) {
@@ -114,7 +109,7 @@ Attempt try_connect(GstIpcamSrc *self, std::string &where, GError **error) {
   if (found.answered)
     GST_INFO_OBJECT(self, "discovered camera at %s (serial '%s')", address.c_str(),
                     ipcam::escape_control(serial).c_str());
-  where = address + ":" + std::to_string(s.control_port);
+  where = address + ":" + std::to_string(endpoint.control_port);
 
   endpoint.address = address;
   ipcam::SessionConfig sc = ipcam::session_config(endpoint);
@@ -136,7 +131,7 @@ Attempt try_connect(GstIpcamSrc *self, std::string &where, GError **error) {
                      m.payload.size());
   });
 
-  GST_INFO_OBJECT(self, "connecting to %s as '%s'", where.c_str(), s.user.c_str());
+  GST_INFO_OBJECT(self, "connecting to %s as '%s'", where.c_str(), endpoint.user.c_str());
   {
     Locker l(st->lock);
     st->connecting = session;
@@ -176,7 +171,7 @@ Attempt try_connect(GstIpcamSrc *self, std::string &where, GError **error) {
   g_object_notify(G_OBJECT(self), "firmware-version");
   if (!serial.empty()) g_object_notify(G_OBJECT(self), "serial");
   gst_ipcam_src_post(self, gst_structure_new("ipcam-connected", "address", G_TYPE_STRING, address.c_str(),
-                                             "control-port", G_TYPE_UINT, s.control_port, "firmware",
+                                             "control-port", G_TYPE_UINT, guint(endpoint.control_port), "firmware",
                                              G_TYPE_STRING, firmware.c_str(), "serial", G_TYPE_STRING,
                                              serial.c_str(), nullptr));
   GST_INFO_OBJECT(self, "connected to %s, firmware '%s'; preview started", where.c_str(),
@@ -224,7 +219,7 @@ GstFlowReturn gst_ipcam_src_connect(GstIpcamSrc *self) {
   guint timeout_ms;
   {
     Locker l(st->lock);
-    timeout_ms = st->settings.timeout_ms;
+    timeout_ms = st->settings.endpoint.timeout_ms;
   }
   if (g_error_matches(error, IPCAM_ERROR, IPCAM_ERROR_NO_CAMERA)) {
     GST_ELEMENT_ERROR(self, RESOURCE, NOT_FOUND,

@@ -118,7 +118,7 @@ GstFlowReturn gst_ipcam_src_create(GstPushSrc *psrc, GstBuffer **buf) {
   {
     Locker l(st->lock);
     mode = st->settings.timestamp_mode;
-    timeout_ms = st->settings.timeout_ms;
+    timeout_ms = st->settings.endpoint.timeout_ms;
   }
 
   const ipcam::PreviewAssembler::FrameCallback emit = [self, st](ipcam::Frame &&f) {

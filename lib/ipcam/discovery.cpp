@@ -128,7 +128,8 @@ bool discover_into(const DiscoveryConfig &config, std::vector<DiscoveredCamera> 
     return false;
   }
   if (config.ports.empty()) {
-    g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_INVALID_ARGUMENT, "No discovery port given (cameras use 22600 and 21600)");
+    g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_INVALID_ARGUMENT, "No discovery port given (cameras use %u and %u)",
+                unsigned(kDiscoveryPorts[0]), unsigned(kDiscoveryPorts[1]));
     return false;
   }
   std::vector<GSocketAddress *> destinations;
