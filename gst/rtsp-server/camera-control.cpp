@@ -115,10 +115,15 @@ bool CameraControl::with_camera(const std::function<bool(Requests &, GError **)>
                         "server with --camera ADDRESS");
     return false;
   }
-  ipcam::SessionConfig config =
-      ipcam::session_config(address_, options_.control_port, options_.user, options_.password, options_.timeout_ms);
+  ipcam::CameraEndpoint endpoint;
+  endpoint.address = address_;
+  endpoint.control_port = options_.control_port;
+  endpoint.user = options_.user;
+  endpoint.password = options_.password;
+  endpoint.interface = options_.interface;
+  endpoint.timeout_ms = options_.timeout_ms;
+  ipcam::SessionConfig config = ipcam::session_config(endpoint);
   config.max_files = options_.max_files;
-  config.interface = options_.interface;
   ipcam::ControlSession session(config);
   if (!session.connect(cancel_, error)) return false;
   // A request waiting on a silent camera ends when the server stops.

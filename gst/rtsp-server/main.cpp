@@ -60,9 +60,15 @@ std::string discover_camera(const ServerOptions &o, GCancellable *cancel, std::s
 // Logs in once to check address and password; reads the firmware version.
 bool check_camera(const ServerOptions &o, const std::string &address, std::string &firmware,
                   GCancellable *cancel) {
-  ipcam::SessionConfig config = ipcam::session_config(address, o.control_port, o.user, o.password, o.timeout_ms);
+  ipcam::CameraEndpoint endpoint;
+  endpoint.address = address;
+  endpoint.control_port = o.control_port;
+  endpoint.user = o.user;
+  endpoint.password = o.password;
+  endpoint.interface = o.interface;
+  endpoint.timeout_ms = o.timeout_ms;
+  ipcam::SessionConfig config = ipcam::session_config(endpoint);
   config.max_files = o.max_files;
-  config.interface = o.interface;
   ipcam::ControlSession session(config);
   g_autoptr(GError) error = nullptr;
   if (!session.connect(cancel, &error)) {
