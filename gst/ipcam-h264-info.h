@@ -1,6 +1,7 @@
-// Just enough H.264 parsing for caps: find the SPS in an access unit and
-// read the picture size and, when the VUI carries timing, the frame rate.
-// Pure; garbage in gives std::nullopt, never a crash.
+// What caps need from the stream: the picture size and, when the SPS's VUI
+// carries timing, the frame rate, read from the first SPS of an access unit
+// with libipcam's H.264 scanner (ipcam/h264.h). Pure; garbage in gives
+// std::nullopt, never a crash.
 #pragma once
 
 #include <cstddef>
