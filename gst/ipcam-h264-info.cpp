@@ -5,7 +5,7 @@
 
 #include <climits>
 
-namespace ipcamsrc {
+namespace ipcam::src {
 
 namespace {
 
@@ -52,4 +52,4 @@ std::optional<H264StreamInfo> h264_stream_info(const uint8_t *data, size_t size)
   return std::nullopt;
 }
 
-}  // namespace ipcamsrc
+}  // namespace ipcam::src

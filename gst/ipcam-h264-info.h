@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <optional>
 
-namespace ipcamsrc {
+namespace ipcam::src {
 
 struct H264StreamInfo {
   int width = 0;
@@ -25,4 +25,4 @@ std::optional<H264StreamInfo> h264_stream_info(const uint8_t *data, size_t size)
 // True when `data` starts with an Annex-B start code (00 00 01 or 00 00 00 01).
 bool h264_starts_with_start_code(const uint8_t *data, size_t size);
 
-}  // namespace ipcamsrc
+}  // namespace ipcam::src

@@ -8,7 +8,7 @@
 
 #include <vector>
 
-using ipcamsrc::Locker;
+using ipcam::src::Locker;
 
 namespace {
 
@@ -79,25 +79,53 @@ void post_connect_error(GstIpcamSrc *self, const GError *error, const std::strin
 
 enum class Attempt { kOk, kCancelled, kFailed };
 
+// Discovery as ipcamsrc asks: its discovery address and ports, interface
+// and timeout.
+ipcam::DiscoveryConfig discovery_config(const ipcam::src::SrcSettings &s) {
+  ipcam::DiscoveryConfig dc;
+  if (!s.discovery_address.empty()) dc.broadcast_addresses.push_back(s.discovery_address);
+  dc.ports = parse_ports(s.discovery_ports);
+  dc.interface = s.endpoint.interface;
+  dc.timeout_ms = s.endpoint.timeout_ms;
+  dc.max_cameras = 1;  // the first camera that answers, not the whole timeout
+  return dc;
+}
+
+// A session whose loss wakes the streaming thread, and whose unsolicited
+// messages are logged.
+std::shared_ptr<ipcam::ControlSession> make_session(GstIpcamSrc *self, const ipcam::SessionConfig &sc) {
+  auto *st = self->state;
+  auto session = std::make_shared<ipcam::ControlSession>(sc);
+  auto lost = st->lost;
+  lost->clear();
+  // The streaming thread sleeps on `wake`: cancelling it makes it look at
+  // `lost` now rather than at the next datagram or the preview timeout.
+  std::shared_ptr<GCancellable> wake(G_CANCELLABLE(g_object_ref(st->wake)), g_object_unref);
+  session->set_lost_handler([lost, wake](const GError *error) {
+    lost->mark(error ? error->message : nullptr);
+    g_cancellable_cancel(wake.get());
+  });
+  session->set_message_handler([self](const ipcam::RawReply &m) {
+    const char *name = ipcam::message_type_name(m.type);
+    GST_DEBUG_OBJECT(self, "unsolicited message 0x%04x (%s), %zu bytes", m.type, name ? name : "unknown",
+                     m.payload.size());
+  });
+  return session;
+}
+
 // One connection attempt. On failure `error` is set and nothing is posted.
 Attempt try_connect(GstIpcamSrc *self, std::string &where, GError **error) {
   auto *st = self->state;
-  ipcamsrc::SrcSettings s;
+  ipcam::src::SrcSettings s;
   {
     Locker l(st->lock);
     s = st->settings;
   }
 
   ipcam::CameraEndpoint endpoint = s.endpoint;
-  endpoint.password = s.password ? *s.password : ipcamsrc::fallback_password();
-  ipcam::DiscoveryConfig dc;
-  if (!s.discovery_address.empty()) dc.broadcast_addresses.push_back(s.discovery_address);
-  dc.ports = parse_ports(s.discovery_ports);
-  dc.interface = endpoint.interface;
-  dc.timeout_ms = endpoint.timeout_ms;
-  dc.max_cameras = 1;  // the first camera that answers, not the whole timeout
+  endpoint.password = s.password ? *s.password : ipcam::src::fallback_password();
   ipcam::FoundCamera found;
-  if (!ipcam::find_camera(endpoint, dc, st->cancellable, found, error)) {
+  if (!ipcam::find_camera(endpoint, discovery_config(s), st->cancellable, found, error)) {
     if (g_error_matches(*error, IPCAM_ERROR, IPCAM_ERROR_NO_CAMERA)) {
       where = found.where;
       return Attempt::kFailed;
@@ -115,21 +143,7 @@ Attempt try_connect(GstIpcamSrc *self, std::string &where, GError **error) {
   ipcam::SessionConfig sc = ipcam::session_config(endpoint);
   sc.keepalive_interval_ms = s.keepalive_ms;
   sc.max_files = s.max_files;
-  auto session = std::make_shared<ipcam::ControlSession>(sc);
-  auto lost = st->lost;
-  lost->clear();
-  // The streaming thread sleeps on `wake`: cancelling it makes it look at
-  // `lost` now rather than at the next datagram or the preview timeout.
-  std::shared_ptr<GCancellable> wake(G_CANCELLABLE(g_object_ref(st->wake)), g_object_unref);
-  session->set_lost_handler([lost, wake](const GError *error) {
-    lost->mark(error ? error->message : nullptr);
-    g_cancellable_cancel(wake.get());
-  });
-  session->set_message_handler([self](const ipcam::RawReply &m) {
-    const char *name = ipcam::message_type_name(m.type);
-    GST_DEBUG_OBJECT(self, "unsolicited message 0x%04x (%s), %zu bytes", m.type, name ? name : "unknown",
-                     m.payload.size());
-  });
+  auto session = make_session(self, sc);
 
   GST_INFO_OBJECT(self, "connecting to %s as '%s'", where.c_str(), endpoint.user.c_str());
   {
@@ -179,7 +193,7 @@ Attempt try_connect(GstIpcamSrc *self, std::string &where, GError **error) {
   return Attempt::kOk;
 }
 
-void start_streaming_state(ipcamsrc::SrcState *st) {
+void start_streaming_state(ipcam::src::SrcState *st) {
   st->session_up = true;
   st->loss_drained = false;
   st->need_keyframe = true;
@@ -250,7 +264,7 @@ GstFlowReturn gst_ipcam_src_reconnect(GstIpcamSrc *self, const char *why) {
   g_autoptr(GError) last_error = nullptr;
   for (gint i = 0; attempts < 0 || i < attempts; i++) {
     if (!cancellable_sleep(st->cancellable, backoff)) return GST_FLOW_FLUSHING;
-    backoff = std::min(backoff * 2, ipcamsrc::kReconnectBackoffCapMs);
+    backoff = std::min(backoff * 2, ipcam::src::kReconnectBackoffCapMs);
     g_clear_error(&last_error);
     switch (try_connect(self, where, &last_error)) {
       case Attempt::kOk: {

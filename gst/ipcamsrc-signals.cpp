@@ -10,7 +10,7 @@
 
 #include <algorithm>
 
-using ipcamsrc::Locker;
+using ipcam::src::Locker;
 
 namespace {
 

@@ -22,7 +22,7 @@
 GST_DEBUG_CATEGORY_EXTERN(ipcamsrc_debug);
 #define GST_CAT_DEFAULT ipcamsrc_debug
 
-namespace ipcamsrc {
+namespace ipcam::src {
 
 // That the session was lost, and why: set on the session's reader thread,
 // read by the streaming thread for its "lost the camera (why)" line.
@@ -185,11 +185,11 @@ struct SrcState {
   void clear_frames();
 };
 
-}  // namespace ipcamsrc
+}  // namespace ipcam::src
 
 struct _GstIpcamSrc {
   GstPushSrc parent;
-  ipcamsrc::SrcState *state;
+  ipcam::src::SrcState *state;
 };
 
 // ipcamsrc-connection.cpp (streaming thread): connect, reconnect, errors.

@@ -3,7 +3,7 @@
 // latency, ...). The URI read back never carries the password.
 #include "ipcamsrc-state.h"
 
-using ipcamsrc::Locker;
+using ipcam::src::Locker;
 
 namespace {
 

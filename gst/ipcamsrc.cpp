@@ -25,7 +25,7 @@
 
 GST_DEBUG_CATEGORY(ipcamsrc_debug);
 
-using ipcamsrc::Locker;
+using ipcam::src::Locker;
 
 enum {
   PROP_0,
@@ -96,7 +96,7 @@ GType gst_ipcam_loss_policy_get_type(void) {
   return type;
 }
 
-namespace ipcamsrc {
+namespace ipcam::src {
 
 SrcState::SrcState() : cancellable(g_cancellable_new()), downloads(g_cancellable_new()), wake(g_cancellable_new()) {
   wake_link = g_cancellable_connect(
@@ -120,13 +120,13 @@ SrcState::~SrcState() {
 
 void SrcState::clear_frames() { frames.clear(); }
 
-}  // namespace ipcamsrc
+}  // namespace ipcam::src
 
 void gst_ipcam_src_post(GstIpcamSrc *self, GstStructure *s) {
   gst_element_post_message(GST_ELEMENT(self), gst_message_new_element(GST_OBJECT(self), s));
 }
 
-static GstStructure *stats_structure(ipcamsrc::SrcState *st) {
+static GstStructure *stats_structure(ipcam::src::SrcState *st) {
   Locker l(st->lock);
   const auto &a = st->assembler_stats;
   return gst_structure_new("ipcam-stats", "frames", G_TYPE_UINT64, a.frames, "bytes", G_TYPE_UINT64, a.bytes,
@@ -154,7 +154,7 @@ static void gst_ipcam_src_set_property(GObject *object, guint prop_id, const GVa
       s.discovery_address = g_value_get_string(value) ? g_value_get_string(value) : "";
       break;
     case PROP_DISCOVERY_PORTS:
-      s.discovery_ports = g_value_get_string(value) ? g_value_get_string(value) : ipcamsrc::default_discovery_ports();
+      s.discovery_ports = g_value_get_string(value) ? g_value_get_string(value) : ipcam::src::default_discovery_ports();
       break;
     case PROP_INTERFACE: s.endpoint.interface = g_value_get_string(value) ? g_value_get_string(value) : ""; break;
     case PROP_USER: s.endpoint.user = g_value_get_string(value) ? g_value_get_string(value) : ""; break;
@@ -309,7 +309,7 @@ static gboolean gst_ipcam_src_unlock(GstBaseSrc *src) {
   g_cancellable_cancel(self->state->cancellable);
   std::shared_ptr<ipcam::ControlSession> connecting;
   {
-    ipcamsrc::Locker l(self->state->lock);
+    ipcam::src::Locker l(self->state->lock);
     connecting = self->state->connecting;
   }
   // Requests made while connecting do not take the cancellable; closing
@@ -337,7 +337,7 @@ static gboolean gst_ipcam_src_query(GstBaseSrc *src, GstQuery *query) {
       Locker l(self->state->lock);
       min = self->state->settings.latency_ms * GST_MSECOND;
     }
-    gst_query_set_latency(query, TRUE, min, min + ipcamsrc::kMaxExtraLatency);
+    gst_query_set_latency(query, TRUE, min, min + ipcam::src::kMaxExtraLatency);
     GST_DEBUG_OBJECT(self, "latency: min %" GST_TIME_FORMAT, GST_TIME_ARGS(min));
     return TRUE;
   }
@@ -345,7 +345,7 @@ static gboolean gst_ipcam_src_query(GstBaseSrc *src, GstQuery *query) {
 }
 
 static void gst_ipcam_src_init(GstIpcamSrc *self) {
-  self->state = new ipcamsrc::SrcState();
+  self->state = new ipcam::src::SrcState();
   gst_base_src_set_live(GST_BASE_SRC(self), TRUE);
   gst_base_src_set_format(GST_BASE_SRC(self), GST_FORMAT_TIME);
   gst_base_src_set_do_timestamp(GST_BASE_SRC(self), FALSE);
@@ -399,7 +399,7 @@ static void install_properties(GObjectClass *oc) {
       oc, PROP_DISCOVERY_PORTS,
       g_param_spec_string("discovery-ports", "Discovery ports",
                           "Comma-separated UDP ports discovery asks on (firmwares differ)",
-                          ipcamsrc::default_discovery_ports().c_str(), rw));
+                          ipcam::src::default_discovery_ports().c_str(), rw));
   g_object_class_install_property(
       oc, PROP_INTERFACE,
       g_param_spec_string("interface", "Network interface",
@@ -424,13 +424,13 @@ static void install_properties(GObjectClass *oc) {
       g_param_spec_uint("keepalive-interval", "Keep-alive interval",
                         "Milliseconds between own alive messages to the camera (0 = only answer its "
                         "requests)",
-                        0, 600000, ipcamsrc::kDefaultKeepaliveMs, rw));
+                        0, 600000, ipcam::src::kDefaultKeepaliveMs, rw));
   g_object_class_install_property(
       oc, PROP_MAX_FILES,
       g_param_spec_uint("max-files", "Maximum files",
                         "Most file list entries list-files accepts: a longer list fails with an error "
                         "naming this property, so a hostile camera cannot fill memory",
-                        1, G_MAXUINT, ipcamsrc::kDefaultMaxFiles, rw));
+                        1, G_MAXUINT, ipcam::src::kDefaultMaxFiles, rw));
   g_object_class_install_property(
       oc, PROP_TIME_POSITION,
       g_param_spec_enum("time-position", "Time position",
@@ -444,7 +444,7 @@ static void install_properties(GObjectClass *oc) {
       oc, PROP_LATENCY,
       g_param_spec_uint("latency", "Latency",
                         "Jitter allowance in milliseconds, reported as the minimum latency", 0, 10000,
-                        ipcamsrc::kDefaultLatencyMs, rw));
+                        ipcam::src::kDefaultLatencyMs, rw));
   g_object_class_install_property(
       oc, PROP_BUFFER_SIZE,
       g_param_spec_int("buffer-size", "Buffer size",
@@ -460,12 +460,12 @@ static void install_properties(GObjectClass *oc) {
       g_param_spec_int("reconnect-attempts", "Reconnect attempts",
                        "Reconnects tried after the camera drops or falls silent before giving up with an "
                        "error (-1 = forever, 0 = never)",
-                       -1, G_MAXINT, ipcamsrc::kDefaultReconnectAttempts, rw));
+                       -1, G_MAXINT, ipcam::src::kDefaultReconnectAttempts, rw));
   g_object_class_install_property(
       oc, PROP_RECONNECT_BACKOFF,
       g_param_spec_uint("reconnect-backoff", "Reconnect back-off",
                         "Milliseconds before the first reconnect; doubles per attempt up to 8000", 0, 60000,
-                        ipcamsrc::kDefaultReconnectBackoffMs, rw));
+                        ipcam::src::kDefaultReconnectBackoffMs, rw));
   g_object_class_install_property(
       oc, PROP_SERIAL,
       g_param_spec_string("serial", "Serial", "Camera serial number from its discovery answer (if any)", "",
