@@ -152,11 +152,6 @@ std::optional<VuiTiming> read_vui_timing(BitReader &r) {
 
 }  // namespace
 
-bool starts_with_start_code(ByteView d) {
-  if (d.size() >= 3 && d[0] == 0 && d[1] == 0 && d[2] == 1) return true;
-  return d.size() >= 4 && d[0] == 0 && d[1] == 0 && d[2] == 0 && d[3] == 1;
-}
-
 bool NalReader::next(NalUnit &nal) {
   if (!started_) {
     started_ = true;
@@ -184,28 +179,6 @@ bool NalReader::next(NalUnit &nal) {
   }
   pos_ = nal.header + 1;
   return true;
-}
-
-size_t NalHeaderScanner::next(ByteView data) {
-  const uint8_t *b = data.data();
-  const size_t size = data.size();
-  size_t p = pos_ + 2;
-  while (p < size) {
-    auto *q = static_cast<const uint8_t *>(std::memchr(b + p, 1, size - p));
-    if (!q) break;
-    size_t i = size_t(q - b);
-    if (b[i - 1] == 0 && b[i - 2] == 0) {
-      if (i + 1 >= size) {  // the header byte has not arrived yet
-        pos_ = i - 2;
-        return kNone;
-      }
-      pos_ = i - 1;  // resume after this 0x01
-      return i + 1;
-    }
-    p = i + 1;
-  }
-  pos_ = size >= 2 ? size - 2 : 0;
-  return kNone;
 }
 
 Bytes nal_rbsp(ByteView nal) {

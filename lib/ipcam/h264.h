@@ -11,6 +11,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 
 namespace ipcam::h264 {
@@ -29,7 +30,10 @@ inline uint8_t nal_type(uint8_t header) { return header & 0x1F; }
 inline bool is_slice(uint8_t type) { return type >= 1 && type <= 5; }
 
 // True when `data` starts with 00 00 01 or 00 00 00 01.
-bool starts_with_start_code(ByteView data);
+inline bool starts_with_start_code(ByteView d) {
+  if (d.size() >= 3 && d[0] == 0 && d[1] == 0 && d[2] == 1) return true;
+  return d.size() >= 4 && d[0] == 0 && d[1] == 0 && d[2] == 0 && d[3] == 1;
+}
 
 // One NAL unit in a stream: [start, end) includes its start code (four bytes
 // when a zero precedes 00 00 01), `header` is the NAL header byte's offset.
@@ -74,6 +78,29 @@ class NalHeaderScanner {
  private:
   size_t pos_ = 0;  // the search resumes at pos_ + 2
 };
+
+// Inline: the assembler calls it once per datagram.
+inline size_t NalHeaderScanner::next(ByteView data) {
+  const uint8_t *b = data.data();
+  const size_t size = data.size();
+  size_t p = pos_ + 2;
+  while (p < size) {
+    auto *q = static_cast<const uint8_t *>(std::memchr(b + p, 1, size - p));
+    if (!q) break;
+    size_t i = size_t(q - b);
+    if (b[i - 1] == 0 && b[i - 2] == 0) {
+      if (i + 1 >= size) {  // the header byte has not arrived yet
+        pos_ = i - 2;
+        return kNone;
+      }
+      pos_ = i - 1;  // resume after this 0x01
+      return i + 1;
+    }
+    p = i + 1;
+  }
+  pos_ = size >= 2 ? size - 2 : 0;
+  return kNone;
+}
 
 // The RBSP of the NAL whose header byte is nal[0]: the bytes after the
 // header up to the next start code (or the end of `nal`), with each
