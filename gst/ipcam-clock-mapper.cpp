@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-namespace ipcamsrc {
+namespace ipcam::src {
 
 namespace {
 constexpr int64_t kMs = 1000000;
@@ -73,4 +73,4 @@ MappedTime CameraClockMapper::map(uint32_t camera_ms, uint64_t arrival_ns) {
   return out;
 }
 
-}  // namespace ipcamsrc
+}  // namespace ipcam::src

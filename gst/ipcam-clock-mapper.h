@@ -13,7 +13,7 @@
 
 #include <cstdint>
 
-namespace ipcamsrc {
+namespace ipcam::src {
 
 struct ClockMapperConfig {
   int64_t jump_threshold_ns = 1000000000;  // 1 s
@@ -64,4 +64,4 @@ class CameraClockMapper {
   uint64_t reanchors_ = 0;
 };
 
-}  // namespace ipcamsrc
+}  // namespace ipcam::src

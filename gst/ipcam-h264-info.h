@@ -1,13 +1,14 @@
-// Just enough H.264 parsing for caps: find the SPS in an access unit and
-// read the picture size and, when the VUI carries timing, the frame rate.
-// Pure; garbage in gives std::nullopt, never a crash.
+// What caps need from the stream: the picture size and, when the SPS's VUI
+// carries timing, the frame rate, read from the first SPS of an access unit
+// with libipcam's H.264 scanner (ipcam/h264.h). Pure; garbage in gives
+// std::nullopt, never a crash.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <optional>
 
-namespace ipcamsrc {
+namespace ipcam::src {
 
 struct H264StreamInfo {
   int width = 0;
@@ -24,4 +25,4 @@ std::optional<H264StreamInfo> h264_stream_info(const uint8_t *data, size_t size)
 // True when `data` starts with an Annex-B start code (00 00 01 or 00 00 00 01).
 bool h264_starts_with_start_code(const uint8_t *data, size_t size);
 
-}  // namespace ipcamsrc
+}  // namespace ipcam::src

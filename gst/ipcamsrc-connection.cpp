@@ -8,7 +8,7 @@
 
 #include <vector>
 
-using ipcamsrc::Locker;
+using ipcam::src::Locker;
 
 namespace {
 
@@ -79,47 +79,22 @@ void post_connect_error(GstIpcamSrc *self, const GError *error, const std::strin
 
 enum class Attempt { kOk, kCancelled, kFailed };
 
-// One connection attempt. On failure `error` is set and nothing is posted.
-Attempt try_connect(GstIpcamSrc *self, std::string &where, GError **error) {
-  auto *st = self->state;
-  ipcamsrc::SrcSettings s;
-  {
-    Locker l(st->lock);
-    s = st->settings;
-  }
-
-  ipcam::CameraEndpoint endpoint;
-  endpoint.address = s.address;
-  endpoint.control_port = uint16_t(s.control_port);
-  endpoint.user = s.user;
-  endpoint.password = s.password ? *s.password : ipcamsrc::fallback_password();
-  endpoint.interface = s.interface;
-  endpoint.timeout_ms = s.timeout_ms;
+// Discovery as ipcamsrc asks: its discovery address and ports, interface
+// and timeout.
+ipcam::DiscoveryConfig discovery_config(const ipcam::src::SrcSettings &s) {
   ipcam::DiscoveryConfig dc;
   if (!s.discovery_address.empty()) dc.broadcast_addresses.push_back(s.discovery_address);
   dc.ports = parse_ports(s.discovery_ports);
-  dc.interface = s.interface;
-  dc.timeout_ms = s.timeout_ms;
+  dc.interface = s.endpoint.interface;
+  dc.timeout_ms = s.endpoint.timeout_ms;
   dc.max_cameras = 1;  // the first camera that answers, not the whole timeout
-  ipcam::FoundCamera found;
-  if (!ipcam::find_camera(endpoint, dc, st->cancellable, found, error)) {
-    if (g_error_matches(*error, IPCAM_ERROR, IPCAM_ERROR_NO_CAMERA)) {
-      where = found.where;
-      return Attempt::kFailed;
-    }
-    return g_cancellable_is_cancelled(st->cancellable) ? Attempt::kCancelled : Attempt::kFailed;
-  }
-  const std::string address = found.address;
-  const std::string serial = found.serial;
-  if (found.answered)
-    GST_INFO_OBJECT(self, "discovered camera at %s (serial '%s')", address.c_str(),
-                    ipcam::escape_control(serial).c_str());
-  where = address + ":" + std::to_string(s.control_port);
+  return dc;
+}
 
-  endpoint.address = address;
-  ipcam::SessionConfig sc = ipcam::session_config(endpoint);
-  sc.keepalive_interval_ms = s.keepalive_ms;
-  sc.max_files = s.max_files;
+// A session whose loss wakes the streaming thread, and whose unsolicited
+// messages are logged.
+std::shared_ptr<ipcam::ControlSession> make_session(GstIpcamSrc *self, const ipcam::SessionConfig &sc) {
+  auto *st = self->state;
   auto session = std::make_shared<ipcam::ControlSession>(sc);
   auto lost = st->lost;
   lost->clear();
@@ -135,8 +110,42 @@ Attempt try_connect(GstIpcamSrc *self, std::string &where, GError **error) {
     GST_DEBUG_OBJECT(self, "unsolicited message 0x%04x (%s), %zu bytes", m.type, name ? name : "unknown",
                      m.payload.size());
   });
+  return session;
+}
 
-  GST_INFO_OBJECT(self, "connecting to %s as '%s'", where.c_str(), s.user.c_str());
+// One connection attempt. On failure `error` is set and nothing is posted.
+Attempt try_connect(GstIpcamSrc *self, std::string &where, GError **error) {
+  auto *st = self->state;
+  ipcam::src::SrcSettings s;
+  {
+    Locker l(st->lock);
+    s = st->settings;
+  }
+
+  ipcam::CameraEndpoint endpoint = s.endpoint;
+  endpoint.password = s.password ? *s.password : ipcam::src::fallback_password();
+  ipcam::FoundCamera found;
+  if (!ipcam::find_camera(endpoint, discovery_config(s), st->cancellable, found, error)) {
+    if (g_error_matches(*error, IPCAM_ERROR, IPCAM_ERROR_NO_CAMERA)) {
+      where = found.where;
+      return Attempt::kFailed;
+    }
+    return g_cancellable_is_cancelled(st->cancellable) ? Attempt::kCancelled : Attempt::kFailed;
+  }
+  const std::string address = found.address;
+  const std::string serial = found.serial;
+  if (found.answered)
+    GST_INFO_OBJECT(self, "discovered camera at %s (serial '%s')", address.c_str(),
+                    ipcam::escape_control(serial).c_str());
+  where = address + ":" + std::to_string(endpoint.control_port);
+
+  endpoint.address = address;
+  ipcam::SessionConfig sc = ipcam::session_config(endpoint);
+  sc.keepalive_interval_ms = s.keepalive_ms;
+  sc.max_files = s.max_files;
+  auto session = make_session(self, sc);
+
+  GST_INFO_OBJECT(self, "connecting to %s as '%s'", where.c_str(), endpoint.user.c_str());
   {
     Locker l(st->lock);
     st->connecting = session;
@@ -176,7 +185,7 @@ Attempt try_connect(GstIpcamSrc *self, std::string &where, GError **error) {
   g_object_notify(G_OBJECT(self), "firmware-version");
   if (!serial.empty()) g_object_notify(G_OBJECT(self), "serial");
   gst_ipcam_src_post(self, gst_structure_new("ipcam-connected", "address", G_TYPE_STRING, address.c_str(),
-                                             "control-port", G_TYPE_UINT, s.control_port, "firmware",
+                                             "control-port", G_TYPE_UINT, guint(endpoint.control_port), "firmware",
                                              G_TYPE_STRING, firmware.c_str(), "serial", G_TYPE_STRING,
                                              serial.c_str(), nullptr));
   GST_INFO_OBJECT(self, "connected to %s, firmware '%s'; preview started", where.c_str(),
@@ -184,7 +193,7 @@ Attempt try_connect(GstIpcamSrc *self, std::string &where, GError **error) {
   return Attempt::kOk;
 }
 
-void start_streaming_state(ipcamsrc::SrcState *st) {
+void start_streaming_state(ipcam::src::SrcState *st) {
   st->session_up = true;
   st->loss_drained = false;
   st->need_keyframe = true;
@@ -224,7 +233,7 @@ GstFlowReturn gst_ipcam_src_connect(GstIpcamSrc *self) {
   guint timeout_ms;
   {
     Locker l(st->lock);
-    timeout_ms = st->settings.timeout_ms;
+    timeout_ms = st->settings.endpoint.timeout_ms;
   }
   if (g_error_matches(error, IPCAM_ERROR, IPCAM_ERROR_NO_CAMERA)) {
     GST_ELEMENT_ERROR(self, RESOURCE, NOT_FOUND,
@@ -255,7 +264,7 @@ GstFlowReturn gst_ipcam_src_reconnect(GstIpcamSrc *self, const char *why) {
   g_autoptr(GError) last_error = nullptr;
   for (gint i = 0; attempts < 0 || i < attempts; i++) {
     if (!cancellable_sleep(st->cancellable, backoff)) return GST_FLOW_FLUSHING;
-    backoff = std::min(backoff * 2, ipcamsrc::kReconnectBackoffCapMs);
+    backoff = std::min(backoff * 2, ipcam::src::kReconnectBackoffCapMs);
     g_clear_error(&last_error);
     switch (try_connect(self, where, &last_error)) {
       case Attempt::kOk: {

@@ -10,7 +10,7 @@
 
 #include <algorithm>
 
-using ipcamsrc::Locker;
+using ipcam::src::Locker;
 
 namespace {
 
@@ -29,9 +29,9 @@ bool get_connection(GstIpcamSrc *self, Connection &c, GError **error) {
     Locker l(st->lock);
     c.session = st->session;
     c.address = st->camera_address;
-    c.http_port = st->settings.http_port;
-    c.interface = st->settings.interface;
-    c.timeout_ms = st->settings.timeout_ms;
+    c.http_port = st->settings.endpoint.http_port;
+    c.interface = st->settings.endpoint.interface;
+    c.timeout_ms = st->settings.endpoint.timeout_ms;
   }
   if (c.session && c.session->connected()) return true;
   g_set_error_literal(error, IPCAM_ERROR, IPCAM_ERROR_NOT_CONNECTED,

@@ -6,6 +6,7 @@
 #include "ipcam-clock-mapper.h"
 #include "ipcam-h264-info.h"
 #include "ipcam/assembler.h"
+#include "ipcam/endpoint.h"
 #include "ipcam/receiver.h"
 #include "ipcam/session.h"
 #include "ipcamsrc.h"
@@ -21,7 +22,7 @@
 GST_DEBUG_CATEGORY_EXTERN(ipcamsrc_debug);
 #define GST_CAT_DEFAULT ipcamsrc_debug
 
-namespace ipcamsrc {
+namespace ipcam::src {
 
 // That the session was lost, and why: set on the session's reader thread,
 // read by the streaming thread for its "lost the camera (why)" line.
@@ -72,13 +73,7 @@ class Locker {
   Mutex &m_;
 };
 
-inline constexpr guint kDefaultControlPort = 6666;
-inline constexpr guint kDefaultPreviewPort = 6669;
-inline constexpr guint kDefaultHttpPort = 80;
-inline constexpr const char *kDefaultDiscoveryPorts = "22600,21600";
-inline constexpr const char *kDefaultUser = "admin";
-inline constexpr const char *kDefaultPassword = "12345";
-inline constexpr guint kDefaultTimeoutMs = 5000;
+// The camera's ports, login and timeout default to endpoint.h's.
 inline constexpr guint kDefaultKeepaliveMs = 5000;
 inline constexpr guint kDefaultLatencyMs = 100;
 inline constexpr gint kDefaultReconnectAttempts = 10;
@@ -91,23 +86,30 @@ inline constexpr GstClockTime kMaxExtraLatency = 500 * GST_MSECOND;
 // The password when neither the property nor the URI gave one.
 inline std::string fallback_password() {
   const char *env = g_getenv("IPCAM_PASSWORD");
-  return env ? env : kDefaultPassword;
+  return env ? env : ipcam::kDefaultPassword;
+}
+
+// discovery-ports' default, "P1,P2" from the protocol's discovery ports.
+inline std::string default_discovery_ports() {
+  std::string text;
+  for (uint16_t port : ipcam::kDiscoveryPorts) text += (text.empty() ? "" : ",") + std::to_string(port);
+  return text;
 }
 
 struct SrcSettings {
-  std::string address;  // empty = discover
-  guint control_port = kDefaultControlPort;
-  guint preview_port = kDefaultPreviewPort;
-  guint http_port = kDefaultHttpPort;
+  // address (empty = discover), control, preview and HTTP ports, user,
+  // interface (every socket to the camera tied to it; empty = any) and
+  // timeout. Its password is not used: see `password`.
+  ipcam::CameraEndpoint endpoint;
   std::string discovery_address;  // empty = each interface's broadcast
-  std::string interface;  // every socket to the camera tied to it; empty = any
-  std::string discovery_ports = kDefaultDiscoveryPorts;
-  std::string user = kDefaultUser;
-  // Never logged, never read back. Unset: IPCAM_PASSWORD, then the default
-  // (gst-launch's parser logs its command line at DEBUG level, so a
-  // password on the command line is not private).
+  std::string discovery_ports = default_discovery_ports();
+  // Never logged, never read back. Kept apart from endpoint.password
+  // because "unset" is a state of its own: IPCAM_PASSWORD, then the
+  // default, looked up at each connect, and what setting NULL returns to;
+  // a string cannot tell it from a password the application set. (Not
+  // from the command line: gst-launch's parser logs its command line at
+  // DEBUG level, so a password there is not private.)
   std::optional<std::string> password;
-  guint timeout_ms = kDefaultTimeoutMs;
   guint keepalive_ms = kDefaultKeepaliveMs;
   GstIpcamTimePosition time_position = GST_IPCAM_TIME_POSITION_BEFORE;
   GstIpcamTimestampMode timestamp_mode = GST_IPCAM_TIMESTAMP_MODE_CAMERA;
@@ -183,11 +185,11 @@ struct SrcState {
   void clear_frames();
 };
 
-}  // namespace ipcamsrc
+}  // namespace ipcam::src
 
 struct _GstIpcamSrc {
   GstPushSrc parent;
-  ipcamsrc::SrcState *state;
+  ipcam::src::SrcState *state;
 };
 
 // ipcamsrc-connection.cpp (streaming thread): connect, reconnect, errors.

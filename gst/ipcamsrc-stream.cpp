@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-using ipcamsrc::Locker;
+using ipcam::src::Locker;
 
 namespace {
 
@@ -38,7 +38,7 @@ bool update_caps(GstIpcamSrc *self, const ipcam::Frame &frame) {
   // Cameras repeat the SPS only with keyframes: the frames between them are
   // not searched.
   if (st->caps_sent && !frame.keyframe) return true;
-  auto info = ipcamsrc::h264_stream_info(frame.data(), frame.size());
+  auto info = ipcam::src::h264_stream_info(frame.data(), frame.size());
   if (st->caps_sent && (!info || (st->stream_info && info->width == st->stream_info->width &&
                                   info->height == st->stream_info->height &&
                                   info->fps_n * st->stream_info->fps_d == st->stream_info->fps_n * info->fps_d)))
@@ -58,7 +58,7 @@ bool update_caps(GstIpcamSrc *self, const ipcam::Frame &frame) {
   return ok;
 }
 
-GstBuffer *frame_to_buffer(GstIpcamSrc *self, ipcamsrc::ArrivedFrame &&af, GstIpcamTimestampMode mode) {
+GstBuffer *frame_to_buffer(GstIpcamSrc *self, ipcam::src::ArrivedFrame &&af, GstIpcamTimestampMode mode) {
   auto *st = self->state;
   ipcam::Frame &f = af.frame;
   // The assembler's g_malloc'd memory becomes the buffer's: no copy.
@@ -66,7 +66,7 @@ GstBuffer *frame_to_buffer(GstIpcamSrc *self, ipcamsrc::ArrivedFrame &&af, GstIp
   uint8_t *memory = f.release();
   GstBuffer *buf = gst_buffer_new_wrapped_full(GstMemoryFlags(0), memory, capacity, 0, size, memory, g_free);
 
-  ipcamsrc::MappedTime t = st->mapper.map(f.camera_ms, af.arrival_ns);
+  ipcam::src::MappedTime t = st->mapper.map(f.camera_ms, af.arrival_ns);
   uint64_t pts = t.pts_ns;
   if (mode == GST_IPCAM_TIMESTAMP_MODE_ARRIVAL) {
     pts = af.arrival_ns;
@@ -88,7 +88,7 @@ GstBuffer *frame_to_buffer(GstIpcamSrc *self, ipcamsrc::ArrivedFrame &&af, GstIp
   return buf;
 }
 
-void refresh_stats(ipcamsrc::SrcState *st) {
+void refresh_stats(ipcam::src::SrcState *st) {
   Locker l(st->lock);
   st->assembler_stats = st->assembler->stats();
   st->receiver_stats = st->receiver.stats();
@@ -98,7 +98,7 @@ void refresh_stats(ipcamsrc::SrcState *st) {
 // lost session and at most 16 receive calls (a camera that goes on
 // streaming after closing the connection cannot hold off the reconnect).
 // Returns true when that finished frames.
-bool drain_queued(ipcamsrc::SrcState *st, const ipcam::PreviewAssembler::FrameCallback &emit) {
+bool drain_queued(ipcam::src::SrcState *st, const ipcam::PreviewAssembler::FrameCallback &emit) {
   if (st->loss_drained) return false;
   st->loss_drained = true;
   g_autoptr(GError) error = nullptr;
@@ -118,7 +118,7 @@ GstFlowReturn gst_ipcam_src_create(GstPushSrc *psrc, GstBuffer **buf) {
   {
     Locker l(st->lock);
     mode = st->settings.timestamp_mode;
-    timeout_ms = st->settings.timeout_ms;
+    timeout_ms = st->settings.endpoint.timeout_ms;
   }
 
   const ipcam::PreviewAssembler::FrameCallback emit = [self, st](ipcam::Frame &&f) {
@@ -133,7 +133,7 @@ GstFlowReturn gst_ipcam_src_create(GstPushSrc *psrc, GstBuffer **buf) {
     }
 
     while (!st->frames.empty()) {
-      ipcamsrc::ArrivedFrame af = std::move(st->frames.front());
+      ipcam::src::ArrivedFrame af = std::move(st->frames.front());
       st->frames.pop_front();
       // After a (re)connect the stream resumes at a keyframe whatever the
       // loss policy: a decoder has nothing to conceal from.

@@ -3,7 +3,7 @@
 // latency, ...). The URI read back never carries the password.
 #include "ipcamsrc-state.h"
 
-using ipcamsrc::Locker;
+using ipcam::src::Locker;
 
 namespace {
 
@@ -27,20 +27,20 @@ const gchar *const *get_protocols(GType) {
 gchar *get_uri(GstURIHandler *handler) {
   auto *self = GST_IPCAM_SRC(handler);
   Locker l(self->state->lock);
-  const auto &s = self->state->settings;
+  const auto &e = self->state->settings.endpoint;
   GString *uri = g_string_new("ipcam://");
-  if (!s.user.empty()) {
-    g_autofree char *user = g_uri_escape_string(s.user.c_str(), G_URI_RESERVED_CHARS_SUBCOMPONENT_DELIMITERS, FALSE);
+  if (!e.user.empty()) {
+    g_autofree char *user = g_uri_escape_string(e.user.c_str(), G_URI_RESERVED_CHARS_SUBCOMPONENT_DELIMITERS, FALSE);
     g_string_append_printf(uri, "%s@", user);
   }
-  g_string_append(uri, s.address.c_str());
-  g_string_append_printf(uri, ":%u", s.control_port);
+  g_string_append(uri, e.address.c_str());
+  g_string_append_printf(uri, ":%u", unsigned(e.control_port));
   const char *sep = "?";
-  if (s.preview_port != ipcamsrc::kDefaultPreviewPort) {
-    g_string_append_printf(uri, "%spreview-port=%u", sep, s.preview_port);
+  if (e.preview_port != ipcam::kPreviewPort) {
+    g_string_append_printf(uri, "%spreview-port=%u", sep, unsigned(e.preview_port));
     sep = "&";
   }
-  if (s.http_port != ipcamsrc::kDefaultHttpPort) g_string_append_printf(uri, "%shttp-port=%u", sep, s.http_port);
+  if (e.http_port != ipcam::kHttpPort) g_string_append_printf(uri, "%shttp-port=%u", sep, unsigned(e.http_port));
   return g_string_free(uri, FALSE);
 }
 
@@ -89,9 +89,9 @@ gboolean set_uri(GstURIHandler *handler, const gchar *text, GError **error) {
   {
     Locker l(self->state->lock);
     auto &s = self->state->settings;
-    s.address = host ? host : "";
-    s.control_port = port > 0 ? guint(port) : ipcamsrc::kDefaultControlPort;
-    if (const char *user = g_uri_get_user(uri)) s.user = user;
+    s.endpoint.address = host ? host : "";
+    s.endpoint.control_port = port > 0 ? uint16_t(port) : ipcam::kControlPort;
+    if (const char *user = g_uri_get_user(uri)) s.endpoint.user = user;
     if (const char *password = g_uri_get_password(uri)) s.password = password;
   }
   if (params) {

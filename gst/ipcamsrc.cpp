@@ -25,7 +25,7 @@
 
 GST_DEBUG_CATEGORY(ipcamsrc_debug);
 
-using ipcamsrc::Locker;
+using ipcam::src::Locker;
 
 enum {
   PROP_0,
@@ -96,7 +96,7 @@ GType gst_ipcam_loss_policy_get_type(void) {
   return type;
 }
 
-namespace ipcamsrc {
+namespace ipcam::src {
 
 SrcState::SrcState() : cancellable(g_cancellable_new()), downloads(g_cancellable_new()), wake(g_cancellable_new()) {
   wake_link = g_cancellable_connect(
@@ -120,13 +120,13 @@ SrcState::~SrcState() {
 
 void SrcState::clear_frames() { frames.clear(); }
 
-}  // namespace ipcamsrc
+}  // namespace ipcam::src
 
 void gst_ipcam_src_post(GstIpcamSrc *self, GstStructure *s) {
   gst_element_post_message(GST_ELEMENT(self), gst_message_new_element(GST_OBJECT(self), s));
 }
 
-static GstStructure *stats_structure(ipcamsrc::SrcState *st) {
+static GstStructure *stats_structure(ipcam::src::SrcState *st) {
   Locker l(st->lock);
   const auto &a = st->assembler_stats;
   return gst_structure_new("ipcam-stats", "frames", G_TYPE_UINT64, a.frames, "bytes", G_TYPE_UINT64, a.bytes,
@@ -145,18 +145,19 @@ static void gst_ipcam_src_set_property(GObject *object, guint prop_id, const GVa
   Locker l(self->state->lock);
   auto &s = self->state->settings;
   switch (prop_id) {
-    case PROP_ADDRESS: s.address = g_value_get_string(value) ? g_value_get_string(value) : ""; break;
-    case PROP_CONTROL_PORT: s.control_port = g_value_get_uint(value); break;
-    case PROP_PREVIEW_PORT: s.preview_port = g_value_get_uint(value); break;
-    case PROP_HTTP_PORT: s.http_port = g_value_get_uint(value); break;
+    // The param specs keep every port within 0..65535.
+    case PROP_ADDRESS: s.endpoint.address = g_value_get_string(value) ? g_value_get_string(value) : ""; break;
+    case PROP_CONTROL_PORT: s.endpoint.control_port = uint16_t(g_value_get_uint(value)); break;
+    case PROP_PREVIEW_PORT: s.endpoint.preview_port = uint16_t(g_value_get_uint(value)); break;
+    case PROP_HTTP_PORT: s.endpoint.http_port = uint16_t(g_value_get_uint(value)); break;
     case PROP_DISCOVERY_ADDRESS:
       s.discovery_address = g_value_get_string(value) ? g_value_get_string(value) : "";
       break;
     case PROP_DISCOVERY_PORTS:
-      s.discovery_ports = g_value_get_string(value) ? g_value_get_string(value) : ipcamsrc::kDefaultDiscoveryPorts;
+      s.discovery_ports = g_value_get_string(value) ? g_value_get_string(value) : ipcam::src::default_discovery_ports();
       break;
-    case PROP_INTERFACE: s.interface = g_value_get_string(value) ? g_value_get_string(value) : ""; break;
-    case PROP_USER: s.user = g_value_get_string(value) ? g_value_get_string(value) : ""; break;
+    case PROP_INTERFACE: s.endpoint.interface = g_value_get_string(value) ? g_value_get_string(value) : ""; break;
+    case PROP_USER: s.endpoint.user = g_value_get_string(value) ? g_value_get_string(value) : ""; break;
     case PROP_PASSWORD:
       // NULL goes back to IPCAM_PASSWORD or the default.
       if (g_value_get_string(value))
@@ -164,7 +165,7 @@ static void gst_ipcam_src_set_property(GObject *object, guint prop_id, const GVa
       else
         s.password.reset();
       break;
-    case PROP_TIMEOUT: s.timeout_ms = g_value_get_uint(value); break;
+    case PROP_TIMEOUT: s.endpoint.timeout_ms = g_value_get_uint(value); break;
     case PROP_KEEPALIVE_INTERVAL: s.keepalive_ms = g_value_get_uint(value); break;
     case PROP_TIME_POSITION: s.time_position = GstIpcamTimePosition(g_value_get_enum(value)); break;
     case PROP_TIMESTAMP_MODE: s.timestamp_mode = GstIpcamTimestampMode(g_value_get_enum(value)); break;
@@ -192,19 +193,19 @@ static void gst_ipcam_src_get_property(GObject *object, guint prop_id, GValue *v
   }
   const auto &s = st->settings;
   switch (prop_id) {
-    case PROP_ADDRESS: g_value_set_string(value, s.address.c_str()); break;
-    case PROP_CONTROL_PORT: g_value_set_uint(value, s.control_port); break;
+    case PROP_ADDRESS: g_value_set_string(value, s.endpoint.address.c_str()); break;
+    case PROP_CONTROL_PORT: g_value_set_uint(value, s.endpoint.control_port); break;
     case PROP_PREVIEW_PORT:
       // Port 0 reads back as the port actually bound once in READY.
-      g_value_set_uint(value, st->receiver.bound() ? st->receiver.port() : s.preview_port);
+      g_value_set_uint(value, st->receiver.bound() ? st->receiver.port() : s.endpoint.preview_port);
       break;
-    case PROP_HTTP_PORT: g_value_set_uint(value, s.http_port); break;
+    case PROP_HTTP_PORT: g_value_set_uint(value, s.endpoint.http_port); break;
     case PROP_DISCOVERY_ADDRESS: g_value_set_string(value, s.discovery_address.c_str()); break;
     case PROP_DISCOVERY_PORTS: g_value_set_string(value, s.discovery_ports.c_str()); break;
-    case PROP_INTERFACE: g_value_set_string(value, s.interface.c_str()); break;
-    case PROP_USER: g_value_set_string(value, s.user.c_str()); break;
+    case PROP_INTERFACE: g_value_set_string(value, s.endpoint.interface.c_str()); break;
+    case PROP_USER: g_value_set_string(value, s.endpoint.user.c_str()); break;
     case PROP_PASSWORD: g_value_set_string(value, "***"); break;
-    case PROP_TIMEOUT: g_value_set_uint(value, s.timeout_ms); break;
+    case PROP_TIMEOUT: g_value_set_uint(value, s.endpoint.timeout_ms); break;
     case PROP_KEEPALIVE_INTERVAL: g_value_set_uint(value, s.keepalive_ms); break;
     case PROP_TIME_POSITION: g_value_set_enum(value, s.time_position); break;
     case PROP_TIMESTAMP_MODE: g_value_set_enum(value, s.timestamp_mode); break;
@@ -230,9 +231,9 @@ static GstStateChangeReturn gst_ipcam_src_change_state(GstElement *element, GstS
     std::string interface;
     {
       Locker l(st->lock);
-      port = st->settings.preview_port;
+      port = st->settings.endpoint.preview_port;
       buffer_size = st->settings.buffer_size;
-      interface = st->settings.interface;
+      interface = st->settings.endpoint.interface;
     }
     g_autoptr(GError) error = nullptr;
     if (!st->receiver.set_interface(interface, &error)) {
@@ -308,7 +309,7 @@ static gboolean gst_ipcam_src_unlock(GstBaseSrc *src) {
   g_cancellable_cancel(self->state->cancellable);
   std::shared_ptr<ipcam::ControlSession> connecting;
   {
-    ipcamsrc::Locker l(self->state->lock);
+    ipcam::src::Locker l(self->state->lock);
     connecting = self->state->connecting;
   }
   // Requests made while connecting do not take the cancellable; closing
@@ -336,7 +337,7 @@ static gboolean gst_ipcam_src_query(GstBaseSrc *src, GstQuery *query) {
       Locker l(self->state->lock);
       min = self->state->settings.latency_ms * GST_MSECOND;
     }
-    gst_query_set_latency(query, TRUE, min, min + ipcamsrc::kMaxExtraLatency);
+    gst_query_set_latency(query, TRUE, min, min + ipcam::src::kMaxExtraLatency);
     GST_DEBUG_OBJECT(self, "latency: min %" GST_TIME_FORMAT, GST_TIME_ARGS(min));
     return TRUE;
   }
@@ -344,7 +345,7 @@ static gboolean gst_ipcam_src_query(GstBaseSrc *src, GstQuery *query) {
 }
 
 static void gst_ipcam_src_init(GstIpcamSrc *self) {
-  self->state = new ipcamsrc::SrcState();
+  self->state = new ipcam::src::SrcState();
   gst_base_src_set_live(GST_BASE_SRC(self), TRUE);
   gst_base_src_set_format(GST_BASE_SRC(self), GST_FORMAT_TIME);
   gst_base_src_set_do_timestamp(GST_BASE_SRC(self), FALSE);
@@ -360,6 +361,14 @@ static void gst_ipcam_src_finalize(GObject *object) {
 GstFlowReturn gst_ipcam_src_create(GstPushSrc *psrc, GstBuffer **buf);  // ipcamsrc-stream.cpp
 
 static void install_properties(GObjectClass *oc) {
+  // Blurbs that name a protocol default, formatted from endpoint.h's
+  // constants; static, as G_PARAM_STATIC_STRINGS keeps the pointers.
+  static const std::string preview_port_blurb =
+      "Local UDP port the camera sends its preview to (bound in READY; 0 = any free port, read back after "
+      "READY; real cameras always send to " + std::to_string(ipcam::kPreviewPort) + ")";
+  static const std::string password_blurb = std::string("Login password; unset: $IPCAM_PASSWORD, then the "
+                                                        "cameras' default ") +
+                                            ipcam::kDefaultPassword + " (reads back as ***, never logged)";
   const auto rw = GParamFlags(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
   const auto ro = GParamFlags(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   g_object_class_install_property(
@@ -371,17 +380,15 @@ static void install_properties(GObjectClass *oc) {
   g_object_class_install_property(
       oc, PROP_CONTROL_PORT,
       g_param_spec_uint("control-port", "Control port", "Camera's TCP control port", 1, 65535,
-                        ipcamsrc::kDefaultControlPort, rw));
+                        ipcam::kControlPort, rw));
   g_object_class_install_property(
       oc, PROP_PREVIEW_PORT,
-      g_param_spec_uint("preview-port", "Preview port",
-                        "Local UDP port the camera sends its preview to (bound in READY; 0 = any free "
-                        "port, read back after READY; real cameras always send to 6669)",
-                        0, 65535, ipcamsrc::kDefaultPreviewPort, rw));
+      g_param_spec_uint("preview-port", "Preview port", preview_port_blurb.c_str(), 0, 65535, ipcam::kPreviewPort,
+                        rw));
   g_object_class_install_property(
       oc, PROP_HTTP_PORT,
       g_param_spec_uint("http-port", "HTTP port", "Camera's HTTP port for stored files", 1, 65535,
-                        ipcamsrc::kDefaultHttpPort, rw));
+                        ipcam::kHttpPort, rw));
   g_object_class_install_property(
       oc, PROP_DISCOVERY_ADDRESS,
       g_param_spec_string("discovery-address", "Discovery address",
@@ -392,7 +399,7 @@ static void install_properties(GObjectClass *oc) {
       oc, PROP_DISCOVERY_PORTS,
       g_param_spec_string("discovery-ports", "Discovery ports",
                           "Comma-separated UDP ports discovery asks on (firmwares differ)",
-                          ipcamsrc::kDefaultDiscoveryPorts, rw));
+                          ipcam::src::default_discovery_ports().c_str(), rw));
   g_object_class_install_property(
       oc, PROP_INTERFACE,
       g_param_spec_string("interface", "Network interface",
@@ -402,31 +409,28 @@ static void install_properties(GObjectClass *oc) {
                           "", rw));
   g_object_class_install_property(
       oc, PROP_USER,
-      g_param_spec_string("user", "User", "Login user name", ipcamsrc::kDefaultUser, rw));
+      g_param_spec_string("user", "User", "Login user name", ipcam::kDefaultUser, rw));
   g_object_class_install_property(
       oc, PROP_PASSWORD,
-      g_param_spec_string("password", "Password",
-                          "Login password; unset: $IPCAM_PASSWORD, then the cameras' default 12345 "
-                          "(reads back as ***, never logged)",
-                          nullptr, rw));
+      g_param_spec_string("password", "Password", password_blurb.c_str(), nullptr, rw));
   g_object_class_install_property(
       oc, PROP_TIMEOUT,
       g_param_spec_uint("timeout", "Timeout",
                         "Milliseconds to wait for the camera: connect, each reply, discovery, and preview "
                         "silence before reconnecting",
-                        100, 600000, ipcamsrc::kDefaultTimeoutMs, rw));
+                        100, 600000, ipcam::kDefaultTimeoutMs, rw));
   g_object_class_install_property(
       oc, PROP_KEEPALIVE_INTERVAL,
       g_param_spec_uint("keepalive-interval", "Keep-alive interval",
                         "Milliseconds between own alive messages to the camera (0 = only answer its "
                         "requests)",
-                        0, 600000, ipcamsrc::kDefaultKeepaliveMs, rw));
+                        0, 600000, ipcam::src::kDefaultKeepaliveMs, rw));
   g_object_class_install_property(
       oc, PROP_MAX_FILES,
       g_param_spec_uint("max-files", "Maximum files",
                         "Most file list entries list-files accepts: a longer list fails with an error "
                         "naming this property, so a hostile camera cannot fill memory",
-                        1, G_MAXUINT, ipcamsrc::kDefaultMaxFiles, rw));
+                        1, G_MAXUINT, ipcam::src::kDefaultMaxFiles, rw));
   g_object_class_install_property(
       oc, PROP_TIME_POSITION,
       g_param_spec_enum("time-position", "Time position",
@@ -440,7 +444,7 @@ static void install_properties(GObjectClass *oc) {
       oc, PROP_LATENCY,
       g_param_spec_uint("latency", "Latency",
                         "Jitter allowance in milliseconds, reported as the minimum latency", 0, 10000,
-                        ipcamsrc::kDefaultLatencyMs, rw));
+                        ipcam::src::kDefaultLatencyMs, rw));
   g_object_class_install_property(
       oc, PROP_BUFFER_SIZE,
       g_param_spec_int("buffer-size", "Buffer size",
@@ -456,12 +460,12 @@ static void install_properties(GObjectClass *oc) {
       g_param_spec_int("reconnect-attempts", "Reconnect attempts",
                        "Reconnects tried after the camera drops or falls silent before giving up with an "
                        "error (-1 = forever, 0 = never)",
-                       -1, G_MAXINT, ipcamsrc::kDefaultReconnectAttempts, rw));
+                       -1, G_MAXINT, ipcam::src::kDefaultReconnectAttempts, rw));
   g_object_class_install_property(
       oc, PROP_RECONNECT_BACKOFF,
       g_param_spec_uint("reconnect-backoff", "Reconnect back-off",
                         "Milliseconds before the first reconnect; doubles per attempt up to 8000", 0, 60000,
-                        ipcamsrc::kDefaultReconnectBackoffMs, rw));
+                        ipcam::src::kDefaultReconnectBackoffMs, rw));
   g_object_class_install_property(
       oc, PROP_SERIAL,
       g_param_spec_string("serial", "Serial", "Camera serial number from its discovery answer (if any)", "",

@@ -1,9 +1,11 @@
+// Access units and the frame tag for the emulator (see h264-stream.h); the
+// NAL scanning itself is libipcam's (ipcam/h264.h).
 #include "h264-stream.h"
 
 namespace ipcam::sim {
 namespace {
 
-bool is_vcl(uint8_t type) { return type >= 1 && type <= 5; }
+using h264::is_slice;
 
 // first_mb_in_slice is the first ue(v) of the slice header: it is 0 exactly
 // when the first bit after the NAL header is 1.
@@ -15,32 +17,8 @@ bool first_slice_of_picture(ByteView s, const NalUnit &n) {
 
 std::vector<NalUnit> find_nal_units(ByteView s) {
   std::vector<NalUnit> out;
-  size_t i = 0;
-  auto next_start = [&](size_t from, size_t &code_len) -> size_t {
-    for (size_t k = from; k + 2 < s.size(); ++k) {
-      if (s[k] == 0 && s[k + 1] == 0 && s[k + 2] == 1) {
-        bool four = k > from && s[k - 1] == 0;
-        code_len = four ? 4 : 3;
-        return four ? k - 1 : k;
-      }
-    }
-    return s.size();
-  };
-  size_t code_len = 0;
-  i = next_start(0, code_len);
-  while (i < s.size()) {
-    NalUnit n;
-    n.start = i;
-    n.header = i + code_len;
-    if (n.header >= s.size()) break;
-    n.type = s[n.header] & 0x1F;
-    size_t next_len = 0;
-    size_t next = next_start(n.header + 1, next_len);
-    n.end = next;
-    out.push_back(n);
-    i = next;
-    code_len = next_len;
-  }
+  h264::NalReader reader(s);
+  for (NalUnit n; reader.next(n);) out.push_back(n);
   return out;
 }
 
@@ -55,20 +33,21 @@ std::vector<AccessUnit> split_access_units(ByteView s) {
     au.data.assign(s.begin() + ptrdiff_t(au_start), s.begin() + ptrdiff_t(end));
     bool sps = false, pps = false;
     for (const auto &n : find_nal_units(au.data)) {
-      if (n.type == 5) au.keyframe = true;
-      if (n.type == 7) sps = true;
-      if (n.type == 8) pps = true;
+      if (n.type == h264::kNalIdr) au.keyframe = true;
+      if (n.type == h264::kNalSps) sps = true;
+      if (n.type == h264::kNalPps) pps = true;
     }
     au.has_sps = sps && pps;
     out.push_back(std::move(au));
   };
   for (const auto &n : find_nal_units(s)) {
     bool starts_new = false;
-    if (n.type == 9) {
+    if (n.type == h264::kNalAud) {
       starts_new = true;
-    } else if (n.type == 6 || n.type == 7 || n.type == 8 || (n.type >= 14 && n.type <= 18)) {
+    } else if (n.type == h264::kNalSei || n.type == h264::kNalSps || n.type == h264::kNalPps ||
+               (n.type >= 14 && n.type <= 18)) {
       starts_new = have_vcl;
-    } else if (is_vcl(n.type)) {
+    } else if (is_slice(n.type)) {
       starts_new = have_vcl && first_slice_of_picture(s, n);
     }
     if (!open || starts_new) {
@@ -77,7 +56,7 @@ std::vector<AccessUnit> split_access_units(ByteView s) {
       open = true;
       have_vcl = false;
     }
-    if (is_vcl(n.type)) have_vcl = true;
+    if (is_slice(n.type)) have_vcl = true;
   }
   close_au(s.size());
   return out;
@@ -94,23 +73,16 @@ Bytes make_tag_nal(uint32_t frame, uint32_t camera_ms) {
   rbsp.insert(rbsp.end(), be, be + 8);
   rbsp.push_back(0x80);  // rbsp trailing bits
 
-  Bytes nal = {0, 0, 0, 1, 0x06};
-  int zeros = 0;
-  for (uint8_t b : rbsp) {
-    if (zeros >= 2 && b <= 3) {  // emulation prevention
-      nal.push_back(3);
-      zeros = 0;
-    }
-    nal.push_back(b);
-    zeros = b == 0 ? zeros + 1 : 0;
-  }
+  Bytes nal = {0, 0, 0, 1, h264::kNalSei};
+  const Bytes payload = h264::add_emulation_prevention(rbsp);
+  nal.insert(nal.end(), payload.begin(), payload.end());
   return nal;
 }
 
 Bytes tag_access_unit(ByteView au, uint32_t frame, uint32_t camera_ms) {
   size_t at = au.size();
   for (const auto &n : find_nal_units(au)) {
-    if (is_vcl(n.type)) {
+    if (is_slice(n.type)) {
       at = n.start;
       break;
     }

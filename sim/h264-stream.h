@@ -2,6 +2,7 @@
 // units (frames) and tag a frame with an SEI NAL naming its number and time.
 #pragma once
 
+#include "ipcam/h264.h"
 #include "ipcam/wire.h"
 
 #include <cstdint>
@@ -16,13 +17,9 @@ struct AccessUnit {
   int64_t capture_ms = -1;  // when the picture was taken, on the source's clock (-1: unknown)
 };
 
-// One NAL unit inside a stream: [start, end) includes its start code.
-struct NalUnit {
-  size_t start = 0;
-  size_t header = 0;  // offset of the NAL header byte
-  size_t end = 0;
-  uint8_t type = 0;
-};
+// One NAL unit inside a stream: [start, end) includes its start code
+// (libipcam's scanner finds them).
+using NalUnit = ipcam::h264::NalUnit;
 std::vector<NalUnit> find_nal_units(ByteView stream);
 
 // Splits at access unit delimiters, or where a new frame starts (parameter

@@ -3,6 +3,8 @@
 // memory bounds) are described in docs/preview.md; this file follows it.
 #include "ipcam/assembler.h"
 
+#include "ipcam/h264.h"
+
 #include <glib.h>
 
 #include <algorithm>
@@ -15,14 +17,6 @@ namespace {
 constexpr size_t kMinCapacity = 64 * 1024;
 constexpr unsigned kSeqWindow = 64;  // sequence numbers remembered below the highest
 constexpr size_t kSizeHistory = 32;  // frames the capacity estimate looks back on
-
-constexpr uint8_t kNalSlice = 1;
-constexpr uint8_t kNalIdr = 5;
-
-bool starts_with_start_code(const uint8_t *p, size_t n) {
-  if (n >= 3 && p[0] == 0 && p[1] == 0 && p[2] == 1) return true;
-  return n >= 4 && p[0] == 0 && p[1] == 0 && p[2] == 0 && p[3] == 1;
-}
 
 }  // namespace
 
@@ -51,7 +45,7 @@ struct PreviewAssembler::State {
   bool has_slice;
   bool keyframe;
   bool scan_done;  // the first slice NAL decides; nothing more to look for
-  size_t scan_pos; // where the next start-code search resumes (3-byte overlap)
+  h264::NalHeaderScanner nal_scan;  // resumes where the last piece ended
   uint32_t ms;
 
   // Between frames.
@@ -93,7 +87,7 @@ struct PreviewAssembler::State {
   void reset_frame() {
     size = 0;
     timed = damaged = oversized = has_slice = keyframe = scan_done = false;
-    scan_pos = 0;
+    nal_scan.reset();
     ms = 0;
   }
 
@@ -204,34 +198,20 @@ struct PreviewAssembler::State {
     }
   }
 
-  // Looks for start codes in the bytes appended since the last call (plus the
-  // two before them, so a start code split across pieces is found). memchr
-  // for the 0x01 byte, then check the two zeros before it.
+  // Looks at the NAL headers in the bytes appended since the last call
+  // (a start code split across pieces is found too) until the first slice.
   void scan() {
     if (scan_done) return;
-    const uint8_t *b = buf;
-    size_t p = scan_pos + 2;
-    while (p < size) {
-      auto *q = static_cast<const uint8_t *>(std::memchr(b + p, 1, size - p));
-      if (!q) break;
-      size_t i = size_t(q - b);
-      if (b[i - 1] == 0 && b[i - 2] == 0) {
-        if (i + 1 >= size) {  // the NAL header byte has not arrived yet
-          scan_pos = i - 2;
-          return;
-        }
-        uint8_t type = b[i + 1] & 0x1f;
-        if (type == kNalSlice || type == kNalIdr) {
-          // All slices of one picture share IDR-ness: the first one decides.
-          has_slice = true;
-          keyframe = type == kNalIdr;
-          scan_done = true;
-          return;
-        }
+    for (size_t h; (h = nal_scan.next(ByteView(buf, size))) != h264::kNone;) {
+      const uint8_t type = h264::nal_type(buf[h]);
+      if (type == h264::kNalSlice || type == h264::kNalIdr) {
+        // All slices of one picture share IDR-ness: the first one decides.
+        has_slice = true;
+        keyframe = type == h264::kNalIdr;
+        scan_done = true;
+        return;
       }
-      p = i + 1;
     }
-    scan_pos = size >= 2 ? size - 2 : 0;
   }
 
   void append(ByteView payload) {
@@ -276,7 +256,7 @@ struct PreviewAssembler::State {
       if (was_damaged) loss_between_frames();
       return;
     }
-    if (!starts_with_start_code(buf, size)) damaged = true;
+    if (!h264::starts_with_start_code(ByteView(buf, size))) damaged = true;
     if (damaged && dropping()) {
       need_discont = wait_keyframe = true;
       drop_frame();

@@ -21,7 +21,7 @@ struct FoundCamera {
   std::string address;  // the endpoint's address as given, or the first answer's (numeric IPv4)
   std::string serial;   // from the discovery answer; empty when the address was given
   size_t answered = 0;  // cameras that answered discovery; 0 when the address was given
-  // Where discovery asked ("127.255.255.255 ports 22600, 21600"); set once
+  // Where discovery asked ("127.255.255.255 ports P1, P2"); set once
   // discovery ran, also when nobody answered. Empty when the address was given.
   std::string where;
 };

@@ -116,53 +116,46 @@ std::string parse_discovery_serial(ByteView answer) {
 
 namespace {
 
-bool discover_into(const DiscoveryConfig &config, std::vector<DiscoveredCamera> &cameras, GCancellable *cancellable,
-                   std::string *where, GError **error) {
-  std::vector<std::string> targets = config.broadcast_addresses;
-  if (targets.empty()) targets = interface_broadcasts(config.interface);
-  if (where) *where = describe(targets, config.ports);
-  if (targets.empty()) {
-    g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_IO,
-                "No network interface to search for cameras on (no up IPv4 interface has a broadcast "
-                "address). Join the camera's WiFi, or give its address");
-    return false;
+// The socket addresses the request goes to, released with it.
+struct Destinations {
+  std::vector<GSocketAddress *> list;
+  Destinations() = default;
+  Destinations(const Destinations &) = delete;
+  Destinations &operator=(const Destinations &) = delete;
+  ~Destinations() {
+    for (auto *d : list) g_object_unref(d);
   }
-  if (config.ports.empty()) {
-    g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_INVALID_ARGUMENT, "No discovery port given (cameras use 22600 and 21600)");
-    return false;
-  }
-  std::vector<GSocketAddress *> destinations;
-  auto free_destinations = [&] {
-    for (auto *d : destinations) g_object_unref(d);
-  };
+};
+
+// Every target address × every port; fails on an address that is not IPv4
+// or is 255.255.255.255.
+bool make_destinations(const std::vector<std::string> &targets, const std::vector<uint16_t> &ports,
+                       Destinations &destinations, GError **error) {
   for (const auto &t : targets) {
     g_autoptr(GInetAddress) a = g_inet_address_new_from_string(t.c_str());
     if (!a || g_inet_address_get_family(a) != G_SOCKET_FAMILY_IPV4) {
       g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_INVALID_ARGUMENT,
                   "\"%s\" is not an IPv4 broadcast address (e.g. 192.168.1.255)", t.c_str());
-      free_destinations();
       return false;
     }
     if (t == "255.255.255.255") {
       g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_INVALID_ARGUMENT,
                   "255.255.255.255 is never used: give the broadcast address of the camera's network "
                   "(e.g. 192.168.1.255), or none to use each interface's own");
-      free_destinations();
       return false;
     }
-    for (uint16_t port : config.ports) destinations.push_back(g_inet_socket_address_new(a, port));
+    for (uint16_t port : ports) destinations.list.push_back(g_inet_socket_address_new(a, port));
   }
+  return true;
+}
 
-  GSocket *raw_sock = bind_socket(config.source_port, config.interface, error);
-  if (!raw_sock) {
-    free_destinations();
-    return false;
-  }
-  g_autoptr(GSocket) sock = raw_sock;
-  const Bytes request = encode_control(msg::kDiscoveryRequest);
+// Sends the request to every destination; fails only if none got it (or
+// on a cancel).
+bool send_request(GSocket *sock, const Bytes &request, const Destinations &destinations, const std::string &where,
+                  GCancellable *cancellable, GError **error) {
   size_t sent = 0;
   std::string last_send_error;
-  for (GSocketAddress *d : destinations) {
+  for (GSocketAddress *d : destinations.list) {
     GError *e = nullptr;
     if (g_socket_send_to(sock, d, reinterpret_cast<const gchar *>(request.data()), request.size(), cancellable, &e) >= 0) {
       sent++;
@@ -172,22 +165,45 @@ bool discover_into(const DiscoveryConfig &config, std::vector<DiscoveredCamera> 
       g_error_free(e);
     }
   }
-  free_destinations();
   if (g_cancellable_is_cancelled(cancellable)) {
     g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_CANCELLED, "Discovery was cancelled");
     return false;
   }
   if (sent == 0) {
-    g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_IO, "Cannot send the discovery request to %s: %s",
-                describe(targets, config.ports).c_str(), last_send_error.c_str());
+    g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_IO, "Cannot send the discovery request to %s: %s", where.c_str(),
+                last_send_error.c_str());
     return false;
   }
+  return true;
+}
 
+// Lists an answer's sender, once per address and interface.
+void record_answer(ByteView answer, const sockaddr_in &from, int ifindex, std::vector<DiscoveredCamera> &cameras) {
+  char address[INET_ADDRSTRLEN];
+  inet_ntop(AF_INET, &from.sin_addr, address, sizeof address);
+  std::string interface = interface_name(ifindex);
+  bool known = std::any_of(cameras.begin(), cameras.end(),
+                           [&](const auto &c) { return c.address == address && c.interface == interface; });
+  g_debug("discovery: %zu bytes from %s:%u on %s%s", answer.size(), address, ntohs(from.sin_port),
+          interface.empty() ? "?" : interface.c_str(), known ? " (already listed)" : "");
+  if (known) return;
+  DiscoveredCamera cam;
+  cam.address = address;
+  cam.port = ntohs(from.sin_port);
+  cam.interface = interface;
+  cam.answer.assign(answer.begin(), answer.end());
+  cam.serial = parse_discovery_serial(answer);
+  cameras.push_back(std::move(cam));
+}
+
+// Collects answers until the timeout, or until max_cameras answered.
+bool collect_answers(GSocket *sock, const DiscoveryConfig &config, const Bytes &request,
+                     std::vector<DiscoveredCamera> &cameras, GCancellable *cancellable, GError **error) {
   const auto deadline = Clock::now() + std::chrono::milliseconds(config.timeout_ms);
   uint8_t buf[2048];
   for (;;) {
     auto left = std::chrono::duration_cast<std::chrono::microseconds>(deadline - Clock::now()).count();
-    if (left <= 0) break;
+    if (left <= 0) return true;
     GError *e = nullptr;
     if (!g_socket_condition_timed_wait(sock, G_IO_IN, left, cancellable, &e)) {
       bool timed_out = g_error_matches(e, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
@@ -196,8 +212,7 @@ bool discover_into(const DiscoveryConfig &config, std::vector<DiscoveredCamera> 
                     g_error_matches(e, G_IO_ERROR, G_IO_ERROR_CANCELLED) ? IPCAM_ERROR_CANCELLED : IPCAM_ERROR_IO,
                     "Discovery: %s", e->message);
       g_error_free(e);
-      if (timed_out) break;
-      return false;
+      return timed_out;
     }
     sockaddr_in from{};
     socklen_t from_len = 0;
@@ -211,24 +226,35 @@ bool discover_into(const DiscoveryConfig &config, std::vector<DiscoveredCamera> 
     // Our own request, looped back when a discovery port is also ours.
     if (std::equal(answer.begin(), answer.end(), request.begin(), request.end())) continue;
     if (from_len < sizeof from || from.sin_family != AF_INET) continue;
-    char address[INET_ADDRSTRLEN];
-    inet_ntop(AF_INET, &from.sin_addr, address, sizeof address);
-    std::string interface = interface_name(ifindex);
-    bool known = std::any_of(cameras.begin(), cameras.end(),
-                             [&](const auto &c) { return c.address == address && c.interface == interface; });
-    g_debug("discovery: %zu bytes from %s:%u on %s%s", answer.size(), address, ntohs(from.sin_port),
-            interface.empty() ? "?" : interface.c_str(), known ? " (already listed)" : "");
-    if (known) continue;
-    DiscoveredCamera cam;
-    cam.address = address;
-    cam.port = ntohs(from.sin_port);
-    cam.interface = interface;
-    cam.answer.assign(answer.begin(), answer.end());
-    cam.serial = parse_discovery_serial(answer);
-    cameras.push_back(std::move(cam));
-    if (config.max_cameras && cameras.size() >= config.max_cameras) break;
+    record_answer(answer, from, ifindex, cameras);
+    if (config.max_cameras && cameras.size() >= config.max_cameras) return true;
   }
-  return true;
+}
+
+bool discover_into(const DiscoveryConfig &config, std::vector<DiscoveredCamera> &cameras, GCancellable *cancellable,
+                   std::string *where, GError **error) {
+  std::vector<std::string> targets = config.broadcast_addresses;
+  if (targets.empty()) targets = interface_broadcasts(config.interface);
+  if (where) *where = describe(targets, config.ports);
+  if (targets.empty()) {
+    g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_IO,
+                "No network interface to search for cameras on (no up IPv4 interface has a broadcast "
+                "address). Join the camera's WiFi, or give its address");
+    return false;
+  }
+  if (config.ports.empty()) {
+    g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_INVALID_ARGUMENT, "No discovery port given (cameras use %u and %u)",
+                unsigned(kDiscoveryPorts[0]), unsigned(kDiscoveryPorts[1]));
+    return false;
+  }
+  Destinations destinations;
+  if (!make_destinations(targets, config.ports, destinations, error)) return false;
+  GSocket *raw_sock = bind_socket(config.source_port, config.interface, error);
+  if (!raw_sock) return false;
+  g_autoptr(GSocket) sock = raw_sock;
+  const Bytes request = encode_control(msg::kDiscoveryRequest);
+  if (!send_request(sock, request, destinations, describe(targets, config.ports), cancellable, error)) return false;
+  return collect_answers(sock, config, request, cameras, cancellable, error);
 }
 
 }  // namespace

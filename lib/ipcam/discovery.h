@@ -3,6 +3,7 @@
 // address given it asks each up IPv4 interface for its own broadcast address.
 #pragma once
 
+#include "ipcam/endpoint.h"
 #include "ipcam/wire.h"
 
 #include <gio/gio.h>
@@ -17,7 +18,7 @@ namespace ipcam {
 struct DiscoveryConfig {
   // Where to send; empty = the broadcast address of each up IPv4 interface.
   std::vector<std::string> broadcast_addresses;
-  std::vector<uint16_t> ports = {22600, 21600};
+  std::vector<uint16_t> ports{kDiscoveryPorts.begin(), kDiscoveryPorts.end()};
   // Local port the request is sent from (the apps use 22601). If it is
   // taken, any free port is used instead.
   uint16_t source_port = 22601;
@@ -46,7 +47,7 @@ std::string parse_discovery_serial(ByteView answer);
 // address, one per adapter), in order of first answer. Fails (std::nullopt) only on a local
 // error (no socket, no interface to send on); finding nothing is success
 // with an empty list. `where` (optional) receives a description of where it
-// asked, e.g. "127.255.255.255 ports 22600, 21600", for "no camera" messages.
+// asked, e.g. "127.255.255.255 ports P1, P2", for "no camera" messages.
 std::optional<std::vector<DiscoveredCamera>> discover(const DiscoveryConfig &config, GCancellable *cancellable,
                                                       std::string *where, GError **error);
 

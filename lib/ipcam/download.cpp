@@ -89,9 +89,10 @@ std::string file_url(const std::string &host, uint16_t port, const std::string &
 
 namespace {
 
-bool download_into(const DownloadOptions &options, const std::string &camera_path, const std::string &dest_dir,
-                   const ProgressCallback &progress, GCancellable *cancellable, std::string *local_path,
-                   GError **error) {
+// The local file's name and path; fails on an unsafe name, a missing folder
+// or a file already there (unless overwriting).
+bool prepare_target(const DownloadOptions &options, const std::string &camera_path, const std::string &dest_dir,
+                    std::string &final_path, GError **error) {
   std::string name;
   if (!check_local_name(camera_path, name, error)) return false;
   if (options.host.empty()) {
@@ -103,16 +104,29 @@ bool download_into(const DownloadOptions &options, const std::string &camera_pat
                 dest_dir.c_str());
     return false;
   }
-  g_autofree char *final_path = g_build_filename(dest_dir.c_str(), name.c_str(), nullptr);
-  if (!options.overwrite && g_file_test(final_path, G_FILE_TEST_EXISTS)) {
+  g_autofree char *path = g_build_filename(dest_dir.c_str(), name.c_str(), nullptr);
+  final_path = path;
+  if (!options.overwrite && g_file_test(path, G_FILE_TEST_EXISTS)) {
     g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_IO,
-                "\"%s\" already exists. Remove it, choose another folder, or allow overwriting", final_path);
+                "\"%s\" already exists. Remove it, choose another folder, or allow overwriting", path);
     return false;
   }
+  return true;
+}
 
-  PartFile tmp;
+// Empties the partial file (the next write goes to its start).
+bool rewrite(PartFile &tmp, GError **error) {
+  if (ftruncate(tmp.fd(), 0) == 0 && lseek(tmp.fd(), 0, SEEK_SET) == 0) return true;
+  g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_IO, "Cannot rewrite %s: %s", tmp.path().c_str(), g_strerror(errno));
+  return false;
+}
+
+// Opens the partial file (a new one, or the one an earlier run left when
+// resuming); `offset` is where the download continues.
+bool open_part(const DownloadOptions &options, const std::string &final_path, PartFile &tmp, uint64_t &offset,
+               GError **error) {
   if (!(options.resume ? tmp.resume(final_path, error) : tmp.create(final_path, error))) return false;
-  uint64_t offset = tmp.size_at_open();
+  offset = tmp.size_at_open();
   // Longer than the listed file: not a prefix of it, start again.
   if (options.expected_size && offset > options.expected_size) {
     offset = 0;
@@ -122,154 +136,201 @@ bool download_into(const DownloadOptions &options, const std::string &camera_pat
       return false;
     }
   }
+  return true;
+}
 
-  const std::string url = file_url(options.host, options.port, camera_path);
-  uint64_t done = offset;
-  // A complete partial file from an earlier run needs no request at all.
-  if (!(options.resume && options.expected_size && offset == options.expected_size)) {
-    unsigned timeout_s = (options.timeout_ms + 999) / 1000;
-    g_autoptr(SoupSession) session =
-        soup_session_new_with_options("timeout", timeout_s, "user-agent", "ipcam/" IPCAM_VERSION, nullptr);
-    g_autoptr(SoupMessage) msg = soup_message_new("GET", url.c_str());
-    if (!msg) {
-      g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_INVALID_ARGUMENT, "Cannot make a download address from %s",
-                  url.c_str());
-      return false;
+// libsoup 3 makes its sockets itself: each is tied to the interface as it
+// connects (network-event at G_SOCKET_CLIENT_CONNECTING).
+struct InterfaceTie {
+  const std::string *interface;
+  std::string failure;
+};
+
+// The GET for `url` from `offset` on, never following a redirect.
+SoupMessage *make_request(const DownloadOptions &options, const std::string &url, uint64_t offset,
+                          InterfaceTie &tie, GError **error) {
+  SoupMessage *msg = soup_message_new("GET", url.c_str());
+  if (!msg) {
+    g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_INVALID_ARGUMENT, "Cannot make a download address from %s",
+                url.c_str());
+    return nullptr;
+  }
+  // No redirects, not even to the same host: a camera has no reason to
+  // send one, and following it would fetch another service's answer
+  // (through the server, a request forgery).
+  soup_message_add_flags(msg, SOUP_MESSAGE_NO_REDIRECT);
+  if (!options.interface.empty())
+    g_signal_connect(msg, "network-event",
+                     G_CALLBACK(+[](SoupMessage *, GSocketClientEvent event, GIOStream *connection, gpointer data) {
+                       auto *t = static_cast<InterfaceTie *>(data);
+                       if (event == G_SOCKET_CLIENT_CONNECTING)
+                         bind_stream_to_interface(connection, *t->interface, &t->failure);
+                     }),
+                     &tie);
+  if (offset) soup_message_headers_set_range(soup_message_get_request_headers(msg), goffset(offset), -1);
+  return msg;
+}
+
+// Takes the answer's status: a range answer that continues at `offset`, or
+// the whole file (then the partial file starts again); anything else fails.
+bool accept_status(SoupMessage *msg, const DownloadOptions &options, const std::string &camera_path,
+                   const std::string &url, PartFile &tmp, uint64_t &offset, uint64_t &done, GError **error) {
+  const guint status = soup_message_get_status(msg);
+  SoupMessageHeaders *headers = soup_message_get_response_headers(msg);
+  goffset range_start = 0, range_end = 0, range_total = 0;
+  if (status == SOUP_STATUS_PARTIAL_CONTENT && offset &&
+      soup_message_headers_get_content_range(headers, &range_start, &range_end, &range_total) &&
+      uint64_t(range_start) == offset) {
+    g_debug("resuming %s at byte %" G_GUINT64_FORMAT, url.c_str(), offset);
+  } else if (status == SOUP_STATUS_OK) {
+    if (offset) {
+      g_debug("%s: server ignored the range; downloading from the start", url.c_str());
+      offset = done = 0;
+      if (!rewrite(tmp, error)) return false;
     }
-    // No redirects, not even to the same host: a camera has no reason to
-    // send one, and following it would fetch another service's answer
-    // (through the server, a request forgery).
-    soup_message_add_flags(msg, SOUP_MESSAGE_NO_REDIRECT);
-    // libsoup 3 makes its sockets itself: tie each to the interface as it
-    // connects (network-event at G_SOCKET_CLIENT_CONNECTING).
-    std::string tie_failure;
-    struct Tie {
-      const std::string *interface;
-      std::string *failure;
-    } tie{&options.interface, &tie_failure};
-    if (!options.interface.empty())
-      g_signal_connect(msg, "network-event",
-                       G_CALLBACK(+[](SoupMessage *, GSocketClientEvent event, GIOStream *connection, gpointer data) {
-                         auto *t = static_cast<Tie *>(data);
-                         if (event == G_SOCKET_CLIENT_CONNECTING)
-                           bind_stream_to_interface(connection, *t->interface, t->failure);
-                       }),
-                       &tie);
-    if (offset) soup_message_headers_set_range(soup_message_get_request_headers(msg), goffset(offset), -1);
+  } else if (SOUP_STATUS_IS_REDIRECTION(status)) {
+    g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_HTTP,
+                "The camera's HTTP server at %s answered %u (a redirect) for %s: redirects are not "
+                "followed. Nothing was saved",
+                endpoint(options).c_str(), status, escape_control(camera_path).c_str());
+    return false;
+  } else {
+    g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_HTTP,
+                "The camera's HTTP server at %s answered %u %s for %s. Refresh the file list: the file may "
+                "be gone",
+                endpoint(options).c_str(), status, escape_control(soup_message_get_reason_phrase(msg)).c_str(),
+                escape_control(camera_path).c_str());
+    return false;
+  }
+  return true;
+}
+
+// The body's length from its header (0 = not given). The file list says how
+// long the file is: a body that claims more or less is not that file, and
+// must not fill the disk.
+bool check_body_length(SoupMessage *msg, const DownloadOptions &options, const std::string &camera_path,
+                       uint64_t offset, PartFile &tmp, uint64_t &body_length, GError **error) {
+  SoupMessageHeaders *headers = soup_message_get_response_headers(msg);
+  body_length = 0;
+  if (soup_message_headers_get_encoding(headers) == SOUP_ENCODING_CONTENT_LENGTH)
+    body_length = uint64_t(soup_message_headers_get_content_length(headers));
+  if (options.expected_size && body_length && offset + body_length != options.expected_size) {
+    g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_IO,
+                "The camera's HTTP server sends %" G_GUINT64_FORMAT " bytes for %s, which the file list "
+                "gives as %" G_GUINT64_FORMAT " bytes: not saved. Refresh the file list and try again",
+                offset + body_length, escape_control(camera_path).c_str(), options.expected_size);
+    tmp.set_keep(false);
+    return false;
+  }
+  return true;
+}
+
+// Copies the body into the partial file, counting `done` and reporting
+// progress against `total`.
+bool copy_body(GInputStream *in, const DownloadOptions &options, const std::string &camera_path,
+               const std::string &url, PartFile &tmp, uint64_t total, const ProgressCallback &progress,
+               GCancellable *cancellable, uint64_t &done, GError **error) {
+  std::vector<uint8_t> buf(kChunk);
+  for (;;) {
     GError *e = nullptr;
-    g_autoptr(GInputStream) in = soup_session_send(session, msg, cancellable, &e);
-    // Runs before `in` is released (declared after it): a body stream closed
-    // before its end makes libsoup read the rest, blocking and without the
-    // cancellable (a cancelled or failed download); aborting the session
-    // first closes the connection instead. The session serves this one
-    // download, so nothing else is lost.
-    struct AbortSession {
-      SoupSession *session;
-      ~AbortSession() { soup_session_abort(session); }
-    } abort_first{session};
-    if (!in) {
+    gssize n = g_input_stream_read(in, buf.data(), buf.size(), cancellable, &e);
+    if (n < 0) {
       if (g_error_matches(e, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_CANCELLED, "Download of %s was cancelled", url.c_str());
       else
         g_set_error(error, IPCAM_ERROR,
                     g_error_matches(e, G_IO_ERROR, G_IO_ERROR_TIMED_OUT) ? IPCAM_ERROR_TIMEOUT
-                                                                         : IPCAM_ERROR_CANNOT_CONNECT,
-                    "Cannot download %s: %s. Check that the camera's HTTP server is reachable at %s",
-                    url.c_str(), tie_failure.empty() ? e->message : tie_failure.c_str(),
-                    endpoint(options).c_str());
+                                                                         : IPCAM_ERROR_CONNECTION_LOST,
+                    "Download of %s broke off after %" G_GUINT64_FORMAT " bytes: %s", url.c_str(), done,
+                    e->message);
       g_error_free(e);
       return false;
     }
-    guint status = soup_message_get_status(msg);
-    SoupMessageHeaders *headers = soup_message_get_response_headers(msg);
-    goffset range_start = 0, range_end = 0, range_total = 0;
-    if (status == SOUP_STATUS_PARTIAL_CONTENT && offset &&
-        soup_message_headers_get_content_range(headers, &range_start, &range_end, &range_total) &&
-        uint64_t(range_start) == offset) {
-      g_debug("resuming %s at byte %" G_GUINT64_FORMAT, url.c_str(), offset);
-    } else if (status == SOUP_STATUS_OK) {
-      if (offset) {
-        g_debug("%s: server ignored the range; downloading from the start", url.c_str());
-        offset = done = 0;
-        if (ftruncate(tmp.fd(), 0) != 0 || lseek(tmp.fd(), 0, SEEK_SET) != 0) {
-          g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_IO, "Cannot rewrite %s: %s", tmp.path().c_str(),
-                      g_strerror(errno));
-          return false;
-        }
-      }
-    } else if (SOUP_STATUS_IS_REDIRECTION(status)) {
-      g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_HTTP,
-                  "The camera's HTTP server at %s answered %u (a redirect) for %s: redirects are not "
-                  "followed. Nothing was saved",
-                  endpoint(options).c_str(), status, escape_control(camera_path).c_str());
-      return false;
-    } else {
-      g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_HTTP,
-                  "The camera's HTTP server at %s answered %u %s for %s. Refresh the file list: the file may "
-                  "be gone",
-                  endpoint(options).c_str(), status, escape_control(soup_message_get_reason_phrase(msg)).c_str(),
-                  escape_control(camera_path).c_str());
-      return false;
-    }
-    if (lseek(tmp.fd(), goffset(offset), SEEK_SET) < 0) {
-      g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_IO, "Cannot seek in %s: %s", tmp.path().c_str(), g_strerror(errno));
-      return false;
-    }
-    uint64_t body_length = 0;
-    if (soup_message_headers_get_encoding(headers) == SOUP_ENCODING_CONTENT_LENGTH)
-      body_length = uint64_t(soup_message_headers_get_content_length(headers));
-    const uint64_t total = body_length ? offset + body_length : options.expected_size;
-    // The file list says how long the file is: a body that claims or brings
-    // more is not that file, and must not fill the disk.
-    if (options.expected_size && body_length && offset + body_length != options.expected_size) {
+    if (n == 0) return true;
+    if (options.expected_size && done + uint64_t(n) > options.expected_size) {
       g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_IO,
-                  "The camera's HTTP server sends %" G_GUINT64_FORMAT " bytes for %s, which the file list "
-                  "gives as %" G_GUINT64_FORMAT " bytes: not saved. Refresh the file list and try again",
-                  offset + body_length, escape_control(camera_path).c_str(), options.expected_size);
+                  "The camera's HTTP server sent more than the %" G_GUINT64_FORMAT " bytes the file list "
+                  "gives for %s: stopped, nothing saved",
+                  options.expected_size, escape_control(camera_path).c_str());
       tmp.set_keep(false);
       return false;
     }
-
-    std::vector<uint8_t> buf(kChunk);
-    for (;;) {
-      gssize n = g_input_stream_read(in, buf.data(), buf.size(), cancellable, &e);
-      if (n < 0) {
-        if (g_error_matches(e, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-          g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_CANCELLED, "Download of %s was cancelled", url.c_str());
-        else
-          g_set_error(error, IPCAM_ERROR,
-                      g_error_matches(e, G_IO_ERROR, G_IO_ERROR_TIMED_OUT) ? IPCAM_ERROR_TIMEOUT
-                                                                           : IPCAM_ERROR_CONNECTION_LOST,
-                      "Download of %s broke off after %" G_GUINT64_FORMAT " bytes: %s", url.c_str(), done,
-                      e->message);
-        g_error_free(e);
-        return false;
-      }
-      if (n == 0) break;
-      if (options.expected_size && done + uint64_t(n) > options.expected_size) {
-        g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_IO,
-                    "The camera's HTTP server sent more than the %" G_GUINT64_FORMAT " bytes the file list "
-                    "gives for %s: stopped, nothing saved",
-                    options.expected_size, escape_control(camera_path).c_str());
-        tmp.set_keep(false);
-        return false;
-      }
-      if (!write_all(tmp.fd(), buf.data(), size_t(n))) {
-        g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_IO, "Cannot write %s: %s", tmp.path().c_str(),
-                    g_strerror(errno));
-        return false;
-      }
-      done += uint64_t(n);
-      if (progress) progress(done, total);
-    }
-    g_input_stream_close(in, nullptr, nullptr);
-    if (body_length && done != offset + body_length) {
-      g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_CONNECTION_LOST,
-                  "Download of %s ended early: %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " bytes",
-                  url.c_str(), done, offset + body_length);
+    if (!write_all(tmp.fd(), buf.data(), size_t(n))) {
+      g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_IO, "Cannot write %s: %s", tmp.path().c_str(),
+                  g_strerror(errno));
       return false;
     }
+    done += uint64_t(n);
+    if (progress) progress(done, total);
   }
+}
+
+// One GET from `offset` on into the partial file; `done` ends as the
+// partial file's length.
+bool fetch(const DownloadOptions &options, const std::string &camera_path, PartFile &tmp, uint64_t offset,
+           const ProgressCallback &progress, GCancellable *cancellable, uint64_t &done, GError **error) {
+  const std::string url = file_url(options.host, options.port, camera_path);
+  unsigned timeout_s = (options.timeout_ms + 999) / 1000;
+  g_autoptr(SoupSession) session =
+      soup_session_new_with_options("timeout", timeout_s, "user-agent", "ipcam/" IPCAM_VERSION, nullptr);
+  InterfaceTie tie{&options.interface, {}};
+  g_autoptr(SoupMessage) msg = make_request(options, url, offset, tie, error);
+  if (!msg) return false;
+  GError *e = nullptr;
+  g_autoptr(GInputStream) in = soup_session_send(session, msg, cancellable, &e);
+  // Runs before `in` is released (declared after it): a body stream closed
+  // before its end makes libsoup read the rest, blocking and without the
+  // cancellable (a cancelled or failed download); aborting the session
+  // first closes the connection instead. The session serves this one
+  // download, so nothing else is lost.
+  struct AbortSession {
+    SoupSession *session;
+    ~AbortSession() { soup_session_abort(session); }
+  } abort_first{session};
+  if (!in) {
+    if (g_error_matches(e, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+      g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_CANCELLED, "Download of %s was cancelled", url.c_str());
+    else
+      g_set_error(error, IPCAM_ERROR,
+                  g_error_matches(e, G_IO_ERROR, G_IO_ERROR_TIMED_OUT) ? IPCAM_ERROR_TIMEOUT
+                                                                       : IPCAM_ERROR_CANNOT_CONNECT,
+                  "Cannot download %s: %s. Check that the camera's HTTP server is reachable at %s",
+                  url.c_str(), tie.failure.empty() ? e->message : tie.failure.c_str(),
+                  endpoint(options).c_str());
+    g_error_free(e);
+    return false;
+  }
+  if (!accept_status(msg, options, camera_path, url, tmp, offset, done, error)) return false;
+  if (lseek(tmp.fd(), goffset(offset), SEEK_SET) < 0) {
+    g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_IO, "Cannot seek in %s: %s", tmp.path().c_str(), g_strerror(errno));
+    return false;
+  }
+  uint64_t body_length = 0;
+  if (!check_body_length(msg, options, camera_path, offset, tmp, body_length, error)) return false;
+  const uint64_t total = body_length ? offset + body_length : options.expected_size;
+  if (!copy_body(in, options, camera_path, url, tmp, total, progress, cancellable, done, error)) return false;
+  g_input_stream_close(in, nullptr, nullptr);
+  if (body_length && done != offset + body_length) {
+    g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_CONNECTION_LOST,
+                "Download of %s ended early: %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " bytes",
+                url.c_str(), done, offset + body_length);
+    return false;
+  }
+  return true;
+}
+
+bool download_into(const DownloadOptions &options, const std::string &camera_path, const std::string &dest_dir,
+                   const ProgressCallback &progress, GCancellable *cancellable, std::string *local_path,
+                   GError **error) {
+  std::string final_path;
+  if (!prepare_target(options, camera_path, dest_dir, final_path, error)) return false;
+  PartFile tmp;
+  uint64_t offset = 0;
+  if (!open_part(options, final_path, tmp, offset, error)) return false;
+  uint64_t done = offset;
+  // A complete partial file from an earlier run needs no request at all.
+  const bool complete = options.resume && options.expected_size && offset == options.expected_size;
+  if (!complete && !fetch(options, camera_path, tmp, offset, progress, cancellable, done, error)) return false;
 
   if (options.expected_size && done != options.expected_size) {
     if (done > options.expected_size) tmp.set_keep(false);  // no use resuming a file that is too long

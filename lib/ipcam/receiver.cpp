@@ -3,7 +3,7 @@
 // drains it with recvmmsg into buffers allocated once, so a datagram costs
 // no heap allocation and no copy before the assembler's single one.
 //
-// Several receivers share one preview port (cameras always send to 6669):
+// Several receivers share one preview port (cameras always send to kPreviewPort):
 // each socket is bound with SO_REUSEADDR and, once the camera is known,
 // connected to (camera address, port 0). Linux then hands each datagram to
 // the socket connected to its source address (any source port), so every

@@ -50,9 +50,9 @@ bool ControlSession::Impl::tcp_connect(GCancellable *cancel, GError **error) {
   // A camera is on the local WiFi: never ask the system proxy resolver.
   g_socket_client_set_enable_proxy(client.get(), FALSE);
   std::string tie_failure;
-  bind_client_to_interface(client.get(), &config.interface, &tie_failure);
+  bind_client_to_interface(client.get(), &config.endpoint.interface, &tie_failure);
   g_socket_client_connect_to_host_async(
-      client.get(), config.host.c_str(), config.port, attempt_cancel.get(),
+      client.get(), config.endpoint.address.c_str(), config.endpoint.control_port, attempt_cancel.get(),
       +[](GObject *src, GAsyncResult *res, gpointer data) {
         auto *a = static_cast<Attempt *>(data);
         a->conn = g_socket_client_connect_to_host_finish(G_SOCKET_CLIENT(src), res, &a->error);
@@ -126,8 +126,8 @@ bool ControlSession::Impl::tcp_connect(GCancellable *cancel, GError **error) {
   } else {
     g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_CANNOT_CONNECT,
                 "Cannot connect to the camera at %s: %s. Check that this computer is on the camera's "
-                "WiFi, the address and the control port (6666 on real cameras)",
-                endpoint.c_str(), at.error->message);
+                "WiFi, the address and the control port (%u on real cameras)",
+                endpoint.c_str(), at.error->message, unsigned(kControlPort));
   }
   g_clear_error(&at.error);
   return false;
@@ -136,7 +136,7 @@ bool ControlSession::Impl::tcp_connect(GCancellable *cancel, GError **error) {
 // Sends login and waits for login accepted, answering the alive request that
 // cameras send in between. Messages after login accepted stay in `rest`.
 bool ControlSession::Impl::login(GSocket *sock, GCancellable *cancel, Bytes &rest, GError **error) {
-  std::optional<Bytes> login_payload = encode_login(config.user, config.password, error);
+  std::optional<Bytes> login_payload = encode_login(config.endpoint.user, config.endpoint.password, error);
   if (!login_payload) return false;
   const Bytes &payload = *login_payload;
   const std::string next = "wrong user or password, or another client (the phone app?) is "
@@ -149,7 +149,7 @@ bool ControlSession::Impl::login(GSocket *sock, GCancellable *cancel, Bytes &res
     if (g_error_matches(e, IPCAM_ERROR, IPCAM_ERROR_CONNECTION_LOST)) {
       g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_LOGIN_REFUSED,
                   "The camera at %s dropped the connection during login as user \"%s\": %s", endpoint.c_str(),
-                  config.user.c_str(), next.c_str());
+                  config.endpoint.user.c_str(), next.c_str());
       g_error_free(e);
     } else {
       g_propagate_error(error, e);
@@ -196,7 +196,7 @@ bool ControlSession::Impl::login(GSocket *sock, GCancellable *cancel, Bytes &res
       // want us closes the connection.
       std::string how = n == 0 ? "closed the connection" : std::string("dropped the connection (") + e->message + ")";
       g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_LOGIN_REFUSED, "The camera at %s %s after login as user \"%s\": %s",
-                  endpoint.c_str(), how.c_str(), config.user.c_str(), next.c_str());
+                  endpoint.c_str(), how.c_str(), config.endpoint.user.c_str(), next.c_str());
       g_clear_error(&e);
       return false;
     }
@@ -213,8 +213,8 @@ bool ControlSession::Impl::login(GSocket *sock, GCancellable *cancel, Bytes &res
       if (r.status == ControlParseStatus::kBadMagic) {
         g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_NOT_IPCAM,
                     "%s is not an ipcam camera: it answered login with bytes that are not this "
-                    "protocol (%s). Check the address and the control port (6666 on real cameras)",
-                    endpoint.c_str(), foreign_bytes_text(buf).c_str());
+                    "protocol (%s). Check the address and the control port (%u on real cameras)",
+                    endpoint.c_str(), foreign_bytes_text(buf).c_str(), unsigned(kControlPort));
         return false;
       }
       if (r.status == ControlParseStatus::kNeedMore) break;
@@ -223,7 +223,7 @@ bool ControlSession::Impl::login(GSocket *sock, GCancellable *cancel, Bytes &res
       } else if (r.type == msg::kLoginAccepted) {
         rest = std::move(early);
         rest.insert(rest.end(), buf.begin() + ptrdiff_t(r.consumed), buf.end());
-        g_debug("logged in to %s as \"%s\"", endpoint.c_str(), config.user.c_str());
+        g_debug("logged in to %s as \"%s\"", endpoint.c_str(), config.endpoint.user.c_str());
         return true;
       } else {
         g_debug("%s (0x%04x) before login accepted", type_name(r.type), r.type);

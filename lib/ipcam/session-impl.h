@@ -74,7 +74,7 @@ struct ControlSession::Impl {
   using Waiter = session_detail::Waiter;
 
   explicit Impl(SessionConfig c) : config(std::move(c)) {
-    endpoint = config.host + ":" + std::to_string(config.port);
+    endpoint = config.endpoint.address + ":" + std::to_string(config.endpoint.control_port);
   }
 
   enum class State { kIdle, kConnecting, kUp, kLost, kClosed };

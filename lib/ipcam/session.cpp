@@ -10,23 +10,13 @@ namespace ipcam {
 using session_detail::GPtr;
 using session_detail::ref;
 
-SessionConfig session_config(std::string host, uint16_t port, std::string user, std::string password,
-                             unsigned timeout_ms) {
+SessionConfig session_config(const CameraEndpoint &endpoint) {
   SessionConfig c;
-  c.host = std::move(host);
-  c.port = port;
-  c.user = std::move(user);
-  c.password = std::move(password);
+  c.endpoint = endpoint;
+  const unsigned timeout_ms = endpoint.timeout_ms;
   c.connect_timeout_ms = c.reply_timeout_ms = timeout_ms;
   c.file_list_timeout_ms = std::max(timeout_ms, 10000u);
   c.idle_timeout_ms = std::max(timeout_ms * 3, 15000u);
-  return c;
-}
-
-SessionConfig session_config(const CameraEndpoint &endpoint) {
-  SessionConfig c = session_config(endpoint.address, endpoint.control_port, endpoint.user, endpoint.password,
-                                   endpoint.timeout_ms);
-  c.interface = endpoint.interface;
   return c;
 }
 

@@ -22,13 +22,12 @@
 namespace ipcam {
 
 struct SessionConfig {
-  std::string host;             // camera address (IPv4 or name)
-  uint16_t port = 6666;         // control port
-  std::string interface;        // tie the connection to this interface; empty = any
-  std::string user = "admin";
-  std::string password = "12345";  // never logged
-  unsigned connect_timeout_ms = 5000;
-  unsigned reply_timeout_ms = 5000;       // login, firmware, still, record
+  // Where the camera is and how to log in: its address, control port,
+  // user, password (never logged) and interface. Its timeout_ms is only
+  // where session_config() derives the timeouts below from.
+  CameraEndpoint endpoint;
+  unsigned connect_timeout_ms = kDefaultTimeoutMs;
+  unsigned reply_timeout_ms = kDefaultTimeoutMs;  // login, firmware, still, record
   unsigned file_list_timeout_ms = 10000;  // the whole file list
   unsigned keepalive_interval_ms = 5000;  // own alive response; 0 = never
   // No byte at all from the camera for this long = connection lost
@@ -47,16 +46,13 @@ struct SessionConfig {
   unsigned unknown_logged = 5;
 };
 
-// The config every program derives from the one timeout its user gives
-// (ipcamsrc's `timeout`, the server's and the CLI's --timeout): connect and
-// each reply wait `timeout_ms`; the whole file list, which comes in many
-// parts, max(timeout_ms, 10 s); the idle timeout max(3 × timeout_ms, 15 s),
-// as cameras send an alive request only every few seconds. The other
-// fields keep their defaults.
-SessionConfig session_config(std::string host, uint16_t port, std::string user, std::string password,
-                             unsigned timeout_ms);
-// The same for a camera's endpoint: its address, control port, login,
-// interface and timeout.
+// The config for a camera's endpoint, the one way every program makes one,
+// with the timeouts derived from the one timeout its user gives
+// (ipcamsrc's `timeout`, the server's and the CLI's --timeout, kept in
+// endpoint.timeout_ms): connect and each reply wait `timeout_ms`; the whole
+// file list, which comes in many parts, max(timeout_ms, 10 s); the idle
+// timeout max(3 × timeout_ms, 15 s), as cameras send an alive request only
+// every few seconds. The other fields keep their defaults.
 SessionConfig session_config(const CameraEndpoint &endpoint);
 
 struct RawReply {

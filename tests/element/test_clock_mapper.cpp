@@ -6,8 +6,8 @@
 
 #include <vector>
 
-using ipcamsrc::CameraClockMapper;
-using ipcamsrc::MappedTime;
+using ipcam::src::CameraClockMapper;
+using ipcam::src::MappedTime;
 
 namespace {
 constexpr uint64_t kMs = 1000000;
@@ -125,7 +125,7 @@ TEST(H264Info, ReadsSizeAndFrameRate) {
                         0xd9, 0x00, 0xa0, 0x2f, 0xf9, 0x70, 0x16, 0xa0, 0xc0, 0xc0, 0xd4, 0xa0, 0x00, 0x00,
                         0x03, 0x00, 0x20, 0x00, 0x00, 0x07, 0x91, 0xe2, 0xc5, 0xc9, 0x00, 0x00, 0x00, 0x01,
                         0x68, 0xcb, 0x8c, 0xb2};
-  auto info = ipcamsrc::h264_stream_info(au, sizeof au);
+  auto info = ipcam::src::h264_stream_info(au, sizeof au);
   ASSERT_TRUE(info.has_value());
   EXPECT_EQ(info->width, 640);
   EXPECT_EQ(info->height, 360);
@@ -139,19 +139,19 @@ TEST(H264Info, ReadsSizeAndFrameRate) {
 TEST(H264Info, StopsAtTheFirstSlice) {
   const uint8_t au[] = {0x00, 0x00, 0x01, 0x41, 0x9a, 0x00, 0x00, 0x01, 0x67, 0x42, 0xc0, 0x1e,
                         0xd9, 0x00, 0xa0, 0x2f, 0xf9, 0x70, 0x16, 0xa0, 0xc0, 0xc0, 0xd4, 0xa0};
-  EXPECT_FALSE(ipcamsrc::h264_stream_info(au, sizeof au).has_value());
+  EXPECT_FALSE(ipcam::src::h264_stream_info(au, sizeof au).has_value());
   // The same SPS first is read, with the split start code of 3 bytes.
-  auto info = ipcamsrc::h264_stream_info(au + 5, sizeof au - 5);
+  auto info = ipcam::src::h264_stream_info(au + 5, sizeof au - 5);
   ASSERT_TRUE(info.has_value());
   EXPECT_EQ(info->profile_idc, 66);
 }
 
 TEST(H264Info, GarbageGivesNothing) {
   const uint8_t none[] = {0, 0, 1, 0x65, 1, 2, 3};
-  EXPECT_FALSE(ipcamsrc::h264_stream_info(none, sizeof none).has_value());
+  EXPECT_FALSE(ipcam::src::h264_stream_info(none, sizeof none).has_value());
   const uint8_t cut[] = {0, 0, 1, 0x67, 0x42};
-  EXPECT_FALSE(ipcamsrc::h264_stream_info(cut, sizeof cut).has_value());
-  EXPECT_FALSE(ipcamsrc::h264_stream_info(nullptr, 0).has_value());
-  EXPECT_TRUE(ipcamsrc::h264_starts_with_start_code(none, sizeof none));
-  EXPECT_FALSE(ipcamsrc::h264_starts_with_start_code(none + 1, sizeof none - 1));
+  EXPECT_FALSE(ipcam::src::h264_stream_info(cut, sizeof cut).has_value());
+  EXPECT_FALSE(ipcam::src::h264_stream_info(nullptr, 0).has_value());
+  EXPECT_TRUE(ipcam::src::h264_starts_with_start_code(none, sizeof none));
+  EXPECT_FALSE(ipcam::src::h264_starts_with_start_code(none + 1, sizeof none - 1));
 }

@@ -53,8 +53,8 @@ inline Bytes Concat(std::initializer_list<Bytes> parts) {
 
 inline SessionConfig ConfigFor(const Peer &peer) {
   SessionConfig c;
-  c.host = "127.0.0.1";
-  c.port = peer.port();
+  c.endpoint.address = "127.0.0.1";
+  c.endpoint.control_port = peer.port();
   c.keepalive_interval_ms = 0;  // so the wire carries only what a test asks for
   c.idle_timeout_ms = 0;
   return c;

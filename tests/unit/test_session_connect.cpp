@@ -60,7 +60,7 @@ TEST_F(Session, WrongPasswordIsLoginRefusedNamingBothCauses) {
     EXPECT_EQ(p.recv_type(), 0x0110u);
     p.close();
   });
-  c.password = "s3cret-pw";
+  c.endpoint.password = "s3cret-pw";
   ControlSession s(c);
   EXPECT_FALSE(s.connect(nullptr, err.out()));
   ASSERT_TRUE(g_error_matches(err.get(), IPCAM_ERROR, IPCAM_ERROR_LOGIN_REFUSED)) << err.message();
@@ -179,7 +179,7 @@ TEST_F(Session, AlreadyCancelledConnectFailsAtOnce) {
 
 TEST_F(Session, LongUserIsInvalidArgumentNotTruncated) {
   peer.run([](Peer &p) { p.wait_eof(); });
-  c.user = std::string(64, 'u');
+  c.endpoint.user = std::string(64, 'u');
   ControlSession s(c);
   EXPECT_FALSE(s.connect(nullptr, err.out()));
   EXPECT_TRUE(g_error_matches(err.get(), IPCAM_ERROR, IPCAM_ERROR_INVALID_ARGUMENT)) << err.message();

@@ -176,7 +176,7 @@ TEST(Session, RawWithNoAnswerIsEmptySuccess) {
 
 TEST(Session, RequestsFailAtOnceWhenNotConnected) {
   SessionConfig c;
-  c.host = "127.0.0.1";
+  c.endpoint.address = "127.0.0.1";
   ControlSession s(c);
   ErrorGuard err;
   EXPECT_FALSE(s.firmware_version(err.out()));

@@ -134,17 +134,28 @@ TEST(Still, ThroughASessionOnTheWire) {
 }
 
 TEST(SessionConfigFromTimeout, EveryTimeoutDerivesFromTheOne) {
-  SessionConfig c = session_config("10.0.0.2", 7777, "me", "pw", 2000);
-  EXPECT_EQ(c.host, "10.0.0.2");
-  EXPECT_EQ(c.port, 7777);
-  EXPECT_EQ(c.user, "me");
-  EXPECT_EQ(c.password, "pw");
+  CameraEndpoint endpoint;
+  endpoint.address = "10.0.0.2";
+  endpoint.control_port = 7777;
+  endpoint.user = "me";
+  endpoint.password = "pw";
+  endpoint.interface = "wlan1";
+  endpoint.timeout_ms = 2000;
+  SessionConfig c = session_config(endpoint);
+  EXPECT_EQ(c.endpoint.address, "10.0.0.2");
+  EXPECT_EQ(c.endpoint.control_port, 7777);
+  EXPECT_EQ(c.endpoint.user, "me");
+  EXPECT_EQ(c.endpoint.password, "pw");
+  EXPECT_EQ(c.endpoint.interface, "wlan1");
   EXPECT_EQ(c.connect_timeout_ms, 2000u);
   EXPECT_EQ(c.reply_timeout_ms, 2000u);
   EXPECT_EQ(c.file_list_timeout_ms, 10000u);  // a list comes in many parts: 10 s at least
   EXPECT_EQ(c.idle_timeout_ms, 15000u);       // alive requests come every few seconds: 15 s at least
 
-  c = session_config("10.0.0.2", 6666, "admin", "12345", 20000);
+  endpoint = CameraEndpoint();
+  endpoint.address = "10.0.0.2";
+  endpoint.timeout_ms = 20000;
+  c = session_config(endpoint);
   EXPECT_EQ(c.connect_timeout_ms, 20000u);
   EXPECT_EQ(c.reply_timeout_ms, 20000u);
   EXPECT_EQ(c.file_list_timeout_ms, 20000u);
@@ -152,7 +163,9 @@ TEST(SessionConfigFromTimeout, EveryTimeoutDerivesFromTheOne) {
 
   // The defaults are what the default timeout gives.
   const SessionConfig defaults;
-  c = session_config("h", 6666, "admin", "12345", 5000);
+  endpoint = CameraEndpoint();  // kDefaultTimeoutMs
+  endpoint.address = "h";
+  c = session_config(endpoint);
   EXPECT_EQ(c.connect_timeout_ms, defaults.connect_timeout_ms);
   EXPECT_EQ(c.reply_timeout_ms, defaults.reply_timeout_ms);
   EXPECT_EQ(c.file_list_timeout_ms, defaults.file_list_timeout_ms);
