@@ -17,7 +17,7 @@ namespace {
 constexpr int kExitCamera = 3;
 
 // Finds and checks the cameras: -1 to serve them, else the exit code.
-int check_cameras(const Options &options, std::vector<FoundCamera> &found) {
+int check_cameras(const Options &options, std::vector<CheckedCamera> &found) {
   bool stopped = false;
   find_cameras(options, found, stopped);
   if (stopped) {
@@ -42,7 +42,7 @@ int main(int argc, char **argv) {
   if (int rc = parse_options(argc, argv, options); rc >= 0) return rc;
   gst_init(nullptr, nullptr);
   if (options.server.verbose) g_log_set_debug_enabled(TRUE);
-  std::vector<FoundCamera> found;
+  std::vector<CheckedCamera> found;
   if (int rc = check_cameras(options, found); rc >= 0) return rc;
   int rc;
   {

@@ -51,7 +51,7 @@ std::string ready_line(const std::string &url, const std::string &control, const
 
 }  // namespace
 
-Server::Server(const Options &options, const std::vector<FoundCamera> &found) : options_(options), found_(found) {}
+Server::Server(const Options &options, const std::vector<CheckedCamera> &found) : options_(options), found_(found) {}
 
 Server::~Server() {
   api_.reset();

@@ -17,7 +17,7 @@ namespace ipcam::server {
 
 class Server {
  public:
-  Server(const Options &options, const std::vector<FoundCamera> &found);
+  Server(const Options &options, const std::vector<CheckedCamera> &found);
   ~Server();
   Server(const Server &) = delete;
   Server &operator=(const Server &) = delete;
@@ -33,7 +33,7 @@ class Server {
   bool released() const;
 
   const Options &options_;
-  const std::vector<FoundCamera> &found_;
+  const std::vector<CheckedCamera> &found_;
   std::unique_ptr<RtspPort> rtsp_;
   std::vector<std::unique_ptr<Camera>> cameras_;
   std::unique_ptr<ControlApi> api_;

@@ -1,7 +1,7 @@
 // Finding and checking the cameras at start: see camera-check.h.
 #include "camera/camera-check.h"
 
-#include "ipcam/discovery.h"
+#include "ipcam/camera-login.h"
 #include "ipcam/error.h"
 #include "ipcam/session.h"
 #include "ipcam/text.h"
@@ -20,23 +20,23 @@ std::string discover_camera(const ServerOptions &o, GCancellable *cancel, std::s
   ipcam::DiscoveryConfig config;
   config.broadcast_addresses = o.broadcast;
   if (!o.discovery_ports.empty()) config.ports = o.discovery_ports;
-  std::string where;
+  ipcam::FoundCamera found;
   g_autoptr(GError) error = nullptr;
-  const auto found = ipcam::discover(config, cancel, &where, &error);
-  if (!found) {
+  const bool ok = ipcam::find_camera(ipcam::CameraEndpoint{}, config, cancel, found, &error);
+  const bool none = !ok && g_error_matches(error, IPCAM_ERROR, IPCAM_ERROR_NO_CAMERA);
+  if (!ok && !none) {
     g_printerr("ipcam-rtsp-server: discovery failed: %s\n", error->message);
     return {};
   }
   if (g_cancellable_is_cancelled(cancel)) return {};
-  const std::vector<ipcam::DiscoveredCamera> &cameras = *found;
-  if (cameras.empty()) {
+  if (none) {
     g_printerr("ipcam-rtsp-server: no camera answered on %s; is this computer on the camera's WiFi? "
-               "(or give --camera ADDRESS)\n", where.c_str());
+               "(or give --camera ADDRESS)\n", found.where.c_str());
     return {};
   }
-  g_message("found a camera at %s", cameras[0].address.c_str());
-  serial = cameras[0].serial;
-  return cameras[0].address;
+  g_message("found a camera at %s", found.address.c_str());
+  serial = found.serial;
+  return found.address;
 }
 
 // Logs in once to check address and password; reads the firmware version.
@@ -47,20 +47,18 @@ bool check_camera(const CameraOptions &c, size_t max_files, const std::string &a
   ipcam::SessionConfig config = ipcam::session_config(endpoint);
   config.max_files = max_files;
   ipcam::ControlSession session(config);
+  // Linked for the firmware request too: a camera silent after login must
+  // not hold SIGTERM up.
+  ipcam::CloseOnCancel closer;
   g_autoptr(GError) error = nullptr;
-  if (!session.connect(cancel, &error)) {
+  if (!ipcam::log_in(session, cancel, closer, &error)) {
     if (g_cancellable_is_cancelled(cancel)) return false;
     g_printerr("ipcam-rtsp-server: cannot use the camera at %s:%u (%s): %s\n", address.c_str(),
                c.endpoint.control_port, c.mount.c_str() + 1, error->message);
     return false;
   }
   g_autoptr(GError) fw_error = nullptr;
-  // A camera silent after login must not hold SIGTERM up.
-  const gulong closer = g_cancellable_connect(
-      cancel, G_CALLBACK(+[](GCancellable *, gpointer s) { static_cast<ipcam::ControlSession *>(s)->close(); }),
-      &session, nullptr);
   auto version = session.firmware_version(&fw_error);
-  g_cancellable_disconnect(cancel, closer);
   if (g_cancellable_is_cancelled(cancel)) return false;
   if (version)
     firmware = *version;
@@ -74,7 +72,7 @@ bool check_camera(const CameraOptions &c, size_t max_files, const std::string &a
 
 }  // namespace
 
-bool find_cameras(const Options &o, std::vector<FoundCamera> &found, bool &stopped) {
+bool find_cameras(const Options &o, std::vector<CheckedCamera> &found, bool &stopped) {
   found.assign(o.cameras.size(), {});
   g_autoptr(GCancellable) cancel = g_cancellable_new();
   g_autoptr(GMainLoop) loop = g_main_loop_new(nullptr, FALSE);

@@ -11,7 +11,7 @@
 namespace ipcam::server {
 
 // What the start check learnt of one camera.
-struct FoundCamera {
+struct CheckedCamera {
   std::string address;  // given, or found by discovery; empty = none answered
   std::string firmware, serial;  // empty if unknown
   bool usable = false;  // the login worked
@@ -19,8 +19,8 @@ struct FoundCamera {
 
 // Finds (a lone camera without address) and checks every camera, each on
 // a thread of its own, while SIGINT/SIGTERM are watched: a stop during
-// discovery or a login that hangs ends at once. One FoundCamera per camera
+// discovery or a login that hangs ends at once. One CheckedCamera per camera
 // of `o`, in order; false when a signal came (`stopped`).
-bool find_cameras(const Options &o, std::vector<FoundCamera> &found, bool &stopped);
+bool find_cameras(const Options &o, std::vector<CheckedCamera> &found, bool &stopped);
 
 }  // namespace ipcam::server

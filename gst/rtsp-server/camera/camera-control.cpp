@@ -2,6 +2,7 @@
 // through a short control session of their own when no stream runs.
 #include "camera/camera-control.h"
 
+#include "ipcam/camera-login.h"
 #include "ipcam/error.h"
 #include "ipcam/download.h"
 #include "ipcam/session.h"
@@ -118,14 +119,11 @@ bool CameraControl::with_camera(const std::function<bool(Requests &, GError **)>
   ipcam::SessionConfig config = ipcam::session_config(endpoint_);
   config.max_files = max_files_;
   ipcam::ControlSession session(config);
-  if (!session.connect(cancel_, error)) return false;
   // A request waiting on a silent camera ends when the server stops.
-  const gulong closer = g_cancellable_connect(
-      cancel_, G_CALLBACK(+[](GCancellable *, gpointer s) { static_cast<ipcam::ControlSession *>(s)->close(); }),
-      &session, nullptr);
+  ipcam::CloseOnCancel closer;
+  if (!ipcam::log_in(session, cancel_, closer, error)) return false;
   SessionRequests r(session);
   const bool ok = fn(r, error);
-  g_cancellable_disconnect(cancel_, closer);
   session.close();
   return ok;
 }

@@ -35,7 +35,7 @@ WebrtcSettings webrtc_settings(const ServerOptions &server, const CameraOptions 
 
 }  // namespace
 
-Camera::Camera(const CameraOptions &options, const ServerOptions &server, const FoundCamera &found, RtspPort &rtsp,
+Camera::Camera(const CameraOptions &options, const ServerOptions &server, const CheckedCamera &found, RtspPort &rtsp,
                bool count_all_clients)
     : options_(with_address(options, found.address)),
       found_(found),

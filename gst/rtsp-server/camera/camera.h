@@ -30,7 +30,7 @@ class Camera {
   // `found`: what the start check learnt (its address, if discovered).
   // With `count_all_clients`, the status's clients are every RTSP
   // connection (one camera served), else those holding this mount.
-  Camera(const CameraOptions &options, const ServerOptions &server, const FoundCamera &found, RtspPort &rtsp,
+  Camera(const CameraOptions &options, const ServerOptions &server, const CheckedCamera &found, RtspPort &rtsp,
          bool count_all_clients);
   ~Camera();
   Camera(const Camera &) = delete;
@@ -59,7 +59,7 @@ class Camera {
   static gboolean on_tick(gpointer self);
 
   const CameraOptions options_;  // with the address found at start
-  const FoundCamera found_;
+  const CheckedCamera found_;
   const bool count_all_clients_;
   std::string rtsp_url_;
   std::shared_ptr<CameraHub> hub_;

@@ -1,6 +1,8 @@
 // SDP and H.264 helpers for the WebRTC answer: see webrtc-sdp.h.
 #include "webrtc/webrtc-sdp.h"
 
+#include "ipcam/h264.h"
+
 #include <cstdlib>
 #include <cstring>
 
@@ -10,14 +12,15 @@ std::string sps_profile_level_id(GstBuffer *access_unit) {
   GstMapInfo map;
   if (!access_unit || !gst_buffer_map(access_unit, &map, GST_MAP_READ)) return {};
   std::string out;
-  const guint8 *d = map.data;
-  for (gsize i = 0; i + 6 < map.size && out.empty(); i++) {
-    if (d[i] != 0 || d[i + 1] != 0 || d[i + 2] != 1) continue;
-    if ((d[i + 3] & 0x1f) == 7) {
-      char hex[8];
-      g_snprintf(hex, sizeof hex, "%02x%02x%02x", d[i + 4], d[i + 5], d[i + 6]);
-      out = hex;
-    }
+  // profile_idc, the constraint flags and level_idc: the SPS's first three
+  // bytes after its header, as SDP's profile-level-id writes them.
+  h264::NalReader reader(ByteView(map.data, map.size));
+  for (h264::NalUnit nal; out.empty() && reader.next(nal);) {
+    if (nal.type != h264::kNalSps || nal.end - nal.header < 4) continue;
+    const guint8 *p = map.data + nal.header + 1;
+    char hex[8];
+    g_snprintf(hex, sizeof hex, "%02x%02x%02x", p[0], p[1], p[2]);
+    out = hex;
   }
   gst_buffer_unmap(access_unit, &map);
   return out;
