@@ -28,9 +28,31 @@ std::string foreign_bytes_text(ByteView b) {
 
 }  // namespace
 
+namespace session_detail {
+
+struct GErrorFree {
+  void operator()(GError *e) const {
+    if (e) g_error_free(e);
+  }
+};
+
+// How one connect attempt ended: a connection, or what went wrong.
+struct ConnectOutcome {
+  GPtr<GSocketConnection> conn;
+  std::unique_ptr<GError, GErrorFree> error;
+  bool timed_out = false;
+  std::string tie_failure;  // why the interface could not be bound, if it could not
+};
+
+}  // namespace session_detail
+
+using session_detail::ConnectOutcome;
+
+namespace {
+
 // GSocketClient with a millisecond timeout: the async connect runs on a
 // private main context that this thread iterates until it finishes.
-bool ControlSession::Impl::tcp_connect(GCancellable *cancel, GError **error) {
+ConnectOutcome connect_within(const CameraEndpoint &ep, unsigned timeout_ms, GCancellable *cancel) {
   struct Attempt {
     bool finished = false;
     bool timed_out = false;
@@ -44,15 +66,15 @@ bool ControlSession::Impl::tcp_connect(GCancellable *cancel, GError **error) {
       cancel, G_CALLBACK(+[](GCancellable *, gpointer c) { g_cancellable_cancel(G_CANCELLABLE(c)); }),
       attempt_cancel.get(), nullptr);
 
+  ConnectOutcome out;
   GMainContext *ctx = g_main_context_new();
   g_main_context_push_thread_default(ctx);
   GPtr<GSocketClient> client(g_socket_client_new());
   // A camera is on the local WiFi: never ask the system proxy resolver.
   g_socket_client_set_enable_proxy(client.get(), FALSE);
-  std::string tie_failure;
-  bind_client_to_interface(client.get(), &config.endpoint.interface, &tie_failure);
+  bind_client_to_interface(client.get(), &ep.interface, &out.tie_failure);
   g_socket_client_connect_to_host_async(
-      client.get(), config.endpoint.address.c_str(), config.endpoint.control_port, attempt_cancel.get(),
+      client.get(), ep.address.c_str(), ep.control_port, attempt_cancel.get(),
       +[](GObject *src, GAsyncResult *res, gpointer data) {
         auto *a = static_cast<Attempt *>(data);
         a->conn = g_socket_client_connect_to_host_finish(G_SOCKET_CLIENT(src), res, &a->error);
@@ -60,8 +82,8 @@ bool ControlSession::Impl::tcp_connect(GCancellable *cancel, GError **error) {
       },
       &at);
   GSource *timer = nullptr;
-  if (config.connect_timeout_ms) {
-    timer = g_timeout_source_new(config.connect_timeout_ms);
+  if (timeout_ms) {
+    timer = g_timeout_source_new(timeout_ms);
     g_source_set_callback(
         timer,
         +[](gpointer data) -> gboolean {
@@ -83,54 +105,72 @@ bool ControlSession::Impl::tcp_connect(GCancellable *cancel, GError **error) {
   g_main_context_unref(ctx);
   g_cancellable_disconnect(cancel, link);
 
-  if (at.conn) {
-    GPtr<GSocketConnection> conn(at.conn);
-    GSocket *sock = g_socket_connection_get_socket(conn.get());
-    g_socket_set_blocking(sock, TRUE);
-    g_socket_set_option(sock, IPPROTO_TCP, TCP_NODELAY, 1, nullptr);
-    // A camera that stops reading must not hold a send for ever: sends give
-    // up after the reply timeout (GSocket counts whole seconds).
-    g_socket_set_timeout(sock, std::max(1u, (config.reply_timeout_ms + 999) / 1000));
-    std::string peer_text, local_text;
-    g_autoptr(GSocketAddress) ra = g_socket_get_remote_address(sock, nullptr);
-    g_autoptr(GSocketAddress) la = g_socket_get_local_address(sock, nullptr);
-    if (ra && G_IS_INET_SOCKET_ADDRESS(ra)) {
-      g_autofree char *s = g_inet_address_to_string(g_inet_socket_address_get_address(G_INET_SOCKET_ADDRESS(ra)));
-      peer_text = s;
-    }
-    if (la && G_IS_INET_SOCKET_ADDRESS(la)) {
-      g_autofree char *s = g_inet_address_to_string(g_inet_socket_address_get_address(G_INET_SOCKET_ADDRESS(la)));
-      local_text = s;
-    }
-    {
-      std::lock_guard<std::mutex> lock(mutex);
-      peer = peer_text;
-      local = local_text;
-    }
-    std::lock_guard<std::mutex> lock(write_mutex);
-    socket = sock;
-    connection = std::move(conn);
+  out.conn.reset(at.conn);
+  out.error.reset(at.error);
+  out.timed_out = at.timed_out;
+  return out;
+}
+
+// The numeric address of one end of a connected socket, or "".
+std::string address_text(GSocketAddress *a) {
+  if (!a || !G_IS_INET_SOCKET_ADDRESS(a)) return "";
+  g_autofree char *s = g_inet_address_to_string(g_inet_socket_address_get_address(G_INET_SOCKET_ADDRESS(a)));
+  return s;
+}
+
+}  // namespace
+
+bool ControlSession::Impl::tcp_connect(GCancellable *cancel, GError **error) {
+  ConnectOutcome out = connect_within(config.endpoint, config.connect_timeout_ms, cancel);
+  if (out.conn) {
+    take_connection(std::move(out.conn));
     return true;
   }
+  set_connect_error(out, cancel, error);
+  return false;
+}
+
+// Blocking sends with a timeout on the connected socket, and the addresses
+// of both ends for messages and the session's accessors.
+void ControlSession::Impl::take_connection(GPtr<GSocketConnection> conn) {
+  GSocket *sock = g_socket_connection_get_socket(conn.get());
+  g_socket_set_blocking(sock, TRUE);
+  g_socket_set_option(sock, IPPROTO_TCP, TCP_NODELAY, 1, nullptr);
+  // A camera that stops reading must not hold a send for ever: sends give
+  // up after the reply timeout (GSocket counts whole seconds).
+  g_socket_set_timeout(sock, std::max(1u, (config.reply_timeout_ms + 999) / 1000));
+  g_autoptr(GSocketAddress) ra = g_socket_get_remote_address(sock, nullptr);
+  g_autoptr(GSocketAddress) la = g_socket_get_local_address(sock, nullptr);
+  std::string peer_text = address_text(ra), local_text = address_text(la);
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    peer = peer_text;
+    local = local_text;
+  }
+  std::lock_guard<std::mutex> lock(write_mutex);
+  socket = sock;
+  connection = std::move(conn);
+}
+
+// Why the connect failed, with the next step for the user.
+void ControlSession::Impl::set_connect_error(const ConnectOutcome &out, GCancellable *cancel, GError **error) {
   if (g_cancellable_is_cancelled(cancel)) {
     g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_CANCELLED, "Connecting to the camera at %s was cancelled",
                 endpoint.c_str());
-  } else if (at.timed_out) {
+  } else if (out.timed_out) {
     g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_TIMEOUT,
                 "No answer from %s within %s: the camera is off, out of WiFi range, or the address is "
                 "wrong. Join the camera's WiFi and check the address",
                 endpoint.c_str(), seconds_text(config.connect_timeout_ms).c_str());
-  } else if (!tie_failure.empty()) {
+  } else if (!out.tie_failure.empty()) {
     g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_CANNOT_CONNECT, "Cannot connect to the camera at %s: %s",
-                endpoint.c_str(), tie_failure.c_str());
+                endpoint.c_str(), out.tie_failure.c_str());
   } else {
     g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_CANNOT_CONNECT,
                 "Cannot connect to the camera at %s: %s. Check that this computer is on the camera's "
                 "WiFi, the address and the control port (%u on real cameras)",
-                endpoint.c_str(), at.error->message, unsigned(kControlPort));
+                endpoint.c_str(), out.error->message, unsigned(kControlPort));
   }
-  g_clear_error(&at.error);
-  return false;
 }
 
 // Sends login and waits for login accepted, answering the alive request that

@@ -63,6 +63,11 @@ struct Waiter {
   ~Waiter() { g_clear_error(&error); }
 };
 
+// session-connect.cpp: how one connect attempt ended, and the state of the
+// login exchange.
+struct ConnectOutcome;
+struct LoginExchange;
+
 }  // namespace ipcam::session_detail
 
 namespace ipcam {
@@ -115,7 +120,11 @@ struct ControlSession::Impl {
   bool not_connected(GError **error) const;
   bool request(uint32_t type, ByteView payload, Waiter &w, unsigned timeout_ms, GError **error);
   // session-connect.cpp
+  using ConnectOutcome = session_detail::ConnectOutcome;
+  using LoginExchange = session_detail::LoginExchange;
   bool tcp_connect(GCancellable *cancel, GError **error);
+  void take_connection(GPtr<GSocketConnection> conn);
+  void set_connect_error(const ConnectOutcome &out, GCancellable *cancel, GError **error);
   bool login(GSocket *sock, GCancellable *cancel, Bytes &rest, GError **error);
   // session-reader.cpp
   void reader_main(GPtr<GSocket> sock, GPtr<GCancellable> cancel, Bytes buf);
