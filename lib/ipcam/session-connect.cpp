@@ -173,104 +173,161 @@ void ControlSession::Impl::set_connect_error(const ConnectOutcome &out, GCancell
   }
 }
 
+namespace session_detail {
+
+// One login exchange: where it reads, until when, and the bytes so far.
+struct LoginExchange {
+  GSocket *sock = nullptr;
+  GCancellable *cancel = nullptr;
+  Clock::time_point deadline;
+  Bytes buf;    // received, not yet parsed
+  Bytes early;  // messages before login accepted, for the handler later
+  Bytes rest;   // after login accepted: `early` and what followed it
+};
+
+}  // namespace session_detail
+
+namespace {
+
+// The end of every refused-login message: what the user can do about it.
+constexpr const char *kLoginNextStep = "wrong user or password, or another client (the phone app?) is "
+                                       "connected. Check the user and password, and close other apps that "
+                                       "use the camera";
+
+}  // namespace
+
 // Sends login and waits for login accepted, answering the alive request that
 // cameras send in between. Messages after login accepted stay in `rest`.
 bool ControlSession::Impl::login(GSocket *sock, GCancellable *cancel, Bytes &rest, GError **error) {
   std::optional<Bytes> login_payload = encode_login(config.endpoint.user, config.endpoint.password, error);
   if (!login_payload) return false;
-  const Bytes &payload = *login_payload;
-  const std::string next = "wrong user or password, or another client (the phone app?) is "
-                           "connected. Check the user and password, and close other apps that "
-                           "use the camera";
-  // A send that fails during login means the camera dropped us: refused.
-  auto send_or_refused = [&](uint32_t type) {
-    GError *e = nullptr;
-    if (send_message(type, type == msg::kLogin ? ByteView(payload) : ByteView(), &e)) return true;
-    if (g_error_matches(e, IPCAM_ERROR, IPCAM_ERROR_CONNECTION_LOST)) {
-      g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_LOGIN_REFUSED,
-                  "The camera at %s dropped the connection during login as user \"%s\": %s", endpoint.c_str(),
-                  config.endpoint.user.c_str(), next.c_str());
-      g_error_free(e);
-    } else {
-      g_propagate_error(error, e);
-    }
-    return false;
-  };
-  if (!send_or_refused(msg::kLogin)) return false;
+  if (!send_during_login(msg::kLogin, *login_payload, error)) return false;
 
-  const auto deadline = Clock::now() + std::chrono::milliseconds(config.reply_timeout_ms);
-  Bytes buf, early;  // `early`: messages before login accepted, for the handler later
-  uint8_t tmp[4096];
+  LoginExchange x;
+  x.sock = sock;
+  x.cancel = cancel;
+  x.deadline = Clock::now() + std::chrono::milliseconds(config.reply_timeout_ms);
   for (;;) {
-    GError *e = nullptr;
-    // The deadline holds whatever the camera sends meanwhile: a camera that
-    // keeps talking without accepting always has data ready.
-    if (Clock::now() >= deadline)
-      g_set_error_literal(&e, G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "login deadline passed");
-    if (e || !g_socket_condition_timed_wait(sock, G_IO_IN, remaining_us(deadline), cancel, &e)) {
-      if (g_error_matches(e, G_IO_ERROR, G_IO_ERROR_TIMED_OUT)) {
-        g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_TIMEOUT,
-                    "No answer to login from %s within %s: not an ipcam camera, or it is busy. Check "
-                    "the address and port, and close other apps that use the camera",
-                    endpoint.c_str(), seconds_text(config.reply_timeout_ms).c_str());
-      } else {
-        g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_CANCELLED, "Logging in to %s: %s", endpoint.c_str(),
-                    e->message);
-      }
-      g_error_free(e);
-      return false;
+    if (!wait_for_login_bytes(x, error)) return false;
+    LoginRead read = receive_login_bytes(x, error);
+    if (read == LoginRead::kFailed) return false;
+    if (read == LoginRead::kAgain) continue;
+    if (!within_login_cap(x, error)) return false;
+    LoginStep step = take_login_messages(x, error);
+    if (step == LoginStep::kFailed) return false;
+    if (step == LoginStep::kAccepted) {
+      rest = std::move(x.rest);
+      return true;
     }
-    gssize n = g_socket_receive(sock, reinterpret_cast<gchar *>(tmp), sizeof tmp, cancel, &e);
-    if (n < 0 && g_error_matches(e, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK)) {
-      g_error_free(e);
-      continue;
+  }
+}
+
+// A send that fails during login means the camera dropped us: refused.
+bool ControlSession::Impl::send_during_login(uint32_t type, ByteView payload, GError **error) {
+  GError *e = nullptr;
+  if (send_message(type, payload, &e)) return true;
+  if (g_error_matches(e, IPCAM_ERROR, IPCAM_ERROR_CONNECTION_LOST)) {
+    g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_LOGIN_REFUSED,
+                "The camera at %s dropped the connection during login as user \"%s\": %s", endpoint.c_str(),
+                config.endpoint.user.c_str(), kLoginNextStep);
+    g_error_free(e);
+  } else {
+    g_propagate_error(error, e);
+  }
+  return false;
+}
+
+// Waits until the camera has sent something, within the login deadline.
+bool ControlSession::Impl::wait_for_login_bytes(const LoginExchange &x, GError **error) {
+  GError *e = nullptr;
+  // The deadline holds whatever the camera sends meanwhile: a camera that
+  // keeps talking without accepting always has data ready.
+  if (Clock::now() >= x.deadline)
+    g_set_error_literal(&e, G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "login deadline passed");
+  if (!e && g_socket_condition_timed_wait(x.sock, G_IO_IN, remaining_us(x.deadline), x.cancel, &e)) return true;
+  if (g_error_matches(e, G_IO_ERROR, G_IO_ERROR_TIMED_OUT)) {
+    g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_TIMEOUT,
+                "No answer to login from %s within %s: not an ipcam camera, or it is busy. Check "
+                "the address and port, and close other apps that use the camera",
+                endpoint.c_str(), seconds_text(config.reply_timeout_ms).c_str());
+  } else {
+    g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_CANCELLED, "Logging in to %s: %s", endpoint.c_str(), e->message);
+  }
+  g_error_free(e);
+  return false;
+}
+
+// Appends what the camera sent to the exchange's buffer.
+ControlSession::Impl::LoginRead ControlSession::Impl::receive_login_bytes(LoginExchange &x, GError **error) {
+  uint8_t tmp[4096];
+  GError *e = nullptr;
+  gssize n = g_socket_receive(x.sock, reinterpret_cast<gchar *>(tmp), sizeof tmp, x.cancel, &e);
+  if (n < 0 && g_error_matches(e, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK)) {
+    g_error_free(e);
+    return LoginRead::kAgain;
+  }
+  if (n < 0 && g_error_matches(e, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+    g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_CANCELLED, "Logging in to %s was cancelled", endpoint.c_str());
+    g_error_free(e);
+    return LoginRead::kFailed;
+  }
+  if (n <= 0) {
+    // The byte pattern of a refusal is unknown; a camera that does not
+    // want us closes the connection.
+    std::string how = n == 0 ? "closed the connection" : std::string("dropped the connection (") + e->message + ")";
+    g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_LOGIN_REFUSED, "The camera at %s %s after login as user \"%s\": %s",
+                endpoint.c_str(), how.c_str(), config.endpoint.user.c_str(), kLoginNextStep);
+    g_clear_error(&e);
+    return LoginRead::kFailed;
+  }
+  x.buf.insert(x.buf.end(), tmp, tmp + n);
+  return LoginRead::kData;
+}
+
+// A camera that talks on without accepting must not fill memory.
+bool ControlSession::Impl::within_login_cap(const LoginExchange &x, GError **error) {
+  if (x.buf.size() + x.early.size() <= config.max_login_bytes) return true;
+  g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_LIMIT,
+              "The camera at %s sent more than %zu bytes without accepting the login (real cameras "
+              "send a few hundred; the cap is max_login_bytes in libipcam): not a camera to trust",
+              endpoint.c_str(), config.max_login_bytes);
+  return false;
+}
+
+// Handles every whole message in the buffer, in order, until one ends the
+// exchange; a partial message waits for more bytes.
+ControlSession::Impl::LoginStep ControlSession::Impl::take_login_messages(LoginExchange &x, GError **error) {
+  for (;;) {
+    ControlParseResult r = parse_control(x.buf);
+    if (r.status == ControlParseStatus::kBadMagic) {
+      g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_NOT_IPCAM,
+                  "%s is not an ipcam camera: it answered login with bytes that are not this "
+                  "protocol (%s). Check the address and the control port (%u on real cameras)",
+                  endpoint.c_str(), foreign_bytes_text(x.buf).c_str(), unsigned(kControlPort));
+      return LoginStep::kFailed;
     }
-    if (n < 0 && g_error_matches(e, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
-      g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_CANCELLED, "Logging in to %s was cancelled",
-                  endpoint.c_str());
-      g_error_free(e);
-      return false;
-    }
-    if (n <= 0) {
-      // The byte pattern of a refusal is unknown; a camera that does not
-      // want us closes the connection.
-      std::string how = n == 0 ? "closed the connection" : std::string("dropped the connection (") + e->message + ")";
-      g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_LOGIN_REFUSED, "The camera at %s %s after login as user \"%s\": %s",
-                  endpoint.c_str(), how.c_str(), config.endpoint.user.c_str(), next.c_str());
-      g_clear_error(&e);
-      return false;
-    }
-    buf.insert(buf.end(), tmp, tmp + n);
-    if (buf.size() + early.size() > config.max_login_bytes) {
-      g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_LIMIT,
-                  "The camera at %s sent more than %zu bytes without accepting the login (real cameras "
-                  "send a few hundred; the cap is max_login_bytes in libipcam): not a camera to trust",
-                  endpoint.c_str(), config.max_login_bytes);
-      return false;
-    }
-    for (;;) {
-      ControlParseResult r = parse_control(buf);
-      if (r.status == ControlParseStatus::kBadMagic) {
-        g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_NOT_IPCAM,
-                    "%s is not an ipcam camera: it answered login with bytes that are not this "
-                    "protocol (%s). Check the address and the control port (%u on real cameras)",
-                    endpoint.c_str(), foreign_bytes_text(buf).c_str(), unsigned(kControlPort));
-        return false;
-      }
-      if (r.status == ControlParseStatus::kNeedMore) break;
-      if (r.type == msg::kAliveRequest) {
-        if (!send_or_refused(msg::kAliveResponse)) return false;
-      } else if (r.type == msg::kLoginAccepted) {
-        rest = std::move(early);
-        rest.insert(rest.end(), buf.begin() + ptrdiff_t(r.consumed), buf.end());
-        g_debug("logged in to %s as \"%s\"", endpoint.c_str(), config.endpoint.user.c_str());
-        return true;
-      } else {
-        g_debug("%s (0x%04x) before login accepted", type_name(r.type), r.type);
-        early.insert(early.end(), buf.begin(), buf.begin() + ptrdiff_t(r.consumed));
-      }
-      buf.erase(buf.begin(), buf.begin() + ptrdiff_t(r.consumed));
-    }
+    if (r.status == ControlParseStatus::kNeedMore) return LoginStep::kGoOn;
+    LoginStep step = on_login_message(x, r, error);
+    if (step != LoginStep::kGoOn) return step;
+    x.buf.erase(x.buf.begin(), x.buf.begin() + ptrdiff_t(r.consumed));
+  }
+}
+
+// One message during login, by type.
+ControlSession::Impl::LoginStep ControlSession::Impl::on_login_message(LoginExchange &x, const ControlParseResult &r,
+                                                                       GError **error) {
+  switch (r.type) {
+    case msg::kAliveRequest:
+      return send_during_login(msg::kAliveResponse, ByteView(), error) ? LoginStep::kGoOn : LoginStep::kFailed;
+    case msg::kLoginAccepted:
+      x.rest = std::move(x.early);
+      x.rest.insert(x.rest.end(), x.buf.begin() + ptrdiff_t(r.consumed), x.buf.end());
+      g_debug("logged in to %s as \"%s\"", endpoint.c_str(), config.endpoint.user.c_str());
+      return LoginStep::kAccepted;
+    default:
+      g_debug("%s (0x%04x) before login accepted", type_name(r.type), r.type);
+      x.early.insert(x.early.end(), x.buf.begin(), x.buf.begin() + ptrdiff_t(r.consumed));
+      return LoginStep::kGoOn;
   }
 }
 

@@ -126,6 +126,14 @@ struct ControlSession::Impl {
   void take_connection(GPtr<GSocketConnection> conn);
   void set_connect_error(const ConnectOutcome &out, GCancellable *cancel, GError **error);
   bool login(GSocket *sock, GCancellable *cancel, Bytes &rest, GError **error);
+  enum class LoginRead { kData, kAgain, kFailed };     // kAgain: nothing to read after all
+  enum class LoginStep { kGoOn, kAccepted, kFailed };  // what the messages so far mean
+  bool send_during_login(uint32_t type, ByteView payload, GError **error);
+  bool wait_for_login_bytes(const LoginExchange &x, GError **error);
+  LoginRead receive_login_bytes(LoginExchange &x, GError **error);
+  bool within_login_cap(const LoginExchange &x, GError **error);
+  LoginStep take_login_messages(LoginExchange &x, GError **error);
+  LoginStep on_login_message(LoginExchange &x, const ControlParseResult &r, GError **error);
   // session-reader.cpp
   void reader_main(GPtr<GSocket> sock, GPtr<GCancellable> cancel, Bytes buf);
   bool dispatch(uint32_t type, ByteView payload);
