@@ -360,127 +360,156 @@ static void gst_ipcam_src_finalize(GObject *object) {
 
 GstFlowReturn gst_ipcam_src_create(GstPushSrc *psrc, GstBuffer **buf);  // ipcamsrc-stream.cpp
 
-static void install_properties(GObjectClass *oc) {
-  // Blurbs that name a protocol default, formatted from endpoint.h's
-  // constants; static, as G_PARAM_STATIC_STRINGS keeps the pointers.
+// Settings apply at the next start: writable up to READY.
+static constexpr auto kReadWrite = GParamFlags(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
+static constexpr auto kReadOnly = GParamFlags(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
+// Where the camera is: its address and the ports of its three services.
+static void install_endpoint_properties(GObjectClass *oc) {
+  // Formatted from endpoint.h's constant; static, as G_PARAM_STATIC_STRINGS
+  // keeps the pointer.
   static const std::string preview_port_blurb =
       "Local UDP port the camera sends its preview to (bound in READY; 0 = any free port, read back after "
       "READY; real cameras always send to " + std::to_string(ipcam::kPreviewPort) + ")";
-  static const std::string password_blurb = std::string("Login password; unset: $IPCAM_PASSWORD, then the "
-                                                        "cameras' default ") +
-                                            ipcam::kDefaultPassword + " (reads back as ***, never logged)";
-  const auto rw = GParamFlags(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
-  const auto ro = GParamFlags(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   g_object_class_install_property(
       oc, PROP_ADDRESS,
       g_param_spec_string("address", "Address",
                           "Camera address (IPv4 or host name); empty = discover and take the first camera "
                           "that answers",
-                          "", rw));
+                          "", kReadWrite));
   g_object_class_install_property(
       oc, PROP_CONTROL_PORT,
       g_param_spec_uint("control-port", "Control port", "Camera's TCP control port", 1, 65535,
-                        ipcam::kControlPort, rw));
+                        ipcam::kControlPort, kReadWrite));
   g_object_class_install_property(
       oc, PROP_PREVIEW_PORT,
       g_param_spec_uint("preview-port", "Preview port", preview_port_blurb.c_str(), 0, 65535, ipcam::kPreviewPort,
-                        rw));
+                        kReadWrite));
   g_object_class_install_property(
       oc, PROP_HTTP_PORT,
       g_param_spec_uint("http-port", "HTTP port", "Camera's HTTP port for stored files", 1, 65535,
-                        ipcam::kHttpPort, rw));
+                        ipcam::kHttpPort, kReadWrite));
+}
+
+// Finding a camera when no address is set.
+static void install_discovery_properties(GObjectClass *oc) {
   g_object_class_install_property(
       oc, PROP_DISCOVERY_ADDRESS,
       g_param_spec_string("discovery-address", "Discovery address",
                           "Broadcast address discovery asks on when address is empty (empty = the "
                           "broadcast address of every up IPv4 interface)",
-                          "", rw));
+                          "", kReadWrite));
   g_object_class_install_property(
       oc, PROP_DISCOVERY_PORTS,
       g_param_spec_string("discovery-ports", "Discovery ports",
                           "Comma-separated UDP ports discovery asks on (firmwares differ)",
-                          ipcam::src::default_discovery_ports().c_str(), rw));
+                          ipcam::src::default_discovery_ports().c_str(), kReadWrite));
+}
+
+// How the camera is reached and logged in to, and how long it may take.
+static void install_access_properties(GObjectClass *oc) {
+  // Formatted from endpoint.h's constant; static, as G_PARAM_STATIC_STRINGS
+  // keeps the pointer.
+  static const std::string password_blurb = std::string("Login password; unset: $IPCAM_PASSWORD, then the "
+                                                        "cameras' default ") +
+                                            ipcam::kDefaultPassword + " (reads back as ***, never logged)";
   g_object_class_install_property(
       oc, PROP_INTERFACE,
       g_param_spec_string("interface", "Network interface",
                           "Reach the camera only through this network interface (e.g. wlan1): control, "
                           "preview, discovery and downloads (SO_BINDTODEVICE); empty = any. For cameras "
                           "that share one address, each on its own Wi-Fi adapter",
-                          "", rw));
+                          "", kReadWrite));
   g_object_class_install_property(
       oc, PROP_USER,
-      g_param_spec_string("user", "User", "Login user name", ipcam::kDefaultUser, rw));
+      g_param_spec_string("user", "User", "Login user name", ipcam::kDefaultUser, kReadWrite));
   g_object_class_install_property(
       oc, PROP_PASSWORD,
-      g_param_spec_string("password", "Password", password_blurb.c_str(), nullptr, rw));
+      g_param_spec_string("password", "Password", password_blurb.c_str(), nullptr, kReadWrite));
   g_object_class_install_property(
       oc, PROP_TIMEOUT,
       g_param_spec_uint("timeout", "Timeout",
                         "Milliseconds to wait for the camera: connect, each reply, discovery, and preview "
                         "silence before reconnecting",
-                        100, 600000, ipcam::kDefaultTimeoutMs, rw));
+                        100, 600000, ipcam::kDefaultTimeoutMs, kReadWrite));
+}
+
+// The control session: keep-alives and how much a camera may send.
+static void install_control_properties(GObjectClass *oc) {
   g_object_class_install_property(
       oc, PROP_KEEPALIVE_INTERVAL,
       g_param_spec_uint("keepalive-interval", "Keep-alive interval",
                         "Milliseconds between own alive messages to the camera (0 = only answer its "
                         "requests)",
-                        0, 600000, ipcam::src::kDefaultKeepaliveMs, rw));
+                        0, 600000, ipcam::src::kDefaultKeepaliveMs, kReadWrite));
   g_object_class_install_property(
       oc, PROP_MAX_FILES,
       g_param_spec_uint("max-files", "Maximum files",
                         "Most file list entries list-files accepts: a longer list fails with an error "
                         "naming this property, so a hostile camera cannot fill memory",
-                        1, G_MAXUINT, ipcam::src::kDefaultMaxFiles, rw));
+                        1, G_MAXUINT, ipcam::src::kDefaultMaxFiles, kReadWrite));
+}
+
+// The preview stream: its timestamps, latency, socket and losses.
+static void install_stream_properties(GObjectClass *oc) {
   g_object_class_install_property(
       oc, PROP_TIME_POSITION,
       g_param_spec_enum("time-position", "Time position",
                         "Whether the camera sends a frame's time datagram before or after its data",
-                        gst_ipcam_time_position_get_type(), GST_IPCAM_TIME_POSITION_BEFORE, rw));
+                        gst_ipcam_time_position_get_type(), GST_IPCAM_TIME_POSITION_BEFORE, kReadWrite));
   g_object_class_install_property(
       oc, PROP_TIMESTAMP_MODE,
       g_param_spec_enum("timestamp-mode", "Timestamp mode", "What buffer timestamps are derived from",
-                        gst_ipcam_timestamp_mode_get_type(), GST_IPCAM_TIMESTAMP_MODE_CAMERA, rw));
+                        gst_ipcam_timestamp_mode_get_type(), GST_IPCAM_TIMESTAMP_MODE_CAMERA, kReadWrite));
   g_object_class_install_property(
       oc, PROP_LATENCY,
       g_param_spec_uint("latency", "Latency",
                         "Jitter allowance in milliseconds, reported as the minimum latency", 0, 10000,
-                        ipcam::src::kDefaultLatencyMs, rw));
+                        ipcam::src::kDefaultLatencyMs, kReadWrite));
   g_object_class_install_property(
       oc, PROP_BUFFER_SIZE,
       g_param_spec_int("buffer-size", "Buffer size",
                        "Kernel receive buffer of the preview socket in bytes (0 = the system default). "
                        "Larger values absorb bursts when the streaming thread is late",
-                       0, G_MAXINT, 0, rw));
+                       0, G_MAXINT, 0, kReadWrite));
   g_object_class_install_property(
       oc, PROP_LOSS_POLICY,
       g_param_spec_enum("loss-policy", "Loss policy", "What to do with frames after a datagram was lost",
-                        gst_ipcam_loss_policy_get_type(), GST_IPCAM_LOSS_POLICY_DROP_UNTIL_KEYFRAME, rw));
+                        gst_ipcam_loss_policy_get_type(), GST_IPCAM_LOSS_POLICY_DROP_UNTIL_KEYFRAME, kReadWrite));
+}
+
+// What happens when the camera drops or falls silent.
+static void install_reconnect_properties(GObjectClass *oc) {
   g_object_class_install_property(
       oc, PROP_RECONNECT_ATTEMPTS,
       g_param_spec_int("reconnect-attempts", "Reconnect attempts",
                        "Reconnects tried after the camera drops or falls silent before giving up with an "
                        "error (-1 = forever, 0 = never)",
-                       -1, G_MAXINT, ipcam::src::kDefaultReconnectAttempts, rw));
+                       -1, G_MAXINT, ipcam::src::kDefaultReconnectAttempts, kReadWrite));
   g_object_class_install_property(
       oc, PROP_RECONNECT_BACKOFF,
       g_param_spec_uint("reconnect-backoff", "Reconnect back-off",
                         "Milliseconds before the first reconnect; doubles per attempt up to 8000", 0, 60000,
-                        ipcam::src::kDefaultReconnectBackoffMs, rw));
+                        ipcam::src::kDefaultReconnectBackoffMs, kReadWrite));
+}
+
+// Read-only: what the camera told us, statistics and the last failure.
+static void install_readout_properties(GObjectClass *oc) {
   g_object_class_install_property(
       oc, PROP_SERIAL,
       g_param_spec_string("serial", "Serial", "Camera serial number from its discovery answer (if any)", "",
-                          ro));
+                          kReadOnly));
   g_object_class_install_property(
       oc, PROP_FIRMWARE_VERSION,
       g_param_spec_string("firmware-version", "Firmware version", "Camera firmware version, read at connect",
-                          "", ro));
+                          "", kReadOnly));
   g_object_class_install_property(
       oc, PROP_STATS,
       g_param_spec_boxed("stats", "Statistics",
                          "Preview statistics (ipcam-stats: frames, bytes, datagrams, lost, duplicates, "
                          "reordered, malformed, discontinuities, keyframes, dropped-frames, reconnects, "
                          "foreign, kernel-drops)",
-                         GST_TYPE_STRUCTURE, ro));
+                         GST_TYPE_STRUCTURE, kReadOnly));
   /**
    * GstIpcamSrc:last-error:
    * The result message of the last action signal that failed (its name,
@@ -493,7 +522,18 @@ static void install_properties(GObjectClass *oc) {
       oc, PROP_LAST_ERROR,
       g_param_spec_boxed("last-error", "Last error",
                          "Result message of the last failed action signal (error, error-domain, error-code)",
-                         GST_TYPE_STRUCTURE, ro));
+                         GST_TYPE_STRUCTURE, kReadOnly));
+}
+
+// By topic; the groups keep the order gst-inspect-1.0 has always shown.
+static void install_properties(GObjectClass *oc) {
+  install_endpoint_properties(oc);
+  install_discovery_properties(oc);
+  install_access_properties(oc);
+  install_control_properties(oc);
+  install_stream_properties(oc);
+  install_reconnect_properties(oc);
+  install_readout_properties(oc);
 }
 
 static void gst_ipcam_src_class_init(GstIpcamSrcClass *klass) {
