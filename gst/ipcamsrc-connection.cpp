@@ -154,8 +154,9 @@ Attempt try_connect(GstIpcamSrc *self, std::string &where, GError **error) {
   // already says so.
   std::string firmware;
   g_autoptr(GError) fw_error = nullptr;
-  ipcam::CloseOnCancel closer;
-  bool ok = !g_cancellable_is_cancelled(st->cancellable) && ipcam::log_in(*session, st->cancellable, closer, error);
+  // No CloseOnCancel here: unlock() closes `connecting`, which also ends a
+  // request after login.
+  bool ok = !g_cancellable_is_cancelled(st->cancellable) && session->connect(st->cancellable, error);
   if (ok) {
     if (auto version = session->firmware_version(&fw_error))
       firmware = *version;

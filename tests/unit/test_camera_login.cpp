@@ -103,7 +103,7 @@ TEST(CameraLogin, NoAnswerIsNoCameraNamingWhere) {
 
 TEST(CameraLogin, DiscoveryErrorKeepsItsCode) {
   DiscoveryConfig dc = LoopbackDiscovery({UnusedPort()});
-  dc.broadcast_addresses = {"255.255.255.255"};
+  dc.broadcast_addresses = {"::1"};  // not IPv4: refused before anything is sent
   FoundCamera found;
   ErrorGuard err;
   EXPECT_FALSE(find_camera(CameraEndpoint(), dc, nullptr, found, err.out()));
