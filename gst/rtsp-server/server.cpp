@@ -93,7 +93,7 @@ void Server::serve() {
               o.auth_enabled() ? " (with the RTSP user and password)" : "; consider --rtsp-user");
   std::vector<ReadyCamera> served;
   for (auto &c : cameras_) {
-    const std::string whep = api_->url() + c->whep().path().substr(1);
+    const std::string whep = whep_url(api_->url(), c->whep().path());
     g_message("camera %s: RTSP %s, WHEP %s", c->name().c_str(), c->rtsp_url().c_str(), whep.c_str());
     served.push_back({c->name(), c->rtsp_url(), whep});
   }

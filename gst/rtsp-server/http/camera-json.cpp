@@ -2,6 +2,7 @@
 #include "http/camera-json.h"
 
 #include "http/json.h"
+#include "webrtc/whep-endpoint.h"
 
 #include <algorithm>
 #include <utility>
@@ -91,7 +92,7 @@ GBytes *status_document(const CameraStatus &s, const std::string &base_url) {
   add_int(b, "dropped_gops", gint64(s.dropped_gops));
   add_int(b, "webrtc_viewers", gint64(s.webrtc_viewers));
   add_string(b, "web", base_url);
-  add_string(b, "whep", base_url + s.whep_path.substr(1));
+  add_string(b, "whep", whep_url(base_url, s.whep_path));
   add_bool(b, "recording", s.recording);
   if (s.recording) add_int(b, "recording_seconds", s.recording_seconds);  // since this server started it
   add_stats(b, s.stats.get());
@@ -103,7 +104,7 @@ void add_summary(JsonBuilder *b, const CameraStatus &s, const std::string &base_
   json_builder_begin_object(b);
   add_string(b, "name", s.name);
   add_string(b, "url", s.rtsp_url);
-  add_string(b, "whep", base_url + s.whep_path.substr(1));
+  add_string(b, "whep", whep_url(base_url, s.whep_path));
   add_string(b, "address", s.address);
   add_bool(b, "connected", s.connected);
   add_int(b, "clients", s.clients);

@@ -51,4 +51,10 @@ class WhepEndpoint {
 // CORS headers for WHEP answers (WHEP players run on other pages).
 void add_whep_cors(SoupServerMessage *msg);
 
+// The WHEP URL of endpoint `path` ("/whep/cam") on the control port whose
+// base URL is `base_url` ("http://HOST:PORT/", ending in '/').
+inline std::string whep_url(const std::string &base_url, const std::string &path) {
+  return base_url + path.substr(1);
+}
+
 }  // namespace ipcam::server
