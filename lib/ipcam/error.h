@@ -31,6 +31,8 @@ typedef enum {
   IPCAM_ERROR_CANCELLED,        /* the operation was cancelled */
   IPCAM_ERROR_LIMIT,            /* the camera sent more than a cap allows; the message names the cap */
   IPCAM_ERROR_EXISTS,           /* a file of that name appeared meanwhile and was not replaced */
+  IPCAM_ERROR_BUSY,             /* login answered 0x1234: the camera already has a client (its phone app, or another ipcam) */
+  IPCAM_ERROR_REFUSED,          /* the camera answered a request with a non-zero result; the message gives its number */
 } IpcamError;
 
 G_END_DECLS

@@ -5,6 +5,7 @@
 // may be made from any thread, also while preview data streams.
 #pragma once
 
+#include "ipcam/camera-settings.h"
 #include "ipcam/endpoint.h"
 #include "ipcam/error.h"
 #include "ipcam/filelist.h"
@@ -44,6 +45,9 @@ struct SessionConfig {
   size_t max_raw_bytes = 16u << 20;           // payload bytes raw() keeps
   // Unknown message types logged in full; later ones are only counted.
   unsigned unknown_logged = 5;
+  // Send stop preview (0x02FF, 8 zero bytes) before closing a session that
+  // started the preview: the vendor's app defines it; no capture shows it.
+  bool stop_preview_on_close = true;
 };
 
 // The config for a camera's endpoint, the one way every program makes one,
@@ -77,8 +81,14 @@ class ControlSession {
   ControlSession(const ControlSession &) = delete;
   ControlSession &operator=(const ControlSession &) = delete;
 
+  // A camera event (card inserted/removed/full, emergency file, motion
+  // photo: camera-settings.h). Called on the reader thread; keep it short.
+  // Events still reach the message handler too.
+  using EventHandler = std::function<void(const CameraEvent &)>;
+
   void set_message_handler(MessageHandler h);
   void set_lost_handler(LostHandler h);
+  void set_event_handler(EventHandler h);
 
   // Blocking: connect with timeout, log in, start the reader thread.
   // Cancellable from another thread. Errors: IPCAM_ERROR_CANNOT_CONNECT,
@@ -106,6 +116,30 @@ class ControlSession {
   std::optional<std::vector<FileEntry>> file_list(GError **error);
   bool take_still(GError **error);                      // waits for 0xA039
   bool set_recording(bool start, GError **error);       // waits for 0xA03B
+  bool stop_preview(GError **error);                    // 0x02FF, no reply expected
+
+  // The configuration block (0xA034 → 0xA035); firmware_version() reads it too.
+  std::optional<ConfigBlock> configuration(GError **error);
+  // One setting by name: sends its command with the index, then (when the
+  // setting is readable) reads the block back. Refused and ignored are
+  // outcomes in the result, not errors; errors are the request's own
+  // (timeout, connection) and _INVALID_ARGUMENT for an unknown or
+  // read-only name.
+  std::optional<SetResult> set_setting(std::string_view name, int32_t index, GError **error);
+  // Any setter by command (s32 index → s32 result): the camera's result.
+  std::optional<int32_t> set_index(uint32_t command, int32_t index, GError **error);
+  // Requests with an s32 result fail with IPCAM_ERROR_REFUSED when it is
+  // not 0, the camera's number in the message.
+  bool set_clock(const CameraClock &clock, GError **error);
+  std::optional<StorageInfo> storage(GError **error);
+  bool format_storage(GError **error);
+  bool delete_file(std::string_view path, GError **error);
+  bool factory_reset(GError **error);
+  // No reply: the camera restarts its access point (or turns Wi-Fi off),
+  // so the session ends; the session is closed after sending.
+  bool set_wifi_password(std::string_view ssid, std::string_view old_password,
+                         std::string_view new_password, GError **error);
+  bool wifi_off(GError **error);
   // Sends any message and returns every message (other than alive requests)
   // that arrives within `timeout_ms`. Never fails on an empty answer; fails
   // with IPCAM_ERROR_LIMIT past max_raw_replies or max_raw_bytes.
