@@ -1,5 +1,6 @@
 #include "ipcam/wire.h"
 
+#include "ipcam/camera-settings.h"
 #include "ipcam/error.h"
 
 #include <algorithm>
@@ -25,6 +26,22 @@ const char *message_type_name(uint32_t type) {
     case msg::kStillSaved: return "picture saved";
     case msg::kControlRecording: return "control recording";
     case msg::kRecordingAccepted: return "recording command accepted";
+    // The vendor's command map (camera-settings.h, protocol.md).
+    case msg::kBusy: return "busy (the camera has another client)";
+    case msg::kStopPreview: return "stop preview";
+    case msg::kSetClock: return "set date and time";
+    case msg::kFormatCard: return "format the SD card";
+    case msg::kCardCapacity: return "request SD card capacity";
+    case msg::reply_of(msg::kCardCapacity): return "SD card capacity";
+    case msg::kDeleteFile: return "delete a file";
+    case msg::kWifiOff: return "turn Wi-Fi off";
+    case msg::kWifiPassword: return "change the Wi-Fi password";
+    case msg::kEmergencyFile: return "event: emergency file";
+    case msg::kFactoryReset: return "factory reset";
+    case msg::kCardInserted: return "event: SD card inserted";
+    case msg::kCardRemoved: return "event: SD card removed";
+    case msg::kMotionPhoto: return "event: motion photo";
+    case msg::kCardFull: return "event: card full";
     default: return nullptr;
   }
 }
@@ -131,13 +148,18 @@ std::optional<std::string> parse_firmware(ByteView payload, GError **error) {
   ByteView head = payload.first(std::min(payload.size(), kFirmwareVersionOffset));
   bool head_has_nul = std::find(head.begin(), head.end(), 0) != head.end();
   if (!head_has_nul && printable_text(payload)) return trimmed(nul_padded(payload.data(), payload.size()));
-  if (payload.size() > kFirmwareVersionOffset) {
-    ByteView tail = payload.subspan(kFirmwareVersionOffset);
+  // The configuration block (camera-settings.h) holds the version after
+  // its fields: at byte 80 of the 112-byte layout, 64 of the 96-byte one.
+  // Other lengths keep the first clients' reading, from byte 80.
+  size_t at = payload.size() == kShortConfigBlockSize ? kShortConfigBlockSize - kConfigFirmwareSize
+                                                      : kFirmwareVersionOffset;
+  if (payload.size() > at) {
+    ByteView tail = payload.subspan(at);
     if (printable_text(tail)) return trimmed(nul_padded(tail.data(), tail.size()));
   }
   g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_PARSE,
               "firmware info of %zu bytes holds no version string (expected text at byte %zu): %s",
-              payload.size(), kFirmwareVersionOffset, hex_dump(payload).c_str());
+              payload.size(), at, hex_dump(payload).c_str());
   return std::nullopt;
 }
 
