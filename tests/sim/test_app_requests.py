@@ -380,8 +380,10 @@ class Link(unittest.TestCase):
                 self.assertTrue(c.closed_within(5), "the access point restarts")
                 c.close()
                 self.assertEqual(sim.live_counter("wifi_password_changes"), 1)
-            self.assertNotIn(new.decode(), sim.stderr_text)
-            self.assertNotIn("oldpassword", sim.stderr_text)
+            for secret in (new, b"oldpassword"):
+                self.assertNotIn(secret.decode(), sim.stderr_text)
+                self.assertNotIn(" ".join("%02x" % b for b in secret[:4]), sim.stderr_text)
+            self.assertIn("0xa031", sim.stderr_text.lower(), "--verbose logs the request")
             with IpcamSim("--store", store, "--no-samples") as sim:
                 # The old one no longer matches: refused, the link kept.
                 c = Client(sim.control_port)
