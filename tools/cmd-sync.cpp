@@ -182,6 +182,10 @@ bool sync_file(Context &ctx, SyncSource &source, const FileEntry &file, const st
   } else {
     if (!interactive_stderr() || ctx.opt.verbose)
       status("sync: fetching %s (%s)", shown.c_str(), human_size(file.size).c_str());
+    uint64_t part_size = 0;
+    if (folder.state_of(name + ".part", 0, &part_size) != SyncFolder::State::kMissing && part_size > 0)
+      verbose(ctx, "resuming %s from byte %llu", escape_control(name).c_str(),
+              static_cast<unsigned long long>(part_size));
     Failure failure;
     bool ok;
     {
