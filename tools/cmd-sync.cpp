@@ -159,7 +159,14 @@ class SyncProgress {
 // deleted on the camera. False only when the sync must stop (Ctrl+C).
 bool sync_file(Context &ctx, SyncSource &source, const FileEntry &file, const std::string &root, SyncTotals &t) {
   const std::string shown = escape_control(file.path);
-  auto fail = [&](const std::string &why) {
+  SyncFolder folder;
+  std::string local = root;
+  auto fail = [&](std::string why) {
+    // The library names the folder by its pinned path: show the user's.
+    const std::string pinned = folder.fd() >= 0 ? folder.pinned_path() : std::string();
+    g_autofree char *shown_dir = g_path_get_dirname(local.c_str());
+    for (size_t at; !pinned.empty() && (at = why.find(pinned)) != std::string::npos;)
+      why.replace(at, pinned.size(), escape_control(shown_dir));
     status("sync: %s: %s", shown.c_str(), why.c_str());
     t.failed.emplace_back(file.path, why);
     return true;
@@ -169,11 +176,9 @@ bool sync_file(Context &ctx, SyncSource &source, const FileEntry &file, const st
   if (!parts) return fail(error->message);
   const std::string name = parts->back();
   parts->pop_back();
-  SyncFolder folder;
-  if (!folder.open(root, *parts, &error)) return fail(error->message);
-  std::string local = root;
   for (const auto &p : *parts) local += G_DIR_SEPARATOR_S + p;
   local += G_DIR_SEPARATOR_S + name;
+  if (!folder.open(root, *parts, &error)) return fail(error->message);
   const auto state = folder.state_of(name, file.size);
   if (state == SyncFolder::State::kNotAFile)
     return fail(escape_control(local) + " is not a regular file (a symlink is never followed); left alone");
