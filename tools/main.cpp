@@ -82,7 +82,9 @@ const GOptionEntry kGlobalEntries[] = {
      nullptr},
     {"version", 0, 0, G_OPTION_ARG_NONE, &g_raw.version, "Print the version and exit", nullptr},
     {"server", 0, 0, G_OPTION_ARG_STRING, &g_raw.server,
-     "Send info, ls, fetch, still and record through ipcam-rtsp-server's control API", "URL"},
+     "Send info, ls, fetch, still, record, settings, storage, rm, set-clock, format and sync "
+     "through ipcam-rtsp-server's control API",
+     "URL"},
     {"server-camera", 0, 0, G_OPTION_ARG_STRING, &g_raw.server_camera,
      "With --server: this camera of the server (default: its default camera)", "NAME"},
     {"interface", 0, 0, G_OPTION_ARG_STRING, &g_raw.interface,
@@ -241,10 +243,10 @@ GOptionContext *make_context(const Command *cmd) {
     ctx = g_option_context_new("COMMAND [OPTION...]");
     GString *s = g_string_new("Control cheap WiFi action cameras (ipcam protocol).\n\nCommands:\n");
     for (const auto &c : kCommands)
-      g_string_append_printf(s, "  %-10s%s\n", c.name, c.summary);
+      g_string_append_printf(s, "  %-14s%s\n", c.name, c.summary);
     for (size_t i = 0; i < kPhoneCommandCount; i++)
       g_string_append_printf(s, "  %-14s%s\n", kPhoneCommands[i].name, kPhoneCommands[i].summary);
-    g_string_append(s, "  help CMD  Show the options of a command (also: ipcam CMD --help)");
+    g_string_append(s, "  help CMD      Show the options of a command (also: ipcam CMD --help)");
     g_option_context_set_summary(ctx, s->str);
     g_string_free(s, TRUE);
     g_option_context_set_description(ctx, kExitCodes);
