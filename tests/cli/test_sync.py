@@ -7,6 +7,7 @@ camera must lie."""
 import os
 import signal
 import struct
+import subprocess
 import unittest
 
 from harness import *  # noqa: F401,F403
@@ -225,6 +226,42 @@ class Sync(CliTestCase):
         self.assertEqual(proc.wait(15), EXIT_OK)
         self.assertIn("sync: stopped", err.text())
         self.assertIn("2 downloaded", err.text())
+
+    def sync_on_a_terminal(self, sim, env):
+        """Runs a sync with stderr on a pseudo-terminal; returns what it drew."""
+        import pty
+        master, slave = pty.openpty()
+        try:
+            proc = subprocess.Popen([IPCAM, "sync", self.out, *sim.options()], stdout=subprocess.PIPE,
+                                    stderr=slave, env=env, cwd=self.tmp)
+            os.close(slave)
+            drawn = b""
+            while True:
+                try:
+                    chunk = os.read(master, 4096)
+                except OSError:  # EIO: the terminal's last writer closed it
+                    break
+                if not chunk:
+                    break
+                drawn += chunk
+            proc.communicate(timeout=30)
+            self.assertEqual(proc.returncode, EXIT_OK)
+            return drawn.decode(errors="replace")
+        finally:
+            os.close(master)
+
+    def test_progress_bar_only_on_a_terminal(self):
+        sim = self.start_sim(store=self.make_store({self.BIG: self.files[self.BIG]}))
+        env = tool_env()
+        del env["CI"]
+        drawn = self.sync_on_a_terminal(sim, env)
+        self.assertIn("\r" + self.BIG, drawn)
+        self.assertIn("100%", drawn)
+        self.assertIn("sync: 1 downloaded", drawn)
+        os.remove(os.path.join(self.local_dir, self.BIG))
+        drawn = self.sync_on_a_terminal(sim, tool_env(CI="true"))
+        self.assertNotIn("%", drawn)
+        self.assertIn("sync: fetching " + CAMERA_DIR + self.BIG, drawn)
 
     def test_usage(self):
         self.assertExit(self.run_ipcam("sync"), EXIT_USAGE, "folder")
