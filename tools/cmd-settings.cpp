@@ -16,7 +16,7 @@ namespace {
 
 // The settings as either source gives them.
 struct SettingsView {
-  std::string firmware;
+  std::string firmware;  // escaped for a terminal
   int layout = 112;  // block bytes
   std::vector<std::pair<std::string, int32_t>> values;
   std::map<std::string, std::string> labels;  // only where the model table knows the index
@@ -31,7 +31,7 @@ bool read_from_camera(Context &ctx, SettingsView &view, Failure &failure) {
     failure = failure_from(error, "reading the camera's settings");
     return false;
   }
-  view.firmware = block->firmware;
+  view.firmware = escape_control(block->firmware);
   view.layout = block->layout == ConfigBlock::Layout::kFull ? int(kConfigBlockSize)
                                                             : int(kShortConfigBlockSize);
   view.values = setting_values(*block);
@@ -53,7 +53,8 @@ bool read_from_server(Context &ctx, SettingsView &view, Failure &failure) {
     failure = {kExitFailed, "GET /settings: the server's answer has no \"settings\" object"};
     return false;
   }
-  view.firmware = json_object_get_string_member_with_default(o, "firmware", "");
+  // The server escapes camera text already; shown_text() does not double it.
+  view.firmware = shown_text(json_object_get_string_member_with_default(o, "firmware", ""));
   view.layout = int(json_object_get_int_member_with_default(o, "layout", 112));
   g_autoptr(GList) names = json_object_get_members(settings);
   for (GList *l = names; l; l = l->next) {
@@ -88,7 +89,7 @@ int list_settings(Context &ctx) {
     }));
     return kExitOk;
   }
-  status("firmware %s (%d-byte settings block)", escape_control(view.firmware).c_str(), view.layout);
+  status("firmware %s (%d-byte settings block)", view.firmware.c_str(), view.layout);
   for (const auto &[name, value] : view.values) {
     auto label = view.labels.find(name);
     // Labels come from the model table, names from the camera's side.
