@@ -28,19 +28,6 @@ gboolean signal_failed(GstElement *src, const char *what, GError **error) {
   return FALSE;
 }
 
-// The last integer in `text` ("... answered 3"), for a refusal whose
-// number only the message carries.
-int32_t last_number(const char *text) {
-  const char *end = text + strlen(text);
-  const char *p = end;
-  while (p > text && !g_ascii_isdigit(p[-1])) p--;
-  const char *digits_end = p;
-  while (p > text && g_ascii_isdigit(p[-1])) p--;
-  if (p == digits_end) return -1;
-  if (p > text && p[-1] == '-') p--;
-  return int32_t(g_ascii_strtoll(std::string(p, size_t(digits_end - p)).c_str(), nullptr, 10));
-}
-
 // ipcamsrc's camera-settings (name = index, ..., firmware) as the block it was read from.
 std::optional<ipcam::ConfigBlock> block_of(const GstStructure *s) {
   ipcam::ConfigBlock block;
@@ -121,33 +108,43 @@ std::optional<ipcam::ConfigBlock> SourceRequests::configuration(GError **error) 
   return block;
 }
 
+// ipcamsrc's set-setting answers TRUE only when the camera took it; a
+// refused or ignored one is FALSE with the outcome in its last-error
+// (outcome, result, read-back), which is an answer here, not an error.
 std::optional<ipcam::SetResult> SourceRequests::set_setting(const std::string &name, int32_t index,
                                                             GError **error) {
   const ipcam::SettingInfo *info = ipcam::find_setting(name);
-  if (!info || !has_signal("set-setting", error)) {
-    if (!info) g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_INVALID_ARGUMENT, "no setting named %s", name.c_str());
+  if (!info) {
+    g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_INVALID_ARGUMENT, "no setting named %s", name.c_str());
     return std::nullopt;
   }
+  if (!has_signal("set-setting", error)) return std::nullopt;
   ipcam::SetResult r;
   r.name = name;
   r.index = index;
   gboolean ok = FALSE;
   g_signal_emit_by_name(src_, "set-setting", name.c_str(), gint(index), &ok);
   if (!ok) {
-    g_autoptr(GError) e = nullptr;
-    signal_failed(src_, ("set " + name).c_str(), &e);
-    if (!g_error_matches(e, IPCAM_ERROR, IPCAM_ERROR_REFUSED)) {
-      g_propagate_error(error, g_steal_pointer(&e));
+    GstStructure *last = nullptr;
+    g_object_get(src_, "last-error", &last, nullptr);
+    const char *outcome = last ? gst_structure_get_string(last, "outcome") : nullptr;
+    if (!outcome) {
+      if (last) gst_structure_free(last);
+      signal_failed(src_, ("set " + name).c_str(), error);
       return std::nullopt;
     }
-    r.outcome = ipcam::SetOutcome::kRefused;
-    r.camera_result = last_number(e->message);
+    r.outcome = !strcmp(outcome, "ignored") ? ipcam::SetOutcome::kIgnored : ipcam::SetOutcome::kRefused;
+    int v = 0;
+    if (gst_structure_get_int(last, "result", &v)) r.camera_result = v;
+    if (gst_structure_get_int(last, "read-back", &v)) r.read_back = v;
+    gst_structure_free(last);
+    return r;
   }
   if (info->field < 0) return r;  // write-only: sent
   auto block = configuration(error);
   if (!block) return std::nullopt;
   r.read_back = ipcam::setting_value(*block, name);
-  if (ok) r.outcome = r.read_back == index ? ipcam::SetOutcome::kTaken : ipcam::SetOutcome::kIgnored;
+  r.outcome = r.read_back == index ? ipcam::SetOutcome::kTaken : ipcam::SetOutcome::kIgnored;
   return r;
 }
 
