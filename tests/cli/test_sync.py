@@ -4,10 +4,13 @@ file inside its folder, and leaves the newest file while the camera records.
 Against ipcam-sim, and a scripted camera (tests/hostile/fakecam.py) where a
 camera must lie."""
 
+import calendar
+import http.server
 import os
 import signal
 import struct
 import subprocess
+import threading
 import unittest
 
 from harness import *  # noqa: F401,F403
@@ -68,6 +71,38 @@ def short_body(data):
         h.end_headers()
         h.wfile.write(data[: len(data) // 2])
     return route
+
+
+class DatedFiles:
+    """An HTTP server that serves `data` for any path, GET and HEAD alike,
+    with a Last-Modified header."""
+
+    def __init__(self, data, last_modified):
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def head(self):
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(data)))
+                self.send_header("Last-Modified", last_modified)
+                self.end_headers()
+
+            def do_HEAD(self):  # noqa: N802 (http.server's name)
+                self.head()
+
+            def do_GET(self):  # noqa: N802
+                self.head()
+                self.wfile.write(data)
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.port = self.httpd.server_address[1]
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
 
 
 def files_below(folder):
@@ -198,6 +233,18 @@ class Sync(CliTestCase):
         r = self.run_ipcam("sync", self.out, *cam.options())
         self.assertExit(r, EXIT_IO, "symlink", "1 failed")
         self.assertEqual(os.listdir(elsewhere), [])
+
+    def test_a_copy_is_dated_with_last_modified(self):
+        data = os.urandom(2000)
+        cam = self.scripted([(CAMERA_DIR + "A.JPG", len(data))])
+        dated = DatedFiles(data, "Fri, 01 May 2026 12:34:56 GMT")
+        self.addCleanup(dated.close)
+        opts = cam.options()
+        opts[opts.index("--http-port") + 1] = str(dated.port)
+        self.assertExit(self.run_ipcam("sync", self.out, *opts), EXIT_OK, "1 downloaded")
+        local = os.path.join(self.local_dir, "A.JPG")
+        self.assertEqual(self.read(local), data)
+        self.assertEqual(os.stat(local).st_mtime, calendar.timegm((2026, 5, 1, 12, 34, 56)))
 
     def test_the_newest_file_waits_while_the_camera_records(self):
         data = os.urandom(1000)
