@@ -28,7 +28,7 @@ class Card(CliTestCase):
         self.assertEqual(info["remaining"], CARD - sum(len(d) for d in self.files.values()))
         r = self.run_ipcam("storage", *self.sim.options())
         self.assertExit(r, EXIT_OK)
-        self.assertRegex(r.stdout, r"^32\.0 GB free of 32\.0 GB \(0% used\)\n$")
+        self.assertRegex(r.stdout, r"^32\.0\sGB free of 32\.0\sGB \(0% used\)\n$")
 
     def test_rm(self):
         r = self.run_ipcam("rm", CAMERA_DIR + "IMG_0001.JPG", *self.sim.options())

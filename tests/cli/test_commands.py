@@ -189,8 +189,11 @@ class Errors(CliTestCase):
         holder, err = self.start_ipcam("raw", "0x0113", "--timeout", "60", "--verbose",
                                        *sim.options())
         self.assertIsNotNone(err.wait_for("logged in"), "the first client did not log in")
+        # The camera answers a second login with 0x1234: said at once, not
+        # after the login timeout, and telling what to close.
         r = self.run_ipcam("ls", *sim.options())
-        self.assertExit(r, EXIT_LOGIN_REFUSED, "127.0.0.1", "--password", "--server")
+        self.assertExit(r, EXIT_LOGIN_REFUSED, "127.0.0.1", "close the phone app", "--server")
+        self.assertNotIn("within", r.stderr)
         stop_process(holder, signal.SIGINT)
         self.assertEqual(holder.returncode, EXIT_INTERRUPTED)
 
