@@ -36,7 +36,7 @@ struct EchoOff {
 
 void restore_echo() {
   std::lock_guard lock(g_echo.mutex);
-  if (g_echo.off) tcsetattr(STDIN_FILENO, TCSAFLUSH, &g_echo.saved);
+  if (g_echo.off) tcsetattr(STDIN_FILENO, TCSANOW, &g_echo.saved);
   g_echo.off = false;
 }
 
@@ -63,9 +63,9 @@ std::optional<Secret> read_line(bool &too_long) {
   return line;
 }
 
+// Echo goes off before the question shows, so that nothing typed after it
+// is ever echoed.
 std::optional<Secret> prompt(const char *question, bool &too_long) {
-  std::fprintf(stderr, "%s", question);
-  std::fflush(stderr);
   {
     std::lock_guard lock(g_echo.mutex);
     if (tcgetattr(STDIN_FILENO, &g_echo.saved) == 0) {
@@ -75,6 +75,8 @@ std::optional<Secret> prompt(const char *question, bool &too_long) {
       g_echo.off = tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) == 0;
     }
   }
+  std::fprintf(stderr, "%s", question);
+  std::fflush(stderr);
   auto line = read_line(too_long);
   restore_echo();
   return line;

@@ -121,6 +121,45 @@ class Settings(CliTestCase):
             self.assertNotIn(secret, r.stdout + r.stderr)
         self.assertTrue(self.sim.sim.wait_counter("wifi_password_changes", 1, 10))
 
+    def test_wifi_password_from_the_terminal_without_echo(self):
+        import pty
+        import select
+        import time
+        old, new = "12345678", "new-secret-77"
+        master, slave = pty.openpty()
+        env = tool_env()
+        del env["CI"]  # a terminal is asked only outside CI
+        proc = subprocess.Popen([IPCAM, "wifi-password", "--ssid", "CAM-1234", *self.sim.options()],
+                                stdin=slave, stdout=subprocess.PIPE, stderr=slave, env=env, cwd=self.tmp)
+        os.close(slave)
+        seen = b""
+
+        def until(text, timeout=20):
+            nonlocal seen
+            deadline = time.monotonic() + timeout
+            while text not in seen:
+                left = deadline - time.monotonic()
+                self.assertGreater(left, 0, "no %r on the terminal: %r" % (text, seen))
+                if select.select([master], [], [], left)[0]:
+                    try:
+                        seen += os.read(master, 4096)
+                    except OSError:  # EIO: the program closed the terminal
+                        self.fail("terminal closed before %r: %r" % (text, seen))
+
+        try:
+            for prompt, answer in ((b"Current Wi-Fi password: ", old), (b"New Wi-Fi password (8 to 63 bytes): ", new),
+                                   (b"New Wi-Fi password again: ", new)):
+                until(prompt)
+                os.write(master, answer.encode() + b"\n")
+            until(b"Wi-Fi password of CAM-1234 changed")
+            out, _ = proc.communicate(timeout=30)
+        finally:
+            os.close(master)
+        self.assertEqual(proc.returncode, EXIT_OK)
+        for secret in (old, new):
+            self.assertNotIn(secret.encode(), seen + out)  # no echo, never printed
+        self.assertTrue(self.sim.sim.wait_counter("wifi_password_changes", 1, 10))
+
     def test_wifi_password_refuses_what_it_must(self):
         r = self.wifi("12345678\nshort\n", "--ssid", "CAM-1234")
         self.assertExit(r, EXIT_USAGE, "8 to 63 bytes")
