@@ -152,7 +152,7 @@ class Commands(CliTestCase):
         self.assertEqual(replies[0]["size"], len(payload))
 
     def test_raw_unknown_type_has_no_reply(self):
-        r = self.run_ipcam("raw", "0xA02A", *self.opts, "--timeout", "0.5")
+        r = self.run_ipcam("raw", "0xA0F0", *self.opts, "--timeout", "0.5")
         self.assertExit(r, EXIT_OK, "no reply within 0.5 s")
         self.assertEqual(r.stdout, "")
 
