@@ -142,6 +142,7 @@ static GstStructure *stats_structure(ipcam::src::SrcState *st) {
 
 static void gst_ipcam_src_set_property(GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec) {
   auto *self = GST_IPCAM_SRC(object);
+  if (gst_ipcam_src_setup_set_property(self, prop_id, value)) return;  // ipcamsrc-settings.cpp
   Locker l(self->state->lock);
   auto &s = self->state->settings;
   switch (prop_id) {
@@ -182,6 +183,7 @@ static void gst_ipcam_src_set_property(GObject *object, guint prop_id, const GVa
 static void gst_ipcam_src_get_property(GObject *object, guint prop_id, GValue *value, GParamSpec *pspec) {
   auto *self = GST_IPCAM_SRC(object);
   auto *st = self->state;
+  if (gst_ipcam_src_setup_get_property(self, prop_id, value)) return;  // ipcamsrc-settings.cpp
   if (prop_id == PROP_STATS) {
     g_value_take_boxed(value, stats_structure(st));
     return;
@@ -534,6 +536,7 @@ static void install_properties(GObjectClass *oc) {
   install_stream_properties(oc);
   install_reconnect_properties(oc);
   install_readout_properties(oc);
+  gst_ipcam_src_install_setup_properties(oc);
 }
 
 static void gst_ipcam_src_class_init(GstIpcamSrcClass *klass) {
