@@ -15,7 +15,10 @@
  *
  * Action signals control the camera while it streams: take-still,
  * take-still-fetch, start-recording, stop-recording, list-files,
- * get-firmware, download-file, raw-command (see docs/ipcamsrc.md).
+ * get-firmware, download-file, raw-command, set-setting, get-storage,
+ * delete-file, format-storage, set-clock (see docs/ipcamsrc.md). The
+ * camera's settings: camera-settings, apply-settings, sync-clock
+ * (ipcamsrc-settings.cpp).
  */
 #include "ipcamsrc-state.h"
 
