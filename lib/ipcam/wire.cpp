@@ -1,5 +1,6 @@
 #include "ipcam/wire.h"
 
+#include "ipcam/camera-settings.h"
 #include "ipcam/error.h"
 
 #include <algorithm>
@@ -131,13 +132,18 @@ std::optional<std::string> parse_firmware(ByteView payload, GError **error) {
   ByteView head = payload.first(std::min(payload.size(), kFirmwareVersionOffset));
   bool head_has_nul = std::find(head.begin(), head.end(), 0) != head.end();
   if (!head_has_nul && printable_text(payload)) return trimmed(nul_padded(payload.data(), payload.size()));
-  if (payload.size() > kFirmwareVersionOffset) {
-    ByteView tail = payload.subspan(kFirmwareVersionOffset);
+  // The configuration block (camera-settings.h) holds the version after
+  // its fields: at byte 80 of the 112-byte layout, 64 of the 96-byte one.
+  // Other lengths keep the first clients' reading, from byte 80.
+  size_t at = payload.size() == kShortConfigBlockSize ? kShortConfigBlockSize - kConfigFirmwareSize
+                                                      : kFirmwareVersionOffset;
+  if (payload.size() > at) {
+    ByteView tail = payload.subspan(at);
     if (printable_text(tail)) return trimmed(nul_padded(tail.data(), tail.size()));
   }
   g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_PARSE,
               "firmware info of %zu bytes holds no version string (expected text at byte %zu): %s",
-              payload.size(), kFirmwareVersionOffset, hex_dump(payload).c_str());
+              payload.size(), at, hex_dump(payload).c_str());
   return std::nullopt;
 }
 
