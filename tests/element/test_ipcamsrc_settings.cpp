@@ -35,6 +35,23 @@ std::unique_ptr<Rig> rig_with(const std::vector<std::string> &sim_args = {}, con
   return std::make_unique<Rig>("fakesink sync=false", sim_args, props);
 }
 
+// IPCAM_HOST_CLOCK for one test, then as it was (the suite sets it).
+class HostClock {
+ public:
+  explicit HostClock(const char *state) : old_(g_getenv("IPCAM_HOST_CLOCK") ? g_getenv("IPCAM_HOST_CLOCK") : "") {
+    g_setenv("IPCAM_HOST_CLOCK", state, TRUE);
+  }
+  ~HostClock() {
+    if (old_.empty())
+      g_unsetenv("IPCAM_HOST_CLOCK");
+    else
+      g_setenv("IPCAM_HOST_CLOCK", old_.c_str(), TRUE);
+  }
+
+ private:
+  std::string old_;
+};
+
 int camera_setting(GstElement *src, const char *name) {
   GstStructure *s = nullptr;
   g_object_get(src, "camera-settings", &s, nullptr);
@@ -94,20 +111,35 @@ void expect_no_warning(GstElement *pipeline, const char *words) {
   }
 }
 
-// The emulator's statistics member `name` (a string), from its HTTP port.
-std::string sim_stat_string(const Rig &rig, const char *name) {
+// An HTTP request to the emulator's own paths (/ipcam-sim/...): its body.
+std::string sim_http(const Rig &rig, const char *method, const char *path) {
   g_autoptr(SoupSession) session = soup_session_new_with_options("timeout", 5, "proxy-resolver", nullptr, nullptr);
-  g_autofree char *url = g_strdup_printf("http://127.0.0.1:%u/ipcam-sim/stats", rig.sim->http_port);
-  g_autoptr(SoupMessage) msg = soup_message_new(SOUP_METHOD_GET, url);
+  g_autofree char *url = g_strdup_printf("http://127.0.0.1:%u%s", rig.sim->http_port, path);
+  g_autoptr(SoupMessage) msg = soup_message_new(method, url);
   g_autoptr(GBytes) body = soup_session_send_and_read(session, msg, nullptr, nullptr);
-  fail_unless(body != nullptr && soup_message_get_status(msg) == SOUP_STATUS_OK, "no stats from the emulator");
-  g_autoptr(JsonParser) parser = json_parser_new();
+  fail_unless(body != nullptr && soup_message_get_status(msg) == SOUP_STATUS_OK, "%s %s failed", method, path);
   gsize n = 0;
   const char *data = static_cast<const char *>(g_bytes_get_data(body, &n));
-  fail_unless(json_parser_load_from_data(parser, data, gssize(n), nullptr));
+  return std::string(data, n);
+}
+
+// The emulator's statistics text `name` (in its stats' top level or one of
+// their objects), e.g. the camera's clock.
+std::string sim_stat_text(const Rig &rig, const char *name) {
+  const std::string json = sim_http(rig, SOUP_METHOD_GET, "/ipcam-sim/stats");
+  g_autoptr(JsonParser) parser = json_parser_new();
+  fail_unless(json_parser_load_from_data(parser, json.c_str(), gssize(json.size()), nullptr));
   JsonObject *root = json_node_get_object(json_parser_get_root(parser));
-  fail_unless(root && json_object_has_member(root, name), "stats lack %s: %.*s", name, int(n), data);
-  return json_object_get_string_member(root, name);
+  fail_unless(root != nullptr);
+  if (json_object_has_member(root, name)) return json_object_get_string_member(root, name);
+  g_autoptr(GList) members = json_object_get_members(root);
+  for (GList *m = members; m; m = m->next) {
+    JsonNode *node = json_object_get_member(root, static_cast<const char *>(m->data));
+    if (JSON_NODE_HOLDS_OBJECT(node) && json_object_has_member(json_node_get_object(node), name))
+      return json_object_get_string_member(json_node_get_object(node), name);
+  }
+  fail("the emulator's stats lack %s: %s", name, json.c_str());
+  return "";
 }
 
 }  // namespace
@@ -260,29 +292,27 @@ GST_START_TEST(test_unknown_setting_keeps_old_value) {
 GST_END_TEST;
 
 GST_START_TEST(test_sync_clock_when_synchronised) {
-  g_setenv("IPCAM_HOST_CLOCK", "synchronised", TRUE);
+  HostClock host("synchronised");
   auto rig = rig_with({}, "");
   g_autoptr(GDateTime) before = g_date_time_new_now_local();
   play(*rig);
-  g_unsetenv("IPCAM_HOST_CLOCK");
   // The emulator's clock now reads the host's time (to the minute: the
   // test and the emulator read the same clock a moment apart).
-  std::string clock = sim_stat_string(*rig, "clock");
+  std::string clock = sim_stat_text(*rig, "clock");
   g_autofree char *minute = g_date_time_format(before, "%Y-%m-%dT%H:%M");
   g_autoptr(GDateTime) next_minute = g_date_time_add_minutes(before, 1);
   g_autofree char *minute_after = g_date_time_format(next_minute, "%Y-%m-%dT%H:%M");
   fail_unless(g_str_has_prefix(clock.c_str(), minute) || g_str_has_prefix(clock.c_str(), minute_after),
               "camera clock %s, host %s", clock.c_str(), minute);
+  fail_unless_equals_uint64(rig->sim->process.live_counter("clock_sets"), 1);
   expect_no_warning(rig->pipeline, "clock");
 }
 GST_END_TEST;
 
 GST_START_TEST(test_sync_clock_skipped_when_unsynchronised) {
-  g_setenv("IPCAM_HOST_CLOCK", "unsynchronised", TRUE);
+  HostClock host("unsynchronised");
   auto rig = rig_with({}, "");
-  const std::string clock_before = sim_stat_string(*rig, "clock");
   play(*rig);
-  g_unsetenv("IPCAM_HOST_CLOCK");
   std::string text = wait_warning(rig->pipeline, "Not setting the camera's clock", 5);
   fail_unless(text.find("sync-clock") != std::string::npos, "%s", text.c_str());
   fail_unless_equals_uint64(rig->sim->process.live_counter("clock_sets"), 0);
@@ -331,16 +361,16 @@ GST_START_TEST(test_phone_signals) {
   g_signal_emit_by_name(src, "list-files", &files);
   fail_unless(files && files[0]);
   const guint count = g_strv_length(files);
-  std::string first(files[0]);
-  first = first.substr(0, first.rfind('\t'));
+  std::string victim(files[0]);
+  victim = victim.substr(0, victim.rfind('\t'));
   g_strfreev(files);
-  g_signal_emit_by_name(src, "delete-file", first.c_str(), &ok);
+  g_signal_emit_by_name(src, "delete-file", victim.c_str(), &ok);
   fail_unless(ok);
   g_signal_emit_by_name(src, "list-files", &files);
   fail_unless_equals_int(g_strv_length(files), count - 1);
-  for (GStrv f = files; *f; f++) fail_if(g_str_has_prefix(*f, (first + "\t").c_str()));
+  for (GStrv f = files; *f; f++) fail_if(g_str_has_prefix(*f, (victim + "\t").c_str()));
   g_strfreev(files);
-  g_signal_emit_by_name(src, "delete-file", first.c_str(), &ok);
+  g_signal_emit_by_name(src, "delete-file", victim.c_str(), &ok);
   fail_if(ok);
   m = nullptr;
   gboolean success = TRUE;
@@ -348,7 +378,7 @@ GST_START_TEST(test_phone_signals) {
          gst_structure_get_boolean(gst_message_get_structure(m), "success", &success) && success)
     gst_message_unref(m);
   fail_unless(m != nullptr, "no failed ipcam-delete message");
-  fail_unless_equals_string(gst_structure_get_string(gst_message_get_structure(m), "path"), first.c_str());
+  fail_unless_equals_string(gst_structure_get_string(gst_message_get_structure(m), "path"), victim.c_str());
   gst_message_unref(m);
 
   // format-storage: an empty card, all of it free.
@@ -364,9 +394,10 @@ GST_START_TEST(test_phone_signals) {
   gst_structure_free(storage);
 
   // set-clock: asked for, so sent whatever the host's clock says.
-  g_setenv("IPCAM_HOST_CLOCK", "unsynchronised", TRUE);
-  g_signal_emit_by_name(src, "set-clock", &ok);
-  g_unsetenv("IPCAM_HOST_CLOCK");
+  {
+    HostClock host("unsynchronised");
+    g_signal_emit_by_name(src, "set-clock", &ok);
+  }
   fail_unless(ok);
   fail_unless(rig->sim->process.wait_counter("clock_sets", 1, 5));
 }
@@ -391,10 +422,8 @@ GST_START_TEST(test_card_events) {
   auto rig = rig_with();
   play(*rig);
   // The emulator's card slot: pulled, then put back (docs/ipcam-sim.md).
-  const char *expected[] = {"card-removed", "card-inserted"};
-  fail_unless(rig->sim->process.card("out"));
-  for (const char *event : expected) {
-    if (g_str_equal(event, "card-inserted")) fail_unless(rig->sim->process.card("in"));
+  for (const char *event : {"card-removed", "card-inserted"}) {
+    sim_http(*rig, SOUP_METHOD_POST, g_str_equal(event, "card-removed") ? "/ipcam-sim/card-out" : "/ipcam-sim/card-in");
     GstMessage *m = ipcam::test::wait_message(rig->pipeline, GST_MESSAGE_ELEMENT, 5, "ipcam-camera-event");
     fail_unless(m != nullptr, "no %s event", event);
     fail_unless_equals_string(gst_structure_get_string(gst_message_get_structure(m), "event"), event);

@@ -10,6 +10,7 @@ import signal
 import subprocess
 import time
 import unittest
+import urllib.request
 
 import gi
 
@@ -21,6 +22,15 @@ from ipcamtest.sim import IpcamSim  # noqa: E402
 from ipcamtest.waiting import LineWatcher  # noqa: E402
 
 Gst.init(None)
+
+
+def pull_card(sim, out):
+    """Pulls the emulated camera's card out, or puts it back
+    (docs/ipcam-sim.md: POST /ipcam-sim/card-out, card-in)."""
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    url = "http://127.0.0.1:%d/ipcam-sim/card-%s" % (sim.http_port, "out" if out else "in")
+    with opener.open(urllib.request.Request(url, data=b"", method="POST"), timeout=5) as r:
+        assert r.status == 200
 
 
 class Camera:
@@ -114,11 +124,11 @@ class CameraSettings(unittest.TestCase):
 
     def test_card_events(self):
         with Camera() as cam:
-            cam.sim.card("out")
+            pull_card(cam.sim, True)
             event = cam.message("ipcam-camera-event")
             self.assertIsNotNone(event, "no card-removed event")
             self.assertEqual(event.get_string("event"), "card-removed")
-            cam.sim.card("in")
+            pull_card(cam.sim, False)
             event = cam.message("ipcam-camera-event")
             self.assertIsNotNone(event, "no card-inserted event")
             self.assertEqual(event.get_string("event"), "card-inserted")
@@ -143,7 +153,7 @@ class Example(unittest.TestCase):
                 self.assertIn("firmware: v1.0 rc5", lines)
                 self.assertIn("  exposure               1", lines)
                 self.assertRegex(card.rstrip("\n"), r"^card: [0-9.]+ [KMGT]?B free of 32\.0 GB$")
-                sim.card("out")
+                pull_card(sim, True)
                 self.assertIsNotNone(out.wait_for("event: card-removed", 10), "no event line: %r" % out.lines)
             finally:
                 proc.send_signal(signal.SIGINT)
