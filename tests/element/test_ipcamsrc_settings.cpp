@@ -6,6 +6,7 @@
 #include <cstring>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "element_fixture.h"
 
@@ -17,17 +18,24 @@ using ipcam::test::Rig;
 
 namespace {
 
-// Where the 112-byte block keeps them (docs/protocol.md).
-constexpr int kExposureField = 9;
-constexpr int kLedField = 13;
+// WARNINGs that arrived while play() waited, for wait_warning().
+std::vector<GstMessage *> early_warnings;
 
-// PLAYING and the first buffer out: logged in, camera set up.
+// PLAYING and the first buffer out: logged in, camera set up (the
+// settings' WARNINGs come before it, and are kept).
 void play(Rig &rig) {
   gst_element_set_state(rig.pipeline, GST_STATE_PLAYING);
-  GstMessage *m = ipcam::test::wait_message(rig.pipeline, GstMessageType(GST_MESSAGE_ASYNC_DONE | GST_MESSAGE_ERROR),
-                                            20);
-  fail_unless(m != nullptr && GST_MESSAGE_TYPE(m) == GST_MESSAGE_ASYNC_DONE, "pipeline did not start");
-  gst_message_unref(m);
+  for (;;) {
+    GstMessage *m = ipcam::test::wait_message(
+        rig.pipeline, GstMessageType(GST_MESSAGE_ASYNC_DONE | GST_MESSAGE_ERROR | GST_MESSAGE_WARNING), 20);
+    fail_unless(m != nullptr && GST_MESSAGE_TYPE(m) != GST_MESSAGE_ERROR, "pipeline did not start");
+    if (GST_MESSAGE_TYPE(m) == GST_MESSAGE_WARNING) {
+      early_warnings.push_back(m);
+      continue;
+    }
+    gst_message_unref(m);
+    return;
+  }
 }
 
 // A rig that does not touch the camera's clock unless a test asks.
@@ -62,19 +70,16 @@ int camera_setting(GstElement *src, const char *name) {
   return v;
 }
 
-// A field of the block as the camera sends it now, read with raw-command
-// (0xA034): what the camera holds, not what the element believes.
-int camera_block_field(GstElement *src, int field) {
-  g_autoptr(GBytes) empty = g_bytes_new(nullptr, 0);
-  GBytes *reply = nullptr;
-  g_signal_emit_by_name(src, "raw-command", 0xA034u, empty, &reply);
-  fail_unless(reply != nullptr, "no reply to 0xA034");
-  gsize n = 0;
-  const auto *b = static_cast<const guint8 *>(g_bytes_get_data(reply, &n));
-  fail_unless(n >= 8 + 112 && b[6] == 0xA0 && b[7] == 0x35, "not a configuration block");
-  const guint8 *f = b + 8 + 4 * field;
-  int v = gint32(guint32(f[0]) | guint32(f[1]) << 8 | guint32(f[2]) << 16 | guint32(f[3]) << 24);
-  g_bytes_unref(reply);
+// A setting as the emulated camera holds it: its configuration file in
+// the store (docs/ipcam-sim.md), which it writes before it answers a set.
+// What the camera has, not what the element believes.
+int sim_setting(const Rig &rig, const char *name) {
+  g_autofree char *path = g_build_filename(rig.sim->process.store().c_str(), ".ipcam-sim-configuration", nullptr);
+  g_autoptr(GKeyFile) kf = g_key_file_new();
+  g_autoptr(GError) error = nullptr;
+  fail_unless(g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, &error), "%s", error ? error->message : "");
+  int v = g_key_file_get_integer(kf, "settings", name, &error);
+  fail_unless(error == nullptr, "%s", error ? error->message : "");
   return v;
 }
 
@@ -84,7 +89,13 @@ std::string wait_warning(GstElement *pipeline, const char *words, double seconds
   gint64 deadline = g_get_monotonic_time() + gint64(seconds * G_USEC_PER_SEC);
   for (;;) {
     double left = double(deadline - g_get_monotonic_time()) / G_USEC_PER_SEC;
-    GstMessage *m = left > 0 ? ipcam::test::wait_message(pipeline, GST_MESSAGE_WARNING, left) : nullptr;
+    GstMessage *m = nullptr;
+    if (!early_warnings.empty()) {
+      m = early_warnings.front();
+      early_warnings.erase(early_warnings.begin());
+    } else if (left > 0) {
+      m = ipcam::test::wait_message(pipeline, GST_MESSAGE_WARNING, left);
+    }
     fail_unless(m != nullptr, "no WARNING with \"%s\"", words);
     g_autoptr(GError) e = nullptr;
     gst_message_parse_warning(m, &e, nullptr);
@@ -102,6 +113,11 @@ std::string wait_warning(GstElement *pipeline, const char *words, double seconds
 
 // No WARNING with `words` among those already on the bus.
 void expect_no_warning(GstElement *pipeline, const char *words) {
+  for (GstMessage *m : early_warnings) {
+    g_autoptr(GError) e = nullptr;
+    gst_message_parse_warning(m, &e, nullptr);
+    fail_if(strstr(e->message, words) != nullptr, "unexpected WARNING: %s", e->message);
+  }
   g_autoptr(GstBus) bus = gst_element_get_bus(pipeline);
   while (GstMessage *m = gst_bus_pop_filtered(bus, GST_MESSAGE_WARNING)) {
     g_autoptr(GError) e = nullptr;
@@ -186,8 +202,8 @@ GST_START_TEST(test_apply_settings_after_every_login) {
   play(*rig);
   fail_unless_equals_int(camera_setting(rig->src, "exposure"), 2);
   fail_unless_equals_int(camera_setting(rig->src, "led"), 0);
-  fail_unless_equals_int(camera_block_field(rig->src, kExposureField), 2);
-  fail_unless_equals_int(camera_block_field(rig->src, kLedField), 0);
+  fail_unless_equals_int(sim_setting(*rig, "exposure"), 2);
+  fail_unless_equals_int(sim_setting(*rig, "led"), 0);
 
   // The camera restarts with its defaults (a new emulator, a fresh card, on
   // the same ports): the element logs in again and gives them again.
@@ -200,8 +216,8 @@ GST_START_TEST(test_apply_settings_after_every_login) {
   GstMessage *m = ipcam::test::wait_message(rig->pipeline, GST_MESSAGE_ELEMENT, 20, "ipcam-reconnected");
   fail_unless(m != nullptr, "no reconnect to the restarted camera");
   gst_message_unref(m);
-  fail_unless_equals_int(camera_block_field(rig->src, kExposureField), 2);
-  fail_unless_equals_int(camera_block_field(rig->src, kLedField), 0);
+  fail_unless_equals_int(sim_setting(*rig, "exposure"), 2);
+  fail_unless_equals_int(sim_setting(*rig, "led"), 0);
   fail_unless_equals_int(camera_setting(rig->src, "exposure"), 2);
 }
 GST_END_TEST;
@@ -215,7 +231,7 @@ GST_START_TEST(test_apply_settings_at_once) {
   g_object_set(rig->src, "apply-settings", apply, nullptr);
   gst_structure_free(apply);
   fail_unless_equals_int(camera_setting(rig->src, "led"), 0);
-  fail_unless_equals_int(camera_block_field(rig->src, kLedField), 0);
+  fail_unless_equals_int(sim_setting(*rig, "led"), 0);
   expect_no_warning(rig->pipeline, "led");
 }
 GST_END_TEST;
@@ -236,7 +252,7 @@ GST_START_TEST(test_refused_setting_warns) {
   int result = 0;
   fail_unless(gst_structure_get_int(details, "result", &result) && result != 0);
   gst_structure_free(details);
-  fail_unless_equals_int(camera_block_field(rig->src, kExposureField), 3);
+  fail_unless_equals_int(sim_setting(*rig, "exposure"), 3);
 }
 GST_END_TEST;
 
@@ -261,12 +277,12 @@ GST_START_TEST(test_other_firmware_skipped) {
   std::string text = wait_warning(rig->pipeline, "apply-settings skipped", 5);
   fail_unless(text.find("\"v2.0 other\"") != std::string::npos && text.find("\"v1.0 rc5\"") != std::string::npos,
               "%s", text.c_str());
-  fail_unless_equals_int(camera_block_field(rig->src, kExposureField), 3);
+  fail_unless_equals_int(sim_setting(*rig, "exposure"), 3);
   // Made for this camera's firmware: applied.
   apply = gst_structure_from_string("s, exposure=2, firmware=\"v1.0 rc5\"", nullptr);
   g_object_set(rig->src, "apply-settings", apply, nullptr);
   gst_structure_free(apply);
-  fail_unless_equals_int(camera_block_field(rig->src, kExposureField), 2);
+  fail_unless_equals_int(sim_setting(*rig, "exposure"), 2);
 }
 GST_END_TEST;
 
@@ -329,7 +345,7 @@ GST_START_TEST(test_phone_signals) {
   g_signal_emit_by_name(src, "set-setting", "exposure", 1, &ok);
   fail_unless(ok);
   fail_unless_equals_int(camera_setting(src, "exposure"), 1);
-  fail_unless_equals_int(camera_block_field(src, kExposureField), 1);
+  fail_unless_equals_int(sim_setting(*rig, "exposure"), 1);
   GstMessage *m = ipcam::test::wait_message(rig->pipeline, GST_MESSAGE_ELEMENT, 5, "ipcam-setting");
   fail_unless(m != nullptr);
   fail_unless_equals_string(gst_structure_get_string(gst_message_get_structure(m), "outcome"), "taken");
