@@ -12,6 +12,7 @@
 
 #include "http/camera-json.h"
 #include "http/json.h"
+#include "http/route-request.h"
 #include "http/reply.h"
 #include "http/temp-folder.h"
 #include "http/web-page.h"
@@ -24,16 +25,6 @@
 namespace ipcam::server {
 
 namespace {
-
-struct Request {
-  const Served &served;
-  SoupServerMessage *msg;
-  GHashTable *query;
-  Camera *camera = nullptr;  // {camera}
-  std::string rest;          // {session}, {file}
-};
-
-using Handler = void (*)(Request &);
 
 struct Route {
   const char *methods;  // space-separated; "*": any
@@ -73,6 +64,12 @@ const Route kRoutes[] = {
     {"POST", "/api/cameras/{camera}/record/stop", stop_recording},
     {"GET", "/api/cameras/{camera}/files", list_files},
     {"GET", "/api/cameras/{camera}/files/download", download_file},
+    {"DELETE", "/api/cameras/{camera}/files", delete_file},
+    {"GET", "/api/cameras/{camera}/settings", get_settings},
+    {"POST", "/api/cameras/{camera}/settings", post_settings},
+    {"GET", "/api/cameras/{camera}/storage", get_storage},
+    {"POST", "/api/cameras/{camera}/clock", set_clock},
+    {"POST", "/api/cameras/{camera}/format", format_card},
 };
 
 bool is_api(const Route &route) { return g_str_has_prefix(route.pattern, "/api/"); }
@@ -134,7 +131,9 @@ void no_such_endpoint(const Served &s, SoupServerMessage *msg, const std::string
   const std::string text = "no such endpoint; there are the page at /, GET /api/cameras, GET " + prefix +
                            "status, POST " + prefix + "still, POST " + prefix + "record/start, POST " + prefix +
                            "record/stop, GET " + prefix + "files, GET " + prefix +
-                           "files/download?path=PATH (also under /api/cameras/NAME/), and WHEP at " +
+                           "files/download?path=PATH, DELETE " + prefix + "files?path=PATH, GET and POST " + prefix +
+                           "settings, GET " + prefix + "storage, POST " + prefix + "clock, POST " + prefix +
+                           "format?confirm=yes (also under /api/cameras/NAME/), and WHEP at " +
                            s.default_camera->whep().path();
   send_error(msg, SOUP_STATUS_NOT_FOUND, text);
 }
@@ -147,7 +146,7 @@ void not_allowed(SoupServerMessage *msg, const char *method) {
 
 void root(Request &r) {
   const char *method = soup_server_message_get_method(r.msg);
-  if ((!strcmp(method, "GET") || !strcmp(method, "HEAD")) && wants_html(r.msg)) {
+  if ((!strcmp(method, "GET") || !strcmp(method, "HEAD")) && !wants_json(r.msg)) {
     serve_page_file(r.msg, "index.html");
     return;
   }
@@ -320,14 +319,14 @@ void route(const Served &served, SoupServerMessage *msg, const std::string &path
   }
   std::string own, prefix;
   if (!api_path(served, msg, path, own, prefix)) return;
-  const Route *other_method = nullptr;
+  std::string other_methods;
   for (const Route &row : kRoutes) {
     Request r{served, msg, query, nullptr, {}};
     if (!is_api(row) || !matches(row.pattern, own, r)) continue;
     if (method_fits(row, method)) return row.handle(r);
-    other_method = &row;
+    other_methods += (other_methods.empty() ? "" : ", ") + std::string(row.methods);
   }
-  if (other_method) not_allowed(msg, other_method->methods);
+  if (!other_methods.empty()) not_allowed(msg, other_methods.c_str());
   else no_such_endpoint(served, msg, prefix);
 }
 
