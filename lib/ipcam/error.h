@@ -20,7 +20,7 @@ typedef enum {
   IPCAM_ERROR_CANNOT_CONNECT,   /* TCP connect refused or unreachable */
   IPCAM_ERROR_TIMEOUT,          /* no answer within the timeout */
   IPCAM_ERROR_NOT_IPCAM,        /* peer answered with bytes that are not this protocol */
-  IPCAM_ERROR_LOGIN_REFUSED,    /* camera closed or refused after login: wrong password or busy */
+  IPCAM_ERROR_LOGIN_REFUSED,    /* camera closed the connection at login: wrong password, or a camera that drops a second client */
   IPCAM_ERROR_CONNECTION_LOST,  /* the control connection dropped */
   IPCAM_ERROR_NOT_CONNECTED,    /* request made while no session is up */
   IPCAM_ERROR_PARSE,            /* a camera reply could not be decoded */

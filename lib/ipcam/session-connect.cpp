@@ -319,6 +319,14 @@ ControlSession::Impl::LoginStep ControlSession::Impl::on_login_message(LoginExch
   switch (r.type) {
     case msg::kAliveRequest:
       return send_during_login(msg::kAliveResponse, ByteView(), error) ? LoginStep::kGoOn : LoginStep::kFailed;
+    case msg::kBusy:
+      // Seen from a camera that already had a client: it keeps the
+      // connection open, so only this reply tells the user at once.
+      g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_BUSY,
+                  "The camera at %s already has a client (its phone app, or another ipcam): close it, "
+                  "then connect again",
+                  endpoint.c_str());
+      return LoginStep::kFailed;
     case msg::kLoginAccepted:
       x.rest = std::move(x.early);
       x.rest.insert(x.rest.end(), x.buf.begin() + ptrdiff_t(r.consumed), x.buf.end());

@@ -1,6 +1,7 @@
 // ControlSession's private state, shared by its source files (session.cpp:
 // lifetime; session-connect.cpp: TCP connect and login; session-reader.cpp:
-// the reader thread; session-requests.cpp: sending and waiting for replies).
+// the reader thread; session-requests.cpp: sending and waiting for replies;
+// session-settings.cpp: the phone app's requests of the command map).
 // Not installed: nothing outside libipcam may depend on this layout.
 #pragma once
 
@@ -93,6 +94,12 @@ struct ControlSession::Impl {
   std::list<Waiter *> waiters;
   MessageHandler on_message;
   LostHandler on_lost;
+  EventHandler on_event;
+  // This session sent start preview (close() then sends stop preview).
+  bool preview_started = false;
+  // The reader has seen the connection end, lost or not (set_wifi_password
+  // waits for the camera to hang up).
+  bool link_ended = false;
   std::string peer, local;
   // Guarded by `mutex`, not write_mutex: close() must reach it while a send
   // blocked on a camera that stopped reading holds write_mutex.
@@ -119,6 +126,11 @@ struct ControlSession::Impl {
   bool send_message(uint32_t type, ByteView payload, GError **error);
   bool not_connected(GError **error) const;
   bool request(uint32_t type, ByteView payload, Waiter &w, unsigned timeout_ms, GError **error);
+  // session-settings.cpp
+  std::optional<int32_t> result_request(uint32_t type, ByteView payload, unsigned timeout_ms, GError **error);
+  bool zero_result(uint32_t type, ByteView payload, const char *what, unsigned timeout_ms, GError **error);
+  bool send_and_hang_up(uint32_t type, ByteView payload, GError **error);
+  void stop_preview_before_close();
   // session-connect.cpp
   using ConnectOutcome = session_detail::ConnectOutcome;
   using LoginExchange = session_detail::LoginExchange;

@@ -64,8 +64,11 @@ bool ControlSession::Impl::dispatch(uint32_t type, ByteView payload) {
   }
   bool taken = false, answered = false;
   MessageHandler handler;
+  EventHandler event_handler;
+  std::optional<CameraEvent> event = camera_event(type, payload);
   {
     std::lock_guard<std::mutex> lock(mutex);
+    if (event) event_handler = on_event;
     for (Waiter *w : waiters) {
       if (w->done) continue;
       if (w->kind == Waiter::Kind::kAll) {
@@ -88,11 +91,16 @@ bool ControlSession::Impl::dispatch(uint32_t type, ByteView payload) {
     else
       handler = on_message;
   }
+  // An event reaches its handler even while raw() collects every message.
+  if (event) {
+    g_debug("camera event %s from %s", camera_event_name(event->kind), endpoint.c_str());
+    if (event_handler) event_handler(*event);
+  }
   if (!taken) {
     if (message_type_name(type))
       g_debug("unsolicited %s (0x%04x) from %s, %zu bytes", type_name(type), type, endpoint.c_str(),
               payload.size());
-    else
+    else if (!event)
       log_unknown(type, payload);
     if (handler) handler(RawReply{type, Bytes(payload.begin(), payload.end())});
   }
@@ -107,7 +115,11 @@ void ControlSession::Impl::lose(const std::string &why) {
                               endpoint.c_str(), why.c_str());
   {
     std::lock_guard<std::mutex> lock(mutex);
-    if (state != State::kUp) {  // close() is under way: not a loss
+    link_ended = true;
+    cv.notify_all();
+    // close() is under way, or the session ended on purpose (a new Wi-Fi
+    // password, Wi-Fi off): not a loss.
+    if (state != State::kUp) {
       g_error_free(error);
       return;
     }

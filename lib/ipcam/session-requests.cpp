@@ -96,13 +96,18 @@ bool ControlSession::start_preview(GError **error) {
   const uint8_t zeros[kStartPreviewZeroBytes] = {};
   ByteView payload;
   if (impl_->config.start_preview_with_payload) payload = ByteView(zeros, sizeof zeros);
-  return impl_->send_message(msg::kStartPreview, payload, error);
+  if (!impl_->send_message(msg::kStartPreview, payload, error)) return false;
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  impl_->preview_started = true;
+  return true;
 }
 
+// The configuration block's version string (parse_firmware also takes the
+// plain-text answer some firmwares give instead of the block).
 std::optional<std::string> ControlSession::firmware_version(GError **error) {
   Waiter w;
-  w.reply_type = msg::kFirmwareInfo;
-  if (!impl_->request(msg::kRequestFirmware, {}, w, impl_->config.reply_timeout_ms, error)) return std::nullopt;
+  w.reply_type = msg::kConfiguration;
+  if (!impl_->request(msg::kGetConfiguration, {}, w, impl_->config.reply_timeout_ms, error)) return std::nullopt;
   return parse_firmware(w.reply.payload, error);
 }
 

@@ -36,6 +36,11 @@ void ControlSession::set_lost_handler(LostHandler h) {
   impl_->on_lost = std::move(h);
 }
 
+void ControlSession::set_event_handler(EventHandler h) {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  impl_->on_event = std::move(h);
+}
+
 bool ControlSession::connect(GCancellable *cancellable, GError **error) {
   if (impl_->reader_id.load() == std::this_thread::get_id()) {
     g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_INVALID_ARGUMENT,
@@ -48,6 +53,8 @@ bool ControlSession::connect(GCancellable *cancellable, GError **error) {
     std::lock_guard<std::mutex> lock(impl_->mutex);
     impl_->io_cancel = ref(cancel.get());
     impl_->state = Impl::State::kConnecting;
+    impl_->preview_started = false;
+    impl_->link_ended = false;
   }
   // The caller's cancellable cancels ours; close() cancels ours directly.
   gulong link = 0;
@@ -91,6 +98,7 @@ bool ControlSession::connect(GCancellable *cancellable, GError **error) {
 }
 
 void ControlSession::close() {
+  impl_->stop_preview_before_close();
   GPtr<GCancellable> cancel;
   {
     std::lock_guard<std::mutex> lock(impl_->mutex);

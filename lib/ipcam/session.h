@@ -92,7 +92,10 @@ class ControlSession {
 
   // Blocking: connect with timeout, log in, start the reader thread.
   // Cancellable from another thread. Errors: IPCAM_ERROR_CANNOT_CONNECT,
-  // _TIMEOUT, _NOT_IPCAM, _LOGIN_REFUSED, _CANCELLED.
+  // _TIMEOUT, _NOT_IPCAM, _LOGIN_REFUSED, _CANCELLED, and _BUSY as soon as
+  // the camera answers login with 0x1234 (it already has a client).
+  // close() first sends stop preview when this session started the preview
+  // and SessionConfig::stop_preview_on_close is set (one non-blocking try).
   bool connect(GCancellable *cancellable, GError **error);
   // Stops the reader thread and closes the socket. Idempotent. Wakes every
   // waiting request with IPCAM_ERROR_NOT_CONNECTED.
@@ -136,7 +139,12 @@ class ControlSession {
   bool delete_file(std::string_view path, GError **error);
   bool factory_reset(GError **error);
   // No reply: the camera restarts its access point (or turns Wi-Fi off),
-  // so the session ends; the session is closed after sending.
+  // so the session ends on purpose: it is closed after sending (after the
+  // camera hangs up, or 0.5 s at most), connected() turns false, the lost
+  // handler is NOT called, and later requests fail with _NOT_CONNECTED.
+  // Connect again once the access point is back. A Wi-Fi password out of
+  // its limits fails with _INVALID_ARGUMENT before anything is sent, and
+  // the session stays.
   bool set_wifi_password(std::string_view ssid, std::string_view old_password,
                          std::string_view new_password, GError **error);
   bool wifi_off(GError **error);

@@ -26,6 +26,22 @@ const char *message_type_name(uint32_t type) {
     case msg::kStillSaved: return "picture saved";
     case msg::kControlRecording: return "control recording";
     case msg::kRecordingAccepted: return "recording command accepted";
+    // The vendor's command map (camera-settings.h, protocol.md).
+    case msg::kBusy: return "busy (the camera has another client)";
+    case msg::kStopPreview: return "stop preview";
+    case msg::kSetClock: return "set date and time";
+    case msg::kFormatCard: return "format the SD card";
+    case msg::kCardCapacity: return "request SD card capacity";
+    case msg::reply_of(msg::kCardCapacity): return "SD card capacity";
+    case msg::kDeleteFile: return "delete a file";
+    case msg::kWifiOff: return "turn Wi-Fi off";
+    case msg::kWifiPassword: return "change the Wi-Fi password";
+    case msg::kEmergencyFile: return "event: emergency file";
+    case msg::kFactoryReset: return "factory reset";
+    case msg::kCardInserted: return "event: SD card inserted";
+    case msg::kCardRemoved: return "event: SD card removed";
+    case msg::kMotionPhoto: return "event: motion photo";
+    case msg::kCardFull: return "event: card full";
     default: return nullptr;
   }
 }
