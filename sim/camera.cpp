@@ -179,7 +179,9 @@ struct Camera::Parts final : ControlHandler, CameraActions, TestControls {
     if (preview_client && !streamer.active()) start_preview(preview_client);
   }
   std::string http_base() const override {
-    return "http://" + config.endpoint.address + ":" + std::to_string(http.port());
+    const std::string &a = config.endpoint.address;
+    std::string host = a.find(':') == std::string::npos ? a : "[" + a + "]";  // IPv6
+    return "http://" + host + ":" + std::to_string(http.port());
   }
 
   void refresh_stats() {
