@@ -52,6 +52,14 @@ void post_connect_error(GstIpcamSrc *self, const GError *error, const std::strin
                          where.c_str()),
                         ("%s", msg));
       break;
+    case IPCAM_ERROR_BUSY:
+      // Retrying would not help until the other client lets go.
+      GST_ELEMENT_ERROR(self, RESOURCE, BUSY,
+                        ("The camera at %s already has a client: close its phone app (or the other program "
+                         "connected to it), then start again.",
+                         where.c_str()),
+                        ("%s", msg));
+      break;
     case IPCAM_ERROR_NOT_IPCAM:
       GST_ELEMENT_ERROR(self, RESOURCE, OPEN_READ,
                         ("The device at %s is not an ipcam camera: it answered with bytes of another "
@@ -105,6 +113,7 @@ std::shared_ptr<ipcam::ControlSession> make_session(GstIpcamSrc *self, const ipc
     lost->mark(error ? error->message : nullptr);
     g_cancellable_cancel(wake.get());
   });
+  gst_ipcam_src_watch_events(self, *session);  // ipcamsrc-events.cpp
   session->set_message_handler([self](const ipcam::RawReply &m) {
     const char *name = ipcam::message_type_name(m.type);
     GST_DEBUG_OBJECT(self, "unsolicited message 0x%04x (%s), %zu bytes", m.type, name ? name : "unknown",
@@ -153,16 +162,12 @@ Attempt try_connect(GstIpcamSrc *self, std::string &where, GError **error) {
   // unlock() may have run before `connecting` was set: then the cancellable
   // already says so.
   std::string firmware;
-  g_autoptr(GError) fw_error = nullptr;
   // No CloseOnCancel here: unlock() closes `connecting`, which also ends a
   // request after login.
   bool ok = !g_cancellable_is_cancelled(st->cancellable) && session->connect(st->cancellable, error);
-  if (ok) {
-    if (auto version = session->firmware_version(&fw_error))
-      firmware = *version;
-    else if (!g_cancellable_is_cancelled(st->cancellable))
-      GST_WARNING_OBJECT(self, "could not read the firmware version: %s", fw_error->message);
-  }
+  // The block (camera-settings, firmware), the clock, apply-settings: as
+  // the phone app does before it starts the preview (ipcamsrc-settings.cpp).
+  if (ok) firmware = gst_ipcam_src_set_up_camera(self, *session, st->cancellable);
   ok = ok && !g_cancellable_is_cancelled(st->cancellable) &&
        st->receiver.set_camera_address(session->peer_address(), error) && session->start_preview(error);
   {

@@ -2,7 +2,7 @@
 // the lock, lets go of the lock, and makes its request from the caller's
 // thread, so the streaming thread never waits for the camera's answer.
 // Each posts an element message with its result (success or error).
-#include "ipcamsrc-state.h"
+#include "ipcamsrc-requests.h"
 
 #include "ipcam/download.h"
 #include "ipcam/still.h"
@@ -10,19 +10,13 @@
 
 #include <algorithm>
 
+using ipcam::src::Connection;
+using ipcam::src::get_connection;
 using ipcam::src::Locker;
+using ipcam::src::post_failure;
 
-namespace {
+namespace ipcam::src {
 
-struct Connection {
-  std::shared_ptr<ipcam::ControlSession> session;
-  std::string address;
-  guint http_port = 0;
-  guint timeout_ms = 0;
-  std::string interface;
-};
-
-// The session if there is one; otherwise fails the request at once.
 bool get_connection(GstIpcamSrc *self, Connection &c, GError **error) {
   auto *st = self->state;
   {
@@ -39,10 +33,7 @@ bool get_connection(GstIpcamSrc *self, Connection &c, GError **error) {
   return false;
 }
 
-// Posts `name` with success=FALSE and the error (its text, domain and
-// code, so an application can tell a timeout from a busy camera), keeps
-// it as last-error, and logs a warning. `extra` (taken) adds fields.
-void post_failure(GstIpcamSrc *self, const char *name, const GError *error, GstStructure *extra = nullptr) {
+void post_failure(GstIpcamSrc *self, const char *name, const GError *error, GstStructure *extra) {
   GST_WARNING_OBJECT(self, "%s failed: %s", name, error->message);
   GstStructure *s = extra ? extra : gst_structure_new_empty(name);
   gst_structure_set(s, "success", G_TYPE_BOOLEAN, FALSE, "error", G_TYPE_STRING, error->message, "error-domain",
@@ -54,6 +45,10 @@ void post_failure(GstIpcamSrc *self, const char *name, const GError *error, GstS
   }
   gst_ipcam_src_post(self, s);
 }
+
+}  // namespace ipcam::src
+
+namespace {
 
 gboolean take_still(GstIpcamSrc *self, gpointer) {
   Connection c;
@@ -291,4 +286,5 @@ void gst_ipcam_src_install_signals(GstIpcamSrcClass *klass) {
    */
   g_signal_new_class_handler("raw-command", t, flags, G_CALLBACK(raw_command), nullptr, nullptr, nullptr,
                              G_TYPE_BYTES, 2, G_TYPE_UINT, G_TYPE_BYTES);
+  gst_ipcam_src_install_phone_signals(klass);
 }

@@ -9,6 +9,7 @@
 #include "ipcam/endpoint.h"
 #include "ipcam/receiver.h"
 #include "ipcam/session.h"
+#include "ipcamsrc-settings.h"
 #include "ipcamsrc.h"
 
 #include <atomic>
@@ -145,6 +146,7 @@ struct SrcState {
   ipcam::AssemblerStats assembler_stats;  // snapshot, refreshed by the streaming thread
   ipcam::ReceiverStats receiver_stats;
   uint64_t reconnects = 0;
+  CameraSetup setup;  // camera-settings, apply-settings, sync-clock
 
   // ---- bound in NULL->READY, used by the streaming thread afterwards
   ipcam::PreviewReceiver receiver;

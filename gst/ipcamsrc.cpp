@@ -15,7 +15,10 @@
  *
  * Action signals control the camera while it streams: take-still,
  * take-still-fetch, start-recording, stop-recording, list-files,
- * get-firmware, download-file, raw-command (see docs/ipcamsrc.md).
+ * get-firmware, download-file, raw-command, set-setting, get-storage,
+ * delete-file, format-storage, set-clock (see docs/ipcamsrc.md). The
+ * camera's settings: camera-settings, apply-settings, sync-clock
+ * (ipcamsrc-settings.cpp).
  */
 #include "ipcamsrc-state.h"
 
@@ -142,6 +145,7 @@ static GstStructure *stats_structure(ipcam::src::SrcState *st) {
 
 static void gst_ipcam_src_set_property(GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec) {
   auto *self = GST_IPCAM_SRC(object);
+  if (gst_ipcam_src_setup_set_property(self, prop_id, value)) return;  // ipcamsrc-settings.cpp
   Locker l(self->state->lock);
   auto &s = self->state->settings;
   switch (prop_id) {
@@ -182,6 +186,7 @@ static void gst_ipcam_src_set_property(GObject *object, guint prop_id, const GVa
 static void gst_ipcam_src_get_property(GObject *object, guint prop_id, GValue *value, GParamSpec *pspec) {
   auto *self = GST_IPCAM_SRC(object);
   auto *st = self->state;
+  if (gst_ipcam_src_setup_get_property(self, prop_id, value)) return;  // ipcamsrc-settings.cpp
   if (prop_id == PROP_STATS) {
     g_value_take_boxed(value, stats_structure(st));
     return;
@@ -534,6 +539,7 @@ static void install_properties(GObjectClass *oc) {
   install_stream_properties(oc);
   install_reconnect_properties(oc);
   install_readout_properties(oc);
+  gst_ipcam_src_install_setup_properties(oc);
 }
 
 static void gst_ipcam_src_class_init(GstIpcamSrcClass *klass) {

@@ -6,13 +6,19 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace ipcam::sim {
 
 // How the camera turns away a client it does not want (wrong password, or a
-// second client while one is logged in). The real byte pattern is unknown.
-enum class RefuseMode { kClose, kIgnore, kReply };
+// second client while one is logged in). kBusy (second clients only): a
+// 0x1234 reply to the login, the connection kept open, as a camera that
+// already has a client was seen to answer.
+enum class RefuseMode { kClose, kIgnore, kReply, kBusy };
+// A setter's index past the end of the setting's menu: a non-zero result
+// (kResult) or result 0 and the block unchanged (kIgnore).
+enum class PastMenu { kResult, kIgnore };
 enum class UnknownReply { kNone, kEcho };
 enum class TimePosition { kBefore, kAfter };
 enum class DiscoveryFormat { kMessage, kText, kNone };
@@ -89,9 +95,16 @@ struct CameraConfig {
 
   RefuseMode refuse_mode = RefuseMode::kClose;
   std::vector<uint8_t> refuse_bytes;
-  RefuseMode busy_mode = RefuseMode::kClose;
+  RefuseMode busy_mode = RefuseMode::kBusy;
   std::vector<uint8_t> busy_bytes;
   UnknownReply unknown_reply = UnknownReply::kNone;
+
+  // The phone app's requests (configuration.h, app-requests.h): menu sizes
+  // by setting name override the emulator's own table; the SD card's size
+  // in bytes (the store's files count against it).
+  PastMenu past_menu = PastMenu::kResult;
+  std::vector<std::pair<std::string, int>> menu_sizes;
+  uint64_t card_size = 32000000000ull;
   DiscoveryFormat discovery_format = DiscoveryFormat::kMessage;
 
   bool seed_set = false;

@@ -1,5 +1,7 @@
 #include "camera.h"
 
+#include "app-requests.h"
+#include "configuration.h"
 #include "control-server.h"
 #include "discovery-responder.h"
 #include "http-file-server.h"
@@ -8,6 +10,7 @@
 #include "media-store.h"
 #include "preview-streamer.h"
 #include "video-source.h"
+#include "wall-clock.h"
 
 #include <gio/gio.h>
 #include <gst/gst.h>
@@ -17,11 +20,17 @@
 #include <mutex>
 #include <random>
 
+#include "ipcam/camera-settings.h"
+
 namespace ipcam::sim {
 
 namespace {
 // A default camera clock starts between one and two seconds after "power on".
 constexpr uint32_t kPowerOnMs = 1000;
+// Room kept on the card for the MP4's own boxes when a recording grows
+// toward the card's end (h264 in mp4 adds well under this for short clips).
+constexpr uint64_t kMp4Headroom = 64 * 1024;
+constexpr int kMotionPhotoField = 8;  // photo_motion
 }  // namespace
 
 struct StartGate {
@@ -32,19 +41,28 @@ struct StartGate {
 };
 
 // The camera's moving parts, created and destroyed on the camera thread.
-struct Camera::Parts final : ControlHandler {
+struct Camera::Parts final : ControlHandler, CameraActions, TestControls {
   Parts(const CameraConfig &c, Stats &s, uint64_t seed)
-      : config(c), stats(s), dice(seed), store(), streamer(c, dice, s), control(c, s, *this),
+      : config(c), stats(s), dice(seed), store(), configuration(c, s),
+        app(s, store, configuration, clock, *this), streamer(c, dice, s), control(c, s, *this),
         discovery(c, s), http(c, store, s, seed) {}
   ~Parts() override {
     control.stop();
     if (source) source->stop();
     for (auto &w : workers) w.join();
+    // The exit stats show the camera as it was left.
+    stats.set_refresh({});
+    refresh_stats();
+    if (preview_client) g_object_unref(preview_client);
   }
 
   bool setup(GError **error) {
     context = g_main_context_get_thread_default();
+    store.set_card_size(config.card_size);
     if (!store.open(config.store, config.samples, error)) return false;
+    if (!configuration.load(store.dir(), error)) return false;
+    http.set_test_controls(this);
+    stats.set_refresh([this] { refresh_stats(); });
     if (!config.h264_file.empty()) {
       source = make_replay_source(config, error);
       if (!source) return false;
@@ -82,7 +100,11 @@ struct Camera::Parts final : ControlHandler {
     bool entry = au.keyframe && au.has_sps;
     if (entry) gop.clear();
     if (entry || !gop.empty()) gop.push_back(data);
-    if (recording && (entry || !recorded.empty())) recorded.push_back(data);
+    if (recording_on && (entry || !recorded.empty())) {
+      recorded.push_back(data);
+      recorded_bytes += data.size();
+      if (recorded_bytes + kMp4Headroom > store.remaining()) card_full();
+    }
     if (streamer.active()) send_preview(entry, data, ms);
     update_source();
   }
@@ -107,7 +129,7 @@ struct Camera::Parts final : ControlHandler {
 
   // The source runs while someone watches or records.
   void update_source() {
-    bool want = streamer.active() || recording;
+    bool want = streamer.active() || recording_on;
     if (want && !source->running()) {
       capture_base_ms = kNoBase;  // the source's clock starts again
       g_autoptr(GError) error = nullptr;
@@ -119,6 +141,10 @@ struct Camera::Parts final : ControlHandler {
   }
 
   void start_preview(GInetAddress *client) override {
+    if (preview_client != client) {
+      if (preview_client) g_object_unref(preview_client);
+      preview_client = G_INET_ADDRESS(g_object_ref(client));
+    }
     streamer.start(client);
     preview_frames = 0;
     need_keyframe = true;
@@ -133,6 +159,116 @@ struct Camera::Parts final : ControlHandler {
     update_source();
   }
 
+  AppAnswer app_request(uint32_t type, ByteView payload) override {
+    return app.answer(type, payload);
+  }
+
+  bool recording() const override { return recording_on; }
+  bool slow_recording() const override { return slow; }
+  bool set_slow_recording(bool on) override {
+    if (on && !store.present()) return false;
+    control_recording(on, [] {});
+    slow = on && recording_on;
+    return true;
+  }
+  void stop_preview() override {
+    streamer.stop();
+    update_source();
+  }
+  void resume_preview() override {
+    if (preview_client && !streamer.active()) start_preview(preview_client);
+  }
+  std::string http_base() const override {
+    const std::string &a = config.endpoint.address;
+    std::string host = a.find(':') == std::string::npos ? a : "[" + a + "]";  // IPv6
+    return "http://" + host + ":" + std::to_string(http.port());
+  }
+
+  void refresh_stats() {
+    stats.set_state("clock", clock.text());
+    stats.set_state("card_present", int64_t(store.present()));
+    stats.set_state("card_size", int64_t(store.card_size()));
+    stats.set_state("card_remaining", int64_t(store.present() ? store.remaining() : 0));
+    stats.set_state("recording", int64_t(recording_on));
+  }
+
+  // POST /ipcam-sim/NAME: what a person does to the camera (docs/ipcam-sim.md).
+  std::pair<unsigned, std::string> test_control(const std::string &name) override {
+    if (name == "card-out" || name == "card-in") return move_card(name == "card-in");
+    if (name == "emergency") return emergency_file();
+    if (name == "motion") return motion();
+    return {404, R"({"error":"no such control: card-out, card-in, emergency, motion"})"};
+  }
+
+  static std::string sent_json(const char *event, bool sent) {
+    return std::string(R"({"event":")") + event + R"(","sent":)" + (sent ? "true" : "false") + "}";
+  }
+  // The event goes to the client once the file is written.
+  static std::string pending_json(const char *event, const std::string &file) {
+    return std::string(R"({"event":")") + event + R"(","file":")" + file + "\"}";
+  }
+
+  // Out: a recording stops and is lost (its file was never closed); the
+  // files stay on the card for when it goes back in.
+  std::pair<unsigned, std::string> move_card(bool in) {
+    if (store.present() == in)
+      return {409, in ? R"({"error":"the card is already in"})" : R"({"error":"the card is already out"})"};
+    if (!in && recording_on) {
+      recording_on = slow = false;
+      recorded.clear();
+      update_source();
+      stats.add("recordings_lost");
+    }
+    store.set_present(in);
+    stats.add(in ? "card_insertions" : "card_removals");
+    g_message("card: %s", in ? "inserted" : "removed");
+    bool sent = control.send_event(in ? msg::kCardInserted : msg::kCardRemoved);
+    return {200, sent_json(in ? "card-inserted" : "card-removed", sent)};
+  }
+
+  // An SOS file: what is recorded so far, kept as its own clip while the
+  // recording goes on; the event names it once it is written.
+  std::pair<unsigned, std::string> emergency_file() {
+    if (!recording_on || recorded.empty())
+      return {409, R"({"error":"an emergency file is cut from a recording: start one (0xA03A) and let it record a keyframe first"})"};
+    std::string path = store.reserve("SOS", "MP4");
+    g_autofree char *name = g_path_get_basename(path.c_str());
+    std::string camera_path = std::string(kCameraMediaDir) + name;
+    write_video(path, recorded, "emergency_files", [this, path, camera_path] {
+      if (!g_file_test(path.c_str(), G_FILE_TEST_IS_REGULAR)) return;  // not written: no event
+      Bytes field(kPathFieldSize, 0);
+      std::copy(camera_path.begin(), camera_path.end(), field.begin());
+      control.send_event(msg::kEmergencyFile, field);
+    });
+    return {202, pending_json("emergency-file", camera_path)};
+  }
+
+  // Motion in front of the camera: with the motion-photo setting on, a photo
+  // is taken and the event follows it.
+  std::pair<unsigned, std::string> motion() {
+    if (configuration.field(kMotionPhotoField) == 0)
+      return {409, R"({"error":"motion-photo is off: set it (0xA058) to take a photo on motion"})"};
+    if (!store.present()) return {409, R"({"error":"no card in the camera"})"};
+    std::string path = store.reserve("IMG", "JPG");
+    g_autofree char *name = g_path_get_basename(path.c_str());
+    std::string camera_path = std::string(kCameraMediaDir) + name;
+    stats.add("motion_triggers");
+    take_still_to(path, [this, path] {
+      if (!g_file_test(path.c_str(), G_FILE_TEST_IS_REGULAR)) return;  // not taken: no event
+      stats.add("motion_photos");
+      control.send_event(msg::kMotionPhoto);
+    });
+    return {202, pending_json("motion-photo", camera_path)};
+  }
+
+  // The recording so far is kept (it fits), then the camera says why it stopped.
+  void card_full() {
+    g_message("record: the card is full; stopping");
+    stats.add("card_full_events");
+    control_recording(false, [] {});
+    control.send_event(msg::kCardFull);
+  }
+
   std::vector<FileEntry> file_list() override { return store.list(); }
 
   // Runs `work` on a worker thread, then `done` back on the camera thread.
@@ -145,7 +281,15 @@ struct Camera::Parts final : ControlHandler {
   }
 
   void take_still(std::function<void()> done) override {
-    std::string path = store.reserve("IMG", "JPG");
+    if (!store.present()) {
+      stats.add("stills_without_card");
+      done();
+      return;
+    }
+    take_still_to(store.reserve("IMG", "JPG"), std::move(done));
+  }
+
+  void take_still_to(const std::string &path, std::function<void()> done) {
     std::vector<Bytes> frames = gop;
     int w = config.width, h = config.height;
     in_worker(
@@ -154,6 +298,7 @@ struct Camera::Parts final : ControlHandler {
           bool ok = frames.empty() ? write_test_still(path, w, h, &error)
                                    : write_still_from_frames(frames, path, &error);
           if (ok) {
+            clock.date_file(path);
             stats.add("stills_saved");
             g_message("still: saved %s", path.c_str());
           } else {
@@ -164,21 +309,29 @@ struct Camera::Parts final : ControlHandler {
   }
 
   void control_recording(bool start, std::function<void()> done) override {
+    if (!start) slow = false;
+    if (start && !store.present()) {
+      stats.add("recordings_without_card");
+      done();
+      return;
+    }
     if (start) {
-      if (!recording) {
-        recording = true;
+      if (!recording_on) {
+        recording_on = true;
         recorded = gop;  // begin at the last keyframe, so the file plays
+        recorded_bytes = 0;
+        for (const auto &f : recorded) recorded_bytes += f.size();
         stats.add("recordings_started");
         update_source();
       }
       done();
       return;
     }
-    if (!recording) {
+    if (!recording_on) {
       done();
       return;
     }
-    recording = false;
+    recording_on = false;
     std::vector<Bytes> frames = std::move(recorded);
     recorded.clear();
     update_source();
@@ -186,13 +339,19 @@ struct Camera::Parts final : ControlHandler {
       done();
       return;
     }
-    std::string path = store.reserve("VID", "MP4");
+    write_video(store.reserve("VID", "MP4"), std::move(frames), "recordings_saved",
+                std::move(done));
+  }
+
+  void write_video(const std::string &path, std::vector<Bytes> frames, const char *counter,
+                   std::function<void()> done) {
     double fps = config.fps;
     in_worker(
-        [this, path, frames = std::move(frames), fps] {
+        [this, path, frames = std::move(frames), fps, counter] {
           g_autoptr(GError) error = nullptr;
           if (write_mp4(frames, fps, path, &error)) {
-            stats.add("recordings_saved");
+            clock.date_file(path);
+            stats.add(counter);
             g_message("record: saved %s (%zu frames)", path.c_str(), frames.size());
           } else {
             g_warning("record: %s", error->message);
@@ -205,6 +364,9 @@ struct Camera::Parts final : ControlHandler {
   Stats &stats;
   FaultDice dice;
   MediaStore store;
+  Configuration configuration;
+  WallClock clock;
+  AppRequests app;
   PreviewStreamer streamer;
   ControlServer control;
   DiscoveryResponder discovery;
@@ -220,7 +382,10 @@ struct Camera::Parts final : ControlHandler {
   uint32_t frame_no = 0;
   uint64_t preview_frames = 0;
   bool need_keyframe = true;
-  bool recording = false;
+  bool recording_on = false;
+  bool slow = false;  // the recording is a slow-motion one (0xA046)
+  uint64_t recorded_bytes = 0;
+  GInetAddress *preview_client = nullptr;  // for 0xA05E
   std::vector<Bytes> gop;  // frames since the last keyframe: the "current picture"
   std::vector<Bytes> recorded;
 };

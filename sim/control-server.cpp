@@ -1,5 +1,6 @@
 #include "control-server.h"
 
+#include "ipcam/camera-settings.h"
 #include "loop-util.h"
 
 #include <netinet/in.h>
@@ -168,8 +169,9 @@ void log_message(const CameraConfig &cfg, const char *dir, const std::string &pe
                  ByteView payload) {
   if (!cfg.verbose) return;
   const char *name = message_type_name(type);
-  // Login payloads hold the password: only their size is ever logged.
-  bool secret = type == msg::kLogin || type == msg::kLoginAccepted;
+  // Login and Wi-Fi password payloads hold passwords: only their size is
+  // ever logged.
+  bool secret = type == msg::kLogin || type == msg::kLoginAccepted || type == msg::kWifiPassword;
   g_message("control %s %s: 0x%04x (%s), %zu bytes%s%s", dir, peer.c_str(), type,
             name ? name : "unknown", payload.size(), secret || payload.empty() ? "" : ": ",
             secret || payload.empty() ? "" : hex_dump(payload, 32).c_str());
@@ -256,7 +258,8 @@ void ControlServer::accept(GSocketConnection *conn) {
   clients_.push_back(c);
   stats_.add("connections");
   if (config_.verbose) g_message("control: connection from %s", c->peer.c_str());
-  if (!session_.expired() && !config_.faults.silent) {
+  // A busy reply answers a login: until then the client is only connected.
+  if (!session_.expired() && !config_.faults.silent && config_.busy_mode != RefuseMode::kBusy) {
     refuse(c, config_.busy_mode, config_.busy_bytes, "busy: another client is logged in");
     stats_.add("busy_refused");
     if (c->closed) return;
@@ -278,12 +281,14 @@ void ControlServer::refuse(const std::shared_ptr<Client> &c, RefuseMode mode,
       c->ignored = true;
       ClientIo::send_raw(c, Bytes(bytes.begin(), bytes.end()));
       break;
+    case RefuseMode::kBusy:
+      // Kept open and still read: a login once the other client has left
+      // is accepted.
+      stats_.add("busy_replies");
+      send_message(c, config_, stats_, msg::kBusy);
+      break;
   }
 }
-
-// Firmware info fields 0..19 as a CamPark ACT76 sends them (protocol.md);
-// their meaning is unknown, so the emulator copies the capture.
-constexpr uint32_t kAct76Fields[20] = {1, 0, 0, 1, 1, 4, 0, 0, 0, 3, 0, 0, 0, 1, 1, 0, 0, 8, 0, 0};
 
 void ControlServer::reply(const std::shared_ptr<Client> &c, std::function<void()> send) {
   if (config_.faults.reply_delay_ms == 0) {
@@ -332,9 +337,6 @@ void ControlServer::handle(const std::shared_ptr<Client> &c, uint32_t type, Byte
           handler_.start_preview(g_inet_socket_address_get_address(G_INET_SOCKET_ADDRESS(addr)));
       });
       break;
-    case msg::kRequestFirmware:
-      reply(c, [this, out] { out(msg::kFirmwareInfo, encode_firmware(config_.firmware, kAct76Fields)); });
-      break;
     case msg::kRequestFileList:
       reply(c, [this, out] {
         for (auto &part : encode_file_list(handler_.file_list(), config_.part_size))
@@ -354,6 +356,7 @@ void ControlServer::handle(const std::shared_ptr<Client> &c, uint32_t type, Byte
       break;
     }
     default:
+      if (answer_app_request(c, type, payload)) break;
       g_message("control: unknown message type 0x%04x (%zu bytes) from %s%s", type,
                 payload.size(), c->peer.c_str(),
                 config_.unknown_reply == UnknownReply::kEcho ? "; echoing it" : "");
@@ -418,6 +421,29 @@ gboolean ControlServer::on_tick(gpointer self) {
     s->close_client(c, "alive timeout");
   }
   return G_SOURCE_CONTINUE;
+}
+
+bool ControlServer::answer_app_request(const std::shared_ptr<Client> &c, uint32_t type,
+                                       ByteView payload) {
+  AppAnswer a = handler_.app_request(type, payload);
+  if (!a.handled) return false;
+  std::weak_ptr<Client> weak = c;
+  reply(c, [this, weak, a = std::move(a)] {
+    auto c = weak.lock();
+    if (!c) return;
+    if (a.reply_type) send_message(c, config_, stats_, *a.reply_type, a.payload);
+    if (!a.drop_client) return;
+    if (c->outq.empty() && !c->writing) close_client(c, "its Wi-Fi went off");
+    else c->close_after_flush = true;
+  });
+  return true;
+}
+
+bool ControlServer::send_event(uint32_t type, ByteView payload) {
+  auto c = session_.lock();
+  if (!c || c->closed) return false;
+  send_message(c, config_, stats_, type, payload);
+  return true;
 }
 
 void ControlServer::drop_session(const char *why) {

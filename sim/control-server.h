@@ -1,5 +1,6 @@
-// The camera's control server (TCP 6666): login, alive requests, firmware,
-// file list, still, record, start preview. One client at a time.
+// The camera's control server (TCP 6666): login, alive requests, file list,
+// still, record, start preview, and the rest of the command map through
+// ControlHandler::app_request. One client at a time.
 #pragma once
 
 #include "camera-config.h"
@@ -11,9 +12,19 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <vector>
 
 namespace ipcam::sim {
+
+// How the camera answers one of the phone app's requests (app-requests.h):
+// a reply (type and payload) or none, and whether the link then drops.
+struct AppAnswer {
+  bool handled = false;  // false: not a request of the command map
+  std::optional<uint32_t> reply_type;
+  Bytes payload;
+  bool drop_client = false;  // Wi-Fi off, or its access point restarting
+};
 
 // What the control server asks of the rest of the camera. Called on the
 // camera thread. `done` callbacks may be called later (the work runs in a
@@ -26,6 +37,8 @@ class ControlHandler {
   virtual std::vector<FileEntry> file_list() = 0;
   virtual void take_still(std::function<void()> done) = 0;
   virtual void control_recording(bool start, std::function<void()> done) = 0;
+  // Every other request of the command map (protocol.md).
+  virtual AppAnswer app_request(uint32_t type, ByteView payload) = 0;
 };
 
 class ControlServer {
@@ -43,6 +56,9 @@ class ControlServer {
 
   // Closes the logged-in client's connection (fault: drop after N frames).
   void drop_session(const char *why);
+  // Sends a message of the camera's own (an event) to the logged-in
+  // client; false when no client is logged in.
+  bool send_event(uint32_t type, ByteView payload = {});
 
   struct Client;  // one TCP connection (control-server.cpp)
 
@@ -52,6 +68,7 @@ class ControlServer {
   void accept(GSocketConnection *conn);
   void handle(const std::shared_ptr<Client> &c, uint32_t type, ByteView payload);
   void handle_login(const std::shared_ptr<Client> &c, ByteView payload);
+  bool answer_app_request(const std::shared_ptr<Client> &c, uint32_t type, ByteView payload);
   void refuse(const std::shared_ptr<Client> &c, RefuseMode mode, const std::vector<uint8_t> &bytes,
               const char *why);
   // Queues a reply to a client request, after --reply-delay.

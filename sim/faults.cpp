@@ -15,6 +15,26 @@ uint64_t Stats::get(const std::string &name) const {
   return it == counters_.end() ? 0 : it->second;
 }
 
+void Stats::set_state(const std::string &name, int64_t value) {
+  std::lock_guard lock(mutex_);
+  numbers_[name] = value;
+}
+
+void Stats::set_state(const std::string &name, const std::string &text) {
+  std::lock_guard lock(mutex_);
+  texts_[name] = text;
+}
+
+void Stats::set_refresh(std::function<void()> refresh) {
+  std::lock_guard lock(refresh_mutex_);
+  refresh_ = std::move(refresh);
+}
+
+void Stats::refresh() {
+  std::lock_guard lock(refresh_mutex_);
+  if (refresh_) refresh_();
+}
+
 std::string Stats::to_json(uint64_t seed) const {
   g_autoptr(JsonBuilder) b = json_builder_new();
   json_builder_begin_object(b);
@@ -27,6 +47,20 @@ std::string Stats::to_json(uint64_t seed) const {
     for (const auto &[name, value] : counters_) {
       json_builder_set_member_name(b, name.c_str());
       json_builder_add_int_value(b, gint64(value));
+    }
+  }
+  json_builder_end_object(b);
+  json_builder_set_member_name(b, "camera");
+  json_builder_begin_object(b);
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto &[name, value] : numbers_) {
+      json_builder_set_member_name(b, name.c_str());
+      json_builder_add_int_value(b, value);
+    }
+    for (const auto &[name, text] : texts_) {
+      json_builder_set_member_name(b, name.c_str());
+      json_builder_add_string_value(b, text.c_str());
     }
   }
   json_builder_end_object(b);

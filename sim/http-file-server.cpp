@@ -1,5 +1,9 @@
 #include "http-file-server.h"
 
+#include <glib/gstdio.h>
+
+#include <cstring>
+
 namespace ipcam::sim {
 
 HttpFileServer::~HttpFileServer() { stop(); }
@@ -47,9 +51,20 @@ void HttpFileServer::on_request(SoupServer *, SoupServerMessage *msg, const char
   if (self->config_.verbose) g_message("http: %s %s", method, path);
   if (g_strcmp0(path, kStatsPath) == 0) {
     // Not counted: looking at the counters must not change them.
+    self->stats_.refresh();
     std::string json = self->stats_.to_json(self->seed_);
     soup_server_message_set_response(msg, "application/json", SOUP_MEMORY_COPY, json.data(), json.size());
     soup_server_message_set_status(msg, SOUP_STATUS_OK, nullptr);
+    return;
+  }
+  if (self->controls_ && g_str_has_prefix(path, kControlPrefix)) {
+    if (g_strcmp0(method, SOUP_METHOD_POST) != 0) {
+      soup_server_message_set_status(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, nullptr);
+      return;
+    }
+    auto [status, json] = self->controls_->test_control(path + strlen(kControlPrefix));
+    soup_server_message_set_response(msg, "application/json", SOUP_MEMORY_COPY, json.data(), json.size());
+    soup_server_message_set_status(msg, status, nullptr);
     return;
   }
   self->stats_.add("http_requests");
@@ -71,6 +86,13 @@ void HttpFileServer::on_request(SoupServer *, SoupServerMessage *msg, const char
                                                     : "application/octet-stream";
   soup_message_headers_set_content_type(h, ct, nullptr);
   soup_message_headers_replace(h, "Accept-Ranges", "bytes");
+  // The camera's clock dated the file when it was written (wall-clock.h).
+  GStatBuf st;
+  if (g_stat(local->c_str(), &st) == 0) {
+    g_autoptr(GDateTime) t = g_date_time_new_from_unix_utc(st.st_mtime);
+    g_autofree char *date = t ? soup_date_time_to_string(t, SOUP_DATE_HTTP) : nullptr;
+    if (date) soup_message_headers_replace(h, "Last-Modified", date);
+  }
   // A whole body with status 200: SoupServer answers Range requests itself.
   soup_message_body_append_bytes(soup_server_message_get_response_body(msg), bytes);
   soup_server_message_set_status(msg, SOUP_STATUS_OK, nullptr);

@@ -2,6 +2,7 @@
 // stdout when every socket is up; exits 0 on SIGINT/SIGTERM, printing what
 // was sent and injected as a JSON line on stderr (and to --stats-file).
 #include "camera.h"
+#include "configuration.h"
 
 #include <glib-unix.h>
 #include <gst/gst.h>
@@ -44,9 +45,27 @@ gboolean parse_camera_choice(const char *name, const char *value, gpointer data,
   std::string opt = name;
   bool ok = true;
   const char *expected = nullptr;
-  if (opt == "--refuse-mode" || opt == "--busy-mode") {
-    ok = parse_mode(value, opt == "--refuse-mode" ? c.refuse_mode : c.busy_mode);
+  if (opt == "--refuse-mode") {
+    ok = parse_mode(value, c.refuse_mode);
     expected = "close|ignore|reply";
+  } else if (opt == "--busy-mode") {
+    ok = parse_mode(value, c.busy_mode);
+    if (!strcmp(value, "busy")) c.busy_mode = RefuseMode::kBusy, ok = true;
+    expected = "busy|close|ignore|reply";
+  } else if (opt == "--past-menu") {
+    ok = !strcmp(value, "result") || !strcmp(value, "ignore");
+    if (ok) c.past_menu = !strcmp(value, "result") ? PastMenu::kResult : PastMenu::kIgnore;
+    expected = "result or ignore";
+  } else if (opt == "--menu") {
+    auto menu = parse_menu_option(value, error);
+    if (!menu) return FALSE;
+    c.menu_sizes.push_back(*menu);
+  } else if (opt == "--card-size") {
+    char *end = nullptr;
+    guint64 v = g_ascii_strtoull(value, &end, 10);
+    ok = *value && !*end && v >= 1;
+    if (ok) c.card_size = v;
+    expected = "a size in bytes, e.g. 32000000000";
   } else if (opt == "--refuse-bytes" || opt == "--busy-bytes") {
     ok = parse_hex(value, opt == "--refuse-bytes" ? c.refuse_bytes : c.busy_bytes);
     expected = "hex bytes";
@@ -167,7 +186,7 @@ void add_camera_options(GOptionContext *ctx, Options &o, CameraConfig &c) {
       {"serial", 0, 0, G_OPTION_ARG_STRING, &o.serial, "Serial in discovery answers (default IPCAMSIM0001)", "TEXT"},
       {"refuse-mode", 0, 0, G_OPTION_ARG_CALLBACK, (gpointer)parse_camera_choice, "Wrong password: close|ignore|reply (default close)", "MODE"},
       {"refuse-bytes", 0, 0, G_OPTION_ARG_CALLBACK, (gpointer)parse_camera_choice, "Bytes sent with --refuse-mode reply, hex", "HEX"},
-      {"busy-mode", 0, 0, G_OPTION_ARG_CALLBACK, (gpointer)parse_camera_choice, "Second client while one is logged in: close|ignore|reply (default close)", "MODE"},
+      {"busy-mode", 0, 0, G_OPTION_ARG_CALLBACK, (gpointer)parse_camera_choice, "Second client's login while one is logged in: busy (a 0x1234 reply, kept open)|close|ignore|reply (default busy)", "MODE"},
       {"busy-bytes", 0, 0, G_OPTION_ARG_CALLBACK, (gpointer)parse_camera_choice, "Bytes sent with --busy-mode reply, hex", "HEX"},
       {"unknown-reply", 0, 0, G_OPTION_ARG_CALLBACK, (gpointer)parse_camera_choice, "Unknown message types: none|echo (default none)", "MODE"},
       {"discovery-format", 0, 0, G_OPTION_ARG_CALLBACK, (gpointer)parse_camera_choice, "Discovery answer: message|text|none (default message)", "FMT"},
@@ -177,6 +196,9 @@ void add_camera_options(GOptionContext *ctx, Options &o, CameraConfig &c) {
       {"message-gap-ms", 0, 0, G_OPTION_ARG_INT, &o.gap, "Gap between control message writes, ms (default 20)", "MS"},
       {"login-reply-length", 0, 0, G_OPTION_ARG_INT, &o.login_reply, "Login accepted payload bytes: 128 or 129 (default 128)", "N"},
       {"coalesce", 0, 0, G_OPTION_ARG_NONE, &o.coalesce, "Send queued control messages in one write", nullptr},
+      {"past-menu", 0, 0, G_OPTION_ARG_CALLBACK, (gpointer)parse_camera_choice, "A setter's index past its menu: result (a non-zero result) or ignore (result 0, unchanged) (default result)", "MODE"},
+      {"menu", 0, 0, G_OPTION_ARG_CALLBACK, (gpointer)parse_camera_choice, "The menu of setting NAME has COUNT entries (repeatable; default: docs/ipcam-sim.md)", "NAME=COUNT"},
+      {"card-size", 0, 0, G_OPTION_ARG_CALLBACK, (gpointer)parse_camera_choice, "SD card size in bytes; the store's files count against it (default 32000000000)", "BYTES"},
       kEnd};
   add_group(ctx, "camera", "Camera behaviour:", "Show the identity, login and control protocol options", entries, c);
 }

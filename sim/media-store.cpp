@@ -61,6 +61,7 @@ bool MediaStore::open(const std::string &dir, bool samples, GError **error) {
 
 std::vector<FileEntry> MediaStore::list() const {
   std::vector<FileEntry> out;
+  if (!present_) return out;
   g_autoptr(GDir) d = g_dir_open(dir_.c_str(), 0, nullptr);
   if (!d) return out;
   while (const char *name = g_dir_read_name(d)) {
@@ -74,8 +75,34 @@ std::vector<FileEntry> MediaStore::list() const {
   return out;
 }
 
+uint64_t MediaStore::remaining() const {
+  uint64_t used = used_bytes();
+  return used < card_size_ ? card_size_ - used : 0;
+}
+
+uint64_t MediaStore::used_bytes() const {
+  uint64_t sum = 0;
+  for (const auto &f : list()) sum += f.size;
+  return sum;
+}
+
+bool MediaStore::remove(std::string_view camera_path) {
+  auto listed = list();
+  bool found = std::any_of(listed.begin(), listed.end(),
+                           [&](const FileEntry &f) { return f.path == camera_path; });
+  auto local = found ? local_path(camera_path) : std::nullopt;
+  return local && g_unlink(local->c_str()) == 0;
+}
+
+void MediaStore::format() {
+  for (const auto &f : list())
+    if (auto local = local_path(f.path); local && g_unlink(local->c_str()) != 0)
+      g_warning("format: %s: %s", local->c_str(), g_strerror(errno));
+}
+
 std::optional<std::string> MediaStore::local_path(std::string_view camera_path) const {
   std::string_view prefix = kCameraMediaDir;
+  if (!present_) return std::nullopt;
   if (!camera_path.starts_with(prefix)) return std::nullopt;
   std::string_view name = camera_path.substr(prefix.size());
   if (!safe_name(name)) return std::nullopt;

@@ -7,6 +7,7 @@
 
 #include <glib.h>
 
+#include <atomic>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -28,6 +29,16 @@ class MediaStore {
   bool open(const std::string &dir, bool samples, GError **error);
   const std::string &dir() const { return dir_; }
 
+  // The card's size (--card-size) and whether it is in the camera: a card
+  // pulled out lists nothing and serves nothing, its files kept for when
+  // it goes back in.
+  void set_card_size(uint64_t bytes) { card_size_ = bytes; }
+  uint64_t card_size() const { return card_size_; }
+  void set_present(bool present) { present_ = present; }
+  bool present() const { return present_; }
+  // The card's size minus what the listed files hold (0 when that is more).
+  uint64_t remaining() const;
+
   // Every regular file with a camera-style name, sorted by name.
   std::vector<FileEntry> list() const;
   // The local file for a camera path, or nothing if the path is not one of
@@ -37,6 +48,13 @@ class MediaStore {
   // The name is claimed by creating its part_path().
   std::string reserve(const char *prefix, const char *ext);
 
+  // What the listed files hold, in bytes (hidden files do not count).
+  uint64_t used_bytes() const;
+  // Deletes a listed file by its camera path; false if it is not listed.
+  bool remove(std::string_view camera_path);
+  // Deletes every listed file (hidden ones, like the configuration, stay).
+  void format();
+
   static bool safe_name(std::string_view name);
   // Where a file is written before it is renamed into place (hidden, so
   // never listed half-written): DIR/.NAME.part
@@ -45,6 +63,8 @@ class MediaStore {
  private:
   std::string dir_;
   bool temporary_ = false;
+  std::atomic<uint64_t> card_size_{0};
+  std::atomic<bool> present_{true};
   std::mutex mutex_;
 };
 

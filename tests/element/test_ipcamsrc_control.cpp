@@ -235,19 +235,27 @@ GST_END_TEST;
 
 GST_START_TEST(test_busy_camera) {
   auto first = streaming_rig();
-  // A second client on the same camera: the camera takes one at a time.
-  g_autofree char *desc = g_strdup_printf("ipcamsrc address=127.0.0.1 preview-port=0 control-port=%u ! fakesink",
-                                          first->sim->control_port);
+  // A second client on the same camera, as when the phone app is connected.
+  g_autofree char *desc = g_strdup_printf(
+      "ipcamsrc address=127.0.0.1 preview-port=0 control-port=%u timeout=20000 ! fakesink", first->sim->control_port);
   g_autoptr(GstElement) second = gst_parse_launch(desc, nullptr);
+  gint64 t0 = g_get_monotonic_time();
   gst_element_set_state(second, GST_STATE_PLAYING);
   GstMessage *m = ipcam::test::wait_error(second, 15);
   fail_unless(m != nullptr);
+  // Said at the camera's reply, not at the 20 s timeout.
+  fail_unless(g_get_monotonic_time() - t0 < 10 * G_USEC_PER_SEC, "busy reported only at the timeout");
   g_autoptr(GError) e = nullptr;
   gst_message_parse_error(m, &e, nullptr);
   gst_message_unref(m);
-  fail_unless_equals_int(e->code, GST_RESOURCE_ERROR_NOT_AUTHORIZED);
-  fail_unless(strstr(e->message, "busy") != nullptr, "%s", e->message);
+  fail_unless(e->domain == GST_RESOURCE_ERROR);
+  fail_unless_equals_int(e->code, GST_RESOURCE_ERROR_BUSY);
+  g_autofree char *words = g_strdup_printf("The camera at 127.0.0.1:%u already has a client: close its phone app",
+                                           first->sim->control_port);
+  fail_unless(strstr(e->message, words) != nullptr, "%s", e->message);
   fail_unless(ipcam::test::stop_pipeline(second) < 3.0);
+  // The first client streams on.
+  fail_unless(first->sim->process.wait_counter("busy_refused", 1, 5));
 }
 GST_END_TEST;
 

@@ -219,7 +219,7 @@ class TcpClient : public Stream {
     while (auto m = read_message()) {
       seen.push_back(*m);
       if (m->type == 0x0112) send(control(0x0113));
-      if (m->type == 0x0111) break;
+      if (m->type == 0x0111 || m->type == 0x1234) break;  // accepted, or busy
     }
     return seen;
   }

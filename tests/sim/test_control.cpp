@@ -164,11 +164,18 @@ TEST(Control, OneClientAtATime) {
   ASSERT_EQ(first.login().back().type, 0x0111u);
   TcpClient second(cam.port());
   ASSERT_TRUE(second.connected());
+  // By default a second login is answered 0x1234 (busy), no payload, and
+  // the connection stays open.
   second.send(control(0x0110, login_payload("admin", "12345")));
   Bytes got;
-  EXPECT_TRUE(second.closed_within(5000, &got));
-  EXPECT_TRUE(got.empty());
-  // The first session is unharmed, and once it leaves, a new client may in.
+  ASSERT_TRUE(second.read_exact(8, got));
+  EXPECT_EQ(got, (Bytes{0xAB, 0xCD, 0x00, 0x00, 0x00, 0x00, 0x12, 0x34}));
+  EXPECT_FALSE(second.read_message(300)) << "nothing follows the busy reply";
+  EXPECT_FALSE(second.eof()) << "a busy reply keeps the connection open";
+  EXPECT_EQ(cam.camera->stats().get("busy_refused"), 1u);
+  EXPECT_EQ(cam.camera->stats().get("busy_replies"), 1u);
+  // The first session is unharmed, and once it leaves, the same second
+  // connection may log in.
   first.send(control(0xA034));
   auto m = first.read_reply();
   ASSERT_TRUE(m);
@@ -176,8 +183,7 @@ TEST(Control, OneClientAtATime) {
   first.close();
   bool in = false;
   for (int attempt = 0; attempt < 50 && !in; ++attempt) {
-    TcpClient third(cam.port());
-    auto seen = third.login();
+    auto seen = second.login();
     in = !seen.empty() && seen.back().type == 0x0111u;
     if (!in) g_usleep(100000);
   }
@@ -235,10 +241,10 @@ TEST(Control, UnknownTypeEchoedWhenAsked) {
   auto cam = start(config);
   TcpClient c(cam.port());
   ASSERT_EQ(c.login().back().type, 0x0111u);
-  c.send(control(0xA02A, {7, 8, 9}));
+  c.send(control(0xA0F0, {7, 8, 9}));  // not in the command map
   auto m = c.read_reply();
   ASSERT_TRUE(m);
-  EXPECT_EQ(m->type, 0xA02Au);
+  EXPECT_EQ(m->type, 0xA0F0u);
   EXPECT_EQ(m->payload, (Bytes{7, 8, 9}));
 }
 
@@ -259,7 +265,18 @@ TEST(Control, CoalesceSendsLoginRepliesInOneWrite) {
             (Bytes{0xAB, 0xCD, 0x00, 0x80, 0x00, 0x00, 0x01, 0x11}));
 }
 
-TEST(Control, BusyReplyAndIgnoreModes) {
+TEST(Control, BusyCloseReplyAndIgnoreModes) {
+  {
+    auto config = test_config();
+    config.busy_mode = ipcam::sim::RefuseMode::kClose;
+    auto cam = start(config);
+    TcpClient first(cam.port());
+    ASSERT_EQ(first.login().back().type, 0x0111u);
+    TcpClient second(cam.port());
+    Bytes got;
+    EXPECT_TRUE(second.closed_within(5000, &got)) << "closed as it connects";
+    EXPECT_TRUE(got.empty());
+  }
   {
     auto config = test_config();
     config.busy_mode = ipcam::sim::RefuseMode::kReply;

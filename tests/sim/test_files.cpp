@@ -77,7 +77,7 @@ std::optional<Bytes> second_preview_datagram(UdpReceiver &rx, TcpClient &session
 }
 
 // A new session once the camera has seen the last one leave (until then it
-// refuses the login as busy, closing at once).
+// answers the login as busy, 0x1234).
 std::unique_ptr<TcpClient> login_when_free(uint16_t port) {
   for (int i = 0; i < 200; ++i) {
     auto c = std::make_unique<TcpClient>(port);
