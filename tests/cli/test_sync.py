@@ -214,13 +214,15 @@ class Sync(CliTestCase):
     def test_no_file_escapes_the_folder(self):
         data = os.urandom(1000)
         escape = "/mnt/sdcard/../../../" + os.path.basename(self.tmp) + "/ESCAPED.JPG"
-        cam = self.scripted([(escape, len(data)), (CAMERA_DIR + "OK.JPG", len(data))])
+        deep = "/mnt/sdcard/" + "D/" * 40 + "DEEP.JPG"
+        cam = self.scripted([(escape, len(data)), (deep, len(data)), (CAMERA_DIR + "OK.JPG", len(data))])
         cam.http.routes[None] = HttpFiles.body(data)
         r = self.run_ipcam("sync", self.out, "--delete-after", *cam.options())
-        self.assertExit(r, EXIT_IO, "..", "1 failed")
+        self.assertExit(r, EXIT_IO, "..", "folders deep", "2 failed")
         self.assertEqual(files_below(self.tmp), [os.path.join("mirror", "DCIM", "100MEDIA", "OK.JPG")])
         self.assertEqual(cam.deleted, [CAMERA_DIR + "OK.JPG"])
         self.assertNotIn(escape, cam.http.requests)
+        self.assertNotIn(deep, cam.http.requests)
 
     def test_a_symlink_in_the_folder_is_not_followed(self):
         data = os.urandom(1000)
