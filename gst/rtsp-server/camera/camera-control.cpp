@@ -3,6 +3,8 @@
 // that come while it is open.
 #include "camera/camera-control.h"
 
+#include "camera/file-dates.h"
+
 #include "ipcam/camera-login.h"
 #include "ipcam/download.h"
 #include "ipcam/error.h"
@@ -161,6 +163,11 @@ bool CameraControl::list_files(std::vector<ipcam::FileEntry> &files, GError **er
         return list.has_value();
       },
       error);
+}
+
+std::vector<gint64> CameraControl::file_dates(const std::vector<ipcam::FileEntry> &files) {
+  constexpr size_t kMaxDated = 1000;  // one HEAD request each
+  return ipcam::server::file_dates(endpoint_, files, kMaxDated, cancel_);
 }
 
 bool CameraControl::download(const std::string &camera_path, const std::string &folder, std::string &local_path,

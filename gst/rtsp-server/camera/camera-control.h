@@ -60,6 +60,8 @@ class CameraControl {
                   GError **error);
   bool set_recording(bool start, GError **error);
   bool list_files(std::vector<ipcam::FileEntry> &files, GError **error);
+  // Each file's date from the camera's HTTP server (file-dates.h).
+  std::vector<gint64> file_dates(const std::vector<ipcam::FileEntry> &files);
   // Downloads a file named in the file list into `folder`
   // (G_IO_ERROR_NOT_FOUND if the list does not name it). `client_gone`, if
   // given, is asked as the bytes come: true ends the transfer.

@@ -233,22 +233,50 @@ void start_recording(Request &r) { set_recording(r, true); }
 
 void stop_recording(Request &r) { set_recording(r, false); }
 
+// What a stored file is, from its extension: "photo", "video" or "file".
+const char *kind_of(const std::string &path) {
+  g_autofree char *lower = g_ascii_strdown(path.c_str(), -1);
+  for (const char *ext : {".jpg", ".jpeg", ".png"})
+    if (g_str_has_suffix(lower, ext)) return "photo";
+  for (const char *ext : {".mp4", ".mov", ".avi", ".ts"})
+    if (g_str_has_suffix(lower, ext)) return "video";
+  return "file";
+}
+
+// [{"path", "size", "kind"[, "modified"]}]; with ?dates=true each file's
+// date from the camera's HTTP server (ISO 8601, UTC), or null.
 void list_files(Request &r) {
-  r.served.workers->run(r.msg, [camera = r.camera](Reply &out) {
+  bool dates = false;
+  if (!query_flag(r.query, "dates", false, dates)) {
+    send_error(r.msg, SOUP_STATUS_BAD_REQUEST, "dates is true or false: GET /files?dates=true");
+    return;
+  }
+  r.served.workers->run(r.msg, [camera = r.camera, dates](Reply &out) {
     g_autoptr(GError) error = nullptr;
     std::vector<ipcam::FileEntry> files;
     if (!camera->control().list_files(files, &error)) {
       camera_error(out, error);
       return;
     }
+    const std::vector<gint64> when = dates ? camera->control().file_dates(files) : std::vector<gint64>();
     g_autoptr(JsonBuilder) b = json_builder_new();
     json_builder_begin_array(b);
-    for (const auto &f : files) {
+    for (size_t i = 0; i < files.size(); i++) {
+      const auto &f = files[i];
       json_builder_begin_object(b);
       json_builder_set_member_name(b, "path");
       json_builder_add_string_value(b, f.path.c_str());
       json_builder_set_member_name(b, "size");
       json_builder_add_int_value(b, gint64(f.size));
+      json_builder_set_member_name(b, "kind");
+      json_builder_add_string_value(b, kind_of(f.path));
+      if (dates) {
+        json_builder_set_member_name(b, "modified");
+        g_autoptr(GDateTime) t = when[i] ? g_date_time_new_from_unix_utc(when[i]) : nullptr;
+        g_autofree char *iso = t ? g_date_time_format_iso8601(t) : nullptr;
+        if (iso) json_builder_add_string_value(b, iso);
+        else json_builder_add_null_value(b);
+      }
       json_builder_end_object(b);
     }
     json_builder_end_array(b);
