@@ -92,11 +92,16 @@ class CameraThroughServer(CliTestCase):
 
     def test_sync_twice(self):
         out = os.path.join(self.tmp, "mirror")
+        # Dated with the camera's Last-Modified (the store file's time), through the server too.
+        os.utime(os.path.join(self.sim.store, "VID_0003.MP4"), (1700000000, 1700000000))
         r = self.ipcam("sync", out)
         self.assertExit(r, EXIT_OK, "2 downloaded")
         for name, data in self.files.items():
-            with open(os.path.join(out, "DCIM", "100MEDIA", name), "rb") as f:
+            local = os.path.join(out, "DCIM", "100MEDIA", name)
+            with open(local, "rb") as f:
                 self.assertEqual(f.read(), data)
+            self.assertEqual(os.stat(local).st_mtime, int(os.stat(os.path.join(self.sim.store, name)).st_mtime))
+        self.assertEqual(os.stat(os.path.join(out, "DCIM", "100MEDIA", "VID_0003.MP4")).st_mtime, 1700000000)
         served = self.sim.sim.live_counter("http_files_served")
         r = self.ipcam("sync", out, "--delete-after")
         self.assertExit(r, EXIT_OK, "0 downloaded", "2 up to date", "2 deleted")

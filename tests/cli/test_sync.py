@@ -138,7 +138,10 @@ class Sync(CliTestCase):
         self.assertEqual(files_below(self.out),
                          sorted(os.path.join("DCIM", "100MEDIA", n) for n in self.files))
         for name, data in self.files.items():
-            self.assertEqual(self.read(os.path.join(self.local_dir, name)), data)
+            local = os.path.join(self.local_dir, name)
+            self.assertEqual(self.read(local), data)
+            # Dated with the camera's Last-Modified: the store file's time.
+            self.assertEqual(os.stat(local).st_mtime, int(os.stat(os.path.join(sim.store, name)).st_mtime))
         self.assertEqual(sorted(r.stdout.splitlines()),
                          sorted(os.path.join(self.local_dir, n) for n in self.files))
         served = sim.sim.live_counter("http_files_served")
