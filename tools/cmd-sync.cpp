@@ -355,8 +355,11 @@ int cmd_sync(Context &ctx) {
     }
     if (g_phone.watch == 0) break;
     // Watching: the camera is left free between passes (its one client).
-    if (code == 0) status("sync: pass done (%zu failed); next in %d s (Ctrl+C stops)",
-                          totals.failed.size() - failed_before, g_phone.watch);
+    if (code == 0)
+      status("sync: pass done (%zu failed); next in %d s (Ctrl+C stops)", totals.failed.size() - failed_before,
+             g_phone.watch);
+    else
+      status("sync: pass failed; next in %d s (Ctrl+C stops)", g_phone.watch);
     if (wait_or_interrupt(ctx, g_phone.watch)) {
       status("sync: stopped");
       break;
