@@ -17,18 +17,23 @@ EXIT_REFUSED = 8
 
 
 class AnswersBusy:
-    """An HTTP server that answers every request 409 with the JSON error
-    ipcam-rtsp-server gives for a camera that has another client."""
+    """An HTTP server that answers every request `status` with `body` (by
+    default 409 and the JSON error ipcam-rtsp-server gives for a camera
+    that has another client)."""
 
-    def __init__(self):
+    def __init__(self, status=409, body=None):
+        body = body or json.dumps({"error": "the camera at 127.0.0.1 already has a client"}).encode()
+
         class Handler(http.server.BaseHTTPRequestHandler):
             def answer(self):
-                body = json.dumps({"error": "the camera at 127.0.0.1 already has a client"}).encode()
-                self.send_response(409)
+                self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
-                self.wfile.write(body)
+                try:
+                    self.wfile.write(body)
+                except OSError:
+                    pass  # the client stopped reading: what the endless answer tests
 
             do_GET = do_POST = do_DELETE = answer
 
@@ -119,6 +124,12 @@ class BusyThroughServer(CliTestCase):
         for args in (["settings"], ["storage"], ["record", "status"]):
             r = self.run_ipcam("--server", busy.url, *args)
             self.assertExit(r, EXIT_LOGIN_REFUSED, "already has a client", "close the phone app")
+
+    def test_an_endless_answer_is_refused(self):
+        server = AnswersBusy(200, b"{" + b" " * (4 << 20) + b"}")
+        self.addCleanup(server.close)
+        r = self.run_ipcam("--server", server.url, "storage")
+        self.assertExit(r, EXIT_FAILED, "longer than 1048576 bytes")
 
 
 if __name__ == "__main__":
