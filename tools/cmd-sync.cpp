@@ -328,14 +328,16 @@ void print_summary(const Context &ctx, const SyncTotals &t) {
 // Waits `seconds`, or less when Ctrl+C comes; true when it came.
 bool wait_or_interrupt(Context &ctx, int seconds) {
   GPollFD fd;
-  if (!g_cancellable_make_pollfd(ctx.cancellable, &fd)) return false;
+  // Without a pollable cancellable, a look every 100 ms keeps Ctrl+C prompt.
+  const bool pollable = g_cancellable_make_pollfd(ctx.cancellable, &fd);
   const gint64 end = g_get_monotonic_time() + gint64(seconds) * G_USEC_PER_SEC;
   while (!g_cancellable_is_cancelled(ctx.cancellable)) {
     const gint64 left = end - g_get_monotonic_time();
     if (left <= 0) break;
-    g_poll(&fd, 1, int(std::min<gint64>(left / 1000 + 1, G_MAXINT)));
+    const int wait_ms = int(std::min<gint64>(left / 1000 + 1, pollable ? G_MAXINT : 100));
+    g_poll(pollable ? &fd : nullptr, pollable ? 1 : 0, wait_ms);
   }
-  g_cancellable_release_fd(ctx.cancellable);
+  if (pollable) g_cancellable_release_fd(ctx.cancellable);
   return g_cancellable_is_cancelled(ctx.cancellable);
 }
 
