@@ -2,12 +2,14 @@
 #include "camera/camera-check.h"
 
 #include "ipcam/camera-login.h"
+#include "ipcam/discovery.h"
 #include "ipcam/error.h"
 #include "ipcam/session.h"
 #include "ipcam/text.h"
 
 #include <glib-unix.h>
 
+#include <algorithm>
 #include <atomic>
 #include <thread>
 
@@ -102,6 +104,25 @@ bool find_cameras(const Options &o, std::vector<CheckedCamera> &found, bool &sto
   g_source_remove(sigterm);
   stopped = g_cancellable_is_cancelled(cancel);
   return !stopped;
+}
+
+std::string ask_serial(const ServerOptions &o, const CameraOptions &c, const std::string &address,
+                       GCancellable *cancel) {
+  ipcam::DiscoveryConfig config;
+  config.broadcast_addresses = {address};
+  if (!o.discovery_ports.empty()) config.ports = o.discovery_ports;
+  config.timeout_ms = std::min(c.endpoint.timeout_ms, 1000u);
+  config.max_cameras = 1;
+  config.interface = c.endpoint.interface;
+  g_autoptr(GError) error = nullptr;
+  const auto found = ipcam::discover(config, cancel, nullptr, &error);
+  if (!found) {
+    if (!g_cancellable_is_cancelled(cancel)) g_message("camera at %s: no serial: %s", address.c_str(), error->message);
+    return {};
+  }
+  for (const auto &cam : *found)
+    if (cam.address == address) return cam.serial;
+  return {};
 }
 
 }  // namespace ipcam::server

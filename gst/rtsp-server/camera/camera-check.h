@@ -5,6 +5,8 @@
 
 #include "config/server-options.h"
 
+#include <gio/gio.h>
+
 #include <string>
 #include <vector>
 
@@ -22,5 +24,12 @@ struct CheckedCamera {
 // discovery or a login that hangs ends at once. One CheckedCamera per camera
 // of `o`, in order; false when a signal came (`stopped`).
 bool find_cameras(const Options &o, std::vector<CheckedCamera> &found, bool &stopped);
+
+// The camera's serial, which only its discovery answer carries: asks the
+// camera at `address` directly (discovery sent to it alone, on the
+// server's discovery ports, for at most a second, as `ipcam info` does).
+// Empty when it does not answer. Blocking; cancellable.
+std::string ask_serial(const ServerOptions &o, const CameraOptions &c, const std::string &address,
+                       GCancellable *cancel);
 
 }  // namespace ipcam::server

@@ -1,115 +1,47 @@
 // CameraControl: camera requests through the running stream's ipcamsrc, or
-// through a short control session of their own when no stream runs.
+// through a control session of the server's own, shared by the requests
+// that come while it is open.
 #include "camera/camera-control.h"
 
+#include "camera/file-dates.h"
+
 #include "ipcam/camera-login.h"
-#include "ipcam/error.h"
 #include "ipcam/download.h"
-#include "ipcam/session.h"
+#include "ipcam/error.h"
 #include "ipcam/still.h"
 #include "ipcam/text.h"
 
 #include <algorithm>
-#include <cstring>
-#include <functional>
 #include <optional>
 #include <utility>
 
 namespace ipcam::server {
 
-// The requests the control API needs, whichever way they reach the camera.
-struct CameraControl::Requests {
-  virtual ~Requests() = default;
-  virtual bool take_still(GError **error) = 0;
-  virtual bool set_recording(bool start, GError **error) = 0;
-  virtual std::optional<std::vector<ipcam::FileEntry>> list_files(GError **error) = 0;
-};
-
 namespace {
 
-// ipcamsrc's action signals answer FALSE/NULL on failure; its last-error
-// says why, with the GError's domain and code, which the API maps to a
-// status (a timeout is not a busy camera). Requests are serialized, so the
-// last error is this request's.
-gboolean signal_failed(GstElement *src, const char *what, GError **error) {
-  GstStructure *last = nullptr;
-  g_object_get(src, "last-error", &last, nullptr);
-  const char *domain = last ? gst_structure_get_string(last, "error-domain") : nullptr;
-  const char *text = last ? gst_structure_get_string(last, "error") : nullptr;
-  int code = IPCAM_ERROR_FAILED;
-  if (!last || !domain || !text || !gst_structure_get_int(last, "error-code", &code)) {
-    g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_FAILED, "the camera did not %s", what);
-  } else {
-    g_set_error(error, g_quark_from_string(domain), code, "the camera did not %s: %s", what, text);
-  }
-  if (last) gst_structure_free(last);
-  return FALSE;
-}
+// A camera may still count a client that has just closed its connection:
+// a login refused this soon after our own close is tried again, for this long.
+constexpr gint64 kRecloseWindowUs = 2 * G_USEC_PER_SEC;
+constexpr gulong kRetryWaitUs = 50 * 1000;
 
 }  // namespace
 
-class CameraControl::SourceRequests : public CameraControl::Requests {
- public:
-  SourceRequests(GstElement *src, size_t max_files) : src_(src), max_files_(max_files) {}
-  ~SourceRequests() override { gst_object_unref(src_); }
+CameraControl::CameraControl(ipcam::CameraEndpoint endpoint, size_t max_files, std::shared_ptr<CameraHub> hub,
+                             LoginSettings login)
+    : endpoint_(std::move(endpoint)),
+      max_files_(max_files),
+      hub_(std::move(hub)),
+      login_(std::move(login)),
+      cancel_(g_cancellable_new()) {}
 
-  bool take_still(GError **error) override {
-    gboolean ok = FALSE;
-    g_signal_emit_by_name(src_, "take-still", &ok);
-    return ok || signal_failed(src_, "take the still", error);
-  }
-  bool set_recording(bool start, GError **error) override {
-    gboolean ok = FALSE;
-    g_signal_emit_by_name(src_, start ? "start-recording" : "stop-recording", &ok);
-    return ok || signal_failed(src_, start ? "start recording" : "stop recording", error);
-  }
-  std::optional<std::vector<ipcam::FileEntry>> list_files(GError **error) override {
-    GStrv lines = nullptr;
-    g_object_set(src_, "max-files", guint(max_files_), nullptr);  // --max-files
-    g_signal_emit_by_name(src_, "list-files", &lines);
-    if (!lines) {
-      signal_failed(src_, "send its file list", error);
-      return std::nullopt;
-    }
-    std::vector<ipcam::FileEntry> files;
-    for (GStrv l = lines; *l; l++) {  // "PATH<TAB>SIZE"
-      const char *tab = strrchr(*l, '\t');
-      if (!tab) continue;
-      files.push_back({std::string(*l, size_t(tab - *l)), g_ascii_strtoull(tab + 1, nullptr, 10)});
-    }
-    g_strfreev(lines);
-    return files;
-  }
-
- private:
-  GstElement *src_;
-  size_t max_files_;
-};
-
-class CameraControl::SessionRequests : public CameraControl::Requests {
- public:
-  explicit SessionRequests(ipcam::ControlSession &s) : s_(s) {}
-  bool take_still(GError **error) override { return s_.take_still(error); }
-  bool set_recording(bool start, GError **error) override { return s_.set_recording(start, error); }
-  std::optional<std::vector<ipcam::FileEntry>> list_files(GError **error) override { return s_.file_list(error); }
-
- private:
-  ipcam::ControlSession &s_;
-};
-
-CameraControl::CameraControl(ipcam::CameraEndpoint endpoint, size_t max_files, std::shared_ptr<CameraHub> hub)
-    : endpoint_(std::move(endpoint)), max_files_(max_files), hub_(std::move(hub)), cancel_(g_cancellable_new()) {}
-
-CameraControl::~CameraControl() { g_object_unref(cancel_); }
+CameraControl::~CameraControl() {
+  close_session();
+  g_object_unref(cancel_);
+}
 
 void CameraControl::shut_down() { g_cancellable_cancel(cancel_); }
 
-bool CameraControl::with_camera(const std::function<bool(Requests &, GError **)> &fn, GError **error) {
-  std::lock_guard<std::mutex> l(serial_);
-  if (GstElement *src = hub_->running_source()) {
-    SourceRequests r(src, max_files_);
-    return fn(r, error);
-  }
+bool CameraControl::open_session(GError **error) {
   if (endpoint_.address.empty()) {
     g_set_error_literal(error, IPCAM_ERROR, IPCAM_ERROR_NO_CAMERA,
                         "the camera's address is not known yet (no camera answered discovery); start the "
@@ -118,13 +50,60 @@ bool CameraControl::with_camera(const std::function<bool(Requests &, GError **)>
   }
   ipcam::SessionConfig config = ipcam::session_config(endpoint_);
   config.max_files = max_files_;
-  ipcam::ControlSession session(config);
-  // A request waiting on a silent camera ends when the server stops.
-  ipcam::CloseOnCancel closer;
-  if (!ipcam::log_in(session, cancel_, closer, error)) return false;
-  SessionRequests r(session);
-  const bool ok = fn(r, error);
-  session.close();
+  for (;;) {
+    auto session = std::make_unique<ipcam::ControlSession>(config);
+    // A request waiting on a silent camera ends when the server stops.
+    auto closer = std::make_unique<ipcam::CloseOnCancel>();
+    g_autoptr(GError) e = nullptr;
+    if (ipcam::log_in(*session, cancel_, *closer, &e)) {
+      session_ = std::move(session);
+      closer_ = std::move(closer);
+      login_.after_login(*session_);
+      return true;
+    }
+    const bool refused = g_error_matches(e, IPCAM_ERROR, IPCAM_ERROR_BUSY) ||
+                         g_error_matches(e, IPCAM_ERROR, IPCAM_ERROR_LOGIN_REFUSED);
+    const bool just_closed = closed_at_us_ && g_get_monotonic_time() - closed_at_us_ < kRecloseWindowUs;
+    if (!refused || !just_closed || g_cancellable_is_cancelled(cancel_)) {
+      g_propagate_error(error, g_steal_pointer(&e));
+      return false;
+    }
+    g_usleep(kRetryWaitUs);
+  }
+}
+
+void CameraControl::close_session() {
+  if (!session_) return;
+  closer_.reset();
+  session_->close();
+  session_.reset();
+  closed_at_us_ = g_get_monotonic_time();
+}
+
+bool CameraControl::with_camera(const std::function<bool(CameraRequests &, GError **)> &fn, GError **error) {
+  uint64_t mine;
+  {
+    std::unique_lock<std::mutex> l(serial_);
+    mine = next_ticket_++;
+    turn_.wait(l, [&] { return serving_ == mine; });
+  }
+  // Our turn: nobody else touches the session until serving_ moves on.
+  bool ok = false;
+  if (g_cancellable_is_cancelled(cancel_)) {
+    g_set_error_literal(error, IPCAM_ERROR, IPCAM_ERROR_CANCELLED, "the server is stopping");
+  } else if (GstElement *src = hub_->running_source()) {
+    close_session();  // the stream holds the camera's one login now
+    SourceRequests r(src, max_files_);
+    ok = fn(r, error);
+  } else if ((session_ && session_->connected()) || (close_session(), open_session(error))) {
+    SessionRequests r(*session_);
+    ok = fn(r, error);
+  }
+  std::lock_guard<std::mutex> l(serial_);
+  // The last of a burst lets go of the camera (a viewer may want it next).
+  if (next_ticket_ == mine + 1 || !ok) close_session();
+  serving_++;
+  turn_.notify_all();
   return ok;
 }
 
@@ -160,7 +139,7 @@ bool CameraControl::take_still(bool fetch_it, const std::string &folder, std::st
                                std::string &local_path, GError **error) {
   std::optional<ipcam::FileEntry> picture;
   const bool ok = with_camera(
-      [&](Requests &r, GError **e) {
+      [&](CameraRequests &r, GError **e) {
         if (!fetch_it) return r.take_still(e);
         picture = ipcam::take_still_picture([&r](GError **le) { return r.list_files(le); },
                                             [&r](GError **se) { return r.take_still(se); }, e);
@@ -173,17 +152,22 @@ bool CameraControl::take_still(bool fetch_it, const std::string &folder, std::st
 }
 
 bool CameraControl::set_recording(bool start, GError **error) {
-  return with_camera([start](Requests &r, GError **e) { return r.set_recording(start, e); }, error);
+  return with_camera([start](CameraRequests &r, GError **e) { return r.set_recording(start, e); }, error);
 }
 
 bool CameraControl::list_files(std::vector<ipcam::FileEntry> &files, GError **error) {
   return with_camera(
-      [&files](Requests &r, GError **e) {
+      [&files](CameraRequests &r, GError **e) {
         auto list = r.list_files(e);
         if (list) files = std::move(*list);
         return list.has_value();
       },
       error);
+}
+
+std::vector<gint64> CameraControl::file_dates(const std::vector<ipcam::FileEntry> &files) {
+  constexpr size_t kMaxDated = 1000;  // one HEAD request each
+  return ipcam::server::file_dates(endpoint_, files, kMaxDated, cancel_);
 }
 
 bool CameraControl::download(const std::string &camera_path, const std::string &folder, std::string &local_path,
@@ -198,6 +182,66 @@ bool CameraControl::download(const std::string &camera_path, const std::string &
     return false;
   }
   return fetch(*it, folder, local_path, error, client_gone);
+}
+
+bool CameraControl::settings(SettingsSnapshot &out, GError **error) {
+  return with_camera(
+      [&out](CameraRequests &r, GError **e) {
+        auto block = r.configuration(e);
+        if (!block) return false;
+        out.block = std::move(*block);
+        out.values = ipcam::setting_values(out.block);
+        return true;
+      },
+      error);
+}
+
+bool CameraControl::set_settings(const std::vector<std::pair<std::string, int32_t>> &values,
+                                 std::vector<ipcam::SetResult> &results, GError **error) {
+  return with_camera(
+      [&](CameraRequests &r, GError **e) {
+        for (const auto &[name, index] : values) {
+          auto one = r.set_setting(name, index, e);
+          if (!one) return false;
+          results.push_back(std::move(*one));
+        }
+        return true;
+      },
+      error);
+}
+
+bool CameraControl::storage(ipcam::StorageInfo &out, GError **error) {
+  return with_camera(
+      [&out](CameraRequests &r, GError **e) {
+        auto info = r.storage(e);
+        if (info) out = *info;
+        return info.has_value();
+      },
+      error);
+}
+
+bool CameraControl::delete_file(const std::string &camera_path, GError **error) {
+  return with_camera(
+      [&camera_path](CameraRequests &r, GError **e) {
+        // Only what the camera lists: the path goes to it as it is.
+        auto files = r.list_files(e);
+        if (!files) return false;
+        if (std::none_of(files->begin(), files->end(), [&](const auto &f) { return f.path == camera_path; })) {
+          g_set_error(e, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "the camera has no file %s (see GET /files)",
+                      ipcam::escape_control(camera_path).c_str());
+          return false;
+        }
+        return r.delete_file(camera_path, e);
+      },
+      error);
+}
+
+bool CameraControl::format_storage(GError **error) {
+  return with_camera([](CameraRequests &r, GError **e) { return r.format_storage(e); }, error);
+}
+
+bool CameraControl::set_clock(GDateTime *time, GError **error) {
+  return with_camera([time](CameraRequests &r, GError **e) { return r.set_clock(time, e); }, error);
 }
 
 }  // namespace ipcam::server

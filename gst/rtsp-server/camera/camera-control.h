@@ -1,19 +1,30 @@
-// CameraControl: still, recording and files for the control API.
+// CameraControl: the control API's camera requests (still, recording,
+// files, settings, card, clock).
 //
 // The camera takes one control client. While a stream runs, requests go
 // through that stream's ipcamsrc (its action signals); otherwise through a
-// short ControlSession of their own. Downloads use the camera's HTTP server,
-// which has no such limit. Blocking: call from a worker thread. Requests
-// are served one at a time.
+// control session of the server's own. Requests are served one at a time,
+// in the order they came, and share that session: it is opened by the
+// first, kept while others wait, and closed when the last is done, so that
+// simultaneous requests never log in over each other (a camera refuses a
+// second client). After each login the server's own session gets the
+// camera's apply-settings and the host's clock (login-settings.h).
+// Downloads use the camera's HTTP server, which has no such limit.
+// Blocking: call from a worker thread.
 #pragma once
 
+#include "camera/camera-requests.h"
+#include "camera/login-settings.h"
 #include "media/camera-hub.h"
 
+#include "ipcam/camera-login.h"
 #include "ipcam/endpoint.h"
 #include "ipcam/filelist.h"
 
 #include <gio/gio.h>
 
+#include <atomic>
+#include <condition_variable>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -22,11 +33,18 @@
 
 namespace ipcam::server {
 
+// A camera's settings as read from its configuration block.
+struct SettingsSnapshot {
+  ipcam::ConfigBlock block;
+  std::vector<std::pair<std::string, int32_t>> values;  // readable ones, table order
+};
+
 class CameraControl {
  public:
   // `endpoint` with the camera's address (empty: not known yet); at most
   // `max_files` entries of its file list are taken.
-  CameraControl(ipcam::CameraEndpoint endpoint, size_t max_files, std::shared_ptr<CameraHub> hub);
+  CameraControl(ipcam::CameraEndpoint endpoint, size_t max_files, std::shared_ptr<CameraHub> hub,
+                LoginSettings login);
   ~CameraControl();
   CameraControl(const CameraControl &) = delete;
   CameraControl &operator=(const CameraControl &) = delete;
@@ -42,27 +60,48 @@ class CameraControl {
                   GError **error);
   bool set_recording(bool start, GError **error);
   bool list_files(std::vector<ipcam::FileEntry> &files, GError **error);
+  // Each file's date from the camera's HTTP server (file-dates.h).
+  std::vector<gint64> file_dates(const std::vector<ipcam::FileEntry> &files);
   // Downloads a file named in the file list into `folder`
   // (G_IO_ERROR_NOT_FOUND if the list does not name it). `client_gone`, if
   // given, is asked as the bytes come: true ends the transfer.
   bool download(const std::string &camera_path, const std::string &folder, std::string &local_path,
                 GError **error, const std::function<bool()> &client_gone = {});
 
+  bool settings(SettingsSnapshot &out, GError **error);
+  // Each (name, index) in order; stops at the first request that fails.
+  bool set_settings(const std::vector<std::pair<std::string, int32_t>> &values,
+                    std::vector<ipcam::SetResult> &results, GError **error);
+  bool storage(ipcam::StorageInfo &out, GError **error);
+  // `camera_path` as the file list gives it (G_IO_ERROR_NOT_FOUND if it does not).
+  bool delete_file(const std::string &camera_path, GError **error);
+  bool format_storage(GError **error);
+  // `time`: a date-time (any zone) or null for the host's now.
+  bool set_clock(GDateTime *time, GError **error);
+
   const std::string &address() const { return endpoint_.address; }
 
  private:
-  struct Requests;
-  class SourceRequests;
-  class SessionRequests;
-  bool with_camera(const std::function<bool(Requests &, GError **)> &fn, GError **error);
+  bool with_camera(const std::function<bool(CameraRequests &, GError **)> &fn, GError **error);
+  bool open_session(GError **error);  // under serial_
+  void close_session();               // under serial_
   bool fetch(const ipcam::FileEntry &file, const std::string &folder, std::string &local_path, GError **error,
              const std::function<bool()> &client_gone = {});
 
   const ipcam::CameraEndpoint endpoint_;
   const size_t max_files_;
   std::shared_ptr<CameraHub> hub_;
-  std::mutex serial_;  // one request at a time
+  const LoginSettings login_;
   GCancellable *cancel_;  // shut_down()
+
+  // The requests' queue: each takes a ticket and waits for its turn.
+  std::mutex serial_;
+  std::condition_variable turn_;
+  uint64_t next_ticket_ = 0, serving_ = 0;
+  // The server's own session, while requests come (guarded by serial_'s turn).
+  std::unique_ptr<ipcam::ControlSession> session_;
+  std::unique_ptr<ipcam::CloseOnCancel> closer_;
+  gint64 closed_at_us_ = 0;  // when it was last closed
 };
 
 }  // namespace ipcam::server

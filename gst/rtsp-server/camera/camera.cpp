@@ -14,8 +14,17 @@ CameraOptions with_address(CameraOptions options, const std::string &address) {
   return options;
 }
 
-HubSettings hub_settings(const ServerOptions &server) {
+LoginSettings login_settings(const CameraOptions &camera) {
+  LoginSettings s;
+  s.camera = camera.name;
+  s.apply = camera.apply_settings;
+  s.sync_clock = camera.sync_clock;
+  return s;
+}
+
+HubSettings hub_settings(const ServerOptions &server, const LoginSettings &login) {
   HubSettings s;
+  s.configure = [login](GstElement *src) { login.configure_source(src); };
   s.linger_s = server.linger_s;
   s.reconnect_attempts = server.reconnect_attempts;
   s.reconnect_backoff_ms = server.reconnect_backoff_ms;
@@ -42,16 +51,27 @@ Camera::Camera(const CameraOptions &options, const ServerOptions &server, const 
       count_all_clients_(count_all_clients),
       rtsp_url_(rtsp.base_url() + options.mount) {
   // The hub tells the mount when ipcamsrc gave up on the camera.
-  hub_ = std::make_shared<CameraHub>(options_.endpoint, hub_settings(server), g_main_context_default(),
+  hub_ = std::make_shared<CameraHub>(options_.endpoint, hub_settings(server, login_settings(options_)), g_main_context_default(),
                                      [this](bool streamed) { mount_->camera_ended(streamed); });
   mount_ = std::make_unique<RtspMount>(rtsp.server(), options_.mount, hub_, server.auth_enabled());
   whep_ = std::make_unique<WhepEndpoint>(webrtc_settings(server, options_), options_.mount, hub_);
-  control_ = std::make_unique<CameraControl>(options_.endpoint, server.max_files, hub_);
+  control_ = std::make_unique<CameraControl>(options_.endpoint, server.max_files, hub_, login_settings(options_));
   // The hub lets go of the camera --linger seconds after its last viewer.
   tick_ = g_timeout_add(kTickMs, on_tick, this);
+  serial_cancel_ = g_cancellable_new();
+  serial_ = found.serial;
+  if (serial_.empty() && !found.address.empty())
+    serial_asker_ = std::thread([this, server] {
+      std::string serial = ask_serial(server, options_, options_.endpoint.address, serial_cancel_);
+      std::lock_guard<std::mutex> l(serial_lock_);
+      serial_ = serial;
+    });
 }
 
 Camera::~Camera() {
+  g_cancellable_cancel(serial_cancel_);
+  if (serial_asker_.joinable()) serial_asker_.join();
+  g_object_unref(serial_cancel_);
   if (tick_) g_source_remove(tick_);
   publishers_.clear();
   whep_.reset();
@@ -73,6 +93,7 @@ void Camera::start() {
 void Camera::stop_serving() {
   for (auto &p : publishers_) p->stop();
   control_->shut_down();  // control API requests and downloads end now
+  g_cancellable_cancel(serial_cancel_);
   whep_->close_all();
 }
 
@@ -101,7 +122,10 @@ CameraStatus Camera::status() {
   s.address = control_->address();
   s.control_port = options_.endpoint.control_port;
   s.firmware = found_.firmware;
-  s.serial = found_.serial;
+  {
+    std::lock_guard<std::mutex> l(serial_lock_);
+    s.serial = serial_;
+  }
   s.connected = hub_->running();
   s.clients = mount_->client_count(true);
   s.status_clients = count_all_clients_ ? mount_->client_count(false) : s.clients;

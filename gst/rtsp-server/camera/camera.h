@@ -20,7 +20,9 @@
 
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace ipcam::server {
@@ -70,6 +72,12 @@ class Camera {
   guint tick_ = 0;
   std::atomic<bool> recording_{false};
   std::atomic<gint64> recording_since_us_{0};
+  // The serial, asked of the camera in the background when the start
+  // check did not learn it (a camera given by its address).
+  std::thread serial_asker_;
+  GCancellable *serial_cancel_;
+  std::mutex serial_lock_;
+  std::string serial_;
 };
 
 }  // namespace ipcam::server

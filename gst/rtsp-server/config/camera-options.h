@@ -6,6 +6,9 @@
 #pragma once
 
 #include "ipcam/endpoint.h"
+#include "ipcam/settings-spec.h"
+
+#include <optional>
 
 #include <string>
 #include <vector>
@@ -19,6 +22,10 @@ struct CameraOptions {
   // Where this camera's stream is published (--publish, config key publish;
   // checked by check_publish_url() as they are read).
   std::vector<std::string> publish;
+  // Given to the camera after every login the server makes to it
+  // (camera/login-settings.h): config keys apply-settings and sync-clock.
+  std::optional<ipcam::SettingsSpec> apply_settings;
+  bool sync_clock = true;
 };
 
 }  // namespace ipcam::server

@@ -162,6 +162,13 @@ Read CameraSettings::read(const std::string &k, const std::string &v, std::strin
   } else if (k == "publish") {
     if (!check_publish_url(v, err)) return Read::bad;
     append(publish, v);
+  } else if (k == "apply-settings") {
+    g_autoptr(GError) e = nullptr;
+    auto spec = ipcam::parse_settings_spec(v, &e);
+    if (!spec) return (err = e->message), Read::bad;
+    apply_settings = std::move(*spec);
+  } else if (k == "sync-clock") {
+    return parse_bool(v, sync_clock, err);
   } else {
     return Read::unknown;
   }
@@ -178,11 +185,13 @@ void CameraSettings::apply_to(CameraOptions &c) const {
   lay(interface, c.endpoint.interface);
   lay(timeout_ms, c.endpoint.timeout_ms);
   lay(publish, c.publish);
+  if (apply_settings) c.apply_settings = *apply_settings;
+  lay(sync_clock, c.sync_clock);
 }
 
 bool is_camera_key(const std::string &k) {
   for (const char *c : {"address", "control-port", "preview-port", "http-port", "user", "password", "password-file",
-                        "interface", "timeout", "publish"})
+                        "interface", "timeout", "publish", "apply-settings", "sync-clock"})
     if (k == c) return true;
   return false;
 }

@@ -37,6 +37,8 @@ struct CameraSettings {
   std::optional<uint16_t> control_port, preview_port, http_port;
   std::optional<unsigned> timeout_ms;
   std::optional<std::vector<std::string>> publish;
+  std::optional<ipcam::SettingsSpec> apply_settings;
+  std::optional<bool> sync_clock;
 
   Read read(const std::string &key, const std::string &value, std::string &error);
   void apply_to(CameraOptions &c) const;

@@ -27,6 +27,8 @@ ControlApi::ControlApi(const ServerOptions &options, std::vector<Camera *> camer
   served_.cameras = std::move(cameras);
   served_.default_camera = default_camera;
   served_.workers = &workers_;
+  g_autoptr(GInetAddress) bound = g_inet_address_new_from_string(options_.bind.c_str());
+  served_.may_erase = options_.auth_enabled() || (bound && g_inet_address_get_is_loopback(bound));
   server_ = SOUP_SERVER(g_object_new(SOUP_TYPE_SERVER, "server-header", "ipcam-rtsp-server ", nullptr));
   soup_server_add_handler(server_, nullptr, on_request, this, nullptr);
   deadlines_ = std::make_unique<HttpDeadlines>(server_, kRequestWaitUs);

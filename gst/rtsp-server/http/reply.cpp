@@ -50,6 +50,7 @@ guint status_for(const GError *e) {
     case IPCAM_ERROR_TIMEOUT:
       return SOUP_STATUS_GATEWAY_TIMEOUT;
     case IPCAM_ERROR_LOGIN_REFUSED:  // busy with another client, or refused
+    case IPCAM_ERROR_BUSY:           // the camera has another client (its phone app)
       return SOUP_STATUS_CONFLICT;
     case IPCAM_ERROR_CANNOT_CONNECT:
     case IPCAM_ERROR_CONNECTION_LOST:

@@ -12,6 +12,7 @@
 
 #include "http/camera-json.h"
 #include "http/json.h"
+#include "http/route-request.h"
 #include "http/reply.h"
 #include "http/temp-folder.h"
 #include "http/web-page.h"
@@ -24,16 +25,6 @@
 namespace ipcam::server {
 
 namespace {
-
-struct Request {
-  const Served &served;
-  SoupServerMessage *msg;
-  GHashTable *query;
-  Camera *camera = nullptr;  // {camera}
-  std::string rest;          // {session}, {file}
-};
-
-using Handler = void (*)(Request &);
 
 struct Route {
   const char *methods;  // space-separated; "*": any
@@ -73,6 +64,12 @@ const Route kRoutes[] = {
     {"POST", "/api/cameras/{camera}/record/stop", stop_recording},
     {"GET", "/api/cameras/{camera}/files", list_files},
     {"GET", "/api/cameras/{camera}/files/download", download_file},
+    {"DELETE", "/api/cameras/{camera}/files", delete_file},
+    {"GET", "/api/cameras/{camera}/settings", get_settings},
+    {"POST", "/api/cameras/{camera}/settings", post_settings},
+    {"GET", "/api/cameras/{camera}/storage", get_storage},
+    {"POST", "/api/cameras/{camera}/clock", set_clock},
+    {"POST", "/api/cameras/{camera}/format", format_card},
 };
 
 bool is_api(const Route &route) { return g_str_has_prefix(route.pattern, "/api/"); }
@@ -134,7 +131,9 @@ void no_such_endpoint(const Served &s, SoupServerMessage *msg, const std::string
   const std::string text = "no such endpoint; there are the page at /, GET /api/cameras, GET " + prefix +
                            "status, POST " + prefix + "still, POST " + prefix + "record/start, POST " + prefix +
                            "record/stop, GET " + prefix + "files, GET " + prefix +
-                           "files/download?path=PATH (also under /api/cameras/NAME/), and WHEP at " +
+                           "files/download?path=PATH, DELETE " + prefix + "files?path=PATH, GET and POST " + prefix +
+                           "settings, GET " + prefix + "storage, POST " + prefix + "clock, POST " + prefix +
+                           "format?confirm=yes (also under /api/cameras/NAME/), and WHEP at " +
                            s.default_camera->whep().path();
   send_error(msg, SOUP_STATUS_NOT_FOUND, text);
 }
@@ -147,7 +146,7 @@ void not_allowed(SoupServerMessage *msg, const char *method) {
 
 void root(Request &r) {
   const char *method = soup_server_message_get_method(r.msg);
-  if ((!strcmp(method, "GET") || !strcmp(method, "HEAD")) && wants_html(r.msg)) {
+  if ((!strcmp(method, "GET") || !strcmp(method, "HEAD")) && !wants_json(r.msg)) {
     serve_page_file(r.msg, "index.html");
     return;
   }
@@ -234,22 +233,50 @@ void start_recording(Request &r) { set_recording(r, true); }
 
 void stop_recording(Request &r) { set_recording(r, false); }
 
+// What a stored file is, from its extension: "photo", "video" or "file".
+const char *kind_of(const std::string &path) {
+  g_autofree char *lower = g_ascii_strdown(path.c_str(), -1);
+  for (const char *ext : {".jpg", ".jpeg", ".png"})
+    if (g_str_has_suffix(lower, ext)) return "photo";
+  for (const char *ext : {".mp4", ".mov", ".avi", ".ts"})
+    if (g_str_has_suffix(lower, ext)) return "video";
+  return "file";
+}
+
+// [{"path", "size", "kind"[, "modified"]}]; with ?dates=true each file's
+// date from the camera's HTTP server (ISO 8601, UTC), or null.
 void list_files(Request &r) {
-  r.served.workers->run(r.msg, [camera = r.camera](Reply &out) {
+  bool dates = false;
+  if (!query_flag(r.query, "dates", false, dates)) {
+    send_error(r.msg, SOUP_STATUS_BAD_REQUEST, "dates is true or false: GET /files?dates=true");
+    return;
+  }
+  r.served.workers->run(r.msg, [camera = r.camera, dates](Reply &out) {
     g_autoptr(GError) error = nullptr;
     std::vector<ipcam::FileEntry> files;
     if (!camera->control().list_files(files, &error)) {
       camera_error(out, error);
       return;
     }
+    const std::vector<gint64> when = dates ? camera->control().file_dates(files) : std::vector<gint64>();
     g_autoptr(JsonBuilder) b = json_builder_new();
     json_builder_begin_array(b);
-    for (const auto &f : files) {
+    for (size_t i = 0; i < files.size(); i++) {
+      const auto &f = files[i];
       json_builder_begin_object(b);
       json_builder_set_member_name(b, "path");
       json_builder_add_string_value(b, f.path.c_str());
       json_builder_set_member_name(b, "size");
       json_builder_add_int_value(b, gint64(f.size));
+      json_builder_set_member_name(b, "kind");
+      json_builder_add_string_value(b, kind_of(f.path));
+      if (dates) {
+        json_builder_set_member_name(b, "modified");
+        g_autoptr(GDateTime) t = when[i] ? g_date_time_new_from_unix_utc(when[i]) : nullptr;
+        g_autofree char *iso = t ? g_date_time_format_iso8601(t) : nullptr;
+        if (iso) json_builder_add_string_value(b, iso);
+        else json_builder_add_null_value(b);
+      }
       json_builder_end_object(b);
     }
     json_builder_end_array(b);
@@ -320,14 +347,14 @@ void route(const Served &served, SoupServerMessage *msg, const std::string &path
   }
   std::string own, prefix;
   if (!api_path(served, msg, path, own, prefix)) return;
-  const Route *other_method = nullptr;
+  std::string other_methods;
   for (const Route &row : kRoutes) {
     Request r{served, msg, query, nullptr, {}};
     if (!is_api(row) || !matches(row.pattern, own, r)) continue;
     if (method_fits(row, method)) return row.handle(r);
-    other_method = &row;
+    other_methods += (other_methods.empty() ? "" : ", ") + std::string(row.methods);
   }
-  if (other_method) not_allowed(msg, other_method->methods);
+  if (!other_methods.empty()) not_allowed(msg, other_methods.c_str());
   else no_such_endpoint(served, msg, prefix);
 }
 

@@ -20,6 +20,10 @@ struct Served {
   Camera *default_camera = nullptr;  // also at /api/ENDPOINT and /ENDPOINT
   std::string url;                // "http://HOST:PORT/"
   Workers *workers = nullptr;
+  // Whether requests that lose the camera's files or change its clock
+  // (delete, format, clock) are taken: only with credentials, or when
+  // bound to loopback only (nobody else can reach the port).
+  bool may_erase = false;
 };
 
 // Answers `msg` for `path` (its "//" already made "/").

@@ -21,9 +21,9 @@ const char *type_of(const std::string &name) {
 
 }  // namespace
 
-bool wants_html(SoupServerMessage *msg) {
+bool wants_json(SoupServerMessage *msg) {
   const char *accept = soup_message_headers_get_one(soup_server_message_get_request_headers(msg), "Accept");
-  return accept && strstr(accept, "text/html");
+  return accept && strstr(accept, "application/json") && !strstr(accept, "text/html");
 }
 
 void serve_page_file(SoupServerMessage *msg, const std::string &name) {

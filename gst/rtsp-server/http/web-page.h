@@ -9,9 +9,10 @@
 
 namespace ipcam::server {
 
-// True when the request asks for HTML (Accept names text/html): a
-// browser at /, which gets the page; a JSON client there does not.
-bool wants_html(SoupServerMessage *msg);
+// True when the request asks for JSON and not HTML (Accept names
+// application/json but not text/html): a JSON client at /, which is sent
+// to /api/. Browsers, curl and anything else at / get the page.
+bool wants_json(SoupServerMessage *msg);
 // Answers with the page's file `name` ("index.html", "page.css"), or 404.
 void serve_page_file(SoupServerMessage *msg, const std::string &name);
 

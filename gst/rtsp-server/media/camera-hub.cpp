@@ -53,6 +53,7 @@ void CameraHub::configure_source(GstElement *src) {
       g_object_set(src, "discovery-ports", ports.c_str(), nullptr);
     }
   }
+  if (settings_.configure) settings_.configure(src);
 }
 
 void CameraHub::attach(const std::shared_ptr<ViewerFeed> &feed) {

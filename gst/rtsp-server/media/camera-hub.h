@@ -34,6 +34,9 @@ struct HubSettings {
   // Where ipcamsrc asks when the endpoint has no address; empty = its defaults.
   std::string discovery_address;
   std::vector<uint16_t> discovery_ports;
+  // The server's own properties of ipcamsrc (apply-settings, sync-clock),
+  // set after the hub's; empty = none.
+  std::function<void(GstElement *src)> configure;
 };
 
 class CameraHub {

@@ -1,5 +1,5 @@
 // The control page: live view over WHEP, the camera's state, picture,
-// recording, files, of the camera picked (when the server has several,
+// recording, settings, the card's fill, files, of the camera picked (when the server has several,
 // from /api/cameras; #NAME in the address picks one). Everything it uses
 // is this server's own /api/ and /whep/: see docs/web.md.
 'use strict';
@@ -129,6 +129,7 @@ async function snapshot() {
     const url = URL.createObjectURL(await r.blob());
     const path = r.headers.get('X-Ipcam-Path') || 'still.jpg';
     await refreshFiles();  // the new picture is listed by the time it is shown
+    refreshStorage();
     $('still').src = url;
     $('still-save').href = url;
     $('still-save').download = path.split('/').pop();
@@ -150,7 +151,8 @@ async function toggleRecording() {
     if (!r.ok) throw new Error(await errorText(r));
     recordingSince = start ? Date.now() : null;
     showRecording();
-    if (!start) refreshFiles();
+    if (!start) { refreshFiles(); refreshStorage(); }
+    refreshSettings();
   } catch (e) {
     showError('recording: ' + e.message);
   } finally {
@@ -158,26 +160,192 @@ async function toggleRecording() {
   }
 }
 
+// Newest first: by the camera's date where it gave one, else the camera's
+// own list order (it appends), reversed.
+function newestFirst(files) {
+  return files.map((f, i) => [f, i]).sort(([a, i], [b, j]) => {
+    const ta = a.modified ? Date.parse(a.modified) : null, tb = b.modified ? Date.parse(b.modified) : null;
+    if (ta !== null && tb !== null && ta !== tb) return tb - ta;
+    return j - i;
+  }).map(([f]) => f);
+}
+
+function fileUrl(path) {
+  return here('/api/' + cameraPath + 'files/download?path=' + encodeURIComponent(path));
+}
+
+// A delete button asks once more before it deletes.
+function deleteButton(path) {
+  const b = document.createElement('button');
+  b.type = 'button';
+  b.className = 'small delete';
+  b.textContent = 'Delete';
+  b.addEventListener('click', async () => {
+    if (!b.classList.contains('armed')) {
+      b.classList.add('armed');
+      b.textContent = 'Delete it?';
+      setTimeout(() => { b.classList.remove('armed'); b.textContent = 'Delete'; }, 4000);
+      return;
+    }
+    b.disabled = true;
+    showError('');
+    try {
+      const r = await api('files?path=' + encodeURIComponent(path), {method: 'DELETE'});
+      if (!r.ok) throw new Error(await errorText(r));
+      refreshFiles();
+      refreshStorage();
+    } catch (e) {
+      showError('delete: ' + e.message);
+      b.disabled = false;
+    }
+  });
+  return b;
+}
+
 async function refreshFiles() {
   try {
-    const r = await api('files');
+    const r = await api('files?dates=true');
     if (!r.ok) throw new Error(await errorText(r));
-    const files = await r.json();
+    const files = newestFirst(await r.json());
     const body = $('files');
     body.replaceChildren();
     for (const f of files) {
       const row = body.insertRow();
+      row.dataset.path = f.path;
+      row.dataset.kind = f.kind;
+      const thumb = row.insertCell();
+      if (f.kind === 'photo') {
+        const img = document.createElement('img');
+        img.className = 'thumb';
+        img.loading = 'lazy';
+        img.alt = '';
+        img.src = fileUrl(f.path);
+        thumb.appendChild(img);
+      }
       const a = document.createElement('a');
-      a.href = here('/api/' + cameraPath + 'files/download?path=' + encodeURIComponent(f.path));
+      a.href = fileUrl(f.path);
       a.textContent = f.path.split('/').pop();
       a.title = f.path;
       a.setAttribute('download', '');
       row.insertCell().appendChild(a);
-      row.insertCell().textContent = humanSize(f.size);
+      row.insertCell().textContent = f.kind;
+      const date = row.insertCell();
+      date.className = 'date';
+      date.textContent = f.modified ? new Date(f.modified).toLocaleString() : '–';
+      const size = row.insertCell();
+      size.className = 'size';
+      size.textContent = humanSize(f.size);
+      row.insertCell().appendChild(deleteButton(f.path));
     }
-    $('files-note').textContent = files.length ? '' : 'no files';
+    $('files-note').textContent = files.length ? files.length + ' files' : 'no files';
   } catch (e) {
     $('files-note').textContent = 'files: ' + e.message;
+  }
+}
+
+// ---- the card's fill
+async function refreshStorage() {
+  try {
+    const r = await api('storage');
+    if (!r.ok) throw new Error(await errorText(r));
+    const s = await r.json();
+    const used = Math.max(0, s.total - s.remaining);
+    const percent = s.total ? Math.round(100 * used / s.total) : 0;
+    $('card-fill').style.width = percent + '%';
+    $('card-fill').classList.toggle('full', percent >= 95);
+    $('card-bar').dataset.percent = percent;
+    $('card-bar').title = percent + '% used';
+    $('card-text').textContent = humanSize(s.remaining) + ' free of ' + humanSize(s.total);
+  } catch (e) {
+    $('card-text').textContent = 'card: ' + e.message;
+  }
+}
+
+// ---- settings: one control per setting (a menu where the model's is
+// known, else the index), write-only ones set-only, read-only ones shown.
+function settingControl(name, value, menu) {
+  if (menu) {
+    const select = document.createElement('select');
+    const known = Object.keys(menu).map(Number);
+    if (value !== undefined && !known.includes(value)) known.push(value);
+    for (const i of known.sort((a, b) => a - b)) {
+      const o = document.createElement('option');
+      o.value = i;
+      o.textContent = menu[i] !== undefined ? i + ': ' + menu[i] : String(i);
+      select.appendChild(o);
+    }
+    if (value !== undefined) select.value = value;
+    return select;
+  }
+  const input = document.createElement('input');
+  input.type = 'number';
+  input.min = 0;
+  input.step = 1;
+  if (value !== undefined) input.value = value;
+  else input.placeholder = 'index';
+  return input;
+}
+
+async function setSetting(name, control, outcome) {
+  const index = parseInt(control.value, 10);
+  if (Number.isNaN(index)) { outcome.textContent = 'give an index'; return; }
+  outcome.textContent = '…';
+  outcome.className = '';
+  try {
+    const r = await api('settings', {method: 'POST', headers: {'Content-Type': 'application/json'},
+                                     body: JSON.stringify({[name]: index})});
+    if (!r.ok) throw new Error(await errorText(r));
+    const res = (await r.json()).results[0];
+    outcome.textContent = res.outcome + (res.outcome === 'refused' ? ' (' + res.result + ')' : '');
+    outcome.className = 'outcome-' + res.outcome;
+    if (res.value !== null) refreshSettings();
+  } catch (e) {
+    outcome.textContent = e.message;
+    outcome.className = 'outcome-refused';
+  }
+}
+
+async function refreshSettings() {
+  try {
+    const asked = cameraPath;
+    const r = await api('settings');
+    if (!r.ok) throw new Error(await errorText(r));
+    const s = await r.json();
+    if (asked !== cameraPath) return;
+    const labels = s.labels || {}, menus = s.menus || {};
+    const names = Object.keys(s.settings);
+    for (const w of s.writable || []) if (!names.includes(w)) names.push(w);
+    const body = $('settings');
+    body.replaceChildren();
+    for (const name of names) {
+      const value = s.settings[name];
+      const writable = (s.writable || []).includes(name);
+      const row = body.insertRow();
+      row.dataset.setting = name;
+      row.insertCell().textContent = name;
+      const now = row.insertCell();
+      now.id = 'now-' + name;
+      now.textContent = value === undefined ? 'set only' : value + (labels[name] ? ': ' + labels[name] : '');
+      const cell = row.insertCell(), action = row.insertCell();
+      if (!writable) { cell.textContent = 'read only'; continue; }
+      const control = settingControl(name, value, menus[name]);
+      control.id = 'set-' + name;
+      cell.appendChild(control);
+      const b = document.createElement('button');
+      b.type = 'button';
+      b.className = 'small';
+      b.id = 'apply-' + name;
+      b.textContent = 'Set';
+      const outcome = document.createElement('span');
+      outcome.id = 'outcome-' + name;
+      b.addEventListener('click', () => setSetting(name, control, outcome));
+      action.append(b, ' ', outcome);
+    }
+    $('s-recording').textContent = s.settings.recording === undefined ? '–' : (s.settings.recording ? 'yes' : 'no') +
+      (labels.recording ? ' (' + labels.recording + ')' : '');
+    $('settings-note').textContent = 'firmware ' + s.firmware + ', ' + s.layout + '-byte settings block';
+  } catch (e) {
+    $('settings-note').textContent = 'settings: ' + e.message;
   }
 }
 
@@ -193,6 +361,8 @@ async function pick(name) {
   await refreshStatus();
   play();
   refreshFiles();
+  refreshStorage();
+  refreshSettings();
 }
 
 async function listCameras() {
@@ -224,7 +394,13 @@ $('camera').addEventListener('change', () => {
 });
 $('snapshot').addEventListener('click', snapshot);
 $('record').addEventListener('click', toggleRecording);
-$('refresh').addEventListener('click', refreshFiles);
+$('refresh').addEventListener('click', () => { refreshFiles(); refreshStorage(); });
+$('settings-refresh').addEventListener('click', refreshSettings);
+$('fullscreen').addEventListener('click', () => {
+  const v = $('video');
+  if (document.fullscreenElement) document.exitFullscreen();
+  else (v.requestFullscreen || v.webkitRequestFullscreen).call(v);
+});
 setInterval(refreshStatus, 1000);
 setInterval(showRecording, 1000);
 listCameras().then((name) => pick(name || ''));

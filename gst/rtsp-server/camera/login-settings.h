@@ -1,0 +1,33 @@
+// LoginSettings: what the server gives a camera after every login it
+// makes to it, so that a camera that restarted (or was reset by its
+// buttons) gets them again: the [camera NAME] group's apply-settings
+// ("exposure=2, led=0[, firmware=...]", ipcam::parse_settings_spec) and,
+// with sync-clock (the default), the host's clock, only when the host's
+// clock is synchronised (ipcam::host_clock_unsynchronised()). The
+// server's own control sessions get them here; the stream's ipcamsrc gets
+// them as its properties of the same names and applies them itself.
+// A setting the camera refuses or ignores is a warning that names it.
+#pragma once
+
+#include "ipcam/session.h"
+#include "ipcam/settings-spec.h"
+
+#include <gst/gst.h>
+
+#include <optional>
+#include <string>
+
+namespace ipcam::server {
+
+struct LoginSettings {
+  std::string camera;  // its name, for the log
+  std::optional<ipcam::SettingsSpec> apply;
+  bool sync_clock = true;
+
+  // Right after a login of the server's own session.
+  void after_login(ipcam::ControlSession &session) const;
+  // The stream's ipcamsrc, before it starts.
+  void configure_source(GstElement *src) const;
+};
+
+}  // namespace ipcam::server
