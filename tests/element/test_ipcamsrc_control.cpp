@@ -264,7 +264,7 @@ GST_START_TEST(test_busy_while_reconnecting) {
   // The camera drops the element; before it is back, the phone app (here a
   // bare libipcam session) takes the camera.
   auto rig = std::make_unique<Rig>("fakesink sync=false", std::vector<std::string>{"--drop-after-frames", "10"},
-                                   "reconnect-backoff=1500 reconnect-attempts=2");
+                                   "reconnect-backoff=2000 reconnect-attempts=2");
   expect_streams(*rig);
   GstMessage *m = ipcam::test::wait_message(rig->pipeline, GST_MESSAGE_WARNING, 10);
   fail_unless(m != nullptr, "the camera did not drop the element");
@@ -276,7 +276,7 @@ GST_START_TEST(test_busy_while_reconnecting) {
   g_autoptr(GError) error = nullptr;
   fail_unless(phone.connect(nullptr, &error), "%s", error ? error->message : "");
   // One WARNING saying why, then the error when the attempts are used up;
-  // no attempt before its back-off (1.5 s, then 3 s).
+  // no attempt before its back-off (2 s, then 4 s).
   m = ipcam::test::wait_message(rig->pipeline, GST_MESSAGE_WARNING, 10);
   fail_unless(m != nullptr, "no WARNING about the busy camera");
   g_autoptr(GError) w = nullptr;
