@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <map>
 
 namespace ipcam::cli {
 
@@ -21,6 +22,7 @@ namespace {
 
 struct SyncTotals {
   std::vector<std::string> downloaded;  // local paths
+  std::vector<std::string> downloaded_now;  // camera paths of this pass, to date through a server
   uint64_t bytes = 0;
   size_t up_to_date = 0;
   std::vector<std::string> left_recording;  // camera paths left while the camera records
@@ -89,7 +91,7 @@ class SyncSource {
 
   // The camera's Last-Modified for the file (a HEAD request), or nullptr.
   GDateTime *modified(const FileEntry &file) {
-    if (server_) return nullptr;  // the server's download answer is not dated
+    if (server_) return nullptr;  // dated after the pass: server_dates()
     const DownloadOptions o = download_options(file);
     g_autoptr(SoupSession) s = soup_session_new_with_options("timeout", (o.timeout_ms + 999) / 1000, nullptr);
     g_autoptr(SoupMessage) msg = soup_message_new("HEAD", file_url(o.host, o.port, file.path).c_str());
@@ -99,6 +101,29 @@ class SyncSource {
     if (!body || soup_message_get_status(msg) != SOUP_STATUS_OK) return nullptr;
     const char *date = soup_message_headers_get_one(soup_message_get_response_headers(msg), "Last-Modified");
     return date ? soup_date_time_new_from_http_string(date) : nullptr;
+  }
+
+  bool through_server() const { return bool(server_); }
+
+  // The server's dates of the card's files (GET files?dates=true: it asks
+  // the camera's HTTP server for each file, so only after a pass that
+  // downloaded something): camera path → date.
+  std::map<std::string, GDateTime *> server_dates() {
+    std::map<std::string, GDateTime *> dates;
+    Failure ignored;
+    g_autoptr(JsonNode) root = server_->call("GET", "/files?dates=true", "", ignored);
+    JsonArray *list = root && JSON_NODE_HOLDS_ARRAY(root) ? json_node_get_array(root) : nullptr;
+    for (guint i = 0; list && i < json_array_get_length(list); i++) {
+      JsonObject *o = json_array_get_object_element(list, i);
+      const char *path = o ? json_object_get_string_member_with_default(o, "path", nullptr) : nullptr;
+      const char *when = o ? json_object_get_string_member_with_default(o, "modified", nullptr) : nullptr;
+      GDateTime *t = when ? g_date_time_new_from_iso8601(when, nullptr) : nullptr;
+      if (path && t && !dates.count(path))
+        dates[path] = t;
+      else if (t)
+        g_date_time_unref(t);
+    }
+    return dates;
   }
 
   bool remove(const std::string &path, Failure &failure) {
@@ -205,6 +230,7 @@ bool sync_file(Context &ctx, SyncSource &source, const FileEntry &file, const st
       return fail("the copy does not have the listed " + std::to_string(file.size) + " bytes");
     if (g_autoptr(GDateTime) when = source.modified(file)) folder.set_modified(name, when, nullptr);
     t.downloaded.push_back(local);
+    t.downloaded_now.push_back(file.path);
     t.bytes += file.size;
     if (!ctx.opt.json) {
       std::printf("%s\n", escape_control(local).c_str());
@@ -222,6 +248,21 @@ bool sync_file(Context &ctx, SyncSource &source, const FileEntry &file, const st
   return true;
 }
 
+// Dates the copies of `paths` with the server's dates of the camera's files.
+void date_copies(SyncSource &source, const std::string &root, const std::vector<std::string> &paths) {
+  auto dates = source.server_dates();
+  for (const auto &path : paths) {
+    auto when = dates.find(path);
+    auto parts = sync_components(path, nullptr);
+    if (when == dates.end() || !parts) continue;
+    const std::string name = parts->back();
+    parts->pop_back();
+    SyncFolder folder;
+    if (folder.open(root, *parts, nullptr)) folder.set_modified(name, when->second, nullptr);
+  }
+  for (auto &[path, t] : dates) g_date_time_unref(t);
+}
+
 // One pass over the card. Returns 0, or the exit code that ends the sync.
 int sync_pass(Context &ctx, const std::string &root, SyncTotals &t) {
   SyncSource source(ctx);
@@ -237,10 +278,12 @@ int sync_pass(Context &ctx, const std::string &root, SyncTotals &t) {
     t.left_recording.push_back(files.back().path);
     files.pop_back();
   }
+  t.downloaded_now.clear();
   for (const auto &file : files)
     if (!sync_file(ctx, source, file, root, t))
       return report({kExitInterrupted, "sync: interrupted; a partial file is kept as NAME.part: run the "
                                        "same command again to resume"});
+  if (source.through_server() && !t.downloaded_now.empty()) date_copies(source, root, t.downloaded_now);
   return 0;
 }
 
@@ -285,14 +328,16 @@ void print_summary(const Context &ctx, const SyncTotals &t) {
 // Waits `seconds`, or less when Ctrl+C comes; true when it came.
 bool wait_or_interrupt(Context &ctx, int seconds) {
   GPollFD fd;
-  if (!g_cancellable_make_pollfd(ctx.cancellable, &fd)) return false;
+  // Without a pollable cancellable, a look every 100 ms keeps Ctrl+C prompt.
+  const bool pollable = g_cancellable_make_pollfd(ctx.cancellable, &fd);
   const gint64 end = g_get_monotonic_time() + gint64(seconds) * G_USEC_PER_SEC;
   while (!g_cancellable_is_cancelled(ctx.cancellable)) {
     const gint64 left = end - g_get_monotonic_time();
     if (left <= 0) break;
-    g_poll(&fd, 1, int(std::min<gint64>(left / 1000 + 1, G_MAXINT)));
+    const int wait_ms = int(std::min<gint64>(left / 1000 + 1, pollable ? G_MAXINT : 100));
+    g_poll(pollable ? &fd : nullptr, pollable ? 1 : 0, wait_ms);
   }
-  g_cancellable_release_fd(ctx.cancellable);
+  if (pollable) g_cancellable_release_fd(ctx.cancellable);
   return g_cancellable_is_cancelled(ctx.cancellable);
 }
 
@@ -312,8 +357,11 @@ int cmd_sync(Context &ctx) {
     }
     if (g_phone.watch == 0) break;
     // Watching: the camera is left free between passes (its one client).
-    if (code == 0) status("sync: pass done (%zu failed); next in %d s (Ctrl+C stops)",
-                          totals.failed.size() - failed_before, g_phone.watch);
+    if (code == 0)
+      status("sync: pass done (%zu failed); next in %d s (Ctrl+C stops)", totals.failed.size() - failed_before,
+             g_phone.watch);
+    else
+      status("sync: pass failed; next in %d s (Ctrl+C stops)", g_phone.watch);
     if (wait_or_interrupt(ctx, g_phone.watch)) {
       status("sync: stopped");
       break;

@@ -83,8 +83,7 @@ static const char *hint_for(const GError *error) {
       return "(options: --user, --password or IPCAM_PASSWORD; --server while ipcam-rtsp-server "
              "holds the camera)";
     case IPCAM_ERROR_BUSY:
-      return "(close the phone app connected to the camera, or stop the other ipcam; use "
-             "--server while ipcam-rtsp-server holds the camera)";
+      return "(close the phone app, or use --server while ipcam-rtsp-server holds the camera)";
     case IPCAM_ERROR_TIMEOUT:
       return "(option: --timeout)";
     case IPCAM_ERROR_LIMIT:

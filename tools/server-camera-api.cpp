@@ -10,6 +10,20 @@ namespace {
 // few hundred bytes.
 constexpr gsize kMaxAnswer = 1 << 20;
 
+// The whole answer, or nullptr: with `error` set when reading failed,
+// without when the answer is longer than kMaxAnswer (nothing past it is read).
+GBytes *read_capped(GInputStream *in, GCancellable *cancellable, GError *&error) {
+  g_autoptr(GByteArray) all = g_byte_array_new();
+  guint8 chunk[16384];
+  for (;;) {
+    const gssize n = g_input_stream_read(in, chunk, sizeof chunk, cancellable, &error);
+    if (n < 0) return nullptr;
+    if (n == 0) return g_byte_array_free_to_bytes(static_cast<GByteArray *>(g_steal_pointer(&all)));
+    if (all->len + gsize(n) > kMaxAnswer) return nullptr;
+    g_byte_array_append(all, chunk, guint(n));
+  }
+}
+
 }  // namespace
 
 JsonNode *ServerClient::call(const char *method, const std::string &path, const std::string &body,
@@ -26,9 +40,15 @@ JsonNode *ServerClient::call(const char *method, const std::string &path, const 
   }
   verbose(ctx_, "%s %s%s", method, base_.c_str(), (api_ + path).c_str());
   g_autoptr(GError) error = nullptr;
-  g_autoptr(GBytes) answer = soup_session_send_and_read(session_, msg, ctx_.cancellable, &error);
+  g_autoptr(GInputStream) in = soup_session_send(session_, msg, ctx_.cancellable, &error);
+  g_autoptr(GBytes) answer = in ? read_capped(in, ctx_.cancellable, error) : nullptr;
   if (!answer) {
-    failure = transport_failure(error, what);
+    // Closing a stream before its end makes libsoup read the rest: drop the connection instead.
+    soup_session_abort(session_);
+    if (error)
+      failure = transport_failure(error, what);
+    else
+      failure = {kExitFailed, what + ": the server's answer is longer than " + std::to_string(kMaxAnswer) + " bytes"};
     return nullptr;
   }
   if (!SOUP_STATUS_IS_SUCCESSFUL(soup_message_get_status(msg))) {
@@ -39,8 +59,7 @@ JsonNode *ServerClient::call(const char *method, const std::string &path, const 
   auto *data = static_cast<const char *>(g_bytes_get_data(answer, &len));
   if (len == 0) return json_node_new(JSON_NODE_NULL);  // e.g. 204 after a delete
   g_autoptr(JsonParser) parser = json_parser_new();
-  if (len > kMaxAnswer ||
-      !json_parser_load_from_data(parser, data, static_cast<gssize>(len), nullptr) ||
+  if (!json_parser_load_from_data(parser, data, static_cast<gssize>(len), nullptr) ||
       !json_parser_get_root(parser)) {
     failure = {kExitFailed, what + ": the server's answer is not JSON"};
     return nullptr;

@@ -19,6 +19,9 @@ namespace {
 
 // Where cameras of this family mount their card; the folders below it are kept.
 constexpr const char *kCardMount = "/mnt/sdcard/";
+// Cards hold DCIM/100MEDIA/NAME: a path far deeper is a camera making
+// folders, not naming a file.
+constexpr size_t kMaxComponents = 16;
 
 }  // namespace
 
@@ -36,6 +39,12 @@ std::optional<std::vector<std::string>> sync_components(const std::string &camer
     auto name = safe_local_name(*c, error);
     if (!name) return std::nullopt;
     parts.push_back(*name);
+    if (parts.size() > kMaxComponents) {
+      g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_UNSAFE_PATH,
+                  "Refusing camera path \"%s\": more than %zu folders deep", escape_control(camera_path).c_str(),
+                  kMaxComponents);
+      return std::nullopt;
+    }
   }
   if (parts.empty()) {
     g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_UNSAFE_PATH, "Refusing camera path \"%s\": it names no file",

@@ -16,7 +16,8 @@ namespace ipcam::cli {
 // The components a camera path takes below the folder: the card's mount
 // point (/mnt/sdcard/) dropped, the rest kept, e.g. DCIM, 100MEDIA,
 // VID_0001.MP4. Every component must be a plain name (no "..", ".", NUL,
-// backslash or control character): else IPCAM_ERROR_UNSAFE_PATH.
+// backslash or control character), and at most 16 of them: else
+// IPCAM_ERROR_UNSAFE_PATH.
 std::optional<std::vector<std::string>> sync_components(const std::string &camera_path, GError **error);
 
 // An open folder below the sync folder, reached one component at a time

@@ -17,18 +17,23 @@ EXIT_REFUSED = 8
 
 
 class AnswersBusy:
-    """An HTTP server that answers every request 409 with the JSON error
-    ipcam-rtsp-server gives for a camera that has another client."""
+    """An HTTP server that answers every request `status` with `body` (by
+    default 409 and the JSON error ipcam-rtsp-server gives for a camera
+    that has another client)."""
 
-    def __init__(self):
+    def __init__(self, status=409, body=None):
+        body = body or json.dumps({"error": "the camera at 127.0.0.1 already has a client"}).encode()
+
         class Handler(http.server.BaseHTTPRequestHandler):
             def answer(self):
-                body = json.dumps({"error": "the camera at 127.0.0.1 already has a client"}).encode()
-                self.send_response(409)
+                self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
-                self.wfile.write(body)
+                try:
+                    self.wfile.write(body)
+                except OSError:
+                    pass  # the client stopped reading: what the endless answer tests
 
             do_GET = do_POST = do_DELETE = answer
 
@@ -92,11 +97,16 @@ class CameraThroughServer(CliTestCase):
 
     def test_sync_twice(self):
         out = os.path.join(self.tmp, "mirror")
+        # Dated with the camera's Last-Modified (the store file's time), through the server too.
+        os.utime(os.path.join(self.sim.store, "VID_0003.MP4"), (1700000000, 1700000000))
         r = self.ipcam("sync", out)
         self.assertExit(r, EXIT_OK, "2 downloaded")
         for name, data in self.files.items():
-            with open(os.path.join(out, "DCIM", "100MEDIA", name), "rb") as f:
+            local = os.path.join(out, "DCIM", "100MEDIA", name)
+            with open(local, "rb") as f:
                 self.assertEqual(f.read(), data)
+            self.assertEqual(os.stat(local).st_mtime, int(os.stat(os.path.join(self.sim.store, name)).st_mtime))
+        self.assertEqual(os.stat(os.path.join(out, "DCIM", "100MEDIA", "VID_0003.MP4")).st_mtime, 1700000000)
         served = self.sim.sim.live_counter("http_files_served")
         r = self.ipcam("sync", out, "--delete-after")
         self.assertExit(r, EXIT_OK, "0 downloaded", "2 up to date", "2 deleted")
@@ -114,6 +124,12 @@ class BusyThroughServer(CliTestCase):
         for args in (["settings"], ["storage"], ["record", "status"]):
             r = self.run_ipcam("--server", busy.url, *args)
             self.assertExit(r, EXIT_LOGIN_REFUSED, "already has a client", "close the phone app")
+
+    def test_an_endless_answer_is_refused(self):
+        server = AnswersBusy(200, b"{" + b" " * (4 << 20) + b"}")
+        self.addCleanup(server.close)
+        r = self.run_ipcam("--server", server.url, "storage")
+        self.assertExit(r, EXIT_FAILED, "longer than 1048576 bytes")
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ import unittest
 import urllib.request
 
 from harness import *  # noqa: F401,F403
+from hostile.fakecam import FIRMWARE, FIRMWARE_REQ, FakeCamera, camera, message
 
 EXIT_REFUSED = 8
 # The 112-byte block's fields, in order (docs/settings.md).
@@ -169,6 +170,23 @@ class Settings(CliTestCase):
                         "never taken from the command line")
         self.assertExit(self.wifi("12345678\nabcdefgh\n"), EXIT_USAGE, "--ssid")
         self.assertEqual(self.sim.sim.live_counter("wifi_password_changes"), 0)
+
+
+
+class ShortBlock(CliTestCase):
+    """A dash-cam variant's 96-byte block: 16 fields of unknown meaning."""
+
+    def test_fields_by_number(self):
+        payload = struct.pack("<16i", *range(16)) + b"dash 2.1".ljust(32, b"\0")
+        cam = FakeCamera(camera({FIRMWARE_REQ: lambda c, conn: c.send(conn, message(FIRMWARE, payload))}))
+        self.addCleanup(cam.listener.close)
+        opts = ["--camera", "127.0.0.1", "--control-port", str(cam.port)]
+        values = self.json_of(self.run_ipcam("settings", "--json", *opts))
+        self.assertEqual(values, {"field-%d" % i: i for i in range(16)})
+        r = self.run_ipcam("settings", *opts)
+        self.assertExit(r, EXIT_OK, "firmware dash 2.1 (96-byte settings block)")
+        self.assertNotIn("exposure", r.stdout)
+        self.assertExit(self.run_ipcam("record", "status", *opts), EXIT_FAILED, "96 bytes")
 
 
 if __name__ == "__main__":

@@ -138,7 +138,10 @@ class Sync(CliTestCase):
         self.assertEqual(files_below(self.out),
                          sorted(os.path.join("DCIM", "100MEDIA", n) for n in self.files))
         for name, data in self.files.items():
-            self.assertEqual(self.read(os.path.join(self.local_dir, name)), data)
+            local = os.path.join(self.local_dir, name)
+            self.assertEqual(self.read(local), data)
+            # Dated with the camera's Last-Modified: the store file's time.
+            self.assertEqual(os.stat(local).st_mtime, int(os.stat(os.path.join(sim.store, name)).st_mtime))
         self.assertEqual(sorted(r.stdout.splitlines()),
                          sorted(os.path.join(self.local_dir, n) for n in self.files))
         served = sim.sim.live_counter("http_files_served")
@@ -214,13 +217,15 @@ class Sync(CliTestCase):
     def test_no_file_escapes_the_folder(self):
         data = os.urandom(1000)
         escape = "/mnt/sdcard/../../../" + os.path.basename(self.tmp) + "/ESCAPED.JPG"
-        cam = self.scripted([(escape, len(data)), (CAMERA_DIR + "OK.JPG", len(data))])
+        deep = "/mnt/sdcard/" + "D/" * 40 + "DEEP.JPG"
+        cam = self.scripted([(escape, len(data)), (deep, len(data)), (CAMERA_DIR + "OK.JPG", len(data))])
         cam.http.routes[None] = HttpFiles.body(data)
         r = self.run_ipcam("sync", self.out, "--delete-after", *cam.options())
-        self.assertExit(r, EXIT_IO, "..", "1 failed")
+        self.assertExit(r, EXIT_IO, "..", "folders deep", "2 failed")
         self.assertEqual(files_below(self.tmp), [os.path.join("mirror", "DCIM", "100MEDIA", "OK.JPG")])
         self.assertEqual(cam.deleted, [CAMERA_DIR + "OK.JPG"])
         self.assertNotIn(escape, cam.http.requests)
+        self.assertNotIn(deep, cam.http.requests)
 
     def test_a_symlink_in_the_folder_is_not_followed(self):
         data = os.urandom(1000)

@@ -127,16 +127,38 @@ void expect_no_warning(GstElement *pipeline, const char *words) {
   }
 }
 
-// An HTTP request to the emulator's own paths (/ipcam-sim/...): its body.
-std::string sim_http(const Rig &rig, const char *method, const char *path) {
+// An HTTP request to the emulator's own paths (/ipcam-sim/...): its
+// status, and its body in `body`.
+guint sim_request(const Rig &rig, const char *method, const char *path, std::string &body) {
   g_autoptr(SoupSession) session = soup_session_new_with_options("timeout", 5, "proxy-resolver", nullptr, nullptr);
   g_autofree char *url = g_strdup_printf("http://127.0.0.1:%u%s", rig.sim->http_port, path);
   g_autoptr(SoupMessage) msg = soup_message_new(method, url);
-  g_autoptr(GBytes) body = soup_session_send_and_read(session, msg, nullptr, nullptr);
-  fail_unless(body != nullptr && soup_message_get_status(msg) == SOUP_STATUS_OK, "%s %s failed", method, path);
+  g_autoptr(GBytes) bytes = soup_session_send_and_read(session, msg, nullptr, nullptr);
+  fail_unless(bytes != nullptr, "%s %s failed", method, path);
   gsize n = 0;
-  const char *data = static_cast<const char *>(g_bytes_get_data(body, &n));
-  return std::string(data, n);
+  const char *data = static_cast<const char *>(g_bytes_get_data(bytes, &n));
+  body.assign(data, n);
+  return soup_message_get_status(msg);
+}
+
+// The same, which must answer 200 (or 202: done, the event follows).
+std::string sim_http(const Rig &rig, const char *method, const char *path) {
+  std::string body;
+  guint status = sim_request(rig, method, path, body);
+  fail_unless(status == SOUP_STATUS_OK || status == SOUP_STATUS_ACCEPTED, "%s %s: %u %s", method, path, status,
+              body.c_str());
+  return body;
+}
+
+// The next ipcam-camera-event: its `event`, and its `file` in `file`.
+std::string next_camera_event(const Rig &rig, std::string *file = nullptr) {
+  GstMessage *m = ipcam::test::wait_message(rig.pipeline, GST_MESSAGE_ELEMENT, 10, "ipcam-camera-event");
+  fail_unless(m != nullptr, "no ipcam-camera-event");
+  const GstStructure *s = gst_message_get_structure(m);
+  std::string event = gst_structure_get_string(s, "event");
+  if (file) *file = gst_structure_get_string(s, "file") ? gst_structure_get_string(s, "file") : "";
+  gst_message_unref(m);
+  return event;
 }
 
 // The emulator's statistics text `name` (in its stats' top level or one of
@@ -335,8 +357,8 @@ GST_START_TEST(test_sync_clock_skipped_when_unsynchronised) {
 }
 GST_END_TEST;
 
-GST_START_TEST(test_phone_signals) {
-  auto rig = rig_with({"--card-size", "1000000000"});
+GST_START_TEST(test_set_setting_signal) {
+  auto rig = rig_with();
   play(*rig);
   GstElement *src = rig->src;
 
@@ -360,6 +382,14 @@ GST_START_TEST(test_phone_signals) {
   gst_structure_free(last);
   g_signal_emit_by_name(src, "set-setting", "no-such-setting", 1, &ok);
   fail_if(ok);
+}
+GST_END_TEST;
+
+GST_START_TEST(test_card_signals) {
+  auto rig = rig_with({"--card-size", "1000000000"});
+  play(*rig);
+  GstElement *src = rig->src;
+  gboolean ok = FALSE;
 
   // get-storage: the card's size, less what it holds.
   GstStructure *storage = nullptr;
@@ -388,7 +418,7 @@ GST_START_TEST(test_phone_signals) {
   g_strfreev(files);
   g_signal_emit_by_name(src, "delete-file", victim.c_str(), &ok);
   fail_if(ok);
-  m = nullptr;
+  GstMessage *m = nullptr;
   gboolean success = TRUE;
   while ((m = ipcam::test::wait_message(rig->pipeline, GST_MESSAGE_ELEMENT, 5, "ipcam-delete")) &&
          gst_structure_get_boolean(gst_message_get_structure(m), "success", &success) && success)
@@ -437,14 +467,47 @@ GST_END_TEST;
 GST_START_TEST(test_card_events) {
   auto rig = rig_with();
   play(*rig);
-  // The emulator's card slot: pulled, then put back (docs/ipcam-sim.md).
-  for (const char *event : {"card-removed", "card-inserted"}) {
-    sim_http(*rig, SOUP_METHOD_POST, g_str_equal(event, "card-removed") ? "/ipcam-sim/card-out" : "/ipcam-sim/card-in");
-    GstMessage *m = ipcam::test::wait_message(rig->pipeline, GST_MESSAGE_ELEMENT, 5, "ipcam-camera-event");
-    fail_unless(m != nullptr, "no %s event", event);
-    fail_unless_equals_string(gst_structure_get_string(gst_message_get_structure(m), "event"), event);
-    gst_message_unref(m);
+  // What a person does to the camera (docs/ipcam-sim.md): the card
+  // pulled out and put back.
+  sim_http(*rig, SOUP_METHOD_POST, "/ipcam-sim/card-out");
+  fail_unless_equals_string(next_camera_event(*rig).c_str(), "card-removed");
+  sim_http(*rig, SOUP_METHOD_POST, "/ipcam-sim/card-in");
+  fail_unless_equals_string(next_camera_event(*rig).c_str(), "card-inserted");
+
+  // Motion in front of a camera set to take a photo on motion.
+  gboolean ok = FALSE;
+  g_signal_emit_by_name(rig->src, "set-setting", "motion-photo", 1, &ok);
+  fail_unless(ok);
+  sim_http(*rig, SOUP_METHOD_POST, "/ipcam-sim/motion");
+  std::string file;
+  fail_unless_equals_string(next_camera_event(*rig, &file).c_str(), "motion-photo");
+  fail_unless(file.empty(), "motion-photo carries no file");
+
+  // An emergency file, cut from a recording once it holds a keyframe (the
+  // emulator says 409 until then).
+  g_signal_emit_by_name(rig->src, "start-recording", &ok);
+  fail_unless(ok);
+  gint64 deadline = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
+  std::string body;
+  while (sim_request(*rig, SOUP_METHOD_POST, "/ipcam-sim/emergency", body) == SOUP_STATUS_CONFLICT) {
+    fail_unless(g_get_monotonic_time() < deadline, "no emergency file: %s", body.c_str());
+    g_usleep(50 * 1000);
   }
+  fail_unless_equals_string(next_camera_event(*rig, &file).c_str(), "emergency-file");
+  fail_unless(g_str_has_prefix(file.c_str(), "/mnt/sdcard/DCIM/") && g_str_has_suffix(file.c_str(), ".MP4"), "%s",
+              file.c_str());
+  fail_unless(body.find(file) != std::string::npos, "the emulator wrote %s", body.c_str());
+}
+GST_END_TEST;
+
+GST_START_TEST(test_card_full_event) {
+  // A card with room for a moment of recording beside the sample files.
+  auto rig = rig_with({"--card-size", "520000"});
+  play(*rig);
+  gboolean ok = FALSE;
+  g_signal_emit_by_name(rig->src, "start-recording", &ok);
+  fail_unless(ok);
+  fail_unless_equals_string(next_camera_event(*rig).c_str(), "card-full");
 }
 GST_END_TEST;
 
@@ -462,9 +525,11 @@ static Suite *ipcamsrc_settings_suite(void) {
   tcase_add_test(clock, test_sync_clock_when_synchronised);
   tcase_add_test(clock, test_sync_clock_skipped_when_unsynchronised);
   TCase *signals = ipcam::test::add_tcase(s, "signals");
-  tcase_add_test(signals, test_phone_signals);
+  tcase_add_test(signals, test_set_setting_signal);
+  tcase_add_test(signals, test_card_signals);
   tcase_add_test(signals, test_phone_signals_fail_when_not_connected);
   tcase_add_test(signals, test_card_events);
+  tcase_add_test(signals, test_card_full_event);
   return s;
 }
 
