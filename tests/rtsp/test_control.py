@@ -107,7 +107,12 @@ class ControlTest(unittest.TestCase):
             files = json.loads(rig.get("files")[2])
             self.assertTrue(files)
             for f in files:
-                self.assertEqual(set(f), {"path", "size"})
+                self.assertEqual(set(f), {"path", "size", "kind"})
+                self.assertEqual(f["kind"], {"JPG": "photo", "MP4": "video"}[f["path"].rsplit(".", 1)[1]])
+            dated = json.loads(rig.get("files?dates=true")[2])
+            self.assertEqual([f["path"] for f in dated], [f["path"] for f in files])
+            # The camera's Last-Modified, for each file.
+            self.assertTrue(all(f["modified"].endswith("Z") for f in dated), dated)
             clip = max(files, key=lambda f: f["size"])
             code, headers, body = rig.get("files/download?path=" + urllib.request.quote(clip["path"]))
             self.assertEqual(code, 200)

@@ -200,6 +200,18 @@ class Settings(unittest.TestCase):
         self.assertEqual(sim.exit_code, 2)
         self.assertIn("video-quality", sim.stderr_text)
 
+    def test_a_corrupt_configuration_file_stops_the_start_naming_it(self):
+        with tempfile.TemporaryDirectory() as store:
+            path = os.path.join(store, ".ipcam-sim-configuration")
+            with open(path, "w") as f:
+                f.write("[settings]\nexposure=bright\n")
+            sim = IpcamSim("--store", store, "--no-samples", capture_stderr=True)
+            with self.assertRaises(Exception):
+                sim.start()
+            self.assertEqual(sim.exit_code, 1)
+            self.assertIn(path, sim.stderr_text)
+            self.assertIn("exposure", sim.stderr_text)
+
     def test_restart_and_format_keep_the_block_factory_reset_does_not(self):
         with tempfile.TemporaryDirectory() as store:
             with IpcamSim("--store", store) as sim:

@@ -6,11 +6,14 @@ client that is not a browser."""
 
 import base64
 import json
+import os
 import subprocess
+import tempfile
 import threading
 import unittest
 import urllib.request
 
+from ipcamtest import server
 from ipcamtest.rtsp_rig import Rig
 from ipcamtest.web_rig import http_request
 
@@ -204,6 +207,90 @@ class SharedSessionTest(unittest.TestCase):
             self.assertEqual([c for c, _ in results], [200] * 10, results)
             self.assertEqual(rig.sim.live_counter("busy_replies"), 0)
             self.assertEqual(rig.sim.live_counter("busy_refused"), 0)
+
+
+class ConfigRig(Rig):
+    """A rig whose server also reads a --config file with [camera cam] `keys`."""
+
+    def __init__(self, keys, **kwargs):
+        self._config = tempfile.NamedTemporaryFile("w", suffix=".conf", prefix="ipcam-login-")
+        self._config.write("[camera cam]\n" + keys + "\n")
+        self._config.flush()
+        super().__init__(server_args=["--config", self._config.name], **kwargs)
+
+    def camera_args(self):
+        args = super().camera_args()
+        args[1] = "cam=" + args[1]  # the group's camera
+        return args
+
+    def close(self):
+        super().close()
+        self._config.close()
+
+
+class LoginSettingsTest(unittest.TestCase):
+    def test_apply_settings_after_every_login(self):
+        with ConfigRig("apply-settings=exposure=2, led=0") as rig:
+            # The start check's login applied them already.
+            self.assertEqual(rig.sim.live_counter("set_exposure"), 1)
+            code, s = call(rig, "GET", "/api/settings")
+            self.assertEqual((s["settings"]["exposure"], s["settings"]["led"]), (2, 0))
+            self.assertEqual(call(rig, "POST", "/api/settings", {"exposure": 5})[1]["results"][0]["value"], 5)
+            # The next request logs in again: they are given again.
+            self.assertEqual(call(rig, "GET", "/api/settings")[1]["settings"]["exposure"], 2)
+            self.assertEqual(call(rig, "POST", "/api/settings", {"exposure": 5})[1]["results"][0]["value"], 5)
+            # A viewer's stream (ipcamsrc's own login) gives them too.
+            ffmpeg = rig.start_ffmpeg(seconds=30)
+            try:
+                rig.wait_for(lambda: rig.status()["camera"]["connected"], 20, "the stream")
+                rig.wait_for(lambda: call(rig, "GET", "/api/settings")[1]["settings"]["exposure"] == 2, 20,
+                             "exposure 2 through the stream")
+            finally:
+                ffmpeg.kill()
+                ffmpeg.wait()
+            self.assertNotIn("apply-settings", rig.server.stderr())
+
+    def test_refused_and_mismatched_settings_are_warnings(self):
+        with ConfigRig("apply-settings=exposure=9, led=0") as rig:
+            self.assertIn("camera cam: apply-settings exposure=9: the camera refused it", rig.server.stderr())
+            self.assertEqual(call(rig, "GET", "/api/settings")[1]["settings"]["led"], 0)  # the rest still given
+        with ConfigRig("apply-settings=exposure=2, firmware=v9.9") as rig:
+            self.assertIn("apply-settings skipped: they were made for firmware v9.9, the camera has v1.0 rc5",
+                          rig.server.stderr())
+            self.assertEqual(rig.sim.live_counter("set_exposure"), 0)
+        with tempfile.NamedTemporaryFile("w", suffix=".conf") as f:
+            f.write("[camera cam]\napply-settings=nope=1\n")
+            f.flush()
+            r = server.run(["--config", f.name, "--camera", "cam=127.0.0.1", "--port", 0, "--control-http-port", 0])
+            self.assertEqual(r.returncode, 2, r.stderr)
+            self.assertIn(b"apply-settings", r.stderr)
+            self.assertIn(b"nope", r.stderr)
+
+    def test_sync_clock(self):
+        # On by default: each login gives the camera the host's clock.
+        with Rig() as rig:
+            self.assertEqual(call(rig, "POST", "/api/clock", {"time": "2031-02-03T04:05:06"})[0], 200)
+            self.assertTrue(sim_camera(rig)["clock"].startswith("2031"))
+            self.assertEqual(call(rig, "GET", "/api/storage")[0], 200)
+            self.assertFalse(sim_camera(rig)["clock"].startswith("2031"))
+        with ConfigRig("sync-clock=false") as rig:
+            self.assertEqual(call(rig, "POST", "/api/clock", {"time": "2031-02-03T04:05:06"})[0], 200)
+            self.assertEqual(call(rig, "GET", "/api/storage")[0], 200)
+            self.assertTrue(sim_camera(rig)["clock"].startswith("2031"))
+        # A host whose clock was never synchronised leaves the camera's as it is, and says why.
+        saved = os.environ.get("IPCAM_HOST_CLOCK")
+        os.environ["IPCAM_HOST_CLOCK"] = "unsynchronised"
+        try:
+            with Rig() as rig:
+                self.assertEqual(call(rig, "POST", "/api/clock", {"time": "2031-02-03T04:05:06"})[0], 200)
+                self.assertEqual(call(rig, "GET", "/api/storage")[0], 200)
+                self.assertTrue(sim_camera(rig)["clock"].startswith("2031"))
+                self.assertIn("camera cam: its clock is left as it is", rig.server.stderr())
+        finally:
+            if saved is None:
+                del os.environ["IPCAM_HOST_CLOCK"]
+            else:
+                os.environ["IPCAM_HOST_CLOCK"] = saved
 
 
 class RootTest(unittest.TestCase):

@@ -14,14 +14,6 @@ CameraOptions with_address(CameraOptions options, const std::string &address) {
   return options;
 }
 
-LoginSettings login_settings(const CameraOptions &camera) {
-  LoginSettings s;
-  s.camera = camera.name;
-  s.apply = camera.apply_settings;
-  s.sync_clock = camera.sync_clock;
-  return s;
-}
-
 HubSettings hub_settings(const ServerOptions &server, const LoginSettings &login) {
   HubSettings s;
   s.configure = [login](GstElement *src) { login.configure_source(src); };

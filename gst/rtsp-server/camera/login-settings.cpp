@@ -20,6 +20,14 @@ std::string what_happened(const ipcam::SetResult &r) {
 
 }  // namespace
 
+LoginSettings login_settings(const CameraOptions &camera) {
+  LoginSettings s;
+  s.camera = camera.name;
+  s.apply = camera.apply_settings;
+  s.sync_clock = camera.sync_clock;
+  return s;
+}
+
 void LoginSettings::after_login(ipcam::ControlSession &session) const {
   const char *name = camera.c_str();
   if (apply) {

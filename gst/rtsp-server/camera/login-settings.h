@@ -9,6 +9,8 @@
 // A setting the camera refuses or ignores is a warning that names it.
 #pragma once
 
+#include "config/camera-options.h"
+
 #include "ipcam/session.h"
 #include "ipcam/settings-spec.h"
 
@@ -29,5 +31,8 @@ struct LoginSettings {
   // The stream's ipcamsrc, before it starts.
   void configure_source(GstElement *src) const;
 };
+
+// A camera's, from its options (config keys apply-settings, sync-clock).
+LoginSettings login_settings(const CameraOptions &camera);
 
 }  // namespace ipcam::server

@@ -111,11 +111,22 @@ async function refreshStatus() {
   }
 }
 
+// The camera's recording state: its settings block says it; while the
+// stream runs that block is the one read at its login, so a recording
+// this server started (or stopped) since is taken from the server.
+let cameraRecording;
+function showCameraRecording() {
+  const on = recordingSince !== null || !!cameraRecording;
+  $('s-recording').textContent = cameraRecording === undefined && recordingSince === null ? '–' :
+    on ? 'yes' : 'no';
+}
+
 function showRecording() {
   const b = $('record');
   b.textContent = recordingSince !== null ? 'Stop recording' : 'Start recording';
   b.classList.toggle('recording', recordingSince !== null);
   $('record-state').textContent = recordingSince !== null ? 'recording ' + elapsed(Date.now() - recordingSince) : '';
+  showCameraRecording();
 }
 
 // ---- picture, recording, files
@@ -150,6 +161,7 @@ async function toggleRecording() {
     const r = await api(start ? 'record/start' : 'record/stop', {method: 'POST'});
     if (!r.ok) throw new Error(await errorText(r));
     recordingSince = start ? Date.now() : null;
+    if (!start) cameraRecording = 0;
     showRecording();
     if (!start) { refreshFiles(); refreshStorage(); }
     refreshSettings();
@@ -286,22 +298,29 @@ function settingControl(name, value, menu) {
   return input;
 }
 
-async function setSetting(name, control, outcome) {
+// What the last set of each setting did: [text, class], kept across a redraw.
+const outcomes = {};
+
+function showOutcome(name, text, kind) {
+  outcomes[name] = [text, kind];
+  const span = $('outcome-' + name);
+  if (span) { span.textContent = text; span.className = kind; }
+}
+
+async function setSetting(name, control) {
   const index = parseInt(control.value, 10);
-  if (Number.isNaN(index)) { outcome.textContent = 'give an index'; return; }
-  outcome.textContent = '…';
-  outcome.className = '';
+  if (Number.isNaN(index)) { showOutcome(name, 'give an index', 'outcome-refused'); return; }
+  showOutcome(name, '…', '');
   try {
     const r = await api('settings', {method: 'POST', headers: {'Content-Type': 'application/json'},
                                      body: JSON.stringify({[name]: index})});
     if (!r.ok) throw new Error(await errorText(r));
     const res = (await r.json()).results[0];
-    outcome.textContent = res.outcome + (res.outcome === 'refused' ? ' (' + res.result + ')' : '');
-    outcome.className = 'outcome-' + res.outcome;
+    showOutcome(name, res.outcome + (res.outcome === 'refused' ? ' (' + res.result + ')' : ''),
+                'outcome-' + res.outcome);
     if (res.value !== null) refreshSettings();
   } catch (e) {
-    outcome.textContent = e.message;
-    outcome.className = 'outcome-refused';
+    showOutcome(name, e.message, 'outcome-refused');
   }
 }
 
@@ -338,11 +357,12 @@ async function refreshSettings() {
       b.textContent = 'Set';
       const outcome = document.createElement('span');
       outcome.id = 'outcome-' + name;
-      b.addEventListener('click', () => setSetting(name, control, outcome));
+      [outcome.textContent, outcome.className] = outcomes[name] || ['', ''];
+      b.addEventListener('click', () => setSetting(name, control));
       action.append(b, ' ', outcome);
     }
-    $('s-recording').textContent = s.settings.recording === undefined ? '–' : (s.settings.recording ? 'yes' : 'no') +
-      (labels.recording ? ' (' + labels.recording + ')' : '');
+    cameraRecording = s.settings.recording;
+    showCameraRecording();
     $('settings-note').textContent = 'firmware ' + s.firmware + ', ' + s.layout + '-byte settings block';
   } catch (e) {
     $('settings-note').textContent = 'settings: ' + e.message;
@@ -355,6 +375,7 @@ async function pick(name) {
   whepUrl = null;
   previewFrames = null;
   recordingSince = null;
+  cameraRecording = undefined;
   $('still-box').hidden = true;
   stopPlaying();
   $('video').srcObject = null;
