@@ -150,6 +150,10 @@ std::string sim_http(const Rig &rig, const char *method, const char *path) {
   return body;
 }
 
+void expect_camera_event(const std::string &event, const char *expected) {
+  fail_unless(event == expected, "camera event %s, expected %s", event.c_str(), expected);
+}
+
 // The next ipcam-camera-event: its `event`, and its `file` in `file`.
 std::string next_camera_event(const Rig &rig, std::string *file = nullptr) {
   GstMessage *m = ipcam::test::wait_message(rig.pipeline, GST_MESSAGE_ELEMENT, 10, "ipcam-camera-event");
@@ -470,9 +474,9 @@ GST_START_TEST(test_card_events) {
   // What a person does to the camera (docs/ipcam-sim.md): the card
   // pulled out and put back.
   sim_http(*rig, SOUP_METHOD_POST, "/ipcam-sim/card-out");
-  fail_unless_equals_string(next_camera_event(*rig).c_str(), "card-removed");
+  expect_camera_event(next_camera_event(*rig), "card-removed");
   sim_http(*rig, SOUP_METHOD_POST, "/ipcam-sim/card-in");
-  fail_unless_equals_string(next_camera_event(*rig).c_str(), "card-inserted");
+  expect_camera_event(next_camera_event(*rig), "card-inserted");
 
   // Motion in front of a camera set to take a photo on motion.
   gboolean ok = FALSE;
@@ -480,7 +484,7 @@ GST_START_TEST(test_card_events) {
   fail_unless(ok);
   sim_http(*rig, SOUP_METHOD_POST, "/ipcam-sim/motion");
   std::string file;
-  fail_unless_equals_string(next_camera_event(*rig, &file).c_str(), "motion-photo");
+  expect_camera_event(next_camera_event(*rig, &file), "motion-photo");
   fail_unless(file.empty(), "motion-photo carries no file");
 
   // An emergency file, cut from a recording once it holds a keyframe (the
@@ -493,7 +497,7 @@ GST_START_TEST(test_card_events) {
     fail_unless(g_get_monotonic_time() < deadline, "no emergency file: %s", body.c_str());
     g_usleep(50 * 1000);
   }
-  fail_unless_equals_string(next_camera_event(*rig, &file).c_str(), "emergency-file");
+  expect_camera_event(next_camera_event(*rig, &file), "emergency-file");
   fail_unless(g_str_has_prefix(file.c_str(), "/mnt/sdcard/DCIM/") && g_str_has_suffix(file.c_str(), ".MP4"), "%s",
               file.c_str());
   fail_unless(body.find(file) != std::string::npos, "the emulator wrote %s", body.c_str());
@@ -507,7 +511,7 @@ GST_START_TEST(test_card_full_event) {
   gboolean ok = FALSE;
   g_signal_emit_by_name(rig->src, "start-recording", &ok);
   fail_unless(ok);
-  fail_unless_equals_string(next_camera_event(*rig).c_str(), "card-full");
+  expect_camera_event(next_camera_event(*rig), "card-full");
 }
 GST_END_TEST;
 
