@@ -1,0 +1,88 @@
+// IpcamRtspGate: see connection-gate.h.
+#include "rtsp/connection-gate.h"
+
+#include "rtsp/viewer-client.h"
+
+#include <cstring>
+
+struct _IpcamRtspGate {
+  GstRTSPAuth parent;
+  GstRTSPServer *server;  // not owned
+  guint max_connections;
+  guint max_per_address;
+  gboolean with_credentials;
+  gboolean refusing;  // a cap was logged and nobody was let in since
+};
+
+G_DEFINE_TYPE(IpcamRtspGate, ipcam_rtsp_gate, GST_TYPE_RTSP_AUTH)
+
+namespace {
+
+struct Count {
+  const char *address;
+  guint total;
+  guint from_address;
+};
+
+GstRTSPFilterResult count_client(GstRTSPServer *, GstRTSPClient *client, gpointer data) {
+  auto *count = static_cast<Count *>(data);
+  count->total++;
+  if (!strcmp(ipcam_viewer_client_address(client), count->address)) count->from_address++;
+  return GST_RTSP_FILTER_KEEP;
+}
+
+// Main context, for every accepted connection.
+gboolean admit(IpcamRtspGate *self, GstRTSPContext *ctx) {
+  const char *address = ctx->conn ? gst_rtsp_connection_get_ip(ctx->conn) : nullptr;
+  if (!address) return TRUE;
+  Count count{address, 0, 0};
+  gst_rtsp_server_client_filter(self->server, count_client, &count);
+  const char *cap = nullptr;
+  guint limit = 0;
+  if (count.total >= self->max_connections) {
+    cap = "in total (--max-connections)";
+    limit = self->max_connections;
+  } else if (count.from_address >= self->max_per_address) {
+    cap = "from one address (--max-connections-per-address)";
+    limit = self->max_per_address;
+  }
+  if (!cap) {
+    self->refusing = FALSE;
+    return TRUE;
+  }
+  if (!self->refusing) {
+    self->refusing = TRUE;
+    g_message("RTSP: %u connections are open %s, the most there may be: refusing new ones (the last from %s) "
+              "until some close", limit, cap, address);
+  }
+  return FALSE;
+}
+
+}  // namespace
+
+static gboolean gate_check(GstRTSPAuth *auth, GstRTSPContext *ctx, const gchar *check) {
+  auto *self = IPCAM_RTSP_GATE(auth);
+  if (g_str_equal(check, GST_RTSP_AUTH_CHECK_CONNECT)) return admit(self, ctx);
+  if (!self->with_credentials) return TRUE;
+  return GST_RTSP_AUTH_CLASS(ipcam_rtsp_gate_parent_class)->check(auth, ctx, check);
+}
+
+static void ipcam_rtsp_gate_class_init(IpcamRtspGateClass *klass) { GST_RTSP_AUTH_CLASS(klass)->check = gate_check; }
+
+static void ipcam_rtsp_gate_init(IpcamRtspGate *self) {
+  self->server = nullptr;
+  self->max_connections = G_MAXUINT;
+  self->max_per_address = G_MAXUINT;
+  self->with_credentials = FALSE;
+  self->refusing = FALSE;
+}
+
+GstRTSPAuth *ipcam_rtsp_gate_new(GstRTSPServer *server, guint max_connections, guint max_per_address,
+                                 gboolean with_credentials) {
+  auto *self = IPCAM_RTSP_GATE(g_object_new(IPCAM_TYPE_RTSP_GATE, nullptr));
+  self->server = server;
+  self->max_connections = max_connections;
+  self->max_per_address = max_per_address;
+  self->with_credentials = with_credentials;
+  return GST_RTSP_AUTH(self);
+}

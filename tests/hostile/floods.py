@@ -1,0 +1,322 @@
+#!/usr/bin/env python3
+"""Hostile clients against ipcam-rtsp-server: floods of RTSP connections,
+WHEP offers and requests, run under a 1,024-descriptor limit (soft and
+hard, as systemd's default soft limit would leave a server that does not
+raise it). Each case prints the server's descriptors, threads and RSS
+before, during and after its flood, asserts what a user sees (a viewer
+already watching goes on, a new one plays at once), counts CRITICAL and
+WARNING lines in the server's stderr (none) and times SIGTERM (0.5 s at
+most). Cases and figures: docs/robustness.md, "Hostile clients".
+Run one case: floods.py CASE; floods.py --list names them."""
+
+import concurrent.futures
+import os
+import re
+import resource
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+from ipcamtest import server as srv
+from ipcamtest.ports import free_udp_port
+from ipcamtest.sim import IpcamSim
+from ipcamtest.waiting import wait_for, wait_until
+
+SAMPLE = os.environ.get("IPCAM_SAMPLE_H264")
+NOFILE = 1024
+
+
+def fail(text):
+    raise AssertionError(text)
+
+
+class Rig:
+    """The emulator and ipcam-rtsp-server (under `prlimit --nofile`), with
+    the figures of the server's process."""
+
+    def __init__(self, server_args=(), wrapper=()):
+        self.server_args = [str(a) for a in server_args]
+        self.wrapper = list(wrapper)
+
+    def __enter__(self):
+        self.preview_port = free_udp_port()
+        self.sim = IpcamSim("--h264", SAMPLE, "--preview-port", self.preview_port)
+        self.sim.start()
+        args = ["--camera", "127.0.0.1", "--control-port", self.sim.control_port, "--http-port",
+                self.sim.http_port, "--preview-port", self.preview_port, "--port", 0,
+                "--control-http-port", 0, "--linger", 1] + self.server_args
+        wrapper = self.wrapper + ["prlimit", "--nofile=%d:%d" % (NOFILE, NOFILE), "--"]
+        try:
+            self.server = srv.start(args, wrapper=wrapper)
+        except RuntimeError:
+            self.sim.stop()
+            raise
+        self.url = self.server.ready["url"]
+        self.control = self.server.ready["control"]
+        m = re.match(r"rtsp://([^:/]+|\[[^\]]+\]):(\d+)/", self.url)
+        self.host, self.port = m.group(1), int(m.group(2))
+        return self
+
+    def __exit__(self, *exc):
+        self.server.close()
+        self.sim.stop()
+        return False
+
+    def figures(self, when):
+        """(descriptors, threads, RSS MiB) of the server, printed."""
+        pid = self.server.pid
+        fds = len(os.listdir("/proc/%d/fd" % pid))
+        status = open("/proc/%d/status" % pid).read()
+        threads = int(re.search(r"Threads:\s+(\d+)", status).group(1))
+        rss = int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) / 1024.0
+        print("%-28s %5d descriptors %4d threads %6.1f MiB RSS" % (when + ":", fds, threads, rss), flush=True)
+        return fds, threads, rss
+
+    def descriptors(self):
+        return len(os.listdir("/proc/%d/fd" % self.server.pid))
+
+    def wait_descriptors(self, most, timeout):
+        """Until the server holds `most` descriptors or fewer."""
+        if not wait_until(lambda: self.descriptors() <= most, timeout, 0.05):
+            self.figures("still")
+            fail("the server's descriptors did not come back to %d within %d s" % (most, timeout))
+
+    def alive(self):
+        return self.server.proc.poll() is None
+
+    def complaints(self):
+        text = self.server.stderr()
+        return [line for line in text.splitlines() if re.search(r"CRITICAL|WARNING|ERROR \*\*|GLib-ERROR", line)]
+
+    def finish(self):
+        """No CRITICAL or WARNING line; SIGTERM ends the server within 0.5 s."""
+        if not self.alive():
+            fail("the server died (exit %r); stderr tail:\n%s" % (self.server.proc.returncode,
+                                                                   self.server.stderr()[-3000:]))
+        bad = self.complaints()
+        print("CRITICAL/WARNING lines in the server's stderr: %d" % len(bad), flush=True)
+        code, seconds = self.server.stop(timeout=5)
+        print("SIGTERM: exit %s after %.3f s" % (code, seconds), flush=True)
+        if bad:
+            fail("the server complained:\n" + "\n".join(bad[:10]))
+        if code != 0 or seconds > 0.5:
+            fail("SIGTERM: exit %s after %.2f s (want 0 within 0.5 s)" % (code, seconds))
+
+    def status(self):
+        import json
+        import urllib.request
+        with urllib.request.urlopen(self.control + "api/status", timeout=10) as r:
+            return json.loads(r.read())
+
+    # -- RTSP by hand
+    def connect(self, source="127.0.0.1"):
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.bind((source, 0))
+        s.settimeout(10)
+        s.connect((self.host, self.port))
+        return s
+
+    def request(self, s, method, url, cseq, extra=""):
+        s.sendall(("%s %s RTSP/1.0\r\nCSeq: %d\r\n%s\r\n" % (method, url, cseq, extra)).encode())
+
+    def answer(self, s):
+        """One RTSP answer: (status code, headers text); (None, "") when closed."""
+        data = b""
+        while b"\r\n\r\n" not in data:
+            try:
+                chunk = s.recv(4096)
+            except OSError:
+                return None, ""
+            if not chunk:
+                return None, ""
+            data += chunk
+        head, _, rest = data.partition(b"\r\n\r\n")
+        length = re.search(rb"Content-Length:\s*(\d+)", head, re.I)
+        need = int(length.group(1)) if length else 0
+        while len(rest) < need:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            rest += chunk
+        return int(head.split()[1]), head.decode(errors="replace")
+
+    def session_never_played(self, i):
+        """A connection with DESCRIBE and SETUP (UDP) answered and no PLAY; None if refused."""
+        try:
+            s = self.connect()
+            self.request(s, "DESCRIBE", self.url, 1, "Accept: application/sdp\r\n")
+            if self.answer(s)[0] != 200:
+                s.close()
+                return None
+            self.request(s, "SETUP", self.url + "/stream=0", 2,
+                         "Transport: RTP/AVP;unicast;client_port=%d-%d\r\n" % (30000 + 2 * i, 30001 + 2 * i))
+            self.answer(s)
+            return s
+        except OSError:
+            return None
+
+    def sessions_never_played(self, n):
+        """`n` of those at once (a DESCRIBE waits for a keyframe): the connections kept."""
+        with concurrent.futures.ThreadPoolExecutor(60) as pool:
+            return [s for s in pool.map(self.session_never_played, range(n)) if s]
+
+    def plays_at_once(self, source="127.0.0.1", limit=5.0):
+        """A new viewer's DESCRIBE answered 200 and its first frame decoded, timed."""
+        start = time.monotonic()
+        s = self.connect(source)
+        self.request(s, "DESCRIBE", self.url, 1, "Accept: application/sdp\r\n")
+        code, _ = self.answer(s)
+        s.close()
+        if code != 200:
+            fail("a new viewer's DESCRIBE got %r" % code)
+        p = subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-rtsp_transport", "tcp", "-i", self.url,
+                            "-frames:v", "1", "-f", "null", "-"], capture_output=True, timeout=30)
+        took = time.monotonic() - start
+        print("a new viewer: DESCRIBE 200 and a decoded frame after %.2f s" % took, flush=True)
+        if p.returncode != 0 or p.stderr.strip():
+            fail("a new viewer could not play: %s" % p.stderr.decode(errors="replace"))
+        if took > limit:
+            fail("a new viewer took %.1f s to play" % took)
+
+
+class Watcher:
+    """ffmpeg watching the stream over TCP, its decoded frame count read
+    from -progress."""
+
+    def __init__(self, url):
+        self.frames = 0
+        self.proc = subprocess.Popen(["ffmpeg", "-nostdin", "-v", "error", "-rtsp_transport", "tcp", "-i", url,
+                                      "-t", "600", "-progress", "pipe:1", "-f", "null", "-"],
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+        self.thread = threading.Thread(target=self._read, daemon=True)
+        self.thread.start()
+
+    def _read(self):
+        for line in self.proc.stdout:
+            m = re.match(rb"frame=(\d+)", line)
+            if m:
+                self.frames = int(m.group(1))
+
+    def frames_grow(self, what, timeout=15):
+        seen = self.frames
+        wait_for(lambda: self.frames > seen + 10, timeout, "the viewer already watching to go on (%s)" % what)
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(10)
+        err = self.proc.stderr.read().decode(errors="replace")
+        if err.strip():
+            fail("the viewer already watching complained: " + err)
+
+
+def raise_own_limit():
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+# ---------------------------------------------------------------- cases
+
+def header_flood():
+    """Ten connections each send 630 kB of one unterminated header line, then close."""
+    with Rig() as rig:
+        before = rig.figures("before")
+        line = b"DESCRIBE " + rig.url.encode() + b" RTSP/1.0\r\nCSeq: 1\r\nX-Long: " + b"a" * (630 * 1024)
+
+        def one():
+            s = rig.connect()
+            try:
+                s.sendall(line)
+            except OSError:
+                pass  # closed by the server past its cap: fine
+            s.close()
+
+        threads = [threading.Thread(target=one) for _ in range(10)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+        rig.figures("during")
+        start = time.monotonic()
+        rig.wait_descriptors(before[0] + 2, 20)
+        print("the ten connections were gone %.1f s after the flood" % (time.monotonic() - start), flush=True)
+        stderr_size = len(rig.server.stderr_bytes())
+        rig.plays_at_once()
+        rig.figures("after")
+        if stderr_size > 64 * 1024:
+            fail("%d bytes of stderr" % stderr_size)
+        rig.finish()
+
+
+def idle_flood():
+    """1,100 idle connections from one address, a viewer watching; then
+    300 DESCRIBE+SETUP sessions that never PLAY."""
+    raise_own_limit()
+    with Rig() as rig:
+        watcher = Watcher(rig.url)
+        wait_for(lambda: watcher.frames > 10, 30, "the first viewer to play")
+        before = rig.figures("before (one viewer)")
+        flood = []
+        for _ in range(1100):
+            try:
+                flood.append(rig.connect())
+            except OSError:
+                break
+        # Accepts happen in order on one thread: an answer on a later
+        # connection (another address) means the flood was handled.
+        probe = rig.connect("127.0.0.2")
+        rig.request(probe, "OPTIONS", rig.url, 1)
+        code, _ = rig.answer(probe)
+        probe.close()
+        during = rig.figures("1,100 idle connections")
+        if code != 200:
+            fail("an OPTIONS from another address got %r during the flood" % code)
+        if during[0] > NOFILE - 100:
+            fail("%d descriptors under a %d limit" % (during[0], NOFILE))
+        watcher.frames_grow("during the flood")
+        lines = [l for l in rig.server.stderr().splitlines() if "refusing new ones" in l]
+        print("cap log lines: %d" % len(lines), flush=True)
+        if len(lines) != 1:
+            fail("want one log line for the cap, got %d" % len(lines))
+        for s in flood:
+            s.close()
+        rig.plays_at_once()
+        rig.figures("after the idle flood")
+
+        sessions = rig.sessions_never_played(300)
+        held = rig.figures("300 sessions never PLAYed")
+        print("connections the server kept: %d of 300" % len(sessions), flush=True)
+        if held[0] > NOFILE - 100:
+            fail("%d descriptors under a %d limit" % (held[0], NOFILE))
+        watcher.frames_grow("with the sessions held")
+        for s in sessions:
+            s.close()
+        rig.wait_descriptors(before[0] + 8, 20)
+        rig.plays_at_once()
+        watcher.frames_grow("after the floods")
+        watcher.stop()
+        rig.figures("after")
+        rig.finish()
+
+
+CASES = {
+    "header-flood": header_flood,
+    "idle-flood": idle_flood,
+}
+
+
+def main():
+    if sys.argv[1:] == ["--list"]:
+        print("\n".join(CASES))
+        return 0
+    if len(sys.argv) != 2 or sys.argv[1] not in CASES:
+        print("usage: floods.py CASE (--list)", file=sys.stderr)
+        return 2
+    CASES[sys.argv[1]]()
+    print("ok")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
