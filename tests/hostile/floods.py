@@ -300,9 +300,50 @@ def idle_flood():
         rig.finish()
 
 
+def pipelined_setups():
+    """One connection writes 500 SETUPs without waiting and closes; then twenty at once."""
+    with Rig() as rig:
+        before = rig.figures("before")
+        setups = b"".join(("SETUP %s/stream=0 RTSP/1.0\r\nCSeq: %d\r\nTransport: RTP/AVP;unicast;"
+                           "client_port=%d-%d\r\n\r\n" % (rig.url, i + 1, 20000 + 2 * i, 20001 + 2 * i)).encode()
+                          for i in range(500))
+
+        def one():
+            s = rig.connect()
+            s.sendall(setups)
+            s.close()
+
+        def gone(n):
+            # Everything the connections made goes with them: medias, their
+            # threads and descriptors, the camera (after its 1 s linger).
+            start = time.monotonic()
+            wait_for(lambda: rig.status()["viewers"] == 0, 10, "the medias to go")
+            took = time.monotonic() - start
+            rig.wait_descriptors(before[0] + 2, 10)
+            print("%s: medias gone %.2f s after the close" % (n, took), flush=True)
+            if took > 3:
+                fail("the medias stayed %.1f s" % took)
+
+        one()
+        rig.figures("one connection closed")
+        gone("one connection")
+        rig.figures("after one")
+        threads = [threading.Thread(target=one) for _ in range(20)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+        rig.figures("twenty closed")
+        gone("twenty connections")
+        rig.figures("after twenty")
+        rig.plays_at_once()
+        rig.finish()
+
+
 CASES = {
     "header-flood": header_flood,
     "idle-flood": idle_flood,
+    "pipelined-setups": pipelined_setups,
 }
 
 

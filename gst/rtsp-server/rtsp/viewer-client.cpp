@@ -46,12 +46,32 @@ static void viewer_client_new_session(GstRTSPClient *client, GstRTSPSession *ses
     g_object_set(session, "extra-timeout", 0u, nullptr);
 }
 
+// The peer closed its side (or reset): what it wrote before is still to be
+// read, and each request would make a media nobody receives. The rest of
+// its requests are dropped and the client closes, all at once.
+static bool peer_hung_up(GstRTSPClient *client) {
+  auto *self = IPCAM_VIEWER_CLIENT(client);
+  if (self->peer_fd < 0) return false;
+  constexpr guint8 kEstablished = 1;  // TCP_ESTABLISHED
+  struct tcp_info info {};
+  socklen_t size = sizeof info;
+  if (getsockopt(self->peer_fd, IPPROTO_TCP, TCP_INFO, &info, &size) != 0 || info.tcpi_state == kEstablished)
+    return false;
+  ipcam_viewer_client_close(client);
+  return true;
+}
+
+static GstRTSPStatusCode viewer_client_pre_request(GstRTSPClient *client, GstRTSPContext *) {
+  return peer_hung_up(client) ? GST_RTSP_STS_SERVICE_UNAVAILABLE : GST_RTSP_STS_OK;
+}
+
 // Client thread, after the media was found and before a session is made:
 // a SETUP that would open one session too many gets 503. gst-rtsp-server
 // keeps the media it found cached on the client (one), so pipelined SETUPs
 // cost this connection at most its sessions plus one media.
 static GstRTSPStatusCode viewer_client_pre_setup(GstRTSPClient *client, GstRTSPContext *ctx) {
   auto *self = IPCAM_VIEWER_CLIENT(client);
+  if (peer_hung_up(client)) return GST_RTSP_STS_SERVICE_UNAVAILABLE;
   if (ctx->session) return GST_RTSP_STS_OK;  // a stream added to a session it holds
   GList *sessions = gst_rtsp_client_session_filter(client, nullptr, nullptr);
   const guint held = g_list_length(sessions);
@@ -84,6 +104,8 @@ static void ipcam_viewer_client_class_init(IpcamViewerClientClass *klass) {
   G_OBJECT_CLASS(klass)->finalize = viewer_client_finalize;
   GST_RTSP_CLIENT_CLASS(klass)->new_session = viewer_client_new_session;
   GST_RTSP_CLIENT_CLASS(klass)->pre_setup_request = viewer_client_pre_setup;
+  GST_RTSP_CLIENT_CLASS(klass)->pre_describe_request = viewer_client_pre_request;
+  GST_RTSP_CLIENT_CLASS(klass)->pre_play_request = viewer_client_pre_request;
   GST_RTSP_CLIENT_CLASS(klass)->send_message = viewer_client_send_message;
 }
 
