@@ -10,6 +10,7 @@ most). Cases and figures: docs/robustness.md, "Hostile clients".
 Run one case: floods.py CASE; floods.py --list names them."""
 
 import concurrent.futures
+import http.client
 import os
 import re
 import resource
@@ -18,6 +19,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 
 from ipcamtest import server as srv
 from ipcamtest.ports import free_udp_port
@@ -340,10 +342,84 @@ def pipelined_setups():
         rig.finish()
 
 
+# A browser's offer as Chromium writes it (recvonly H.264), for a peer that
+# then never connects: its ICE credentials and fingerprint lead nowhere.
+OFFER = "\r\n".join([
+    "v=0", "o=- 4611731400430051336 2 IN IP4 127.0.0.1", "s=-", "t=0 0", "a=group:BUNDLE 0",
+    "a=msid-semantic: WMS", "m=video 9 UDP/TLS/RTP/SAVPF %(pt)s", "c=IN IP4 0.0.0.0", "a=rtcp:9 IN IP4 0.0.0.0",
+    "a=ice-ufrag:Fl0d", "a=ice-pwd:floodfloodfloodfloodfl0d", "a=ice-options:trickle",
+    "a=fingerprint:sha-256 " + ":".join(["AB"] * 32), "a=setup:actpass", "a=mid:0", "a=recvonly",
+    "a=rtcp-mux", "a=rtcp-rsize", "a=rtpmap:%(pt)s H264/90000", "a=rtcp-fb:%(pt)s nack",
+    "a=rtcp-fb:%(pt)s nack pli",
+    "a=fmtp:%(pt)s level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f", ""])
+
+
+def whep_post(rig, body, source="127.0.0.1", timeout=30):
+    """(status, headers, text) of a POST to the camera's WHEP endpoint."""
+    u = urllib.parse.urlparse(rig.server.ready["whep"])
+    c = http.client.HTTPConnection(u.hostname, u.port, timeout=timeout, source_address=(source, 0))
+    try:
+        c.request("POST", u.path, body=body.encode(), headers={"Content-Type": "application/sdp"})
+        r = c.getresponse()
+        return r.status, dict(r.getheaders()), r.read().decode(errors="replace")
+    finally:
+        c.close()
+
+
+def whep_flood():
+    """200 WHEP offers that never connect, 20 at a time; an empty offer and
+    payload type 999."""
+    with Rig() as rig:
+        for body, words in (("", "empty"), (OFFER % {"pt": 999}, "payload type 96-127")):
+            status, _, text = whep_post(rig, body)
+            print("offer %r...: %d %s" % (body[:12], status, text.strip()), flush=True)
+            if status != 400 or words not in text:
+                fail("want 400 naming %r, got %d %r" % (words, status, text))
+        # One session made and given up first: what the first one sets up
+        # once (libnice, DTLS, the camera's hub) is in the baseline.
+        if whep_post(rig, OFFER % {"pt": 102})[0] != 201:
+            fail("a WHEP offer was not answered")
+        wait_for(lambda: rig.status()["webrtc_viewers"] == 0, 30, "the first session to be given up")
+        wait_for(lambda: rig.status()["viewers"] == 0 and rig.descriptors() <= 16, 20, "the camera to be released")
+        before = rig.figures("before")
+        statuses = {}
+        peak = [before]
+
+        def one(i):
+            # From eight addresses: the cap per address (4) and in all (16).
+            status, headers, text = whep_post(rig, OFFER % {"pt": 102}, "127.0.0.%d" % (2 + i % 8))
+            if status == 503 and headers.get("Retry-After") != "10":
+                fail("a 503 without Retry-After: %r" % headers)
+            statuses[status] = statuses.get(status, 0) + 1
+            peak.append(rig.figures("offer %d" % i) if i % 40 == 0 else before)
+
+        with concurrent.futures.ThreadPoolExecutor(20) as pool:
+            list(pool.map(one, range(200)))
+        during = rig.figures("200 offers, answered")
+        print("answers: %s" % ", ".join("%d x %d" % (n, s) for s, n in sorted(statuses.items())), flush=True)
+        if statuses.get(201, 0) < 16 or statuses.get(503, 0) < 100 or set(statuses) - {201, 503}:
+            fail("want some 201 and the rest 503, got %r" % statuses)
+        if max(p[0] for p in peak + [during]) > NOFILE - 200:
+            fail("descriptors near the limit")
+        start = time.monotonic()
+        wait_for(lambda: rig.status()["webrtc_viewers"] == 0, 30, "the sessions to be given up")
+        given_up = time.monotonic() - start
+        rig.wait_descriptors(before[0] + 2, 15)
+        wait_until(lambda: rig.figures("after")[1] <= before[1] + 2, 15, 0.5)
+        after = rig.figures("after")
+        print("given up %.1f s after the last answer" % given_up, flush=True)
+        if after[1] > before[1] + 2:
+            fail("threads: %d before, %d after" % (before[1], after[1]))
+        if after[2] > before[2] + 8:
+            fail("RSS: %.1f MiB before, %.1f MiB after" % (before[2], after[2]))
+        rig.finish()
+
+
 CASES = {
     "header-flood": header_flood,
     "idle-flood": idle_flood,
     "pipelined-setups": pipelined_setups,
+    "whep-flood": whep_flood,
 }
 
 
