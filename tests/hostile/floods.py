@@ -415,11 +415,65 @@ def whep_flood():
         rig.finish()
 
 
+SSDP = ("239.255.255.250", 1900)
+
+
+def upnp():
+    """libnice's UPnP in a network namespace of the test's own, with an
+    interface that multicasts: no SSDP datagram while a WHEP viewer is
+    negotiated and held (gathering is when libnice would ask the router)."""
+    if os.environ.get("IPCAM_FLOODS_NETNS") != "1":
+        # The whole case in a new network namespace: nothing leaves the machine.
+        r = subprocess.run(["unshare", "--net", "--", sys.executable, os.path.abspath(__file__), "upnp"],
+                           env=dict(os.environ, IPCAM_FLOODS_NETNS="1"))
+        if r.returncode:
+            fail("the case failed inside its namespace (exit %d)" % r.returncode)
+        return
+    for cmd in ("ip link set lo up", "ip link add ssdp0 type veth peer name ssdp1", "ip link set ssdp1 up", "ip addr add 10.231.0.1/24 dev ssdp0",
+                "ip link set ssdp0 up", "ip route add 239.0.0.0/8 dev ssdp0"):
+        subprocess.run(cmd.split(), check=True)
+    listener = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("0.0.0.0", SSDP[1]))
+    listener.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP,
+                        socket.inet_aton(SSDP[0]) + socket.inet_aton("10.231.0.1"))
+    heard = []
+
+    def listen():
+        while True:
+            data, peer = listener.recvfrom(65536)
+            heard.append((peer, data.split(b"\r\n", 1)[0]))
+
+    threading.Thread(target=listen, daemon=True).start()
+    # The listener hears a search sent here: it would hear the server's.
+    probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    probe.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton("10.231.0.1"))
+    probe.sendto(b"M-SEARCH * HTTP/1.1\r\nHOST: 239.255.255.250:1900\r\nMAN: \"ssdp:discover\"\r\n"
+                 b"MX: 1\r\nST: test:probe\r\n\r\n", SSDP)
+    wait_for(lambda: heard, 5, "the listener to hear the test's own search")
+    heard.clear()
+    for bind in ("127.0.0.1", "0.0.0.0"):
+        with Rig(["--bind", bind]) as rig:
+            status, _, text = whep_post(rig, OFFER % {"pt": 102})
+            print("--bind %s: WHEP offer %d; %d candidate(s) in the answer" % (bind, status, text.count("a=candidate")),
+                  flush=True)
+            if status != 201:
+                fail("the offer got %d %s" % (status, text))
+            # Held until the server gives it up (no ICE comes): the whole
+            # time libnice would search for a router and map ports.
+            wait_for(lambda: rig.status()["webrtc_viewers"] == 0, 20, "the viewer to be given up")
+            print("SSDP datagrams heard: %d %s" % (len(heard), heard[:3]), flush=True)
+            if heard:
+                fail("the server sent SSDP: %r" % heard[:3])
+            rig.finish()
+
+
 CASES = {
     "header-flood": header_flood,
     "idle-flood": idle_flood,
     "pipelined-setups": pipelined_setups,
     "whep-flood": whep_flood,
+    "upnp": upnp,
 }
 
 
