@@ -3,6 +3,7 @@
 // JSON ready line; everything else goes to standard error.
 #include "camera/camera-check.h"
 #include "config/server-options.h"
+#include "rtsp/client-noise.h"
 #include "server.h"
 
 #include <gst/gst.h>
@@ -47,6 +48,7 @@ int check_cameras(const Options &options, std::vector<CheckedCamera> &found) {
 
 int main(int argc, char **argv) {
   g_log_writer_default_set_use_stderr(TRUE);  // stdout is for the ready line only
+  quiet_client_noise();
   g_set_prgname("ipcam-rtsp-server");
   raise_descriptor_limit();
   Options options;

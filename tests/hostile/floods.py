@@ -10,6 +10,7 @@ most). Cases and figures: docs/robustness.md, "Hostile clients".
 Run one case: floods.py CASE; floods.py --list names them."""
 
 import concurrent.futures
+import hashlib
 import http.client
 import os
 import re
@@ -468,12 +469,67 @@ def upnp():
             rig.finish()
 
 
+def digest(user, password, realm, nonce, method, uri, nc, cnonce="f1ood5"):
+    """An RFC 2617 Digest Authorization (qop=auth), as a browser writes it."""
+    def md5(text):
+        return hashlib.md5(text.encode()).hexdigest()
+    ha1, ha2 = md5("%s:%s:%s" % (user, realm, password)), md5("%s:%s" % (method, uri))
+    response = md5("%s:%s:%08x:%s:auth:%s" % (ha1, nonce, nc, cnonce, ha2))
+    return ('Digest username="%s", realm="%s", nonce="%s", uri="%s", algorithm=MD5, response="%s", qop=auth, '
+            'nc=%08x, cnonce="%s"' % (user, realm, nonce, uri, response, nc, cnonce))
+
+
+def replays():
+    """A Digest Authorization replayed unchanged (GET /api/status, POST
+    /api/record/stop); one SETUP with 2,000 unknown transport fields."""
+    with Rig(["--rtsp-user", "viewer", "--rtsp-password", "s3cret"]) as rig:
+        u = urllib.parse.urlparse(rig.control)
+
+        def call(method, path, auth=None):
+            c = http.client.HTTPConnection(u.hostname, u.port, timeout=30)
+            c.request(method, path, body=b"" if method == "POST" else None,
+                      headers={"Authorization": auth} if auth else {})
+            r = c.getresponse()
+            r.read()
+            c.close()
+            return r.status, r.getheader("WWW-Authenticate") or ""
+
+        status, challenge = call("GET", "/api/status")
+        realm = re.search(r'realm="([^"]*)"', challenge).group(1)
+        nonce = re.search(r'nonce="([^"]*)"', challenge).group(1)
+        for n, (method, path) in enumerate((("GET", "/api/status"), ("POST", "/api/record/stop"))):
+            auth = digest("viewer", "s3cret", realm, nonce, method, path, n + 1)
+            first, _ = call(method, path, auth)
+            again, _ = call(method, path, auth)
+            print("%s %s: %d, the same Authorization again: %d" % (method, path, first, again), flush=True)
+            if first == 401 or again != 401:
+                fail("want the first accepted and the replay 401, got %d then %d" % (first, again))
+        status, _ = call("GET", "/api/status", digest("viewer", "s3cret", realm, nonce, "GET", "/api/status", 3))
+        print("the next nonce count: %d" % status, flush=True)
+        if status != 200:
+            fail("a fresh nonce count got %d" % status)
+        rig.finish()
+    with Rig() as rig:
+        s = rig.connect()
+        rig.request(s, "SETUP", rig.url + "/stream=0", 1, "Transport: RTP/AVP;unicast;client_port=5000-5001;"
+                    + ";".join(["x=y"] * 2000) + "\r\n")
+        code, _ = rig.answer(s)
+        s.close()
+        lines = [l for l in rig.server.stderr().splitlines() if "transport field" in l or "Transport header" in l]
+        print("SETUP with 2,000 unknown transport fields: %r, %d log line(s): %s" % (code, len(lines), lines[:1]),
+              flush=True)
+        if len(lines) != 1:
+            fail("want one log line, got %d" % len(lines))
+        rig.finish()
+
+
 CASES = {
     "header-flood": header_flood,
     "idle-flood": idle_flood,
     "pipelined-setups": pipelined_setups,
     "whep-flood": whep_flood,
     "upnp": upnp,
+    "replays": replays,
 }
 
 
