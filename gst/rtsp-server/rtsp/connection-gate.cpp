@@ -4,6 +4,7 @@
 #include "rtsp/viewer-client.h"
 
 #include <cstring>
+#include <initializer_list>
 
 struct _IpcamRtspGate {
   GstRTSPAuth parent;
@@ -18,16 +19,29 @@ G_DEFINE_TYPE(IpcamRtspGate, ipcam_rtsp_gate, GST_TYPE_RTSP_AUTH)
 
 namespace {
 
+// The open connections (those on their way out do not count), and the
+// oldest of them that holds no session: in total and from one address.
 struct Count {
   const char *address;
-  guint total;
-  guint from_address;
+  guint total = 0, from_address = 0;
+  GstRTSPClient *idlest = nullptr, *idlest_here = nullptr;  // referenced
+  gint64 idlest_us = G_MAXINT64, idlest_here_us = G_MAXINT64;
 };
 
 GstRTSPFilterResult count_client(GstRTSPServer *, GstRTSPClient *client, gpointer data) {
   auto *count = static_cast<Count *>(data);
+  if (ipcam_viewer_client_closing(client)) return GST_RTSP_FILTER_KEEP;
+  const bool here = !strcmp(ipcam_viewer_client_address(client), count->address);
   count->total++;
-  if (!strcmp(ipcam_viewer_client_address(client), count->address)) count->from_address++;
+  if (here) count->from_address++;
+  const gint64 since = ipcam_viewer_client_sessionless_since(client);
+  if (since < 0) return GST_RTSP_FILTER_KEEP;
+  auto keep = [client](GstRTSPClient *&slot) {
+    if (slot) g_object_unref(slot);
+    slot = GST_RTSP_CLIENT(g_object_ref(client));
+  };
+  if (since < count->idlest_us) keep(count->idlest), count->idlest_us = since;
+  if (here && since < count->idlest_here_us) keep(count->idlest_here), count->idlest_here_us = since;
   return GST_RTSP_FILTER_KEEP;
 }
 
@@ -35,27 +49,37 @@ GstRTSPFilterResult count_client(GstRTSPServer *, GstRTSPClient *client, gpointe
 gboolean admit(IpcamRtspGate *self, GstRTSPContext *ctx) {
   const char *address = ctx->conn ? gst_rtsp_connection_get_ip(ctx->conn) : nullptr;
   if (!address) return TRUE;
-  Count count{address, 0, 0};
+  Count count{address};
   gst_rtsp_server_client_filter(self->server, count_client, &count);
   const char *cap = nullptr;
   guint limit = 0;
+  GstRTSPClient *evict = nullptr;
   if (count.total >= self->max_connections) {
     cap = "in total (--max-connections)";
     limit = self->max_connections;
+    evict = count.idlest;
   } else if (count.from_address >= self->max_per_address) {
     cap = "from one address (--max-connections-per-address)";
     limit = self->max_per_address;
+    evict = count.idlest_here;
   }
+  if (evict) g_object_ref(evict);
+  for (GstRTSPClient *c : {count.idlest, count.idlest_here})
+    if (c) g_object_unref(c);
   if (!cap) {
     self->refusing = FALSE;
     return TRUE;
   }
   if (!self->refusing) {
     self->refusing = TRUE;
-    g_message("RTSP: %u connections are open %s, the most there may be: refusing new ones (the last from %s) "
-              "until some close", limit, cap, address);
+    g_message("RTSP: %u connections are open %s, the most there may be: new ones take the place of the one "
+              "that has held no session longest, or are refused when all hold one (the last from %s)",
+              limit, cap, address);
   }
-  return FALSE;
+  if (!evict) return FALSE;
+  ipcam_viewer_client_close(evict);  // its place goes to the newcomer
+  g_object_unref(evict);
+  return TRUE;
 }
 
 }  // namespace

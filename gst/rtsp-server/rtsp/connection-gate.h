@@ -1,10 +1,13 @@
 // IpcamRtspGate: the RTSP server's GstRTSPAuth, which also decides who may
 // connect. gst-rtsp-server asks its auth about every accepted connection
 // (GST_RTSP_AUTH_CHECK_CONNECT) before it makes a client, a thread or
-// anything else for it: past the cap on open connections, in total or from
-// one address, the connection is closed right there, and the viewers
-// already watching are untouched. One line is logged when a cap starts
-// refusing (again only after a connection was let in).
+// anything else for it. Past the cap on open connections, in total or from
+// one address, the newcomer takes the place of the connection (in total,
+// or from its address) that has held no session the longest, which is
+// closed; when every one holds a session, the newcomer is closed right
+// there. The viewers already watching are untouched either way, and a
+// flood of idle connections cannot keep a new viewer out. One line is
+// logged when a cap is reached (again only after one was let in below it).
 //
 // With an RTSP user it checks credentials as GstRTSPAuth does (Basic or
 // Digest, set up by the caller); without one every request is allowed, as

@@ -170,6 +170,18 @@ void ipcam_viewer_client_close(GstRTSPClient *client) {
   g_source_unref(source);
 }
 
+gboolean ipcam_viewer_client_closing(GstRTSPClient *client) {
+  return IPCAM_IS_VIEWER_CLIENT(client) && g_atomic_int_get(&IPCAM_VIEWER_CLIENT(client)->closing);
+}
+
+gint64 ipcam_viewer_client_sessionless_since(GstRTSPClient *client) {
+  if (!IPCAM_IS_VIEWER_CLIENT(client)) return -1;
+  GList *sessions = gst_rtsp_client_session_filter(client, nullptr, nullptr);
+  const bool holds = sessions != nullptr;
+  g_list_free_full(sessions, g_object_unref);
+  return holds ? -1 : IPCAM_VIEWER_CLIENT(client)->sessionless_since_us;
+}
+
 const char *ipcam_viewer_client_address(GstRTSPClient *client) {
   if (!IPCAM_IS_VIEWER_CLIENT(client) || !IPCAM_VIEWER_CLIENT(client)->address) return "";
   return IPCAM_VIEWER_CLIENT(client)->address;

@@ -51,3 +51,8 @@ gint64 ipcam_viewer_client_bytes_received(GstRTSPClient *client);
 
 // The peer's address of one of our clients ("" for another client type).
 const char *ipcam_viewer_client_address(GstRTSPClient *client);
+// A close is on its way (its connection no longer counts against the caps).
+gboolean ipcam_viewer_client_closing(GstRTSPClient *client);
+// When it was last seen without a session (its creation if never seen
+// with one); -1 while it holds one. Main context.
+gint64 ipcam_viewer_client_sessionless_since(GstRTSPClient *client);
