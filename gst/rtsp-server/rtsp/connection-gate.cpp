@@ -12,7 +12,8 @@ struct _IpcamRtspGate {
   guint max_connections;
   guint max_per_address;
   gboolean with_credentials;
-  gboolean refusing;  // a cap was logged and nobody was let in since
+  gint64 told_us[2];  // when each cap (total, per address) was last logged
+  guint untold[2];    // the times it was reached since
 };
 
 G_DEFINE_TYPE(IpcamRtspGate, ipcam_rtsp_gate, GST_TYPE_RTSP_AUTH)
@@ -52,7 +53,7 @@ gboolean admit(IpcamRtspGate *self, GstRTSPContext *ctx) {
   Count count{address};
   gst_rtsp_server_client_filter(self->server, count_client, &count);
   const char *cap = nullptr;
-  guint limit = 0;
+  guint limit = 0, which = 0;
   GstRTSPClient *evict = nullptr;
   if (count.total >= self->max_connections) {
     cap = "in total (--max-connections)";
@@ -62,19 +63,22 @@ gboolean admit(IpcamRtspGate *self, GstRTSPContext *ctx) {
     cap = "from one address (--max-connections-per-address)";
     limit = self->max_per_address;
     evict = count.idlest_here;
+    which = 1;
   }
   if (evict) g_object_ref(evict);
   for (GstRTSPClient *c : {count.idlest, count.idlest_here})
     if (c) g_object_unref(c);
-  if (!cap) {
-    self->refusing = FALSE;
-    return TRUE;
-  }
-  if (!self->refusing) {
-    self->refusing = TRUE;
+  if (!cap) return TRUE;
+  // One line per cap and 10 s, however fast a flood comes.
+  const gint64 now = g_get_monotonic_time();
+  if (now - self->told_us[which] > 10 * G_USEC_PER_SEC) {
     g_message("RTSP: %u connections are open %s, the most there may be: new ones take the place of the one "
-              "that has held no session longest, or are refused when all hold one (the last from %s)",
-              limit, cap, address);
+              "that has held no session longest, or are refused when all hold one (the last from %s; "
+              "%u more times since the last such line)", limit, cap, address, self->untold[which]);
+    self->told_us[which] = now;
+    self->untold[which] = 0;
+  } else {
+    self->untold[which]++;
   }
   if (!evict) return FALSE;
   ipcam_viewer_client_close(evict);  // its place goes to the newcomer
@@ -98,7 +102,8 @@ static void ipcam_rtsp_gate_init(IpcamRtspGate *self) {
   self->max_connections = G_MAXUINT;
   self->max_per_address = G_MAXUINT;
   self->with_credentials = FALSE;
-  self->refusing = FALSE;
+  self->told_us[0] = self->told_us[1] = G_MININT64 / 2;
+  self->untold[0] = self->untold[1] = 0;
 }
 
 GstRTSPAuth *ipcam_rtsp_gate_new(GstRTSPServer *server, guint max_connections, guint max_per_address,

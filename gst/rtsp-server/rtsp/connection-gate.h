@@ -7,7 +7,7 @@
 // closed; when every one holds a session, the newcomer is closed right
 // there. The viewers already watching are untouched either way, and a
 // flood of idle connections cannot keep a new viewer out. One line is
-// logged when a cap is reached (again only after one was let in below it).
+// logged when a cap is reached (at most one per cap and 10 s).
 //
 // With an RTSP user it checks credentials as GstRTSPAuth does (Basic or
 // Digest, set up by the caller); without one every request is allowed, as
