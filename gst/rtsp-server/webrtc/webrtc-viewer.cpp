@@ -9,6 +9,8 @@
 #include <gst/sdp/sdp.h>
 #include <nice/agent.h>
 
+#include <malloc.h>
+
 #include <thread>
 #include <utility>
 
@@ -363,10 +365,13 @@ void WebrtcViewer::close() {
   if (!pipeline_) return;
   // Stopping webrtcbin waits for its threads: not on the main context.
   stopping++;
-  std::thread([self = shared_from_this()] {
+  std::thread([self = shared_from_this()]() mutable {
     gst_element_set_state(self->pipeline_, GST_STATE_NULL);
     g_signal_handlers_disconnect_by_data(self->webrtc_, self.get());
-    stopping--;
+    self.reset();  // the pipeline goes with the last reference, usually this one
+    // The last of a burst of viewers stopped: the heap their threads grew
+    // (glibc keeps an arena per thread) goes back to the system.
+    if (--stopping == 0) malloc_trim(0);
   }).detach();
 }
 
