@@ -304,6 +304,61 @@ def idle_flood():
         rig.finish()
 
 
+def mutate(rng, request):
+    """`request` with a few bytes flipped, cut, doubled or dropped."""
+    b = bytearray(request)
+    for _ in range(rng.randint(1, 6)):
+        i = rng.randrange(len(b))
+        op = rng.randrange(4)
+        if op == 0:
+            b[i] = rng.randrange(256)
+        elif op == 1:
+            del b[i:i + rng.randint(1, 8)]
+        elif op == 2:
+            b[i:i] = b[i:i + rng.randint(1, 64)] * rng.randint(1, 30)
+        else:
+            b[i:i] = rng.choice([b"\r\n", b"\r\n\r\n", b":", b";", b"$", b"\x00", b"Session: x\r\n"])
+    return bytes(b)
+
+
+def mutations():
+    """2,000 mutated DESCRIBE, SETUP, PLAY and TEARDOWN requests over 200
+    connections, 20 at a time (a fixed seed), some closed mid-way."""
+    import random
+    with Rig() as rig:
+        before = rig.figures("before")
+        templates = [("DESCRIBE %s RTSP/1.0\r\nCSeq: 1\r\nAccept: application/sdp\r\n\r\n" % rig.url).encode(),
+                     ("SETUP %s/stream=0 RTSP/1.0\r\nCSeq: 2\r\nTransport: RTP/AVP/TCP;unicast;interleaved=0-1"
+                      "\r\n\r\n" % rig.url).encode(),
+                     ("PLAY %s RTSP/1.0\r\nCSeq: 3\r\nSession: 12345678\r\nRange: npt=0-\r\n\r\n" % rig.url).encode(),
+                     ("TEARDOWN %s RTSP/1.0\r\nCSeq: 4\r\nSession: 12345678\r\n\r\n" % rig.url).encode()]
+
+        def one(i):
+            rng = random.Random(i)
+            try:
+                s = rig.connect()
+                s.settimeout(0.5)
+                for _ in range(10):
+                    s.sendall(mutate(rng, rng.choice(templates)))
+                    if rng.random() < 0.3:
+                        try:
+                            s.recv(65536)
+                        except OSError:
+                            pass
+                s.close()
+            except OSError:
+                pass  # closed by the server: fine
+
+        with concurrent.futures.ThreadPoolExecutor(20) as pool:
+            list(pool.map(one, range(200)))
+        rig.figures("after 2,000 requests")
+        rig.wait_descriptors(before[0] + 8, 20)
+        wait_for(lambda: rig.status()["viewers"] == 0, 20, "the medias to go")
+        rig.figures("settled")
+        rig.plays_at_once()
+        rig.finish()
+
+
 def pipelined_setups():
     """One connection writes 500 SETUPs without waiting and closes; then twenty at once."""
     with Rig() as rig:
@@ -543,6 +598,7 @@ CASES = {
     "header-flood": header_flood,
     "idle-flood": idle_flood,
     "pipelined-setups": pipelined_setups,
+    "mutations": mutations,
     "whep-flood": whep_flood,
     "upnp": upnp,
     "replays": replays,
