@@ -39,9 +39,10 @@ class Rig:
     """The emulator and ipcam-rtsp-server (under `prlimit --nofile`), with
     the figures of the server's process."""
 
-    def __init__(self, server_args=(), wrapper=()):
+    def __init__(self, server_args=(), wrapper=(), env=None):
         self.server_args = [str(a) for a in server_args]
         self.wrapper = list(wrapper)
+        self.env = dict(os.environ, **(env or {}))
 
     def __enter__(self):
         self.preview_port = free_udp_port()
@@ -52,7 +53,7 @@ class Rig:
                 "--control-http-port", 0, "--linger", 1] + self.server_args
         wrapper = self.wrapper + ["prlimit", "--nofile=%d:%d" % (NOFILE, NOFILE), "--"]
         try:
-            self.server = srv.start(args, wrapper=wrapper)
+            self.server = srv.start(args, wrapper=wrapper, env=self.env)
         except RuntimeError:
             self.sim.stop()
             raise
@@ -553,7 +554,9 @@ def digest(user, password, realm, nonce, method, uri, nc, cnonce="f1ood5"):
 def replays():
     """A Digest Authorization replayed unchanged (GET /api/status, POST
     /api/record/stop); one SETUP with 2,000 unknown transport fields."""
-    with Rig(["--rtsp-user", "viewer", "--rtsp-password", "s3cret"]) as rig:
+    lifetime = 3  # s, IPCAM_DIGEST_NONCE_SECONDS (30 min by default)
+    with Rig(["--rtsp-user", "viewer", "--rtsp-password", "s3cret"],
+             env={"IPCAM_DIGEST_NONCE_SECONDS": str(lifetime)}) as rig:
         u = urllib.parse.urlparse(rig.control)
 
         def call(method, path, auth=None):
@@ -566,6 +569,7 @@ def replays():
             return r.status, r.getheader("WWW-Authenticate") or ""
 
         status, challenge = call("GET", "/api/status")
+        first_use = time.monotonic()
         realm = re.search(r'realm="([^"]*)"', challenge).group(1)
         nonce = re.search(r'nonce="([^"]*)"', challenge).group(1)
         for n, (method, path) in enumerate((("GET", "/api/status"), ("POST", "/api/record/stop"))):
@@ -579,6 +583,17 @@ def replays():
         print("the next nonce count: %d" % status, flush=True)
         if status != 200:
             fail("a fresh nonce count got %d" % status)
+        # The nonce expires (its lifetime counts from its first use): the
+        # next count is refused with a fresh nonce, which works.
+        wait_until(lambda: time.monotonic() > first_use + lifetime + 0.5, lifetime + 5, 0.1)
+        status, challenge = call("GET", "/api/status", digest("viewer", "s3cret", realm, nonce, "GET", "/api/status", 4))
+        fresh = re.search(r'nonce="([^"]*)"', challenge)
+        print("after %d s, the next nonce count: %d" % (lifetime, status), flush=True)
+        if status != 401 or not fresh or fresh.group(1) == nonce:
+            fail("an expired nonce got %d (challenge %r)" % (status, challenge))
+        status, _ = call("GET", "/api/status", digest("viewer", "s3cret", realm, fresh.group(1), "GET", "/api/status", 1))
+        if status != 200:
+            fail("the fresh nonce got %d" % status)
         rig.finish()
     with Rig() as rig:
         s = rig.connect()

@@ -18,9 +18,17 @@ const char *param(GHashTable *params, const char *name) {
 
 }  // namespace
 
+DigestReplay::DigestReplay() {
+  if (const char *s = g_getenv("IPCAM_DIGEST_NONCE_SECONDS")) {
+    const guint64 seconds = g_ascii_strtoull(s, nullptr, 10);
+    if (seconds > 0 && seconds < guint64(kNonceLifetimeUs / G_USEC_PER_SEC))
+      lifetime_us_ = gint64(seconds) * G_USEC_PER_SEC;
+  }
+}
+
 void DigestReplay::forget_old(gint64 now_us) {
   for (auto it = nonces_.begin(); it != nonces_.end();)
-    it = now_us - it->second.first_us > kNonceLifetimeUs ? nonces_.erase(it) : std::next(it);
+    it = now_us - it->second.first_us > lifetime_us_ ? nonces_.erase(it) : std::next(it);
   while (nonces_.size() >= kMaxNonces) {
     auto oldest = nonces_.begin();
     for (auto it = nonces_.begin(); it != nonces_.end(); ++it)
@@ -48,7 +56,7 @@ bool DigestReplay::fresh(SoupServerMessage *msg, const std::string &ha1) {
       forget_old(now);
       nonces_[nonce] = Nonce{now, count};
       ok = true;
-    } else if (now - it->second.first_us > kNonceLifetimeUs) {
+    } else if (now - it->second.first_us > lifetime_us_) {
       g_message("control API: a request with an expired Digest nonce was refused (the client asks anew)");
     } else if (count <= it->second.count) {
       g_message("control API: a replayed Digest Authorization (nonce count %s used before) was refused", nc);

@@ -3,7 +3,8 @@
 // the wire works again, for as long as one likes (POST /api/record/stop as
 // well as GET /api/status). Here a request's nonce count must be above every
 // count seen with its nonce, and a nonce is good for kNonceLifetimeUs from
-// its first use; past that the request is refused (401 with a fresh nonce).
+// its first use (IPCAM_DIGEST_NONCE_SECONDS in the environment shortens it,
+// for tests); past that the request is refused (401 with a fresh nonce).
 // Only requests whose response is right (the password known) count, so a
 // forged header cannot spend someone else's nonce.
 #pragma once
@@ -25,6 +26,8 @@ class DigestReplay {
   // soup_auth_domain_digest_encode_password()'s hex for its user.
   bool fresh(SoupServerMessage *msg, const std::string &ha1);
 
+  DigestReplay();
+
  private:
   struct Nonce {
     gint64 first_us;
@@ -32,6 +35,7 @@ class DigestReplay {
   };
   void forget_old(gint64 now_us);
 
+  gint64 lifetime_us_ = kNonceLifetimeUs;
   std::map<std::string, Nonce> nonces_;
 };
 
