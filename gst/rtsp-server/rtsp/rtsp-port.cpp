@@ -20,9 +20,9 @@ constexpr gint64 kIdleConnectionUs = 8 * G_USEC_PER_SEC;
 // connection without a session that sent this much unanswered is closed.
 constexpr gint64 kMaxRequestBytes = 64 * 1024;
 
-// What one RTSP connection may cost in descriptors at most: its socket (and
-// our own descriptor of it, viewer-client.h) and
-// a media's (its thread's wakeup, its bus, UDP sockets for RTP and RTCP).
+// What one RTSP connection may cost in descriptors at most: its socket, our
+// own descriptor of it (viewer-client.h), and a media's (its thread's
+// wakeup, its bus, UDP sockets for RTP and RTCP): 10 measured.
 constexpr rlim_t kDescriptorsPerConnection = 11;
 // Kept out of the RTSP connections' share: the cameras, the control port,
 // the browser viewers (webrtc/whep-endpoint.cpp caps those), the libraries.
@@ -83,8 +83,8 @@ gboolean on_tick(gpointer data) {
 RtspPort::RtspPort(const ServerOptions &options, size_t camera_count)
     : options_(options), server_(ipcam_rtsp_server_new(options.session_timeout_s, guint(camera_count) + 1)) {
   const guint cap = connection_cap(options);
-  gst_rtsp_server_set_backlog(server_, options.listen_backlog);
-  gst_rtsp_server_set_content_length_limit(server_, guint(kMaxRequestBytes));  // no request here has a large body  // bursts of connects must not wait for a SYN retry
+  gst_rtsp_server_set_backlog(server_, options.listen_backlog);  // bursts of connects must not wait for a SYN retry
+  gst_rtsp_server_set_content_length_limit(server_, guint(kMaxRequestBytes));  // no request here has a large body
   gst_rtsp_server_set_address(server_, options.bind.c_str());
   g_autofree char *service = g_strdup_printf("%u", options.port);
   gst_rtsp_server_set_service(server_, service);
