@@ -3,9 +3,11 @@
 // JSON ready line; everything else goes to standard error.
 #include "camera/camera-check.h"
 #include "config/server-options.h"
+#include "rtsp/client-noise.h"
 #include "server.h"
 
 #include <gst/gst.h>
+#include <sys/resource.h>
 
 #include <cstdlib>
 #include <vector>
@@ -15,6 +17,15 @@ using namespace ipcam::server;
 namespace {
 
 constexpr int kExitCamera = 3;
+
+// Every connection and viewer costs descriptors: the soft limit (often
+// 1,024) goes up to the hard one, and the caps (rtsp-port.cpp) fit in it.
+void raise_descriptor_limit() {
+  struct rlimit limit {};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
+  limit.rlim_cur = limit.rlim_max;
+  setrlimit(RLIMIT_NOFILE, &limit);
+}
 
 // Finds and checks the cameras: -1 to serve them, else the exit code.
 int check_cameras(const Options &options, std::vector<CheckedCamera> &found) {
@@ -37,7 +48,9 @@ int check_cameras(const Options &options, std::vector<CheckedCamera> &found) {
 
 int main(int argc, char **argv) {
   g_log_writer_default_set_use_stderr(TRUE);  // stdout is for the ready line only
+  quiet_client_noise();
   g_set_prgname("ipcam-rtsp-server");
+  raise_descriptor_limit();
   Options options;
   if (int rc = parse_options(argc, argv, options); rc >= 0) return rc;
   gst_init(nullptr, nullptr);

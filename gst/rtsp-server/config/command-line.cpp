@@ -261,6 +261,8 @@ int parse_options(int &argc, char **&argv, Options &o) {
       {"webrtc-ports", 0, 0, cb, fn, "UDP ports for browser viewers (WebRTC), one per viewer (default: any)", "MIN-MAX"},
       {"linger", 0, 0, cb, fn, "Keep a camera this long after its last client leaves (default 5)", "SECONDS"},
       {"session-timeout", 0, 0, cb, fn, "A viewer that stops answering (UDP, no TEARDOWN) is dropped after this long (default 15)", "SECONDS"},
+      {"max-connections", 0, 0, cb, fn, "Most RTSP connections open at once (default 200; fewer if the descriptor limit is low)", "N"},
+      {"max-connections-per-address", 0, 0, cb, fn, "Most RTSP connections open from one client address (default 32)", "N"},
       {"wait-for-camera", 0, flag, cb, fn, "Start even if a camera cannot be reached now", nullptr},
       {"verbose", 'v', flag, cb, fn, "Log more (never passwords)", nullptr},
       {"version", 0, flag, cb, fn, "Print the version and exit", nullptr},

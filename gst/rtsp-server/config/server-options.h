@@ -32,6 +32,8 @@ struct ServerOptions {
   unsigned linger_s = 5;
   unsigned session_timeout_s = 15;
   int listen_backlog = 128;  // RTSP and control API
+  unsigned max_connections = 200;             // open RTSP connections
+  unsigned max_connections_per_address = 32;  // from one client address
   bool wait_for_camera = false;
   bool verbose = false;
 

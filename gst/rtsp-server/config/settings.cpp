@@ -107,6 +107,9 @@ Read ServerSettings::read(const std::string &k, const std::string &v, std::strin
   } else if (k == "session-timeout") {
     if (!parse_uint(v, 1, G_MAXINT, u)) return bad("must be at least 1 s");
     session_timeout_s = unsigned(u);
+  } else if (k == "max-connections" || k == "max-connections-per-address") {
+    if (!parse_uint(v, 1, G_MAXINT, u)) return bad("must be at least 1");
+    (k == "max-connections" ? max_connections : max_connections_per_address) = unsigned(u);
   } else if (k == "wait-for-camera") {
     return parse_bool(v, wait_for_camera, err);
   } else if (k == "verbose") {
@@ -134,6 +137,8 @@ void ServerSettings::apply_to(ServerOptions &o) const {
   if (webrtc_ports) std::tie(o.webrtc_min_port, o.webrtc_max_port) = *webrtc_ports;
   lay(linger_s, o.linger_s);
   lay(session_timeout_s, o.session_timeout_s);
+  lay(max_connections, o.max_connections);
+  lay(max_connections_per_address, o.max_connections_per_address);
 }
 
 Read CameraSettings::read(const std::string &k, const std::string &v, std::string &err) {

@@ -26,6 +26,7 @@ struct ServerSettings {
   std::optional<bool> rtsp_digest, wait_for_camera, verbose;
   std::optional<std::pair<uint16_t, uint16_t>> webrtc_ports;
   std::optional<unsigned> linger_s, session_timeout_s;
+  std::optional<unsigned> max_connections, max_connections_per_address;
 
   // `key` (a long option name) with its text value; `error` says why not.
   Read read(const std::string &key, const std::string &value, std::string &error);

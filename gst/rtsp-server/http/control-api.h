@@ -7,6 +7,7 @@
 
 #include "camera/camera.h"
 #include "config/server-options.h"
+#include "http/digest-replay.h"
 #include "http/http-deadlines.h"
 #include "http/routes.h"
 #include "http/web-guard.h"
@@ -43,6 +44,7 @@ class ControlApi {
   void add_auth();
 
   const ServerOptions &options_;
+  DigestReplay digest_replay_;
   SoupServer *server_ = nullptr;
   std::unique_ptr<HttpDeadlines> deadlines_;  // a deadline for every connection
   WebGuard guard_;

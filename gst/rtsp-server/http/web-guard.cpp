@@ -45,6 +45,11 @@ void on_got_chunk(SoupServerMessage *msg, GBytes *, gpointer) {
 }
 
 void on_request_started(SoupServer *, SoupServerMessage *msg, gpointer) {
+  // libsoup 3.2 never lets go of a kept-alive connection that its client
+  // closes between requests (one descriptor each, for good): every answer
+  // ends its connection instead. The page's and WHEP's few requests do not
+  // need them kept.
+  soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Connection", "close");
   g_signal_connect(msg, "got-headers", G_CALLBACK(on_got_headers), nullptr);
   g_signal_connect(msg, "got-chunk", G_CALLBACK(on_got_chunk), nullptr);
 }

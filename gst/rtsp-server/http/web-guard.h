@@ -2,7 +2,9 @@
 // from the control port. Every request must name this server in its Host
 // (its addresses, "localhost", this machine's name: a DNS-rebound name is
 // refused), and every request that changes something must come from the
-// same origin or from no browser at all (no Origin header).
+// same origin or from no browser at all (no Origin header). It also ends
+// every connection with its answer (Connection: close): libsoup 3.2 leaks
+// a kept-alive connection its client closes.
 #pragma once
 
 #include <libsoup/soup.h>

@@ -1,6 +1,7 @@
 // RtspMount: the mount and the give-up policy around the hub: see rtsp-mount.h.
 #include "rtsp/rtsp-mount.h"
 
+#include "rtsp/viewer-client.h"
 #include "rtsp/viewer-media.h"
 
 #include <utility>
@@ -86,7 +87,7 @@ void RtspMount::close_clients() {
   // also watches another camera (one connection, two sessions) is closed
   // as well, its other media with it.
   GList *mine = clients();
-  for (GList *l = mine; l; l = l->next) gst_rtsp_client_close(GST_RTSP_CLIENT(l->data));
+  for (GList *l = mine; l; l = l->next) ipcam_viewer_client_close(GST_RTSP_CLIENT(l->data));
   g_list_free_full(mine, g_object_unref);
   GstRTSPSessionPool *pool = gst_rtsp_server_get_session_pool(server_);
   GList *kept = gst_rtsp_session_pool_filter(pool, drop_mount_medias, const_cast<std::string *>(&mount_));

@@ -1,6 +1,8 @@
 // RtspPort: the RTSP server every camera's mount is attached to: its
-// address and port, its authentication (--rtsp-user), a thread pool sized
-// for the cameras, and the server-wide chores of a periodic tick (sessions
+// address and port, its authentication (--rtsp-user), its caps (open
+// connections in total and per address, lowered to what the descriptor
+// limit carries; sessions per connection; a client thread pool sized for
+// the cameras), and the server-wide chores of a periodic tick (sessions
 // of viewers that vanished, connections that hold no session).
 #pragma once
 

@@ -67,6 +67,7 @@ int choose_h264_payload(const GstSDPMessage *offer, const std::string &camera) {
     int best = -1, best_score = 0;
     for (guint f = 0; f < gst_sdp_media_formats_len(media); f++) {
       const int pt = atoi(gst_sdp_media_get_format(media, f));
+      if (pt < 96 || pt > 127) continue;  // H.264 has a dynamic payload type, 7 bits on the wire
       const char *rtpmap = attribute_for(media, "rtpmap", pt);
       const char *fmtp = attribute_for(media, "fmtp", pt);
       if (!rtpmap || g_ascii_strncasecmp(rtpmap, "H264/90000", 10) || !fmtp) continue;

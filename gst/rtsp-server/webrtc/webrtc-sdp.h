@@ -17,7 +17,8 @@ std::string sps_profile_level_id(GstBuffer *access_unit);
 // packetization-mode=1 whose profile matches `camera` (same profile_idc
 // and constraint flags first, then the same profile_idc; the level does
 // not matter: the browser decodes what it offered), or -1. An empty
-// `camera` takes any packetization-mode=1 H.264 entry.
+// `camera` takes any packetization-mode=1 H.264 entry. Only dynamic
+// payload types (96-127) count: anything else is not H.264 on the wire.
 int choose_h264_payload(const GstSDPMessage *offer, const std::string &camera);
 
 // Adds "a=candidate" lines (each "candidate:...") to the first media when

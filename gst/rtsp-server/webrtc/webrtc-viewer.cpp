@@ -9,6 +9,8 @@
 #include <gst/sdp/sdp.h>
 #include <nice/agent.h>
 
+#include <malloc.h>
+
 #include <thread>
 #include <utility>
 
@@ -19,8 +21,9 @@ namespace {
 // A viewer whose browser sent no receiver report for this long has gone
 // (closed tab, lost network): Chromium reports about once a second.
 constexpr gint64 kSilentUs = 3 * G_USEC_PER_SEC;
-// An answered viewer whose connection is not up by then never will be.
-constexpr gint64 kConnectUs = 15 * G_USEC_PER_SEC;
+// An answered viewer whose connection (ICE and DTLS) is not up by then
+// never will be: a browser connects within a second or two.
+constexpr gint64 kConnectUs = 10 * G_USEC_PER_SEC;
 constexpr guint kPollMs = 50;
 // Viewers whose pipeline is still stopping (in the background).
 std::atomic<int> stopping{0};
@@ -99,6 +102,10 @@ bool WebrtcViewer::build(std::string &error) {
     g_object_set(ice, "ice-tcp", FALSE, nullptr);
     NiceAgent *agent = nullptr;
     g_object_get(ice, "agent", &agent, nullptr);
+    // libnice asks the router (UPnP IGD) to forward a port from the
+    // internet for every viewer, and leaves it open if the server dies:
+    // never. Set before gathering, which is when libnice would ask.
+    if (agent) g_object_set(agent, "upnp", FALSE, nullptr);
     // libnice leaves loopback out of its host candidates: when we serve on
     // one address (loopback or not), that address is the only one offered.
     g_autoptr(GInetAddress) bind = g_inet_address_new_from_string(settings_.bind.c_str());
@@ -127,10 +134,15 @@ void WebrtcViewer::start(const std::string &offer, AnswerFn done) {
   done_ = std::move(done);
   started_us_ = g_get_monotonic_time();
   GstSDPMessage *sdp = nullptr;
+  if (offer.empty()) {  // GstSDP would complain (a CRITICAL) rather than fail
+    answer(SOUP_STATUS_BAD_REQUEST, "the offer is empty: POST the browser's SDP offer");
+    return;
+  }
   gst_sdp_message_new_from_text(offer.c_str(), &sdp);
   if (!sdp || choose_h264_payload(sdp, "") < 0) {
     if (sdp) gst_sdp_message_free(sdp);
-    answer(SOUP_STATUS_BAD_REQUEST, "the offer has no H.264 (packetization-mode=1) video to receive");
+    answer(SOUP_STATUS_BAD_REQUEST,
+           "the offer has no H.264 (packetization-mode=1, payload type 96-127) video to receive");
     return;
   }
   offer_desc_ = gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_OFFER, sdp);
@@ -353,10 +365,13 @@ void WebrtcViewer::close() {
   if (!pipeline_) return;
   // Stopping webrtcbin waits for its threads: not on the main context.
   stopping++;
-  std::thread([self = shared_from_this()] {
+  std::thread([self = shared_from_this()]() mutable {
     gst_element_set_state(self->pipeline_, GST_STATE_NULL);
     g_signal_handlers_disconnect_by_data(self->webrtc_, self.get());
-    stopping--;
+    self.reset();  // the pipeline goes with the last reference, usually this one
+    // The last of a burst of viewers stopped: the heap their threads grew
+    // (glibc keeps an arena per thread) goes back to the system.
+    if (--stopping == 0) malloc_trim(0);
   }).detach();
 }
 

@@ -11,7 +11,8 @@
 // The payload type comes from the offer: its packetization-mode=1 H.264
 // entry whose profile matches the camera's (read from the camera's SPS).
 // When bound to loopback, 127.0.0.1 is given to libnice explicitly (it
-// skips loopback addresses otherwise). A viewer is over when DELETE comes,
+// skips loopback addresses otherwise). libnice's UPnP is off: no viewer
+// opens a port on the user's router. A viewer is over when DELETE comes,
 // ICE fails, or its receiver reports stop (a closed tab sends nothing).
 #pragma once
 
@@ -60,6 +61,8 @@ class WebrtcViewer : public std::enable_shared_from_this<WebrtcViewer> {
   void close();
 
   const std::string &why_over() const { return why_over_; }
+  // Any thread: ICE and DTLS are up (until then the viewer is pending).
+  bool connected() const { return connected_; }
 
   // Waits (up to `limit_us`) until every closed viewer's pipeline stopped:
   // at exit, so that none is still stopping as the process ends.

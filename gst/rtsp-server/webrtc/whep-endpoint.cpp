@@ -2,6 +2,7 @@
 #include "webrtc/whep-endpoint.h"
 
 #include <cstring>
+#include <set>
 #include <utility>
 
 namespace ipcam::server {
@@ -9,6 +10,15 @@ namespace ipcam::server {
 namespace {
 
 constexpr guint kTickMs = 250;
+constexpr unsigned kPendingPerAddress = 4;
+constexpr unsigned kPendingTotal = 16;
+constexpr const char *kRetryAfterS = "10";  // the connect deadline: by then pending ones are gone
+
+// Every camera's endpoint (main context), for the cap over all of them.
+std::set<WhepEndpoint *> &endpoints() {
+  static std::set<WhepEndpoint *> all;
+  return all;
+}
 
 void reply(SoupServerMessage *msg, guint status, const char *type, const std::string &body) {
   soup_server_message_set_status(msg, status, nullptr);
@@ -35,9 +45,11 @@ void add_whep_cors(SoupServerMessage *msg) {
 WhepEndpoint::WhepEndpoint(const WebrtcSettings &settings, const std::string &mount, std::shared_ptr<CameraHub> hub)
     : settings_(settings), hub_(std::move(hub)), path_("/whep" + mount) {
   tick_id_ = g_timeout_add(kTickMs, on_tick, this);
+  endpoints().insert(this);
 }
 
 WhepEndpoint::~WhepEndpoint() {
+  endpoints().erase(this);
   if (tick_id_) g_source_remove(tick_id_);
   close_all();
   if (!WebrtcViewer::wait_all_stopped(5 * G_USEC_PER_SEC)) g_warning("a WebRTC viewer did not stop in time");
@@ -46,6 +58,30 @@ WhepEndpoint::~WhepEndpoint() {
 void WhepEndpoint::close_all() {
   for (auto &[id, v] : viewers_) v->close();
   viewers_.clear();
+  addresses_.clear();
+}
+
+std::string WhepEndpoint::pending_cap(const std::string &address) {
+  static bool refusing = false;  // logged once until a session is let in again
+  unsigned total = 0, mine = 0;
+  for (WhepEndpoint *e : endpoints())
+    for (auto &[id, v] : e->viewers_) {
+      if (v->connected()) continue;
+      total++;
+      if (e->addresses_[id] == address) mine++;
+    }
+  std::string why;
+  if (total >= kPendingTotal)
+    why = std::to_string(total) + " browser viewers are connecting, the most there may be";
+  else if (mine >= kPendingPerAddress)
+    why = std::to_string(mine) + " browser viewers from " + address + " are connecting, the most from one address";
+  if (why.empty()) {
+    refusing = false;
+  } else if (!refusing) {
+    refusing = true;
+    g_message("WHEP: %s: refusing new ones for now", why.c_str());
+  }
+  return why;
 }
 
 gboolean WhepEndpoint::on_tick(gpointer data) {
@@ -57,6 +93,7 @@ gboolean WhepEndpoint::on_tick(gpointer data) {
     }
     g_message("a browser viewer left: %s", it->second->why_over().c_str());
     it->second->close();
+    self->addresses_.erase(it->first);
     it = self->viewers_.erase(it);
   }
   return G_SOURCE_CONTINUE;
@@ -88,6 +125,7 @@ void WhepEndpoint::answer_session(SoupServerMessage *msg, const std::string &id)
   } else if (!strcmp(method, "DELETE")) {
     g_message("a browser viewer left (DELETE)");
     it->second->close();
+    addresses_.erase(it->first);
     viewers_.erase(it);
     reply(msg, SOUP_STATUS_OK, nullptr, {});
   } else {
@@ -107,11 +145,23 @@ void WhepEndpoint::post(SoupServerMessage *msg) {
   gsize size = 0;
   const char *data = static_cast<const char *>(g_bytes_get_data(bytes, &size));
   const std::string offer(data ? data : "", size);
+  if (offer.empty()) {
+    reply(msg, SOUP_STATUS_BAD_REQUEST, nullptr, "the offer is empty: POST the browser's SDP offer\n");
+    return;
+  }
+  const char *remote = soup_server_message_get_remote_host(msg);
+  const std::string address = remote ? remote : "";
+  if (const std::string why = pending_cap(address); !why.empty()) {
+    soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Retry-After", kRetryAfterS);
+    reply(msg, SOUP_STATUS_SERVICE_UNAVAILABLE, nullptr, why + ": try again in " + kRetryAfterS + " s\n");
+    return;
+  }
 
   g_autofree char *uuid = g_uuid_string_random();
   const std::string id = uuid;
   auto viewer = WebrtcViewer::create(settings_, hub_, g_main_context_default());
   viewers_[id] = viewer;
+  addresses_[id] = address;
   soup_server_message_pause(msg);
   g_object_ref(msg);
   const std::string location = path_ + "/" + id;

@@ -3,8 +3,13 @@
 // the answer (every candidate in it) and the session's Location; DELETE
 // that Location: 200. No trickle: PATCH is 405. OPTIONS answers CORS and
 // Accept-Post. Each session is a WebrtcViewer fed from the camera hub;
-// one that is over (DELETE, ICE failure, a browser gone silent) is
-// released at the next tick, within a few seconds.
+// one that is over (DELETE, ICE failure, a browser gone silent, ICE and
+// DTLS not up 10 s after the answer) is released at the next tick.
+//
+// Sessions not yet connected cost descriptors and threads (an ICE agent,
+// DTLS, a pipeline) and anyone may open one: at most 4 per client address
+// and 16 in all, across every camera's endpoint; past that a POST is
+// answered 503 with Retry-After.
 #pragma once
 
 #include "media/camera-hub.h"
@@ -44,7 +49,11 @@ class WhepEndpoint {
   const WebrtcSettings settings_;
   std::shared_ptr<CameraHub> hub_;
   std::string path_;
+  // Main context: why a new session from `address` is refused ("" = not).
+  static std::string pending_cap(const std::string &address);
+
   std::map<std::string, std::shared_ptr<WebrtcViewer>> viewers_;
+  std::map<std::string, std::string> addresses_;  // session id -> the client's address
   guint tick_id_ = 0;
 };
 

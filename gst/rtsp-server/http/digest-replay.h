@@ -1,0 +1,42 @@
+// DigestReplay: what libsoup's Digest check leaves out. SoupAuthDomainDigest
+// accepts any nonce and any nonce count: an Authorization header copied off
+// the wire works again, for as long as one likes (POST /api/record/stop as
+// well as GET /api/status). Here a request's nonce count must be above every
+// count seen with its nonce, and a nonce is good for kNonceLifetimeUs from
+// its first use (IPCAM_DIGEST_NONCE_SECONDS in the environment shortens it,
+// for tests); past that the request is refused (401 with a fresh nonce).
+// Only requests whose response is right (the password known) count, so a
+// forged header cannot spend someone else's nonce.
+#pragma once
+
+#include <libsoup/soup.h>
+
+#include <map>
+#include <string>
+
+namespace ipcam::server {
+
+class DigestReplay {
+ public:
+  static constexpr gint64 kNonceLifetimeUs = 30 * 60 * G_USEC_PER_SEC;
+  static constexpr size_t kMaxNonces = 4096;  // the oldest are forgotten (and so refused) past this
+
+  // Main context, from the Digest auth callback: false when `msg`'s
+  // Authorization is a replay or its nonce expired. `ha1` is
+  // soup_auth_domain_digest_encode_password()'s hex for its user.
+  bool fresh(SoupServerMessage *msg, const std::string &ha1);
+
+  DigestReplay();
+
+ private:
+  struct Nonce {
+    gint64 first_us;
+    guint64 count;  // the highest nonce count accepted
+  };
+  void forget_old(gint64 now_us);
+
+  gint64 lifetime_us_ = kNonceLifetimeUs;
+  std::map<std::string, Nonce> nonces_;
+};
+
+}  // namespace ipcam::server
