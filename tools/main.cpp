@@ -100,6 +100,8 @@ const GOptionEntry kFetchEntries[] = {
     {"latest", 0, 0, G_OPTION_ARG_NONE, &g_cmd.latest, "Fetch the newest file", nullptr},
     {"continue", 0, 0, G_OPTION_ARG_NONE, &g_cmd.resume,
      "Keep a partial file on failure and resume it next time", nullptr},
+    {"force", 'f', 0, G_OPTION_ARG_NONE, &g_cmd.force,
+     "Replace a local file of another size (one of the camera's size is skipped)", nullptr},
     {}};
 
 const GOptionEntry kStillEntries[] = {
@@ -144,13 +146,19 @@ const Command kCommands[] = {
      "Logs in and reads the firmware version; the serial comes from the discovery answer.\n"
      "Example:\n  ipcam --camera 192.168.1.1 info",
      nullptr, cmd_info},
+    {"firmware", "", "Print the camera's firmware version",
+     "Logs in and prints the firmware version alone (info prints it with the address and serial).\n"
+     "Examples:\n  ipcam firmware\n  ipcam firmware --json",
+     nullptr, cmd_firmware},
     {"ls", "", "List stored files with their sizes",
      "Lists the files on the camera's card.\nExamples:\n  ipcam ls\n  ipcam ls --json",
      nullptr, cmd_ls},
     {"fetch", "PATH... | --latest", "Download stored files",
-     "Downloads files (paths as `ipcam ls` prints them) over HTTP. Nothing partial is left "
-     "behind on failure or Ctrl+C unless --continue is given.\nExamples:\n"
-     "  ipcam fetch --latest\n  ipcam fetch /mnt/sdcard/DCIM/100MEDIA/A.MOV --output clips",
+     "Downloads files (paths as `ipcam ls` prints them, or a name alone when one file has it) over "
+     "HTTP. Nothing partial is left behind on failure or Ctrl+C unless --continue is given. A local "
+     "file of the camera's size is skipped; one of another size is replaced only with --force.\n"
+     "Examples:\n  ipcam fetch --latest\n  ipcam fetch IMG_0002.JPG\n"
+     "  ipcam fetch /mnt/sdcard/DCIM/100MEDIA/A.MOV --output clips",
      kFetchEntries, cmd_fetch},
     {"still", "", "Take a picture",
      "Takes a still picture; --fetch downloads it.\nExample:\n  ipcam still --fetch",
