@@ -23,12 +23,15 @@ import shlex
 import shutil
 import signal
 import subprocess
+import tempfile
 import threading
 import time
 import unittest
 
+from ipcamtest.ports import free_udp_port
 from ipcamtest.server import Server
 from ipcamtest.sim import IpcamSim
+from ipcamtest.waiting import LineWatcher
 
 ROOT = os.environ.get("IPCAM_SOURCE_ROOT", "")
 README = os.path.join(ROOT, "README.md")
@@ -65,10 +68,11 @@ class Xvfb:
     """A virtual display (no XVideo, like many VMs), on a free display
     number that Xvfb picks and writes to a pipe (-displayfd)."""
 
-    def __init__(self, ns):
+    def __init__(self, ns=None):
         r, w = os.pipe()
+        argv = ["Xvfb", "-displayfd", str(w), "-nolisten", "tcp", "-screen", "0", "1280x720x24"]
         self.proc = subprocess.Popen(
-            ns.argv("Xvfb", "-displayfd", str(w), "-nolisten", "tcp", "-screen", "0", "1280x720x24"),
+            ns.argv(*argv) if ns else argv,
             pass_fds=(w,), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         os.close(w)
         number = b""
@@ -183,6 +187,48 @@ class EmulatorBesideServerTest(unittest.TestCase):
             self.assertIn(":8080", ready["control"])
             self.assertEqual(server.stop()[0], 0, server.stderr())
         self.assertEqual(sim.stop(signal.SIGINT), 0)
+
+
+class OpenCvExampleTest(unittest.TestCase):
+    """docs/examples/opencv_preview.py run as the docs say (through its
+    first line, with another python3 first on PATH), ended with Ctrl+C."""
+
+    def test_runs_through_its_shebang_and_ends_quietly_on_ctrl_c(self):
+        example = os.path.join(ROOT, "docs", "examples", "opencv_preview.py")
+        self.assertTrue(os.access(example, os.X_OK), "the example is not executable")
+        with open(example) as f:
+            self.assertEqual(f.readline(), "#!/usr/bin/python3\n")
+        display = Xvfb()
+        self.addCleanup(display.close)
+        tmp = tempfile.TemporaryDirectory(prefix="ipcam-opencv-example-")
+        self.addCleanup(tmp.cleanup)
+        # A python3 without gi first on PATH, as pyenv or a virtualenv puts one.
+        with open(os.path.join(tmp.name, "python3"), "w") as f:
+            f.write("#!/bin/sh\necho 'No module named gi' >&2\nexit 1\n")
+        os.chmod(os.path.join(tmp.name, "python3"), 0o755)
+        preview_port = free_udp_port()
+        sim = IpcamSim("--preview-port", preview_port).start()
+        self.addCleanup(sim.stop)
+        env = dict(os.environ, DISPLAY=display.display, PATH=tmp.name + ":" + os.environ.get("PATH", ""),
+                   QT_QPA_PLATFORM="xcb")
+        proc = subprocess.Popen([example, "127.0.0.1", "--control-port", str(sim.control_port), "--http-port",
+                                 str(sim.http_port), "--preview-port", str(preview_port)],
+                                env=env, cwd=tmp.name, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE)
+        err = LineWatcher(proc.stderr)
+        try:
+            self.assertIsNotNone(err.wait_for("showing 640x360 frames", 60), "no frame shown:\n" + "".join(err.lines))
+            proc.send_signal(signal.SIGINT)
+            proc.wait(10)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            proc.stdout.close()
+        text = err.text()
+        self.assertEqual(proc.returncode, 130, text)
+        self.assertNotIn("Traceback", text)
+        self.assertNotIn("KeyboardInterrupt", text)
 
 
 class DocumentedCommandsTest(unittest.TestCase):
