@@ -251,6 +251,18 @@ class DocumentedCommandsTest(unittest.TestCase):
                     before = line[:m.start()].rstrip()
                     self.assertTrue(before.endswith("videoconvert"), "%s: %s" % (name, line.strip()))
 
+    def test_the_systemd_recipe_is_the_packaged_unit(self):
+        with open(os.path.join(ROOT, "debian", "ipcam-rtsp-server.service")) as f:
+            unit = f.read()
+        exec_start = re.search(r"^ExecStart=(.*)$", unit, re.M).group(1)
+        for name, text in self.pages():
+            self.assertNotIn("/usr/local/bin/ipcam-rtsp-server", text, name)
+            self.assertNotIn("EnvironmentFile", text, name)
+            for line in re.findall(r"^ExecStart=(.*)$", text, re.M):
+                self.assertEqual(line, exec_start, name)
+            for source in re.findall(r"^LoadCredential=[^:]+:(\S+)$", text, re.M):
+                self.assertTrue(source.startswith("/etc/ipcam/"), "%s: %s" % (name, source))
+
     def test_every_emulator_line_uses_the_one_port_set(self):
         ports = {"--control-port", "--http-port", "--preview-port", "--discovery-port"}
         found = 0
