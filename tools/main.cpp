@@ -87,7 +87,7 @@ const GOptionEntry kGlobalEntries[] = {
     {"interface", 0, 0, G_OPTION_ARG_STRING, &g_raw.interface,
      "Reach the camera only through this network interface (e.g. wlan1)", "IFACE"},
     {"broadcast", 0, 0, G_OPTION_ARG_STRING_ARRAY, &g_raw.broadcast,
-     "Discovery: broadcast address to ask (repeatable; default: every interface's)", "ADDR"},
+     "Discovery: broadcast address to ask (repeatable; default: every interface's, and 127.0.0.1)", "ADDR"},
     {"discovery-port", 0, 0, G_OPTION_ARG_STRING_ARRAY, &g_raw.discovery_ports,
      kDiscoveryPortHelp.c_str(), "PORT"},
     {"max-files", 0, 0, G_OPTION_ARG_INT64, &g_raw.max_files,
