@@ -106,9 +106,12 @@ def readme_sim(ns):
     """README's emulator line, run in `ns` (the build's binary for
     ipcam-sim), as an IpcamSim whose ready line has been read."""
     argv = readme_line("ipcam-sim ")
-    # --stats-file given (to /dev/null), so that IpcamSim adds none before `ip`'s own arguments.
-    return IpcamSim(*ns.argv(os.environ["IPCAM_SIM"], *argv[1:], "--stats-file", "/dev/null")[1:],
-                    binary="ip", default_ports=False, capture_stderr=True).start()
+    # --stats-file given, so that IpcamSim adds none before `ip`'s own arguments.
+    stats = tempfile.NamedTemporaryFile(prefix="ipcam-readme-stats-", suffix=".json")
+    sim = IpcamSim(*ns.argv(os.environ["IPCAM_SIM"], *argv[1:], "--stats-file", stats.name)[1:],
+                   binary="ip", default_ports=False, capture_stderr=True)
+    sim.stats_tmp = stats  # removed with the IpcamSim
+    return sim.start()
 
 
 class FirstCommandTest(unittest.TestCase):
