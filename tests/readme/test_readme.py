@@ -70,7 +70,9 @@ class Xvfb:
 
     def __init__(self, ns=None):
         r, w = os.pipe()
-        argv = ["Xvfb", "-displayfd", str(w), "-nolisten", "tcp", "-screen", "0", "1280x720x24"]
+        # -noreset: a server that resets when its last client leaves (the
+        # sink autovideosink tried first) refuses the next one meanwhile.
+        argv = ["Xvfb", "-displayfd", str(w), "-nolisten", "tcp", "-noreset", "-screen", "0", "1280x720x24"]
         self.proc = subprocess.Popen(
             ns.argv(*argv) if ns else argv,
             pass_fds=(w,), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -145,22 +147,28 @@ class FirstCommandTest(unittest.TestCase):
                 elif "ERROR" in line:
                     errors.append(line.strip())
 
-        watcher = threading.Thread(target=watch_stderr, daemon=True)
-        watcher.start()
-        exited = threading.Thread(target=proc.wait, daemon=True)
-        exited.start()
+        stdout = []
+        readers = [threading.Thread(target=watch_stderr, daemon=True),
+                   threading.Thread(target=lambda: stdout.extend(proc.stdout), daemon=True)]
+        for r in readers:
+            r.start()
         deadline = time.monotonic() + 30
         while not seen.is_set() and proc.poll() is None and time.monotonic() < deadline:
             seen.wait(0.1)
         if proc.poll() is None:
             proc.send_signal(signal.SIGINT)
         try:
-            out, _ = proc.communicate(timeout=15)
+            proc.wait(15)
         except subprocess.TimeoutExpired:
             proc.kill()
-            out, _ = proc.communicate()
+            proc.wait()
             self.fail("gst-launch-1.0 did not end within 15 s of SIGINT")
-        watcher.join(5)
+        finally:
+            for r in readers:
+                r.join(5)
+            proc.stdout.close()
+            proc.stderr.close()
+        out = "".join(stdout)
         self.assertNotIn("ERROR", out, out)
         self.assertEqual(errors, [])
         self.assertGreaterEqual(len(rendered), FRAMES_WANTED,
