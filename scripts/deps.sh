@@ -24,11 +24,16 @@ ipcam_install_deps() {
   return $rc
 }
 
-# Configures (once) and builds a build dir: ipcam_build DIR [meson options...]
-ipcam_build() {
+# Configures a build dir (once): ipcam_configure DIR [meson options...]
+ipcam_configure() {
   local dir="$1"; shift
   if [ ! -f "$dir/build.ninja" ]; then
     meson setup "$dir" "$@" >&2 || return 1
   fi
-  meson compile -C "$dir" >&2
+}
+
+# Configures (once) and builds everything: ipcam_build DIR [meson options...]
+ipcam_build() {
+  ipcam_configure "$@" || return 1
+  meson compile -C "$1" >&2
 }

@@ -23,7 +23,7 @@ bool HttpFileServer::start(GError **error) {
     if (g_error_matches(err, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED))
       g_set_error(error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
                   "HTTP port %d: permission denied (ports below 1024 need root); "
-                  "use --http-port 8080 or --http-port 0 for any free port",
+                  "use --http-port 8081 or --http-port 0 for any free port",
                   config_.endpoint.http_port);
     else
       g_set_error(error, err->domain, err->code, "HTTP port %s:%d: %s", config_.endpoint.address.c_str(),

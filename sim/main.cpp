@@ -400,8 +400,15 @@ int run(const CameraConfig &c, const char *stats_file) {
   g_printerr("%s\n", stats.c_str());
   if (stats_file) {
     std::string line = stats + "\n";
-    if (!g_file_set_contents(stats_file, line.c_str(), gssize(line.size()), &error))
+    // Something that is not a plain file (/dev/null, a FIFO) is written
+    // into: g_file_set_contents would rename a new file over it.
+    if (g_file_test(stats_file, G_FILE_TEST_EXISTS) && !g_file_test(stats_file, G_FILE_TEST_IS_REGULAR)) {
+      FILE *f = std::fopen(stats_file, "w");
+      if (!f || std::fputs(line.c_str(), f) < 0) g_printerr("ipcam-sim: --stats-file: cannot write %s\n", stats_file);
+      if (f) std::fclose(f);
+    } else if (!g_file_set_contents(stats_file, line.c_str(), gssize(line.size()), &error)) {
       g_printerr("ipcam-sim: --stats-file: %s\n", error->message);
+    }
   }
   return 0;
 }

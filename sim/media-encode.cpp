@@ -71,12 +71,17 @@ bool commit(const std::string &path, GError **error) {
   return true;
 }
 
+// What jpegenc is given: RGB, which libjpeg turns into full-range YCbCr as
+// JPEG viewers expect. Limited-range I420 (the video's) would be written as
+// it is and shown with grey blacks (16,16,16) and dull whites.
+constexpr const char *kJpegInput = "video/x-raw,format=RGB";
+
 }  // namespace
 
 bool write_still_from_frames(const std::vector<Bytes> &frames, const std::string &path,
                              GError **error) {
   std::string desc = "appsrc name=src format=time caps=\"" + h264_caps(30) +
-                     "\" ! h264parse ! avdec_h264 ! videoconvert ! jpegenc ! "
+                     "\" ! h264parse ! avdec_h264 ! videoconvert ! " + kJpegInput + " ! jpegenc ! "
                      "appsink name=sink sync=false";
   g_autoptr(GstElement) p = launch(desc, error);
   if (!p) return false;
@@ -106,7 +111,7 @@ bool write_still_from_frames(const std::vector<Bytes> &frames, const std::string
 }
 
 bool write_test_still(const std::string &path, int width, int height, GError **error) {
-  std::string desc = "videotestsrc num-buffers=1 pattern=smpte ! video/x-raw,width=" +
+  std::string desc = "videotestsrc num-buffers=1 pattern=smpte ! " + std::string(kJpegInput) + ",width=" +
                      std::to_string(width) + ",height=" + std::to_string(height) +
                      " ! jpegenc ! filesink location=\"" + MediaStore::part_path(path) + "\"";
   g_autoptr(GstElement) p = launch(desc, error);
@@ -130,8 +135,8 @@ bool write_mp4(const std::vector<Bytes> &frames, double fps, const std::string &
 
 bool write_samples(const std::string &dir, GError **error) {
   g_autofree char *photos = g_build_filename(dir.c_str(), "IMG_%04d.JPG", nullptr);
-  std::string desc = "videotestsrc num-buffers=24 pattern=ball ! "
-                     "video/x-raw,width=320,height=180,framerate=30/1 ! jpegenc ! "
+  std::string desc = "videotestsrc num-buffers=24 pattern=ball ! " +
+                     std::string(kJpegInput) + ",width=320,height=180,framerate=30/1 ! jpegenc ! "
                      "multifilesink index=1 location=\"" + std::string(photos) + "\"";
   g_autoptr(GstElement) p = launch(desc, error);
   if (!p || !run_to_eos(p, "sample photos", error)) return false;

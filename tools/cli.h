@@ -145,7 +145,7 @@ struct CommandOptions {
   gboolean fetch = FALSE;   // still --fetch
   gchar *to = nullptr;      // relay --to HOST:PORT
   gchar *sdp = nullptr;     // relay --sdp FILE
-  gboolean force = FALSE;   // preview --force: replace an existing file
+  gboolean force = FALSE;   // preview, fetch --force: replace an existing file
   gint reconnect_attempts = kReconnectDefault;  // preview, relay
   gint64 max_replies = kDefaultRawReplies;       // raw
   gint64 max_bytes = kDefaultRawBytes;           // raw
@@ -155,6 +155,7 @@ extern CommandOptions g_cmd;
 
 int cmd_discover(Context &ctx);
 int cmd_info(Context &ctx);
+int cmd_firmware(Context &ctx);
 int cmd_ls(Context &ctx);
 int cmd_fetch(Context &ctx);
 int cmd_still(Context &ctx);

@@ -15,9 +15,10 @@ int cmd_discover(Context &ctx) {
   DiscoveryConfig dc = discovery_config(ctx.opt);
   verbose(ctx, "asking for %u ms", dc.timeout_ms);
   const auto found = discover(dc, ctx.cancellable, &where, &error);
+  // Ctrl+C says what it says for every other command.
+  if (g_cancellable_is_cancelled(ctx.cancellable)) return report({kExitInterrupted, "interrupted"});
   if (!found) return report(failure_from(error, "discovery failed"));
   const std::vector<DiscoveredCamera> &cameras = *found;
-  if (g_cancellable_is_cancelled(ctx.cancellable)) return report({kExitInterrupted, "interrupted"});
   verbose(ctx, "asked %s", where.c_str());
 
   if (ctx.opt.json) {

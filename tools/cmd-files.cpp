@@ -7,6 +7,7 @@
 #include "server-client.h"
 
 #include <glib/gstdio.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -91,6 +92,29 @@ void say_if_resuming(const Context &ctx, const FileEntry &file, const std::strin
     verbose(ctx, "no partial %s to resume; fetching it whole", escape_control(name).c_str());
 }
 
+// One rule with `preview -o`: a local file is not replaced without --force.
+// One of the camera's size is taken as fetched already (`skip`), so that a
+// fetch run again goes through; --continue resumes as it always did.
+bool check_existing(const FileEntry &file, const std::string &dir, bool force, bool resume, bool &skip,
+                    std::string &local, Failure &failure) {
+  skip = false;
+  const auto safe = safe_local_name(file.path, nullptr);
+  if (!safe || force) return true;  // a name that escapes: the download refuses it
+  g_autofree char *path = g_build_filename(dir.c_str(), safe->c_str(), nullptr);
+  GStatBuf st;
+  if (g_lstat(path, &st) != 0) return true;
+  local = path;
+  if (S_ISREG(st.st_mode) && file.size && uint64_t(st.st_size) == file.size) {
+    skip = true;
+    return true;
+  }
+  if (resume) return true;
+  failure = {kExitUsage, escape_control(local) + " already exists (" + std::to_string(st.st_size) +
+                             " bytes; the camera's file has " + std::to_string(file.size) +
+                             "); give --force to replace it"};
+  return false;
+}
+
 }  // namespace
 
 void add_file_json(JsonBuilder *b, const FileEntry &f, const std::string *local) {
@@ -117,6 +141,16 @@ int fetch_files(Context &ctx, const std::string &camera_address,
   for (const auto &file : files) {
     std::string local;
     Failure failure;
+    bool skip = false;
+    if (!check_existing(file, dir, g_cmd.force, resume, skip, local, failure)) return report(failure);
+    if (skip) {
+      status("%s: already here with the camera's size (%s), not fetched again", escape_control(local).c_str(),
+             human_size(file.size).c_str());
+      if (!ctx.opt.json) std::printf("%s\n", escape_control(local).c_str());
+      std::fflush(stdout);
+      done.emplace_back(file, local);
+      continue;
+    }
     bool ok;
     {
       Progress progress(file, bar);
@@ -131,6 +165,8 @@ int fetch_files(Context &ctx, const std::string &camera_address,
         o.timeout_ms = timeout_ms(ctx.opt, 10000);
         o.expected_size = file.size;
         o.resume = resume;
+        // Not over a file that appeared since the check, unless asked to.
+        o.overwrite = resume || g_cmd.force;
         if (resume) say_if_resuming(ctx, file, dir);
         g_autoptr(GError) error = nullptr;
         auto saved = download_file(o, file.path, dir, on_progress, ctx.cancellable, &error);
@@ -184,6 +220,41 @@ int cmd_ls(Context &ctx) {
   return kExitOk;
 }
 
+namespace {
+
+// A file named as `ipcam ls` prints it, or by its base name alone when
+// exactly one listed file has that name.
+bool find_listed(const std::vector<FileEntry> &files, const std::string &name, const FileEntry *&entry,
+                 Failure &failure) {
+  for (const auto &f : files)
+    if (f.path == name) {
+      entry = &f;
+      return true;
+    }
+  std::vector<const FileEntry *> same_name;
+  if (name.find('/') == std::string::npos)
+    for (const auto &f : files) {
+      const size_t slash = f.path.rfind('/');
+      if (f.path.compare(slash == std::string::npos ? 0 : slash + 1, std::string::npos, name) == 0)
+        same_name.push_back(&f);
+    }
+  if (same_name.size() == 1) {
+    entry = same_name[0];
+    return true;
+  }
+  if (same_name.empty()) {
+    failure = {kExitIo, "no file " + escape_control(name) + " on the camera; see 'ipcam ls'"};
+    return false;
+  }
+  std::string candidates;
+  for (const auto *f : same_name) candidates += "\n  " + escape_control(f->path);
+  failure = {kExitUsage, escape_control(name) + " names " + std::to_string(same_name.size()) +
+                             " files on the camera; give the whole path of one:" + candidates};
+  return false;
+}
+
+}  // namespace
+
 int cmd_fetch(Context &ctx) {
   if (ctx.args.empty() && !g_cmd.latest)
     return usage_error("fetch", "name the files to fetch (as 'ipcam ls' prints them), or --latest");
@@ -201,12 +272,9 @@ int cmd_fetch(Context &ctx) {
     wanted.push_back(files.back());
   } else {
     for (const auto &path : ctx.args) {
-      auto it = std::find_if(files.begin(), files.end(), [&](const FileEntry &f) {
-        return f.path == path;
-      });
-      if (it == files.end())
-        return report({kExitIo, "no file " + escape_control(path) + " on the camera; see 'ipcam ls'"});
-      wanted.push_back(*it);
+      const FileEntry *entry = nullptr;
+      if (!find_listed(files, path, entry, failure)) return report(failure);
+      wanted.push_back(*entry);
     }
   }
   std::string dir = g_cmd.output ? g_cmd.output : ".";

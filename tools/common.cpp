@@ -163,6 +163,10 @@ bool resolve_camera(Context &ctx, std::string &address, Failure &failure) {
   FoundCamera found;
   g_autoptr(GError) error = nullptr;
   const bool ok = find_camera(ctx.opt.camera, discovery_config(ctx.opt), ctx.cancellable, found, &error);
+  if (g_cancellable_is_cancelled(ctx.cancellable)) {
+    failure = {kExitInterrupted, "interrupted"};
+    return false;
+  }
   if (!ok && !g_error_matches(error, IPCAM_ERROR, IPCAM_ERROR_NO_CAMERA)) {
     failure = failure_from(error, "discovery failed");
     return false;
@@ -170,10 +174,6 @@ bool resolve_camera(Context &ctx, std::string &address, Failure &failure) {
   if (!ctx.opt.camera.address.empty()) {
     address = found.address;
     return true;
-  }
-  if (g_cancellable_is_cancelled(ctx.cancellable)) {
-    failure = {kExitInterrupted, "interrupted"};
-    return false;
   }
   if (!ok) {
     failure = {kExitNoCamera, "no camera answered on " + found.where +

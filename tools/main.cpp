@@ -90,7 +90,7 @@ const GOptionEntry kGlobalEntries[] = {
     {"interface", 0, 0, G_OPTION_ARG_STRING, &g_raw.interface,
      "Reach the camera only through this network interface (e.g. wlan1)", "IFACE"},
     {"broadcast", 0, 0, G_OPTION_ARG_STRING_ARRAY, &g_raw.broadcast,
-     "Discovery: broadcast address to ask (repeatable; default: every interface's)", "ADDR"},
+     "Discovery: broadcast address to ask (repeatable; default: every interface's, and 127.0.0.1)", "ADDR"},
     {"discovery-port", 0, 0, G_OPTION_ARG_STRING_ARRAY, &g_raw.discovery_ports,
      kDiscoveryPortHelp.c_str(), "PORT"},
     {"max-files", 0, 0, G_OPTION_ARG_INT64, &g_raw.max_files,
@@ -103,6 +103,8 @@ const GOptionEntry kFetchEntries[] = {
     {"latest", 0, 0, G_OPTION_ARG_NONE, &g_cmd.latest, "Fetch the newest file", nullptr},
     {"continue", 0, 0, G_OPTION_ARG_NONE, &g_cmd.resume,
      "Keep a partial file on failure and resume it next time", nullptr},
+    {"force", 'f', 0, G_OPTION_ARG_NONE, &g_cmd.force,
+     "Replace a local file of another size (one of the camera's size is skipped)", nullptr},
     {}};
 
 const GOptionEntry kStillEntries[] = {
@@ -147,13 +149,19 @@ const Command kCommands[] = {
      "Logs in and reads the firmware version; the serial comes from the discovery answer.\n"
      "Example:\n  ipcam --camera 192.168.1.1 info",
      nullptr, cmd_info},
+    {"firmware", "", "Print the camera's firmware version",
+     "Logs in and prints the firmware version alone (info prints it with the address and serial).\n"
+     "Examples:\n  ipcam firmware\n  ipcam firmware --json",
+     nullptr, cmd_firmware},
     {"ls", "", "List stored files with their sizes",
      "Lists the files on the camera's card.\nExamples:\n  ipcam ls\n  ipcam ls --json",
      nullptr, cmd_ls},
     {"fetch", "PATH... | --latest", "Download stored files",
-     "Downloads files (paths as `ipcam ls` prints them) over HTTP. Nothing partial is left "
-     "behind on failure or Ctrl+C unless --continue is given.\nExamples:\n"
-     "  ipcam fetch --latest\n  ipcam fetch /mnt/sdcard/DCIM/100MEDIA/A.MOV --output clips",
+     "Downloads files (paths as `ipcam ls` prints them, or a name alone when one file has it) over "
+     "HTTP. Nothing partial is left behind on failure or Ctrl+C unless --continue is given. A local "
+     "file of the camera's size is skipped; one of another size is replaced only with --force.\n"
+     "Examples:\n  ipcam fetch --latest\n  ipcam fetch IMG_0002.JPG\n"
+     "  ipcam fetch /mnt/sdcard/DCIM/100MEDIA/A.MOV --output clips",
      kFetchEntries, cmd_fetch},
     {"still", "", "Take a picture",
      "Takes a still picture; --fetch downloads it.\nExample:\n  ipcam still --fetch",

@@ -1,18 +1,23 @@
 #!/usr/bin/python3
 """Live preview of a WiFi action camera in an OpenCV window.
 
-    python3 opencv_preview.py [ADDRESS]            # a real camera (empty = discover)
-    python3 opencv_preview.py 127.0.0.1 --control-port 16666 --http-port 18080   # ipcam-sim
+    docs/examples/opencv_preview.py [ADDRESS]         # a real camera (empty = discover)
+    docs/examples/opencv_preview.py --http-port 8081  # ipcam-sim --http-port 8081 on this machine
 
 Keys: s = take a still and fetch the JPEG into the current folder,
-r = start/stop recording on the camera's card, q or Esc = quit.
+r = start/stop recording on the camera's card, q or Esc = quit; Ctrl+C
+quits too (exit 130, no traceback).
 
-Needs python3-gi, GStreamer's base/good/bad/libav plugins, the ipcam plugin
-(GST_PLUGIN_PATH, or `meson devenv -C build`) and OpenCV (python3-opencv).
+It runs through its first line, /usr/bin/python3: Debian's Python, where
+python3-gi and python3-opencv are (another python3 first on PATH, a
+virtualenv or pyenv, has no `gi` module). Needs GStreamer's
+base/good/bad/libav plugins and the ipcam plugin (GST_PLUGIN_PATH, or
+`meson devenv -C build`).
 """
 
 import argparse
 import os
+import signal
 import sys
 
 import gi
@@ -62,10 +67,16 @@ def main():
     sink = pipeline.get_by_name("sink")
     bus = pipeline.get_bus()
 
+    # Ctrl+C ends the loop below (between two frames), not the program
+    # wherever it happens to be: the camera is released, nothing printed.
+    interrupted = []
+    signal.signal(signal.SIGINT, lambda *_: interrupted.append(True))
+
     pipeline.set_state(Gst.State.PLAYING)
     recording = False
+    shown = False
     try:
-        while True:
+        while not interrupted:
             msg = bus.pop_filtered(Gst.MessageType.ERROR | Gst.MessageType.WARNING)
             if msg and msg.type == Gst.MessageType.ERROR:
                 err, _ = msg.parse_error()
@@ -81,6 +92,10 @@ def main():
             if frame is None:
                 continue
             cv2.imshow("ipcam", frame)
+            if not shown:
+                print("showing %dx%d frames (q, Esc or Ctrl+C quits)" % (frame.shape[1], frame.shape[0]),
+                      file=sys.stderr, flush=True)
+                shown = True
             key = cv2.waitKey(1) & 0xFF
             if key in (ord("q"), 27):
                 break
@@ -95,8 +110,11 @@ def main():
     finally:
         pipeline.set_state(Gst.State.NULL)
         cv2.destroyAllWindows()
-    return 0
+    return 130 if interrupted else 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:  # Ctrl+C before the loop (while loading GStreamer, OpenCV)
+        sys.exit(130)

@@ -16,6 +16,9 @@ using namespace ipcam::server;
 
 namespace {
 
+// A camera not usable at start, whatever the cause: not found, silent, not
+// this protocol, or its login refused (a wrong password: `ipcam` says 4
+// there, but 4 here already meant "cannot listen"; docs/rtsp-server.md).
 constexpr int kExitCamera = 3;
 
 // Every connection and viewer costs descriptors: the soft limit (often

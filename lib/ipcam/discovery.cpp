@@ -23,6 +23,8 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+constexpr const char *kLoopbackDiscoveryAddress = "127.0.0.1";
+
 // The printable text at the start of `b`. A run cut short by a
 // non-printable byte counts only from 3 characters on, so a binary answer
 // whose first byte happens to be a letter does not pass for a serial.
@@ -235,6 +237,10 @@ bool discover_into(const DiscoveryConfig &config, std::vector<DiscoveredCamera> 
                    std::string *where, GError **error) {
   std::vector<std::string> targets = config.broadcast_addresses;
   if (targets.empty()) targets = interface_broadcasts(config.interface);
+  // An emulator on this machine is found too: a broadcast never reaches a
+  // socket bound to loopback, and 127.0.0.1 reaches nobody else. Not when
+  // the user named where to ask (addresses, or an interface).
+  if (config.broadcast_addresses.empty() && config.interface.empty()) targets.push_back(kLoopbackDiscoveryAddress);
   if (where) *where = describe(targets, config.ports);
   if (targets.empty()) {
     g_set_error(error, IPCAM_ERROR, IPCAM_ERROR_IO,

@@ -1,6 +1,7 @@
 // Discovery: broadcast 0x0114 to the discovery ports, collect every answer
 // until the timeout. Never sends to 255.255.255.255: with no broadcast
-// address given it asks each up IPv4 interface for its own broadcast address.
+// address given it asks each up IPv4 interface for its own broadcast address,
+// and 127.0.0.1 directly, so that an emulator on this machine is found.
 #pragma once
 
 #include "ipcam/endpoint.h"
@@ -16,7 +17,8 @@
 namespace ipcam {
 
 struct DiscoveryConfig {
-  // Where to send; empty = the broadcast address of each up IPv4 interface.
+  // Where to send; empty = the broadcast address of each up IPv4 interface,
+  // and 127.0.0.1 (an emulator on this machine) unless `interface` is set.
   std::vector<std::string> broadcast_addresses;
   std::vector<uint16_t> ports{kDiscoveryPorts.begin(), kDiscoveryPorts.end()};
   // Local port the request is sent from (the apps use 22601). If it is
