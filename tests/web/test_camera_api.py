@@ -176,14 +176,14 @@ class EraseGuardTest(unittest.TestCase):
 
 
 class SharedSessionTest(unittest.TestCase):
-    def parallel(self, rig, paths_):
-        """Sends each POST at once from its own thread; their statuses and bodies."""
+    def parallel(self, rig, paths_, method="POST"):
+        """Sends each request at once from its own thread; their statuses and bodies."""
         results = [None] * len(paths_)
         start = threading.Barrier(len(paths_))
 
         def one(i):
             start.wait()
-            results[i] = call(rig, "POST", paths_[i])
+            results[i] = call(rig, method, paths_[i])
 
         threads = [threading.Thread(target=one, args=(i,)) for i in range(len(paths_))]
         for t in threads:
@@ -207,6 +207,25 @@ class SharedSessionTest(unittest.TestCase):
             self.assertEqual([c for c, _ in results], [200] * 10, results)
             self.assertEqual(rig.sim.live_counter("busy_replies"), 0)
             self.assertEqual(rig.sim.live_counter("busy_refused"), 0)
+
+
+class ViewerDuringRequestsTest(unittest.TestCase):
+    def test_viewer_arriving_while_requests_run(self):
+        """A viewer that arrives while the API's own session is in use gets
+        the camera at once (the session lets go), and the requests go on
+        through the viewer's stream: none fails, the camera sees no second
+        client."""
+        with Rig() as rig:
+            results = []
+            burst = threading.Thread(target=lambda: results.extend(
+                SharedSessionTest.parallel(None, rig, ["/api/files", "/api/settings", "/api/storage"] * 4, "GET")))
+            burst.start()
+            code, err = rig.ffmpeg(seconds=2)
+            burst.join(60)
+            self.assertEqual((code, err), (0, ""))
+            self.assertEqual([c for c, _ in results], [200] * 12, results)
+            self.assertEqual(rig.sim.live_counter("busy_replies"), 0)
+            self.assertNotIn("already has a client", rig.server.stderr())
 
 
 class ConfigRig(Rig):

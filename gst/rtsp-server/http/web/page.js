@@ -229,7 +229,7 @@ const thumbWatch = new IntersectionObserver((entries) => {
   for (const e of entries) {
     if (!e.isIntersecting) continue;
     thumbWatch.unobserve(e.target);
-    thumbQueue.push(e.target);
+    thumbQueue.push(e.target.querySelector('img.thumb'));
   }
   nextThumb();
 }, {root: document.querySelector('.file-box')});
@@ -241,7 +241,7 @@ async function nextThumb() {
   thumbBusy = true;
   try {
     if (img.isConnected) {
-      const r = await fetch(fileUrl(img.dataset.path));
+      const r = await fetch(fileUrl(img.closest('tr').dataset.path));
       if (r.ok) img.src = URL.createObjectURL(await r.blob());
     }
   } catch (e) {
@@ -258,10 +258,8 @@ async function refreshFiles() {
     if (!r.ok) throw new Error(await errorText(r));
     const files = newestFirst(await r.json());
     const body = $('files');
-    for (const img of body.querySelectorAll('img.thumb')) {
-      thumbWatch.unobserve(img);
-      if (img.src) URL.revokeObjectURL(img.src);
-    }
+    for (const row of body.rows) thumbWatch.unobserve(row);
+    for (const img of body.querySelectorAll('img.thumb')) if (img.src) URL.revokeObjectURL(img.src);
     thumbQueue.length = 0;
     body.replaceChildren();
     for (const f of files) {
@@ -273,9 +271,8 @@ async function refreshFiles() {
         const img = document.createElement('img');
         img.className = 'thumb';
         img.alt = '';
-        img.dataset.path = f.path;
         thumb.appendChild(img);
-        thumbWatch.observe(img);
+        thumbWatch.observe(row);  // an empty image has no size to watch
       }
       const a = document.createElement('a');
       a.href = fileUrl(f.path);
