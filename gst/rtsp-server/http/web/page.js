@@ -28,6 +28,13 @@ function humanSize(n) {
   return (i ? n.toFixed(1) : n) + ' ' + units[i];
 }
 
+// 2026-05-01 12:00, this browser's local time.
+function shortDate(d) {
+  const two = (n) => String(n).padStart(2, '0');
+  return d.getFullYear() + '-' + two(d.getMonth() + 1) + '-' + two(d.getDate()) + ' ' + two(d.getHours()) + ':' +
+    two(d.getMinutes());
+}
+
 function elapsed(ms) {
   const s = Math.floor(ms / 1000);
   const mm = String(Math.floor(s / 60) % 60).padStart(2, '0'), ss = String(s % 60).padStart(2, '0');
@@ -283,7 +290,7 @@ async function refreshFiles() {
       row.insertCell().textContent = f.kind;
       const date = row.insertCell();
       date.className = 'date';
-      date.textContent = f.modified ? new Date(f.modified).toLocaleString() : '–';
+      date.textContent = f.modified ? shortDate(new Date(f.modified)) : '–';
       const size = row.insertCell();
       size.className = 'size';
       size.textContent = humanSize(f.size);
