@@ -268,6 +268,7 @@ GstFlowReturn gst_ipcam_src_reconnect(GstIpcamSrc *self, const char *why) {
 
   std::string where;
   g_autoptr(GError) last_error = nullptr;
+  bool busy_said = false;
   for (gint i = 0; attempts < 0 || i < attempts; i++) {
     if (!cancellable_sleep(st->cancellable, backoff)) return GST_FLOW_FLUSHING;
     backoff = std::min(backoff * 2, ipcam::src::kReconnectBackoffCapMs);
@@ -292,6 +293,16 @@ GstFlowReturn gst_ipcam_src_reconnect(GstIpcamSrc *self, const char *why) {
         gst_ipcam_src_disconnect(self);
         GST_WARNING_OBJECT(self, "reconnect attempt %d to %s failed: %s", i + 1, where.c_str(),
                            last_error->message);
+        // Said once: the phone app took the camera meanwhile. The back-off
+        // goes on as for any cause, so the camera is not hammered.
+        if (!busy_said && g_error_matches(last_error, IPCAM_ERROR, IPCAM_ERROR_BUSY)) {
+          busy_said = true;
+          GST_ELEMENT_WARNING(self, RESOURCE, BUSY,
+                              ("The camera at %s already has a client: close its phone app. Still trying to "
+                               "reconnect.",
+                               where.c_str()),
+                              ("%s", last_error->message));
+        }
         break;
     }
   }

@@ -203,8 +203,18 @@ std::string gst_ipcam_src_set_up_camera(GstIpcamSrc *self, ipcam::ControlSession
     firmware = block->firmware;
     store_camera_settings(self, settings_structure(*block));
   } else if (!cancelled(cancellable)) {
-    GST_ELEMENT_WARNING(self, RESOURCE, READ, ("Could not read the camera's settings: %s", error->message),
+    // A camera that does not answer this will not answer the clock or the
+    // settings either: each would only wait out its timeout.
+    const bool answers = g_error_matches(error, IPCAM_ERROR, IPCAM_ERROR_PARSE);
+    GST_ELEMENT_WARNING(self, RESOURCE, READ,
+                        ("Could not read the camera's settings: %s%s", error->message,
+                         answers ? "" : " (its clock and apply-settings wait for the next login)"),
                         (nullptr));
+    if (!answers) return firmware;
+    // Some firmwares answer with their version as plain text instead of
+    // the block: firmware-version still works for them.
+    g_autoptr(GError) fw_error = nullptr;
+    if (auto version = session.firmware_version(&fw_error)) firmware = *version;
   }
   if (clock && !cancelled(cancellable)) sync_clock(self, session, cancellable);
   if (spec && !cancelled(cancellable)) apply_spec(self, session, *spec, firmware, cancellable);

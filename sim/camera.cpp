@@ -179,7 +179,9 @@ struct Camera::Parts final : ControlHandler, CameraActions, TestControls {
     if (preview_client && !streamer.active()) start_preview(preview_client);
   }
   std::string http_base() const override {
-    return "http://" + config.endpoint.address + ":" + std::to_string(http.port());
+    const std::string &a = config.endpoint.address;
+    std::string host = a.find(':') == std::string::npos ? a : "[" + a + "]";  // IPv6
+    return "http://" + host + ":" + std::to_string(http.port());
   }
 
   void refresh_stats() {
@@ -232,7 +234,8 @@ struct Camera::Parts final : ControlHandler, CameraActions, TestControls {
     std::string path = store.reserve("SOS", "MP4");
     g_autofree char *name = g_path_get_basename(path.c_str());
     std::string camera_path = std::string(kCameraMediaDir) + name;
-    write_video(path, recorded, "emergency_files", [this, camera_path] {
+    write_video(path, recorded, "emergency_files", [this, path, camera_path] {
+      if (!g_file_test(path.c_str(), G_FILE_TEST_IS_REGULAR)) return;  // not written: no event
       Bytes field(kPathFieldSize, 0);
       std::copy(camera_path.begin(), camera_path.end(), field.begin());
       control.send_event(msg::kEmergencyFile, field);
@@ -250,7 +253,8 @@ struct Camera::Parts final : ControlHandler, CameraActions, TestControls {
     g_autofree char *name = g_path_get_basename(path.c_str());
     std::string camera_path = std::string(kCameraMediaDir) + name;
     stats.add("motion_triggers");
-    take_still_to(path, [this] {
+    take_still_to(path, [this, path] {
+      if (!g_file_test(path.c_str(), G_FILE_TEST_IS_REGULAR)) return;  // not taken: no event
       stats.add("motion_photos");
       control.send_event(msg::kMotionPhoto);
     });

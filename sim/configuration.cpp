@@ -86,7 +86,11 @@ int Configuration::menu_size(const MenuSetting &setting) const {
 bool Configuration::load(const std::string &store_dir, GError **error) {
   g_autofree char *path = g_build_filename(store_dir.c_str(), kFileName, nullptr);
   path_ = path;
-  if (!g_file_test(path, G_FILE_TEST_EXISTS)) return save(error);
+  if (!g_file_test(path, G_FILE_TEST_EXISTS)) {
+    // A store it cannot write to still serves: what is set lasts until exit.
+    save_or_warn();
+    return true;
+  }
   g_autoptr(GKeyFile) kf = g_key_file_new();
   if (!g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, error)) {
     g_prefix_error(error, "the camera's configuration %s: ", path);

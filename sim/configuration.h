@@ -52,8 +52,9 @@ class Configuration {
   Configuration(const CameraConfig &config, Stats &stats);
 
   // Reads DIR/.ipcam-sim-configuration, or starts from the defaults (the
-  // published ACT76 block) and writes it. A file that does not parse is an
-  // error naming it (the emulator does not start on a corrupt card).
+  // published ACT76 block) and writes it (a warning when it cannot). A file
+  // that does not parse is an error naming it (the emulator does not start
+  // on a corrupt card).
   bool load(const std::string &store_dir, GError **error);
 
   // The 0xA035 payload: the fields, with recording and slow-motion

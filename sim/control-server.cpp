@@ -169,8 +169,9 @@ void log_message(const CameraConfig &cfg, const char *dir, const std::string &pe
                  ByteView payload) {
   if (!cfg.verbose) return;
   const char *name = message_type_name(type);
-  // Login payloads hold the password: only their size is ever logged.
-  bool secret = type == msg::kLogin || type == msg::kLoginAccepted;
+  // Login and Wi-Fi password payloads hold passwords: only their size is
+  // ever logged.
+  bool secret = type == msg::kLogin || type == msg::kLoginAccepted || type == msg::kWifiPassword;
   g_message("control %s %s: 0x%04x (%s), %zu bytes%s%s", dir, peer.c_str(), type,
             name ? name : "unknown", payload.size(), secret || payload.empty() ? "" : ": ",
             secret || payload.empty() ? "" : hex_dump(payload, 32).c_str());

@@ -28,6 +28,7 @@ enum ExitCode : int {
   kExitNotIpcam = 5,
   kExitTimeout = 6,
   kExitIo = 7,
+  kExitRefused = 8,  // the camera answered a request with a non-zero result, or ignored a setting
   kExitInterrupted = 130,  // Ctrl+C, as shells report SIGINT
 };
 

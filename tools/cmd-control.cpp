@@ -2,6 +2,7 @@
 #include "ipcam/download.h"
 #include "ipcam/still.h"
 #include "ipcam/text.h"
+#include "phone-commands.h"
 #include "server-client.h"
 #include "stored-files.h"
 
@@ -159,8 +160,9 @@ int cmd_still(Context &ctx) {
 }
 
 int cmd_record(Context &ctx) {
+  if (ctx.args.size() == 1 && ctx.args[0] == "status") return cmd_record_status(ctx);
   if (ctx.args.size() != 1 || (ctx.args[0] != "start" && ctx.args[0] != "stop"))
-    return usage_error("record", "say 'record start' or 'record stop'");
+    return usage_error("record", "say 'record start', 'record stop' or 'record status'");
   bool start = ctx.args[0] == "start";
   if (!ctx.opt.server.empty()) {
     ServerClient server(ctx);

@@ -74,7 +74,9 @@ GstElement *make_source(Context &ctx, std::string &address, Failure &failure) {
 // ipcamsrc reports camera failures as RESOURCE errors whose text says which.
 int exit_code_for_message(const GError *error) {
   if (error->domain == GST_RESOURCE_ERROR) {
-    if (error->code == GST_RESOURCE_ERROR_NOT_AUTHORIZED) return kExitLoginRefused;
+    // BUSY: the camera already has a client (its phone app); the text says so.
+    if (error->code == GST_RESOURCE_ERROR_NOT_AUTHORIZED || error->code == GST_RESOURCE_ERROR_BUSY)
+      return kExitLoginRefused;
     if (error->code == GST_RESOURCE_ERROR_NOT_FOUND) return kExitNoCamera;
     if (error->code == GST_RESOURCE_ERROR_WRITE || error->code == GST_RESOURCE_ERROR_OPEN_WRITE)
       return kExitIo;

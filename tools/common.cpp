@@ -32,7 +32,10 @@ int exit_code_for(const GError *error) {
       case IPCAM_ERROR_CANNOT_CONNECT:
         return kExitNoCamera;
       case IPCAM_ERROR_LOGIN_REFUSED:
+      case IPCAM_ERROR_BUSY:
         return kExitLoginRefused;
+      case IPCAM_ERROR_REFUSED:
+        return kExitRefused;
       case IPCAM_ERROR_NOT_IPCAM:
         return kExitNotIpcam;
       case IPCAM_ERROR_TIMEOUT:
@@ -79,6 +82,9 @@ static const char *hint_for(const GError *error) {
     case IPCAM_ERROR_LOGIN_REFUSED:
       return "(options: --user, --password or IPCAM_PASSWORD; --server while ipcam-rtsp-server "
              "holds the camera)";
+    case IPCAM_ERROR_BUSY:
+      return "(close the phone app connected to the camera, or stop the other ipcam; use "
+             "--server while ipcam-rtsp-server holds the camera)";
     case IPCAM_ERROR_TIMEOUT:
       return "(option: --timeout)";
     case IPCAM_ERROR_LIMIT:

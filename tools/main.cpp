@@ -2,6 +2,7 @@
 // or after the command name) and the command's own, then runs the command
 // on a worker thread while the main thread waits for Ctrl+C.
 #include "cli.h"
+#include "phone-commands.h"
 
 #include <glib-unix.h>
 
@@ -81,7 +82,9 @@ const GOptionEntry kGlobalEntries[] = {
      nullptr},
     {"version", 0, 0, G_OPTION_ARG_NONE, &g_raw.version, "Print the version and exit", nullptr},
     {"server", 0, 0, G_OPTION_ARG_STRING, &g_raw.server,
-     "Send info, ls, fetch, still and record through ipcam-rtsp-server's control API", "URL"},
+     "Send info, ls, fetch, still, record, settings, storage, rm, set-clock, format and sync "
+     "through ipcam-rtsp-server's control API",
+     "URL"},
     {"server-camera", 0, 0, G_OPTION_ARG_STRING, &g_raw.server_camera,
      "With --server: this camera of the server (default: its default camera)", "NAME"},
     {"interface", 0, 0, G_OPTION_ARG_STRING, &g_raw.interface,
@@ -155,8 +158,8 @@ const Command kCommands[] = {
     {"still", "", "Take a picture",
      "Takes a still picture; --fetch downloads it.\nExample:\n  ipcam still --fetch",
      kStillEntries, cmd_still},
-    {"record", "start|stop", "Start or stop recording on the card",
-     "Examples:\n  ipcam record start\n  ipcam record stop", nullptr, cmd_record},
+    {"record", "start|stop|status", "Start or stop recording on the card, or say whether it records",
+     "Examples:\n  ipcam record start\n  ipcam record stop\n  ipcam record status", nullptr, cmd_record},
     {"raw", "TYPE [HEXBYTES...]", "Send any control message and print every reply",
      "Sends message TYPE (0x-prefixed hex or decimal) with an optional payload in hex and prints "
      "every reply until the timeout, with its type and a hex dump.\nExamples:\n"
@@ -185,16 +188,20 @@ const char *kExitCodes =
     "  1  other failure\n"
     "  2  usage error\n"
     "  3  no camera (nothing answered discovery, or the address does not connect)\n"
-    "  4  login refused (wrong user or password) or camera busy with another client\n"
+    "  4  login refused (wrong user or password), or the camera is busy with another client\n"
+    "     (its phone app, or another ipcam: close it)\n"
     "  5  not an ipcam device (something answered, but not in this protocol)\n"
     "  6  timeout (the camera stopped answering)\n"
     "  7  I/O error (local file, network, or the camera's HTTP server)\n"
+    "  8  the camera refused or ignored a request (a setting not taken, a delete refused)\n"
     "  130  interrupted (Ctrl+C)\n"
     "\nThe password is also read from IPCAM_PASSWORD. See docs/cli.md.";
 
 const Command *find_command(std::string_view name) {
   for (const auto &c : kCommands)
     if (name == c.name) return &c;
+  for (size_t i = 0; i < kPhoneCommandCount; i++)
+    if (name == kPhoneCommands[i].name) return &kPhoneCommands[i];
   return nullptr;
 }
 
@@ -204,7 +211,7 @@ int find_command_index(int argc, char **argv) {
   static const std::set<std::string_view> kLongWithValue = {
       "camera", "control-port", "preview-port", "http-port", "user",   "password", "timeout",
       "server", "server-camera", "interface", "broadcast", "discovery-port", "output", "to", "sdp",
-      "reconnect-attempts", "max-files", "max-replies", "max-bytes"};
+      "reconnect-attempts", "max-files", "max-replies", "max-bytes", "time", "ssid", "watch"};
   static const std::string_view kShortWithValue = "cuto";
   for (int i = 1; i < argc; i++) {
     std::string_view a = argv[i];
@@ -236,8 +243,10 @@ GOptionContext *make_context(const Command *cmd) {
     ctx = g_option_context_new("COMMAND [OPTION...]");
     GString *s = g_string_new("Control cheap WiFi action cameras (ipcam protocol).\n\nCommands:\n");
     for (const auto &c : kCommands)
-      g_string_append_printf(s, "  %-10s%s\n", c.name, c.summary);
-    g_string_append(s, "  help CMD  Show the options of a command (also: ipcam CMD --help)");
+      g_string_append_printf(s, "  %-14s%s\n", c.name, c.summary);
+    for (size_t i = 0; i < kPhoneCommandCount; i++)
+      g_string_append_printf(s, "  %-14s%s\n", kPhoneCommands[i].name, kPhoneCommands[i].summary);
+    g_string_append(s, "  help CMD      Show the options of a command (also: ipcam CMD --help)");
     g_option_context_set_summary(ctx, s->str);
     g_string_free(s, TRUE);
     g_option_context_set_description(ctx, kExitCodes);
@@ -431,9 +440,11 @@ int main(int argc, char **argv) {
   if (!take_globals(ctx.opt, bad)) return usage_error(cmd->name, bad);
   static const std::set<std::string_view> kThroughServer = {"info", "ls", "fetch", "still",
                                                              "record"};
-  if (!ctx.opt.server.empty() && !kThroughServer.count(cmd->name))
-    return usage_error(cmd->name, "--server works with info, ls, fetch, still and record; the "
-                                  "server streams over RTSP itself (see its 'url')");
+  if (!ctx.opt.server.empty() && !kThroughServer.count(cmd->name) &&
+      !phone_command_through_server(cmd->name))
+    return usage_error(cmd->name, "--server works with info, ls, fetch, still, record, settings, "
+                                  "storage, rm, set-clock, format and sync; the server streams "
+                                  "over RTSP itself (see its 'url')");
   for (int i = 1; i < n; i++) ctx.args.emplace_back(v[i]);
   return run_command(cmd, ctx);
 }

@@ -93,6 +93,11 @@ Failure ServerClient::http_failure(SoupMessage *msg, GBytes *body, const std::st
     case SOUP_STATUS_SERVICE_UNAVAILABLE:
       f.code = kExitNoCamera;
       break;
+    case SOUP_STATUS_CONFLICT:
+      // The server could not log in: the camera has another client.
+      f.code = kExitLoginRefused;
+      f.message += "; the camera is busy with another client: close the phone app connected to it";
+      break;
     case SOUP_STATUS_GATEWAY_TIMEOUT:
       f.code = kExitTimeout;
       break;

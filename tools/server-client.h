@@ -34,6 +34,13 @@ class ServerClient {
   bool download(const FileEntry &file, const std::string &dest_dir, bool resume,
                 const ProgressCallback &progress, std::string &local_path, Failure &failure);
 
+  // Any JSON endpoint of the camera's API (below /api or
+  // /api/cameras/NAME): `method` with `body` (JSON text; empty: none),
+  // answered with JSON (nullptr with `failure` otherwise).
+  // server-camera-api.cpp.
+  JsonNode *call(const char *method, const std::string &path, const std::string &body,
+                 Failure &failure);
+
   const std::string &base() const { return base_; }
 
  private:

@@ -62,7 +62,7 @@ class CloseOnCancel {
 // Connects and logs in (ControlSession::connect()), with `cancellable`
 // linked in `closer` first: it cancels the login, and closes the session
 // later for as long as `closer` keeps the link. Errors as connect():
-// IPCAM_ERROR_CANNOT_CONNECT, _TIMEOUT, _NOT_IPCAM, _LOGIN_REFUSED, _CANCELLED.
+// IPCAM_ERROR_CANNOT_CONNECT, _TIMEOUT, _NOT_IPCAM, _LOGIN_REFUSED, _BUSY, _CANCELLED.
 bool log_in(ControlSession &session, GCancellable *cancellable, CloseOnCancel &closer, GError **error);
 
 }  // namespace ipcam

@@ -152,7 +152,7 @@ class Commands(CliTestCase):
         self.assertEqual(replies[0]["size"], len(payload))
 
     def test_raw_unknown_type_has_no_reply(self):
-        r = self.run_ipcam("raw", "0xA02A", *self.opts, "--timeout", "0.5")
+        r = self.run_ipcam("raw", "0xA0F0", *self.opts, "--timeout", "0.5")
         self.assertExit(r, EXIT_OK, "no reply within 0.5 s")
         self.assertEqual(r.stdout, "")
 
@@ -189,8 +189,11 @@ class Errors(CliTestCase):
         holder, err = self.start_ipcam("raw", "0x0113", "--timeout", "60", "--verbose",
                                        *sim.options())
         self.assertIsNotNone(err.wait_for("logged in"), "the first client did not log in")
+        # The camera answers a second login with 0x1234: said at once, not
+        # after the login timeout, and telling what to close.
         r = self.run_ipcam("ls", *sim.options())
-        self.assertExit(r, EXIT_LOGIN_REFUSED, "127.0.0.1", "--password", "--server")
+        self.assertExit(r, EXIT_LOGIN_REFUSED, "127.0.0.1", "close the phone app", "--server")
+        self.assertNotIn("within", r.stderr)
         stop_process(holder, signal.SIGINT)
         self.assertEqual(holder.returncode, EXIT_INTERRUPTED)
 

@@ -122,7 +122,7 @@ class Preview(CliTestCase):
                                       stdout=subprocess.DEVNULL)
         self.assertIsNotNone(err.wait_for("streaming"), err.text())
         r = self.run_ipcam("preview", "-", *self.sim.options())
-        self.assertExit(r, EXIT_LOGIN_REFUSED, "another client")
+        self.assertExit(r, EXIT_LOGIN_REFUSED, "already has a client", "close its phone app")
         stop_process(first, signal.SIGINT)
         self.assertEqual(first.returncode, EXIT_INTERRUPTED)
 

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "element_fixture.h"
+#include "ipcam/session.h"
 
 #include <gst/check/gstcheck.h>
 
@@ -259,6 +260,41 @@ GST_START_TEST(test_busy_camera) {
 }
 GST_END_TEST;
 
+GST_START_TEST(test_busy_while_reconnecting) {
+  // The camera drops the element; before it is back, the phone app (here a
+  // bare libipcam session) takes the camera.
+  auto rig = std::make_unique<Rig>("fakesink sync=false", std::vector<std::string>{"--drop-after-frames", "10"},
+                                   "reconnect-backoff=2000 reconnect-attempts=2");
+  expect_streams(*rig);
+  GstMessage *m = ipcam::test::wait_message(rig->pipeline, GST_MESSAGE_WARNING, 10);
+  fail_unless(m != nullptr, "the camera did not drop the element");
+  gst_message_unref(m);
+  ipcam::CameraEndpoint endpoint;
+  endpoint.address = "127.0.0.1";
+  endpoint.control_port = uint16_t(rig->sim->control_port);
+  ipcam::ControlSession phone(ipcam::session_config(endpoint));
+  g_autoptr(GError) error = nullptr;
+  fail_unless(phone.connect(nullptr, &error), "%s", error ? error->message : "");
+  // One WARNING saying why, then the error when the attempts are used up;
+  // no attempt before its back-off (2 s, then 4 s).
+  m = ipcam::test::wait_message(rig->pipeline, GST_MESSAGE_WARNING, 10);
+  fail_unless(m != nullptr, "no WARNING about the busy camera");
+  g_autoptr(GError) w = nullptr;
+  gst_message_parse_warning(m, &w, nullptr);
+  gst_message_unref(m);
+  fail_unless_equals_int(w->code, GST_RESOURCE_ERROR_BUSY);
+  fail_unless(strstr(w->message, "already has a client: close its phone app") != nullptr, "%s", w->message);
+  m = ipcam::test::wait_error(rig->pipeline, 15);
+  fail_unless(m != nullptr);
+  g_autoptr(GError) e = nullptr;
+  gst_message_parse_error(m, &e, nullptr);
+  gst_message_unref(m);
+  fail_unless(strstr(e->message, "could not reconnect after 2 attempts") && strstr(e->message, "already has a client"),
+              "%s", e->message);
+  fail_unless_equals_uint64(rig->sim->process.live_counter("busy_refused"), 2);
+}
+GST_END_TEST;
+
 GST_START_TEST(test_silent_camera) {
   Rig rig("fakesink", {"--silent"}, "timeout=500");
   expect_error(rig, GST_RESOURCE_ERROR_OPEN_READ, "No answer");
@@ -369,6 +405,7 @@ static Suite *ipcamsrc_control_suite(void) {
   tcase_add_test(login, test_password_from_environment);
   tcase_add_test(login, test_password_property_before_environment);
   tcase_add_test(login, test_busy_camera);
+  tcase_add_test(login, test_busy_while_reconnecting);
   tcase_add_test(login, test_silent_camera);
   tcase_add_test(login, test_foreign_device);
   tcase_add_test(login, test_stop_while_connecting);

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "element_fixture.h"
 
@@ -17,17 +18,24 @@ using ipcam::test::Rig;
 
 namespace {
 
-// Where the 112-byte block keeps them (docs/protocol.md).
-constexpr int kExposureField = 9;
-constexpr int kLedField = 13;
+// WARNINGs that arrived while play() waited, for wait_warning().
+std::vector<GstMessage *> early_warnings;
 
-// PLAYING and the first buffer out: logged in, camera set up.
+// PLAYING and the first buffer out: logged in, camera set up (the
+// settings' WARNINGs come before it, and are kept).
 void play(Rig &rig) {
   gst_element_set_state(rig.pipeline, GST_STATE_PLAYING);
-  GstMessage *m = ipcam::test::wait_message(rig.pipeline, GstMessageType(GST_MESSAGE_ASYNC_DONE | GST_MESSAGE_ERROR),
-                                            20);
-  fail_unless(m != nullptr && GST_MESSAGE_TYPE(m) == GST_MESSAGE_ASYNC_DONE, "pipeline did not start");
-  gst_message_unref(m);
+  for (;;) {
+    GstMessage *m = ipcam::test::wait_message(
+        rig.pipeline, GstMessageType(GST_MESSAGE_ASYNC_DONE | GST_MESSAGE_ERROR | GST_MESSAGE_WARNING), 20);
+    fail_unless(m != nullptr && GST_MESSAGE_TYPE(m) != GST_MESSAGE_ERROR, "pipeline did not start");
+    if (GST_MESSAGE_TYPE(m) == GST_MESSAGE_WARNING) {
+      early_warnings.push_back(m);
+      continue;
+    }
+    gst_message_unref(m);
+    return;
+  }
 }
 
 // A rig that does not touch the camera's clock unless a test asks.
@@ -62,19 +70,16 @@ int camera_setting(GstElement *src, const char *name) {
   return v;
 }
 
-// A field of the block as the camera sends it now, read with raw-command
-// (0xA034): what the camera holds, not what the element believes.
-int camera_block_field(GstElement *src, int field) {
-  g_autoptr(GBytes) empty = g_bytes_new(nullptr, 0);
-  GBytes *reply = nullptr;
-  g_signal_emit_by_name(src, "raw-command", 0xA034u, empty, &reply);
-  fail_unless(reply != nullptr, "no reply to 0xA034");
-  gsize n = 0;
-  const auto *b = static_cast<const guint8 *>(g_bytes_get_data(reply, &n));
-  fail_unless(n >= 8 + 112 && b[6] == 0xA0 && b[7] == 0x35, "not a configuration block");
-  const guint8 *f = b + 8 + 4 * field;
-  int v = gint32(guint32(f[0]) | guint32(f[1]) << 8 | guint32(f[2]) << 16 | guint32(f[3]) << 24);
-  g_bytes_unref(reply);
+// A setting as the emulated camera holds it: its configuration file in
+// the store (docs/ipcam-sim.md), which it writes before it answers a set.
+// What the camera has, not what the element believes.
+int sim_setting(const Rig &rig, const char *name) {
+  g_autofree char *path = g_build_filename(rig.sim->process.store().c_str(), ".ipcam-sim-configuration", nullptr);
+  g_autoptr(GKeyFile) kf = g_key_file_new();
+  g_autoptr(GError) error = nullptr;
+  fail_unless(g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, &error), "%s", error ? error->message : "");
+  int v = g_key_file_get_integer(kf, "settings", name, &error);
+  fail_unless(error == nullptr, "%s", error ? error->message : "");
   return v;
 }
 
@@ -84,7 +89,13 @@ std::string wait_warning(GstElement *pipeline, const char *words, double seconds
   gint64 deadline = g_get_monotonic_time() + gint64(seconds * G_USEC_PER_SEC);
   for (;;) {
     double left = double(deadline - g_get_monotonic_time()) / G_USEC_PER_SEC;
-    GstMessage *m = left > 0 ? ipcam::test::wait_message(pipeline, GST_MESSAGE_WARNING, left) : nullptr;
+    GstMessage *m = nullptr;
+    if (!early_warnings.empty()) {
+      m = early_warnings.front();
+      early_warnings.erase(early_warnings.begin());
+    } else if (left > 0) {
+      m = ipcam::test::wait_message(pipeline, GST_MESSAGE_WARNING, left);
+    }
     fail_unless(m != nullptr, "no WARNING with \"%s\"", words);
     g_autoptr(GError) e = nullptr;
     gst_message_parse_warning(m, &e, nullptr);
@@ -102,6 +113,11 @@ std::string wait_warning(GstElement *pipeline, const char *words, double seconds
 
 // No WARNING with `words` among those already on the bus.
 void expect_no_warning(GstElement *pipeline, const char *words) {
+  for (GstMessage *m : early_warnings) {
+    g_autoptr(GError) e = nullptr;
+    gst_message_parse_warning(m, &e, nullptr);
+    fail_if(strstr(e->message, words) != nullptr, "unexpected WARNING: %s", e->message);
+  }
   g_autoptr(GstBus) bus = gst_element_get_bus(pipeline);
   while (GstMessage *m = gst_bus_pop_filtered(bus, GST_MESSAGE_WARNING)) {
     g_autoptr(GError) e = nullptr;
@@ -111,16 +127,42 @@ void expect_no_warning(GstElement *pipeline, const char *words) {
   }
 }
 
-// An HTTP request to the emulator's own paths (/ipcam-sim/...): its body.
-std::string sim_http(const Rig &rig, const char *method, const char *path) {
+// An HTTP request to the emulator's own paths (/ipcam-sim/...): its
+// status, and its body in `body`.
+guint sim_request(const Rig &rig, const char *method, const char *path, std::string &body) {
   g_autoptr(SoupSession) session = soup_session_new_with_options("timeout", 5, "proxy-resolver", nullptr, nullptr);
   g_autofree char *url = g_strdup_printf("http://127.0.0.1:%u%s", rig.sim->http_port, path);
   g_autoptr(SoupMessage) msg = soup_message_new(method, url);
-  g_autoptr(GBytes) body = soup_session_send_and_read(session, msg, nullptr, nullptr);
-  fail_unless(body != nullptr && soup_message_get_status(msg) == SOUP_STATUS_OK, "%s %s failed", method, path);
+  g_autoptr(GBytes) bytes = soup_session_send_and_read(session, msg, nullptr, nullptr);
+  fail_unless(bytes != nullptr, "%s %s failed", method, path);
   gsize n = 0;
-  const char *data = static_cast<const char *>(g_bytes_get_data(body, &n));
-  return std::string(data, n);
+  const char *data = static_cast<const char *>(g_bytes_get_data(bytes, &n));
+  body.assign(data, n);
+  return soup_message_get_status(msg);
+}
+
+// The same, which must answer 200 (or 202: done, the event follows).
+std::string sim_http(const Rig &rig, const char *method, const char *path) {
+  std::string body;
+  guint status = sim_request(rig, method, path, body);
+  fail_unless(status == SOUP_STATUS_OK || status == SOUP_STATUS_ACCEPTED, "%s %s: %u %s", method, path, status,
+              body.c_str());
+  return body;
+}
+
+void expect_camera_event(const std::string &event, const char *expected) {
+  fail_unless(event == expected, "camera event %s, expected %s", event.c_str(), expected);
+}
+
+// The next ipcam-camera-event: its `event`, and its `file` in `file`.
+std::string next_camera_event(const Rig &rig, std::string *file = nullptr) {
+  GstMessage *m = ipcam::test::wait_message(rig.pipeline, GST_MESSAGE_ELEMENT, 10, "ipcam-camera-event");
+  fail_unless(m != nullptr, "no ipcam-camera-event");
+  const GstStructure *s = gst_message_get_structure(m);
+  std::string event = gst_structure_get_string(s, "event");
+  if (file) *file = gst_structure_get_string(s, "file") ? gst_structure_get_string(s, "file") : "";
+  gst_message_unref(m);
+  return event;
 }
 
 // The emulator's statistics text `name` (in its stats' top level or one of
@@ -186,8 +228,8 @@ GST_START_TEST(test_apply_settings_after_every_login) {
   play(*rig);
   fail_unless_equals_int(camera_setting(rig->src, "exposure"), 2);
   fail_unless_equals_int(camera_setting(rig->src, "led"), 0);
-  fail_unless_equals_int(camera_block_field(rig->src, kExposureField), 2);
-  fail_unless_equals_int(camera_block_field(rig->src, kLedField), 0);
+  fail_unless_equals_int(sim_setting(*rig, "exposure"), 2);
+  fail_unless_equals_int(sim_setting(*rig, "led"), 0);
 
   // The camera restarts with its defaults (a new emulator, a fresh card, on
   // the same ports): the element logs in again and gives them again.
@@ -200,8 +242,8 @@ GST_START_TEST(test_apply_settings_after_every_login) {
   GstMessage *m = ipcam::test::wait_message(rig->pipeline, GST_MESSAGE_ELEMENT, 20, "ipcam-reconnected");
   fail_unless(m != nullptr, "no reconnect to the restarted camera");
   gst_message_unref(m);
-  fail_unless_equals_int(camera_block_field(rig->src, kExposureField), 2);
-  fail_unless_equals_int(camera_block_field(rig->src, kLedField), 0);
+  fail_unless_equals_int(sim_setting(*rig, "exposure"), 2);
+  fail_unless_equals_int(sim_setting(*rig, "led"), 0);
   fail_unless_equals_int(camera_setting(rig->src, "exposure"), 2);
 }
 GST_END_TEST;
@@ -215,7 +257,7 @@ GST_START_TEST(test_apply_settings_at_once) {
   g_object_set(rig->src, "apply-settings", apply, nullptr);
   gst_structure_free(apply);
   fail_unless_equals_int(camera_setting(rig->src, "led"), 0);
-  fail_unless_equals_int(camera_block_field(rig->src, kLedField), 0);
+  fail_unless_equals_int(sim_setting(*rig, "led"), 0);
   expect_no_warning(rig->pipeline, "led");
 }
 GST_END_TEST;
@@ -236,7 +278,7 @@ GST_START_TEST(test_refused_setting_warns) {
   int result = 0;
   fail_unless(gst_structure_get_int(details, "result", &result) && result != 0);
   gst_structure_free(details);
-  fail_unless_equals_int(camera_block_field(rig->src, kExposureField), 3);
+  fail_unless_equals_int(sim_setting(*rig, "exposure"), 3);
 }
 GST_END_TEST;
 
@@ -261,12 +303,12 @@ GST_START_TEST(test_other_firmware_skipped) {
   std::string text = wait_warning(rig->pipeline, "apply-settings skipped", 5);
   fail_unless(text.find("\"v2.0 other\"") != std::string::npos && text.find("\"v1.0 rc5\"") != std::string::npos,
               "%s", text.c_str());
-  fail_unless_equals_int(camera_block_field(rig->src, kExposureField), 3);
+  fail_unless_equals_int(sim_setting(*rig, "exposure"), 3);
   // Made for this camera's firmware: applied.
   apply = gst_structure_from_string("s, exposure=2, firmware=\"v1.0 rc5\"", nullptr);
   g_object_set(rig->src, "apply-settings", apply, nullptr);
   gst_structure_free(apply);
-  fail_unless_equals_int(camera_block_field(rig->src, kExposureField), 2);
+  fail_unless_equals_int(sim_setting(*rig, "exposure"), 2);
 }
 GST_END_TEST;
 
@@ -319,8 +361,8 @@ GST_START_TEST(test_sync_clock_skipped_when_unsynchronised) {
 }
 GST_END_TEST;
 
-GST_START_TEST(test_phone_signals) {
-  auto rig = rig_with({"--card-size", "1000000000"});
+GST_START_TEST(test_set_setting_signal) {
+  auto rig = rig_with();
   play(*rig);
   GstElement *src = rig->src;
 
@@ -329,7 +371,7 @@ GST_START_TEST(test_phone_signals) {
   g_signal_emit_by_name(src, "set-setting", "exposure", 1, &ok);
   fail_unless(ok);
   fail_unless_equals_int(camera_setting(src, "exposure"), 1);
-  fail_unless_equals_int(camera_block_field(src, kExposureField), 1);
+  fail_unless_equals_int(sim_setting(*rig, "exposure"), 1);
   GstMessage *m = ipcam::test::wait_message(rig->pipeline, GST_MESSAGE_ELEMENT, 5, "ipcam-setting");
   fail_unless(m != nullptr);
   fail_unless_equals_string(gst_structure_get_string(gst_message_get_structure(m), "outcome"), "taken");
@@ -344,6 +386,14 @@ GST_START_TEST(test_phone_signals) {
   gst_structure_free(last);
   g_signal_emit_by_name(src, "set-setting", "no-such-setting", 1, &ok);
   fail_if(ok);
+}
+GST_END_TEST;
+
+GST_START_TEST(test_card_signals) {
+  auto rig = rig_with({"--card-size", "1000000000"});
+  play(*rig);
+  GstElement *src = rig->src;
+  gboolean ok = FALSE;
 
   // get-storage: the card's size, less what it holds.
   GstStructure *storage = nullptr;
@@ -372,7 +422,7 @@ GST_START_TEST(test_phone_signals) {
   g_strfreev(files);
   g_signal_emit_by_name(src, "delete-file", victim.c_str(), &ok);
   fail_if(ok);
-  m = nullptr;
+  GstMessage *m = nullptr;
   gboolean success = TRUE;
   while ((m = ipcam::test::wait_message(rig->pipeline, GST_MESSAGE_ELEMENT, 5, "ipcam-delete")) &&
          gst_structure_get_boolean(gst_message_get_structure(m), "success", &success) && success)
@@ -421,14 +471,47 @@ GST_END_TEST;
 GST_START_TEST(test_card_events) {
   auto rig = rig_with();
   play(*rig);
-  // The emulator's card slot: pulled, then put back (docs/ipcam-sim.md).
-  for (const char *event : {"card-removed", "card-inserted"}) {
-    sim_http(*rig, SOUP_METHOD_POST, g_str_equal(event, "card-removed") ? "/ipcam-sim/card-out" : "/ipcam-sim/card-in");
-    GstMessage *m = ipcam::test::wait_message(rig->pipeline, GST_MESSAGE_ELEMENT, 5, "ipcam-camera-event");
-    fail_unless(m != nullptr, "no %s event", event);
-    fail_unless_equals_string(gst_structure_get_string(gst_message_get_structure(m), "event"), event);
-    gst_message_unref(m);
+  // What a person does to the camera (docs/ipcam-sim.md): the card
+  // pulled out and put back.
+  sim_http(*rig, SOUP_METHOD_POST, "/ipcam-sim/card-out");
+  expect_camera_event(next_camera_event(*rig), "card-removed");
+  sim_http(*rig, SOUP_METHOD_POST, "/ipcam-sim/card-in");
+  expect_camera_event(next_camera_event(*rig), "card-inserted");
+
+  // Motion in front of a camera set to take a photo on motion.
+  gboolean ok = FALSE;
+  g_signal_emit_by_name(rig->src, "set-setting", "motion-photo", 1, &ok);
+  fail_unless(ok);
+  sim_http(*rig, SOUP_METHOD_POST, "/ipcam-sim/motion");
+  std::string file;
+  expect_camera_event(next_camera_event(*rig, &file), "motion-photo");
+  fail_unless(file.empty(), "motion-photo carries no file");
+
+  // An emergency file, cut from a recording once it holds a keyframe (the
+  // emulator says 409 until then).
+  g_signal_emit_by_name(rig->src, "start-recording", &ok);
+  fail_unless(ok);
+  gint64 deadline = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
+  std::string body;
+  while (sim_request(*rig, SOUP_METHOD_POST, "/ipcam-sim/emergency", body) == SOUP_STATUS_CONFLICT) {
+    fail_unless(g_get_monotonic_time() < deadline, "no emergency file: %s", body.c_str());
+    g_usleep(50 * 1000);
   }
+  expect_camera_event(next_camera_event(*rig, &file), "emergency-file");
+  fail_unless(g_str_has_prefix(file.c_str(), "/mnt/sdcard/DCIM/") && g_str_has_suffix(file.c_str(), ".MP4"), "%s",
+              file.c_str());
+  fail_unless(body.find(file) != std::string::npos, "the emulator wrote %s", body.c_str());
+}
+GST_END_TEST;
+
+GST_START_TEST(test_card_full_event) {
+  // A card with room for a moment of recording beside the sample files.
+  auto rig = rig_with({"--card-size", "520000"});
+  play(*rig);
+  gboolean ok = FALSE;
+  g_signal_emit_by_name(rig->src, "start-recording", &ok);
+  fail_unless(ok);
+  expect_camera_event(next_camera_event(*rig), "card-full");
 }
 GST_END_TEST;
 
@@ -446,9 +529,11 @@ static Suite *ipcamsrc_settings_suite(void) {
   tcase_add_test(clock, test_sync_clock_when_synchronised);
   tcase_add_test(clock, test_sync_clock_skipped_when_unsynchronised);
   TCase *signals = ipcam::test::add_tcase(s, "signals");
-  tcase_add_test(signals, test_phone_signals);
+  tcase_add_test(signals, test_set_setting_signal);
+  tcase_add_test(signals, test_card_signals);
   tcase_add_test(signals, test_phone_signals_fail_when_not_connected);
   tcase_add_test(signals, test_card_events);
+  tcase_add_test(signals, test_card_full_event);
   return s;
 }
 

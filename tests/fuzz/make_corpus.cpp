@@ -2,6 +2,7 @@
 // from the wire encoders, so every seed is valid traffic as the camera and
 // the client send it, plus a few of the damaged shapes the faults produce.
 // Usage: fuzz-make-corpus OUTDIR
+#include "ipcam/camera-settings.h"
 #include "ipcam/filelist.h"
 #include "ipcam/wire.h"
 
@@ -91,6 +92,19 @@ void file_seeds() {
   write_seed("firmware", "binary", encode_firmware("v1.0 rc5", fields));
   write_seed("firmware", "text", text("SJ4000AIR V1.2.3\n"));
   write_seed("firmware", "empty-version", Bytes(kFirmwareInfoSize, 0));
+}
+
+// ---------------------------------------------------------------- command map
+
+void config_block_seeds() {
+  ConfigBlock act76{ConfigBlock::Layout::kFull, {1, 0, 0, 1, 1, 4, 0, 0, 0, 3, 0, 0, 0, 1, 1, 0, 0, 8, 0, 0}, "v1.0 rc5"};
+  write_seed("config_block", "act76", encode_config_block(act76));
+  ConfigBlock dashcam{ConfigBlock::Layout::kShort, {2, 1, 0, 0, 1, 0, 3, 0, 0, 1, 0, 0, 0, 1, 0, 0}, "DC 1.2"};
+  write_seed("config_block", "short", encode_config_block(dashcam));
+  write_seed("config_block", "odd-length", Bytes(100, 0));
+  write_seed("config_block", "clock", encode_clock(CameraClock{7, 45, 13, 29, 2, 2028, 2, 59, 0}));
+  write_seed("config_block", "storage", encode_storage(StorageInfo{1u << 20, 32ull << 30}));
+  write_seed("config_block", "path", encode_path_field("/mnt/EMR/SOS_0001.MP4", nullptr).value());
 }
 
 // ---------------------------------------------------------------- preview
@@ -211,6 +225,7 @@ int main(int argc, char **argv) {
   out_root = argv[1];
   control_seeds();
   file_seeds();
+  config_block_seeds();
   preview_seeds();
   std::printf("seed corpora written under %s\n", argv[1]);
   return 0;

@@ -269,6 +269,25 @@ TEST_F(SettingsSession, EventsReachTheEventAndMessageHandlers) {
   EXPECT_EQ(messages, (std::vector<std::string>{"41051", "41050", "41057", "41024", "41056"}));
 }
 
+TEST_F(SettingsSession, AnEventReachesItsHandlerWhileRawCollectsEverything) {
+  ServeLoggedIn(peer, [](Peer &p) {
+    EXPECT_EQ(p.recv_type(), 0x7001u);
+    p.send(control(0xA05B));
+  });
+  ControlSession s(c);
+  std::atomic<int> removed{0};
+  s.set_event_handler([&](const CameraEvent &e) {
+    if (e.kind == CameraEventKind::kCardRemoved) removed++;
+  });
+  ASSERT_TRUE(s.connect(nullptr, err.out())) << err.message();
+  // raw() collects for its whole window; the camera answers at once.
+  auto replies = s.raw(0x7001, {}, 1500, err.out());
+  ASSERT_TRUE(replies) << err.message();
+  ASSERT_EQ(replies->size(), 1u);
+  EXPECT_EQ((*replies)[0].type, 0xA05Bu);
+  EXPECT_EQ(removed.load(), 1);
+}
+
 TEST_F(SettingsSession, StopPreviewIsSentOnCloseAfterAStart) {
   ServeLoggedIn(peer, [&](Peer &p) {
     EXPECT_EQ(p.recv_type(), 0x01FFu);

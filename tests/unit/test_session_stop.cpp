@@ -32,6 +32,21 @@ bool sleeping(pid_t tid) {
   return paren != std::string::npos && paren + 2 < line.size() && line[paren + 2] == 'S';
 }
 
+// True while thread `tid` waits in poll(): GSocket's blocking send waits
+// there for room, holding the session's write lock. A thread can sleep for
+// a moment elsewhere too (a futex, a write to stderr), so `sleeping` alone
+// does not say that a send is blocked.
+bool waiting_in_poll(pid_t tid) {
+  if (!sleeping(tid)) return false;
+  std::ifstream in("/proc/self/task/" + std::to_string(tid) + "/syscall");
+  long number = -1;
+  if (!(in >> number)) return false;
+#ifdef SYS_poll
+  if (number == SYS_poll) return true;
+#endif
+  return number == SYS_ppoll;
+}
+
 }  // namespace
 
 TEST(SessionStop, CloseEndsASendBlockedOnACameraThatStoppedReading) {
@@ -63,8 +78,8 @@ TEST(SessionStop, CloseEndsASendBlockedOnACameraThatStoppedReading) {
     }
     g_clear_error(&e);
   });
-  // Blocked: inside raw() and asleep in the kernel (waiting for room).
-  while (!(in_send && sender_tid && sleeping(sender_tid))) std::this_thread::yield();
+  // Blocked: inside raw() and waiting in the kernel for room to send.
+  while (!(in_send && sender_tid && waiting_in_poll(sender_tid))) std::this_thread::yield();
   gint64 t0 = g_get_monotonic_time();
   s.close();
   double took = seconds_since(t0);
@@ -136,4 +151,45 @@ TEST(SessionStop, TwoThreadsClosingAtOnceBothReturnOnceTheReaderEnded) {
     ASSERT_EQ(late_handlers.load(), 0) << "round " << round;
     ASSERT_FALSE(s.connected()) << "round " << round;
   }
+}
+
+// close() sends stop preview when this session started the preview, but
+// never waits for it: with a send blocked on a camera that stopped reading
+// (holding the write lock), the stop preview is skipped. The send timeout
+// is far longer than the test's own, so a close that waited would fail it.
+TEST(SessionStop, StopPreviewBeforeCloseNeverWaitsForABlockedSend) {
+  Peer peer;
+  Flag closed;
+  peer.run([&](Peer &p) {
+    ASSERT_TRUE(p.login());
+    closed.wait(600000);
+  });
+  SessionConfig c = ConfigFor(peer);
+  c.reply_timeout_ms = 600000;
+  ASSERT_TRUE(c.stop_preview_on_close);
+  ControlSession s(c);
+  ErrorGuard err;
+  ASSERT_TRUE(s.connect(nullptr, err.out())) << err.message();
+  ASSERT_TRUE(s.start_preview(err.out())) << err.message();
+
+  std::atomic<pid_t> sender_tid{0};
+  std::atomic<bool> in_send{false};
+  std::thread sender([&] {
+    sender_tid = pid_t(syscall(SYS_gettid));
+    Bytes big(60000, 0x55);
+    GError *e = nullptr;
+    for (;;) {
+      in_send = true;
+      bool ok = s.raw(0x7777, big, 0, &e).has_value();
+      in_send = false;
+      if (!ok) break;
+    }
+    g_clear_error(&e);
+  });
+  while (!(in_send && sender_tid && waiting_in_poll(sender_tid))) std::this_thread::yield();
+  s.close();
+  sender.join();
+  closed.set();
+  peer.join();
+  EXPECT_FALSE(s.connected());
 }
