@@ -110,7 +110,7 @@ bool CameraControl::with_camera(const std::function<bool(CameraRequests &, GErro
   uint64_t mine;
   {
     std::unique_lock<std::mutex> l(serial_);
-    mine = next_ticket_++;
+    mine = next_number_++;
     turn_.wait(l, [&] { return serving_ == mine; });
   }
   // Our turn: nobody else touches the session until serving_ moves on.
@@ -152,7 +152,7 @@ bool CameraControl::with_camera(const std::function<bool(CameraRequests &, GErro
   }
   std::lock_guard<std::mutex> l(serial_);
   // The last of a burst lets go of the camera (a viewer may want it next).
-  if (next_ticket_ == mine + 1 || !ok) close_session();
+  if (next_number_ == mine + 1 || !ok) close_session();
   serving_++;
   turn_.notify_all();
   return ok;

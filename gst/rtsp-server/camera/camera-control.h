@@ -100,10 +100,10 @@ class CameraControl {
   const LoginSettings login_;
   GCancellable *cancel_;  // shut_down()
 
-  // The requests' queue: each takes a ticket and waits for its turn.
+  // The requests' queue: each takes a number and waits for its turn.
   std::mutex serial_;
   std::condition_variable turn_;
-  uint64_t next_ticket_ = 0, serving_ = 0;
+  uint64_t next_number_ = 0, serving_ = 0;
   // The server's own session, while requests come: used by the request
   // whose turn it is; session_lock_ guards the pointers (let_go() closes it).
   std::mutex session_lock_;
