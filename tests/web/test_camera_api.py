@@ -83,7 +83,8 @@ class SettingsTest(unittest.TestCase):
                 code, r = call(rig, "POST", "/api/settings", body)
                 self.assertEqual(code, 400, body)
                 self.assertIn(words, r["error"], body)
-            self.assertIn("video-quality", call(rig, "POST", "/api/settings", {"nope": 1})[1]["error"])
+            for body in [{"nope": 1}, {"recording": 1}, {"exposure": "2"}]:
+                self.assertIn("video-quality, loop-length", call(rig, "POST", "/api/settings", body)[1]["error"])
             self.assertEqual(call(rig, "PUT", "/api/settings")[0], 405)
 
     def test_ignored_past_the_menu(self):
