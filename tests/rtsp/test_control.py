@@ -206,7 +206,10 @@ class ControlTest(unittest.TestCase):
             self.assertEqual(rig.stop_server(), 0)
 
     def test_api_failures_keep_their_cause(self):
-        with Rig(sim_args=["--drop-after-frames", 60], server_args=["--reconnect-backoff", 4000]) as rig:
+        # (A request waits --timeout for the stream's session to come back:
+        # 1.5 s here, shorter than the 4 s before ipcamsrc reconnects.)
+        with Rig(sim_args=["--drop-after-frames", 60],
+                 server_args=["--reconnect-backoff", 4000, "--timeout", 1500]) as rig:
             # Busy: no stream runs, and another client holds the camera's one
             # control session, so the API's own short session is refused.
             holder = log_in(rig.sim.control_port)

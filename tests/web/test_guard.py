@@ -144,6 +144,10 @@ class GuardTest(unittest.TestCase):
             self.assertEqual(wait_page_playing(b), 640)
             b.driver.find_element("id", "snapshot").click()
             b.wait_js("return document.getElementById('still').naturalWidth > 0", 20, "the picture shown")
+            # The file list's thumbnails and settings come with the same login.
+            b.wait_js("const i = document.querySelector('#files tr img.thumb'); return i && i.naturalWidth > 0", 20,
+                      "the first thumbnail")
+            b.wait_js("return !!document.getElementById('set-exposure')", 20, "the settings panel")
             passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
             passwords.add_password(None, rig.control, "viewer", "s3cret")
             opener = urllib.request.build_opener(urllib.request.HTTPDigestAuthHandler(passwords))

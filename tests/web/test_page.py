@@ -69,7 +69,7 @@ class PageTest(unittest.TestCase):
 
             # A download gives the file's exact bytes.
             got = fetch_bytes(b, clips[-1])
-            name = clips[-1].rsplit("%2F", 1)[-1]
+            name = clips[-1].rsplit("/", 1)[-1]
             matches = [os.path.join(d, name) for d, _, files in os.walk(rig.sim.store) if name in files]
             self.assertEqual(len(matches), 1, name)
             with open(matches[0], "rb") as f:

@@ -1,8 +1,6 @@
 // Finding and checking the cameras at start: see camera-check.h.
 #include "camera/camera-check.h"
 
-#include "camera/login-settings.h"
-
 #include "ipcam/camera-login.h"
 #include "ipcam/discovery.h"
 #include "ipcam/error.h"
@@ -61,9 +59,6 @@ bool check_camera(const CameraOptions &c, size_t max_files, const std::string &a
                c.endpoint.control_port, c.mount.c_str() + 1, error->message);
     return false;
   }
-  // Its settings and clock as after every login the server makes.
-  login_settings(c).after_login(session);
-  if (g_cancellable_is_cancelled(cancel)) return false;
   g_autoptr(GError) fw_error = nullptr;
   auto version = session.firmware_version(&fw_error);
   if (g_cancellable_is_cancelled(cancel)) return false;

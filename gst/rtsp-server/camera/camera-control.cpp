@@ -23,6 +23,8 @@ namespace {
 // a login refused this soon after our own close is tried again, for this long.
 constexpr gint64 kRecloseWindowUs = 2 * G_USEC_PER_SEC;
 constexpr gulong kRetryWaitUs = 50 * 1000;
+// After let_go(), how long requests wait for the stream rather than log in.
+constexpr gint64 kStreamStartUs = 2 * G_USEC_PER_SEC;
 
 }  // namespace
 
@@ -41,6 +43,19 @@ CameraControl::~CameraControl() {
 
 void CameraControl::shut_down() { g_cancellable_cancel(cancel_); }
 
+bool CameraControl::stream_taking_over() {
+  if (g_get_monotonic_time() - stream_starting_us_ < kStreamStartUs) return true;
+  GstElement *src = hub_->running_source();
+  if (src) gst_object_unref(src);
+  return src != nullptr;
+}
+
+void CameraControl::let_go() {
+  stream_starting_us_ = g_get_monotonic_time();
+  std::lock_guard<std::mutex> l(session_lock_);
+  if (session_) session_->close();  // the request using it sees NOT_CONNECTED and goes on through the stream
+}
+
 bool CameraControl::open_session(GError **error) {
   if (endpoint_.address.empty()) {
     g_set_error_literal(error, IPCAM_ERROR, IPCAM_ERROR_NO_CAMERA,
@@ -56,9 +71,14 @@ bool CameraControl::open_session(GError **error) {
     auto closer = std::make_unique<ipcam::CloseOnCancel>();
     g_autoptr(GError) e = nullptr;
     if (ipcam::log_in(*session, cancel_, *closer, &e)) {
+      login_.after_login(*session);
+      std::lock_guard<std::mutex> l(session_lock_);
+      if (stream_taking_over()) {  // let_go() came during the login
+        g_set_error_literal(error, IPCAM_ERROR, IPCAM_ERROR_NOT_CONNECTED, "a viewer's stream took the camera");
+        return false;  // closed as it goes
+      }
       session_ = std::move(session);
       closer_ = std::move(closer);
-      login_.after_login(*session_);
       return true;
     }
     const bool refused = g_error_matches(e, IPCAM_ERROR, IPCAM_ERROR_BUSY) ||
@@ -73,10 +93,16 @@ bool CameraControl::open_session(GError **error) {
 }
 
 void CameraControl::close_session() {
-  if (!session_) return;
-  closer_.reset();
-  session_->close();
-  session_.reset();
+  std::unique_ptr<ipcam::ControlSession> session;
+  std::unique_ptr<ipcam::CloseOnCancel> closer;
+  {
+    std::lock_guard<std::mutex> l(session_lock_);
+    session = std::move(session_);
+    closer = std::move(closer_);
+  }
+  if (!session) return;
+  closer.reset();
+  session->close();
   closed_at_us_ = g_get_monotonic_time();
 }
 
@@ -84,24 +110,49 @@ bool CameraControl::with_camera(const std::function<bool(CameraRequests &, GErro
   uint64_t mine;
   {
     std::unique_lock<std::mutex> l(serial_);
-    mine = next_ticket_++;
+    mine = next_number_++;
     turn_.wait(l, [&] { return serving_ == mine; });
   }
   // Our turn: nobody else touches the session until serving_ moves on.
   bool ok = false;
-  if (g_cancellable_is_cancelled(cancel_)) {
-    g_set_error_literal(error, IPCAM_ERROR, IPCAM_ERROR_CANCELLED, "the server is stopping");
-  } else if (GstElement *src = hub_->running_source()) {
-    close_session();  // the stream holds the camera's one login now
-    SourceRequests r(src, max_files_);
-    ok = fn(r, error);
-  } else if ((session_ && session_->connected()) || (close_session(), open_session(error))) {
-    SessionRequests r(*session_);
-    ok = fn(r, error);
+  // A stream that is starting has no camera session yet: its ipcamsrc
+  // refuses at once (nothing sent) until it has logged in.
+  const gint64 deadline = g_get_monotonic_time() + gint64(endpoint_.timeout_ms) * 1000;
+  for (;;) {
+    if (g_cancellable_is_cancelled(cancel_)) {
+      g_set_error_literal(error, IPCAM_ERROR, IPCAM_ERROR_CANCELLED, "the server is stopping");
+    } else if (GstElement *src = hub_->running_source()) {
+      close_session();  // the stream holds the camera's one login now
+      SourceRequests r(src, max_files_);
+      g_autoptr(GError) e = nullptr;
+      ok = fn(r, &e);
+      if (!ok && g_error_matches(e, IPCAM_ERROR, IPCAM_ERROR_NOT_CONNECTED) && g_get_monotonic_time() < deadline) {
+        g_usleep(kRetryWaitUs);
+        continue;
+      }
+      if (e) g_propagate_error(error, g_steal_pointer(&e));
+    } else if (g_get_monotonic_time() - stream_starting_us_ < kStreamStartUs) {
+      g_usleep(kRetryWaitUs);  // a stream is about to take the camera: its source shows up soon
+      continue;
+    } else {
+      g_autoptr(GError) e = nullptr;
+      if ((session_ && session_->connected()) || (close_session(), open_session(&e))) {
+        SessionRequests r(*session_);
+        ok = fn(r, &e);
+      }
+      // let_go() closed it under this request: the stream goes on with it.
+      if (!ok && g_error_matches(e, IPCAM_ERROR, IPCAM_ERROR_NOT_CONNECTED) && stream_taking_over() &&
+          g_get_monotonic_time() < deadline) {
+        close_session();
+        continue;
+      }
+      if (e) g_propagate_error(error, g_steal_pointer(&e));
+    }
+    break;
   }
   std::lock_guard<std::mutex> l(serial_);
   // The last of a burst lets go of the camera (a viewer may want it next).
-  if (next_ticket_ == mine + 1 || !ok) close_session();
+  if (next_number_ == mine + 1 || !ok) close_session();
   serving_++;
   turn_.notify_all();
   return ok;

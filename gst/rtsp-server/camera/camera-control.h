@@ -53,6 +53,11 @@ class CameraControl {
   // request, a download) ends at once with IPCAM_ERROR_CANCELLED or
   // _NOT_CONNECTED, and every later request fails the same way.
   void shut_down();
+  // A viewer's stream is about to log in (any thread, never blocks): the
+  // server's own session, if one is open, is closed now, and for a moment
+  // no new one is opened, so that the stream's login does not find the
+  // camera busy. A request that was using it goes on through the stream.
+  void let_go();
 
   // Takes a still. With `fetch`, downloads the new picture into `folder`:
   // `camera_path` is where it lies on the card, `local_path` the copy.
@@ -83,8 +88,9 @@ class CameraControl {
 
  private:
   bool with_camera(const std::function<bool(CameraRequests &, GError **)> &fn, GError **error);
-  bool open_session(GError **error);  // under serial_
-  void close_session();               // under serial_
+  bool open_session(GError **error);  // the turn's
+  void close_session();               // the turn's
+  bool stream_taking_over();          // let_go() just now, or the stream runs
   bool fetch(const ipcam::FileEntry &file, const std::string &folder, std::string &local_path, GError **error,
              const std::function<bool()> &client_gone = {});
 
@@ -94,14 +100,17 @@ class CameraControl {
   const LoginSettings login_;
   GCancellable *cancel_;  // shut_down()
 
-  // The requests' queue: each takes a ticket and waits for its turn.
+  // The requests' queue: each takes a number and waits for its turn.
   std::mutex serial_;
   std::condition_variable turn_;
-  uint64_t next_ticket_ = 0, serving_ = 0;
-  // The server's own session, while requests come (guarded by serial_'s turn).
+  uint64_t next_number_ = 0, serving_ = 0;
+  // The server's own session, while requests come: used by the request
+  // whose turn it is; session_lock_ guards the pointers (let_go() closes it).
+  std::mutex session_lock_;
   std::unique_ptr<ipcam::ControlSession> session_;
   std::unique_ptr<ipcam::CloseOnCancel> closer_;
-  gint64 closed_at_us_ = 0;  // when it was last closed
+  gint64 closed_at_us_ = 0;  // when it was last closed (the turn's)
+  std::atomic<gint64> stream_starting_us_{0};  // let_go()
 };
 
 }  // namespace ipcam::server

@@ -14,9 +14,8 @@ CameraOptions with_address(CameraOptions options, const std::string &address) {
   return options;
 }
 
-HubSettings hub_settings(const ServerOptions &server, const LoginSettings &login) {
+HubSettings hub_settings(const ServerOptions &server) {
   HubSettings s;
-  s.configure = [login](GstElement *src) { login.configure_source(src); };
   s.linger_s = server.linger_s;
   s.reconnect_attempts = server.reconnect_attempts;
   s.reconnect_backoff_ms = server.reconnect_backoff_ms;
@@ -43,7 +42,14 @@ Camera::Camera(const CameraOptions &options, const ServerOptions &server, const 
       count_all_clients_(count_all_clients),
       rtsp_url_(rtsp.base_url() + options.mount) {
   // The hub tells the mount when ipcamsrc gave up on the camera.
-  hub_ = std::make_shared<CameraHub>(options_.endpoint, hub_settings(server, login_settings(options_)), g_main_context_default(),
+  HubSettings hub = hub_settings(server);
+  // As the stream starts: ipcamsrc gets the login settings, and the
+  // control API's own session (if one is open) lets go of the camera.
+  hub.configure = [this, login = login_settings(options_)](GstElement *src) {
+    login.configure_source(src);
+    if (control_) control_->let_go();
+  };
+  hub_ = std::make_shared<CameraHub>(options_.endpoint, std::move(hub), g_main_context_default(),
                                      [this](bool streamed) { mount_->camera_ended(streamed); });
   mount_ = std::make_unique<RtspMount>(rtsp.server(), options_.mount, hub_, server.auth_enabled());
   whep_ = std::make_unique<WhepEndpoint>(webrtc_settings(server, options_), options_.mount, hub_);

@@ -3,6 +3,7 @@
 
 #include "camera/camera-requests.h"
 
+#include "ipcam/error.h"
 #include "ipcam/text.h"
 
 namespace ipcam::server {
@@ -30,11 +31,24 @@ LoginSettings login_settings(const CameraOptions &camera) {
 
 void LoginSettings::after_login(ipcam::ControlSession &session) const {
   const char *name = camera.c_str();
+  const std::optional<std::string> unsynchronised = sync_clock ? ipcam::host_clock_unsynchronised() : std::nullopt;
+  if (unsynchronised) g_message("camera %s: its clock is left as it is: %s", name, unsynchronised->c_str());
+  const bool set_clock = sync_clock && !unsynchronised;
+  if ((!apply && !set_clock) || *unanswered) return;
+  auto gave_up = [&](const GError *e) {
+    if (!g_error_matches(e, IPCAM_ERROR, IPCAM_ERROR_TIMEOUT)) return false;
+    *unanswered = true;
+    g_message("camera %s: it does not answer the phone app's settings and clock requests, so they are no longer "
+              "sent (its settings and clock are left as they are): %s", name, e->message);
+    return true;
+  };
+  g_autoptr(GError) block_error = nullptr;
+  auto block = session.configuration(&block_error);
+  if (!block && gave_up(block_error)) return;
   if (apply) {
     g_autoptr(GError) error = nullptr;
-    auto block = session.configuration(&error);
     if (!block) {
-      g_warning("camera %s: apply-settings not applied: %s", name, error->message);
+      g_warning("camera %s: apply-settings not applied: %s", name, block_error->message);
     } else if (!apply->firmware.empty() && apply->firmware != block->firmware) {
       g_warning("camera %s: apply-settings skipped: they were made for firmware %s, the camera has %s", name,
                 ipcam::escape_control(apply->firmware).c_str(), ipcam::escape_control(block->firmware).c_str());
@@ -43,6 +57,7 @@ void LoginSettings::after_login(ipcam::ControlSession &session) const {
         g_clear_error(&error);
         auto r = session.set_setting(setting, index, &error);
         if (!r) {
+          if (gave_up(error)) return;
           g_warning("camera %s: apply-settings %s=%d: %s", name, setting.c_str(), index, error->message);
           break;  // the session is likely gone
         }
@@ -51,14 +66,10 @@ void LoginSettings::after_login(ipcam::ControlSession &session) const {
       }
     }
   }
-  if (!sync_clock) return;
-  if (auto why = ipcam::host_clock_unsynchronised()) {
-    g_message("camera %s: its clock is left as it is: %s", name, why->c_str());
-    return;
-  }
+  if (!set_clock) return;
   g_autoptr(GDateTime) now = g_date_time_new_now_local();
   g_autoptr(GError) error = nullptr;
-  if (!session.set_clock(clock_of(now), &error))
+  if (!session.set_clock(clock_of(now), &error) && !gave_up(error))
     g_warning("camera %s: setting its clock from this host's failed: %s", name, error->message);
 }
 

@@ -16,6 +16,8 @@
 
 #include <gst/gst.h>
 
+#include <atomic>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -25,8 +27,13 @@ struct LoginSettings {
   std::string camera;  // its name, for the log
   std::optional<ipcam::SettingsSpec> apply;
   bool sync_clock = true;
+  // Set once the camera left one of these requests unanswered (a firmware
+  // without them): it is not asked again, so that no later login waits
+  // the timeout. Shared by the copies.
+  std::shared_ptr<std::atomic<bool>> unanswered = std::make_shared<std::atomic<bool>>(false);
 
-  // Right after a login of the server's own session.
+  // Right after a login of the server's own control session (the start
+  // check's quick login excepted).
   void after_login(ipcam::ControlSession &session) const;
   // The stream's ipcamsrc, before it starts.
   void configure_source(GstElement *src) const;

@@ -145,7 +145,8 @@ bool read_settings_body(Request &r, std::vector<std::pair<std::string, int32_t>>
     const bool integer = JSON_NODE_HOLDS_VALUE(v) && json_node_get_value_type(v) == G_TYPE_INT64 &&
                          json_node_get_int(v) >= INT32_MIN && json_node_get_int(v) <= INT32_MAX;
     if (!integer) {
-      send_error(r.msg, SOUP_STATUS_BAD_REQUEST, shown + ": its value is an index into the camera's menu, an integer");
+      send_error(r.msg, SOUP_STATUS_BAD_REQUEST,
+                 shown + ": its value is an index into the camera's menu, an integer: " + usage);
       return false;
     }
     values.emplace_back(name, int32_t(json_node_get_int(v)));

@@ -28,6 +28,13 @@ function humanSize(n) {
   return (i ? n.toFixed(1) : n) + ' ' + units[i];
 }
 
+// 2026-05-01 12:00, this browser's local time.
+function shortDate(d) {
+  const two = (n) => String(n).padStart(2, '0');
+  return d.getFullYear() + '-' + two(d.getMonth() + 1) + '-' + two(d.getDate()) + ' ' + two(d.getHours()) + ':' +
+    two(d.getMinutes());
+}
+
 function elapsed(ms) {
   const s = Math.floor(ms / 1000);
   const mm = String(Math.floor(s / 60) % 60).padStart(2, '0'), ss = String(s % 60).padStart(2, '0');
@@ -182,8 +189,14 @@ function newestFirst(files) {
   }).map(([f]) => f);
 }
 
+// A camera path as a query value, its slashes kept: libsoup's Digest check
+// refuses a request whose URI it reads back otherwise (%2F).
+function pathQuery(path) {
+  return 'path=' + encodeURIComponent(path).replace(/%2F/g, '/');
+}
+
 function fileUrl(path) {
-  return here('/api/' + cameraPath + 'files/download?path=' + encodeURIComponent(path));
+  return here('/api/' + cameraPath + 'files/download?' + pathQuery(path));
 }
 
 // A delete button asks once more before it deletes.
@@ -202,7 +215,7 @@ function deleteButton(path) {
     b.disabled = true;
     showError('');
     try {
-      const r = await api('files?path=' + encodeURIComponent(path), {method: 'DELETE'});
+      const r = await api('files?' + pathQuery(path), {method: 'DELETE'});
       if (!r.ok) throw new Error(await errorText(r));
       refreshFiles();
       refreshStorage();
@@ -214,12 +227,47 @@ function deleteButton(path) {
   return b;
 }
 
+// Photos' thumbnails: fetched (as the API calls are, so a login given to
+// the page covers them) one at a time, only once their row shows in the
+// list's box; the camera serves one request at a time anyway.
+const thumbQueue = [];
+let thumbBusy = false;
+const thumbWatch = new IntersectionObserver((entries) => {
+  for (const e of entries) {
+    if (!e.isIntersecting) continue;
+    thumbWatch.unobserve(e.target);
+    thumbQueue.push(e.target.querySelector('img.thumb'));
+  }
+  nextThumb();
+}, {root: document.querySelector('.file-box')});
+
+async function nextThumb() {
+  if (thumbBusy) return;
+  const img = thumbQueue.shift();
+  if (!img) return;
+  thumbBusy = true;
+  try {
+    if (img.isConnected) {
+      const r = await fetch(fileUrl(img.closest('tr').dataset.path));
+      if (r.ok) img.src = URL.createObjectURL(await r.blob());
+    }
+  } catch (e) {
+    // A thumbnail that does not come is no error of the page's.
+  } finally {
+    thumbBusy = false;
+    nextThumb();
+  }
+}
+
 async function refreshFiles() {
   try {
     const r = await api('files?dates=true');
     if (!r.ok) throw new Error(await errorText(r));
     const files = newestFirst(await r.json());
     const body = $('files');
+    for (const row of body.rows) thumbWatch.unobserve(row);
+    for (const img of body.querySelectorAll('img.thumb')) if (img.src) URL.revokeObjectURL(img.src);
+    thumbQueue.length = 0;
     body.replaceChildren();
     for (const f of files) {
       const row = body.insertRow();
@@ -229,10 +277,9 @@ async function refreshFiles() {
       if (f.kind === 'photo') {
         const img = document.createElement('img');
         img.className = 'thumb';
-        img.loading = 'lazy';
         img.alt = '';
-        img.src = fileUrl(f.path);
         thumb.appendChild(img);
+        thumbWatch.observe(row);  // an empty image has no size to watch
       }
       const a = document.createElement('a');
       a.href = fileUrl(f.path);
@@ -243,7 +290,7 @@ async function refreshFiles() {
       row.insertCell().textContent = f.kind;
       const date = row.insertCell();
       date.className = 'date';
-      date.textContent = f.modified ? new Date(f.modified).toLocaleString() : '–';
+      date.textContent = f.modified ? shortDate(new Date(f.modified)) : '–';
       const size = row.insertCell();
       size.className = 'size';
       size.textContent = humanSize(f.size);
