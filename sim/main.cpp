@@ -383,17 +383,20 @@ int run(const CameraConfig &c, const char *stats_file) {
     g_printerr("ipcam-sim: %s\n", error->message);
     return 1;
   }
-  g_print("%s\n", camera.ready_json().c_str());
-  fflush(stdout);
-
+  // The handlers go in before the ready line: a SIGTERM sent the moment
+  // the line is read must still end in a clean stop with the stats.
   g_autoptr(GMainLoop) loop = g_main_loop_new(nullptr, FALSE);
   auto quit = [](gpointer l) -> gboolean {
     g_main_loop_quit(static_cast<GMainLoop *>(l));
     return G_SOURCE_CONTINUE;
   };
-  g_unix_signal_add(SIGINT, quit, loop);
-  g_unix_signal_add(SIGTERM, quit, loop);
+  guint on_int = g_unix_signal_add(SIGINT, quit, loop);
+  guint on_term = g_unix_signal_add(SIGTERM, quit, loop);
+  g_print("%s\n", camera.ready_json().c_str());
+  fflush(stdout);
   g_main_loop_run(loop);
+  g_source_remove(on_int);
+  g_source_remove(on_term);
 
   camera.stop();
   std::string stats = camera.stats_json();
