@@ -251,9 +251,22 @@ bool PreviewReceiver::receive(PreviewAssembler &assembler,
   for (;;) {
     if (!ready) {
       m.hold_pollfd(cancellable);
-      gint64 wait_us = deadline < 0 ? -1 : std::max<gint64>(0, deadline - g_get_monotonic_time());
-      if (!g_socket_condition_timed_wait(m.socket, G_IO_IN, wait_us, cancellable, error)) {
-        g_prefix_error(error, "waiting for preview datagrams: ");
+      const gint64 now = g_get_monotonic_time();
+      gint64 wait_us = deadline < 0 ? -1 : std::max<gint64>(0, deadline - now);
+      // Held datagrams age out of the reorder window even when nothing
+      // arrives: wake for that too.
+      const uint64_t window_end = assembler.deadline_us();
+      const bool window_first =
+          window_end != UINT64_MAX && (wait_us < 0 || gint64(window_end) - now < wait_us);
+      if (window_first) wait_us = std::max<gint64>(0, gint64(window_end) - now);
+      g_autoptr(GError) wait_error = nullptr;
+      if (!g_socket_condition_timed_wait(m.socket, G_IO_IN, wait_us, cancellable, &wait_error)) {
+        if (window_first && g_error_matches(wait_error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT)) {
+          assembler.expire(uint64_t(g_get_monotonic_time()), emit);
+          return true;
+        }
+        g_propagate_prefixed_error(error, static_cast<GError *>(g_steal_pointer(&wait_error)),
+                                   "waiting for preview datagrams: ");
         return false;
       }
       ready = true;
@@ -275,6 +288,7 @@ bool PreviewReceiver::receive(PreviewAssembler &assembler,
     }
     batches++;
     stats_.batches++;
+    const uint64_t arrival_us = uint64_t(g_get_monotonic_time());
     bool filter = m.filter.load(std::memory_order_relaxed);
     uint32_t camera = m.camera.load(std::memory_order_relaxed);
     for (int i = 0; i < n; i++) {
@@ -294,11 +308,11 @@ bool PreviewReceiver::receive(PreviewAssembler &assembler,
       if (h.msg_flags & MSG_TRUNC) {
         // Cut at kSlotSize: an empty view makes the assembler count it
         // malformed; its missing sequence number then shows the loss.
-        assembler.push(ByteView{}, emit);
+        assembler.push(ByteView{}, arrival_us, emit);
       } else {
         assembler.push(ByteView(static_cast<const uint8_t *>(h.msg_iov->iov_base),
                                 m.msgs[i].msg_len),
-                       emit);
+                       arrival_us, emit);
       }
     }
     // A short batch means the queue was empty: return rather than spend a

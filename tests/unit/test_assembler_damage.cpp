@@ -84,13 +84,16 @@ TEST_F(Assembler, DuplicatesDroppedAndCountedNotLoss) {
   EXPECT_EQ(a.stats().discontinuities, 1u);
 }
 
-TEST_F(Assembler, ReorderCountedAndFrameDropped) {
+// With the window off, a datagram that comes after a later one is late: its
+// gap was a loss at once, so its frame is damaged and it is dropped.
+TEST_F(Assembler, WithoutWindowReorderIsLateAndFrameDropped) {
   send(0, key_frame(2500));
   auto d = cam.frame(33, delta_frame(3500));
   std::swap(d[2], d[3]);
   push(d);
   EXPECT_EQ(a.stats().reordered, 1u);
-  EXPECT_EQ(a.stats().lost, 0u);  // counted lost at the gap, then found
+  EXPECT_EQ(a.stats().late, 1u);
+  EXPECT_EQ(a.stats().lost, 1u);  // it cost its frame
   EXPECT_EQ(a.stats().duplicates, 0u);
   ASSERT_EQ(c.frames.size(), 1u);
   EXPECT_EQ(a.stats().dropped_frames, 0u);  // still open: ends at the next boundary
@@ -156,7 +159,7 @@ TEST_F(Assembler, Type5SequencedOtherTypesIgnored) {
   EXPECT_EQ(a.stats().malformed, 1u);
   EXPECT_EQ(a.stats().lost, 0u);
   // Dropping a type-5 datagram is a gap like any other.
-  PreviewAssembler b;
+  PreviewAssembler b(no_window());
   Collector cb;
   d.erase(d.begin() + 2);
   push_all(b, cb, d);
