@@ -48,6 +48,10 @@ class ReorderWindow {
   std::vector<Slot> slots_;
   uint16_t mask_ = 0;
   size_t held_ = 0;
+  // Arrival times only grow, so the first datagram held is the oldest until
+  // it is taken; only then is the window searched again.
+  mutable uint64_t oldest_us_ = 0;
+  mutable bool oldest_known_ = false;
 };
 
 }  // namespace ipcam
