@@ -92,6 +92,9 @@ GType gst_ipcam_loss_policy_get_type(void) {
       {GST_IPCAM_LOSS_POLICY_DROP_UNTIL_KEYFRAME, "After a loss, drop frames until the next keyframe",
        "drop-until-keyframe"},
       {GST_IPCAM_LOSS_POLICY_PASS_CORRUPTED, "Pass damaged frames on, flagged CORRUPTED", "pass-corrupted"},
+      {GST_IPCAM_LOSS_POLICY_DROP_DAMAGED,
+       "Drop only the damaged frames; the next whole frame goes on (the decoder predicts from an older picture)",
+       "drop-damaged"},
       {0, nullptr, nullptr}};
   if (g_once_init_enter(&type)) g_once_init_leave(&type, g_enum_register_static("GstIpcamLossPolicy", values));
   return type;
@@ -271,6 +274,8 @@ static gboolean gst_ipcam_src_start(GstBaseSrc *src) {
                                : ipcam::TimePosition::kBefore;
     config.loss_policy = st->settings.loss_policy == GST_IPCAM_LOSS_POLICY_PASS_CORRUPTED
                              ? ipcam::LossPolicy::kPassCorrupted
+                         : st->settings.loss_policy == GST_IPCAM_LOSS_POLICY_DROP_DAMAGED
+                             ? ipcam::LossPolicy::kDropDamaged
                              : ipcam::LossPolicy::kDropUntilKeyframe;
     // 0 ms turns the window off: a gap is a loss at once.
     config.reorder_ms = st->settings.reorder_window_ms;

@@ -69,7 +69,10 @@ struct PreviewAssembler::State {
   size_t sizes_pos;
 
   bool before() const { return config.time_position == TimePosition::kBefore; }
-  bool dropping() const { return config.loss_policy == LossPolicy::kDropUntilKeyframe; }
+  bool dropping() const { return config.loss_policy != LossPolicy::kPassCorrupted; }
+  // After a loss: only drop-until-keyframe waits; drop-damaged goes on with
+  // the next whole frame (a session still starts at a keyframe).
+  bool waits_after_loss() const { return config.loss_policy == LossPolicy::kDropUntilKeyframe; }
 
   void clear() {
     g_free(buf);
@@ -111,7 +114,7 @@ struct PreviewAssembler::State {
   // be trusted to decode, and a frame that ended early may have had a tail.
   void loss_between_frames() {
     need_discont = true;
-    if (dropping()) wait_keyframe = true;
+    if (waits_after_loss()) wait_keyframe = true;
     ended_early = false;
   }
 
@@ -275,7 +278,8 @@ struct PreviewAssembler::State {
     }
     if (!h264::starts_with_start_code(ByteView(buf, size))) damaged = true;
     if (damaged && dropping()) {
-      need_discont = wait_keyframe = true;
+      need_discont = true;
+      if (waits_after_loss()) wait_keyframe = true;
       drop_frame();
       return;
     }
@@ -342,7 +346,7 @@ struct PreviewAssembler::State {
         if (!headless) {
           headless = true;
           need_discont = true;
-          if (dropping()) wait_keyframe = true;
+          if (waits_after_loss()) wait_keyframe = true;
         }
         return;
       }
@@ -368,7 +372,7 @@ struct PreviewAssembler::State {
       open = false;
       if (size > 0) {
         need_discont = true;
-        if (dropping()) wait_keyframe = true;
+        if (waits_after_loss()) wait_keyframe = true;
         drop_frame();
       } else {
         reset_frame();

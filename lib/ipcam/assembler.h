@@ -18,6 +18,7 @@ enum class TimePosition { kBefore, kAfter };
 enum class LossPolicy {
   kDropUntilKeyframe,  // after any loss, emit nothing until a whole keyframe
   kPassCorrupted,      // emit damaged frames, flagged corrupted
+  kDropDamaged,        // drop damaged frames only; the next whole frame goes on (flagged discont)
 };
 
 struct AssemblerConfig {

@@ -13,18 +13,22 @@ namespace {
 
 // Config byte: bit 0 time after, bit 1 pass-corrupted, bit 2 early end off,
 // bits 3-4 max frame size, bits 5-6 full data payload size (0 = learned),
-// bit 7 reorder window off (on: 64 datagrams or 40 ms, each record arriving
-// 5 ms after the one before).
+// bit 7: with bit 1 (pass-corrupted) the reorder window off, without it
+// drop-damaged (the window, when on: 64 datagrams or 40 ms, each record
+// arriving 5 ms after the one before).
 AssemblerConfig config_from(uint8_t c) {
   static constexpr size_t kMaxFrame[4] = {8u << 20, 256, 4096, 65536};
   static constexpr size_t kPayload[4] = {0, 64, 200, 1000};
   AssemblerConfig config;
   config.time_position = (c & 1) ? TimePosition::kAfter : TimePosition::kBefore;
-  config.loss_policy = (c & 2) ? LossPolicy::kPassCorrupted : LossPolicy::kDropUntilKeyframe;
+  // Bit 7 with bit 1 clear: drop-damaged (the window stays on).
+  config.loss_policy = (c & 2)      ? LossPolicy::kPassCorrupted
+                       : (c & 0x80) ? LossPolicy::kDropDamaged
+                                    : LossPolicy::kDropUntilKeyframe;
   config.early_end = !(c & 4);
   config.max_frame_size = kMaxFrame[(c >> 3) & 3];
   config.data_payload_size = kPayload[(c >> 5) & 3];
-  if (c & 0x80) config.reorder_datagrams = 0;
+  if ((c & 0x80) && (c & 2)) config.reorder_datagrams = 0;
   return config;
 }
 
@@ -60,6 +64,10 @@ struct Checker {
     if (config.loss_policy == LossPolicy::kDropUntilKeyframe) {
       FUZZ_CHECK(!f.corrupted);
       FUZZ_CHECK(!f.discont || f.keyframe);  // decoding restarts at a keyframe
+    }
+    if (config.loss_policy == LossPolicy::kDropDamaged) {
+      FUZZ_CHECK(!f.corrupted);
+      FUZZ_CHECK(f.frame_index > 0 || f.keyframe);  // a session starts at a keyframe
     }
     FUZZ_CHECK(!f.early || (config.early_end && config.time_position == TimePosition::kBefore));
     frames++;

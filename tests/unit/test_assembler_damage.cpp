@@ -250,3 +250,30 @@ TEST_F(Assembler, FarBehindJumpResyncs) {
   EXPECT_EQ(a.stats().duplicates, 0u);
   EXPECT_EQ(a.stats().reordered, 0u);
 }
+
+// drop-damaged: only the damaged frame goes; the next whole frame follows at
+// once, flagged discont (the decoder predicts it from an older picture).
+TEST(AssemblerDropDamaged, OnlyTheDamagedFrameIsDropped) {
+  AssemblerConfig cfg = no_window();
+  cfg.loss_policy = LossPolicy::kDropDamaged;
+  PreviewAssembler a(cfg);
+  Collector c;
+  Camera cam;
+  std::vector<Bytes> frames = {delta_frame(900, 9), key_frame(2500, 1), delta_frame(2500, 2),
+                               delta_frame(2500, 3), delta_frame(800, 4)};
+  for (size_t i = 0; i < frames.size(); i++) {
+    auto d = cam.frame(uint32_t(i * 33), frames[i]);
+    if (i == 2) d.erase(d.begin() + 2);  // one piece of frame 2 lost
+    push_all(a, c, d);
+  }
+  a.flush(c.emit);
+  ASSERT_EQ(c.frames.size(), 3u);  // a session starts at a keyframe: frame 0 waits
+  EXPECT_EQ(c.frames[0].data, frames[1]);
+  EXPECT_EQ(c.frames[1].data, frames[3]);
+  EXPECT_EQ(c.frames[2].data, frames[4]);
+  EXPECT_TRUE(c.frames[1].discont);
+  EXPECT_FALSE(c.frames[1].keyframe);
+  EXPECT_FALSE(c.frames[2].discont);
+  for (const Seen &s : c.frames) EXPECT_FALSE(s.corrupted);
+  EXPECT_EQ(a.stats().dropped_frames, 2u);
+}
