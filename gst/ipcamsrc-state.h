@@ -117,7 +117,9 @@ struct SrcSettings {
   GstIpcamTimePosition time_position = GST_IPCAM_TIME_POSITION_BEFORE;
   GstIpcamTimestampMode timestamp_mode = GST_IPCAM_TIMESTAMP_MODE_CAMERA;
   guint latency_ms = kDefaultLatencyMs;
-  GstIpcamLossPolicy loss_policy = GST_IPCAM_LOSS_POLICY_DROP_UNTIL_KEYFRAME;
+  // drop-damaged: on a lossy link it shows many more pictures than
+  // drop-until-keyframe, and decoders print nothing either way (docs/preview.md).
+  GstIpcamLossPolicy loss_policy = GST_IPCAM_LOSS_POLICY_DROP_DAMAGED;
   guint reorder_window_ms = kDefaultReorderWindowMs;
   gint reconnect_attempts = kDefaultReconnectAttempts;
   guint reconnect_backoff_ms = kDefaultReconnectBackoffMs;

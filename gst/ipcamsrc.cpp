@@ -487,7 +487,7 @@ static void install_stream_properties(GObjectClass *oc) {
   g_object_class_install_property(
       oc, PROP_LOSS_POLICY,
       g_param_spec_enum("loss-policy", "Loss policy", "What to do with frames after a datagram was lost",
-                        gst_ipcam_loss_policy_get_type(), GST_IPCAM_LOSS_POLICY_DROP_UNTIL_KEYFRAME, kReadWrite));
+                        gst_ipcam_loss_policy_get_type(), GST_IPCAM_LOSS_POLICY_DROP_DAMAGED, kReadWrite));
   g_object_class_install_property(
       oc, PROP_REORDER_WINDOW,
       g_param_spec_uint("reorder-window", "Reorder window",

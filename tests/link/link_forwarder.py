@@ -197,7 +197,11 @@ class Link:
                 for edge in self.outage:
                     if edge > now:
                         timeout = min(timeout, edge - now)
-            for key, _ in self.sel.select(timeout):
+            # New connections last: a connection the client closed while the
+            # link was down ends (the camera sees the close, as TCP would
+            # retransmit it) before its successor logs in.
+            events = sorted(self.sel.select(timeout), key=lambda e: e[0].data == "accept")
+            for key, _ in events:
                 kind = key.data
                 if kind == "preview":
                     while True:
