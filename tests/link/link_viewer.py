@@ -28,9 +28,10 @@ def main():
     ap.add_argument("--loss-policy", default=None)
     ap.add_argument("--reorder-window", type=int, default=None)
     ap.add_argument("--record", default=None)
+    ap.add_argument("--timeout", type=int, default=2000)
     a = ap.parse_args()
     Gst.init(None)
-    props = "address=%s timeout=2000 reconnect-attempts=-1" % a.address
+    props = "address=%s timeout=%d reconnect-attempts=-1" % (a.address, a.timeout)
     if a.loss_policy:
         props += " loss-policy=%s" % a.loss_policy
     if a.reorder_window is not None:
