@@ -16,8 +16,9 @@ frames before it count neither as shown nor as frozen.
 
 A lost data piece damages its frame; a lost time datagram merges the frame
 into the one before (both damaged). The result of each policy is decoded
-by ffmpeg (`-v warning`): frames shown, ffmpeg's messages, and the freeze
-time (the sum of the gaps between shown frames beyond one frame interval).
+by ffmpeg (`-v warning`): frames handed to the decoder, pictures out of
+it, ffmpeg's messages, and the freeze time (the sum of the gaps between
+the frames handed on, beyond one frame interval).
 
     loss_policies.py STREAM.h264 [--loss 0.01 0.02 0.05] [--seeds 5] [--json FILE]
 
@@ -140,10 +141,12 @@ def decode(units, work):
     with open(path, "wb") as f:
         for _, d in units:
             f.write(d)
-    r = subprocess.run(["ffmpeg", "-nostdin", "-hide_banner", "-v", "warning", "-i", path, "-f", "null", "-"],
-                       capture_output=True, text=True, errors="replace", timeout=300)
+    r = subprocess.run(["ffmpeg", "-nostdin", "-hide_banner", "-v", "warning", "-progress", "pipe:1", "-i", path,
+                        "-f", "null", "-"], capture_output=True, text=True, errors="replace", timeout=300)
     messages = [line for line in r.stderr.splitlines() if line.strip()]
-    return messages
+    # The decoder may hold back, silently, pictures that lean on one it never got.
+    pictures = [int(line.split("=")[1]) for line in r.stdout.splitlines() if line.startswith("frame=")]
+    return messages, (pictures[-1] if pictures else 0)
 
 
 def freeze_s(indices, total):
@@ -173,31 +176,35 @@ def main():
     with tempfile.TemporaryDirectory() as work:
         for loss in a.loss:
             for policy in a.policies:
-                shown = msgs = watched = 0
+                shown = msgs = watched = out_pictures = 0
                 freeze = 0.0
                 sample = []
                 for seed in range(a.seeds):
                     rng = random.Random(seed * 1000 + int(loss * 1000))
                     units = apply_policy(aus, transmit(aus, loss, rng), policy)
-                    m = decode(units, work)
+                    m, pictures = decode(units, work)
                     shown += len(units)
+                    out_pictures += pictures
                     watched += len(aus) - (units[0][0] if units else 0)
                     msgs += len(m)
                     freeze += freeze_s([i for i, _ in units], len(aus))
                     sample += m[:2]
                 # Rates over the time watched: from the first keyframe on.
                 row = {"loss": loss, "policy": policy, "fps": shown / max(1, watched) * FPS,
+                       "pictures_fps": out_pictures / max(1, watched) * FPS,
                        "messages": msgs / a.seeds, "messages_per_10s": msgs / max(1, watched) * FPS * 10,
                        "freeze_s_per_10s": freeze / max(1, watched) * FPS * 10, "sample": sample[:3]}
                 results.append(row)
-                print("loss %4.1f %%  %-20s  %5.1f fps  decoder messages %6.1f  freeze %5.2f s per 10 s  %s" %
-                      (loss * 100, policy, row["fps"], row["messages"], row["freeze_s_per_10s"],
+                print("loss %4.1f %%  %-20s  %5.1f fps (%5.1f fps out of the decoder)  decoder messages %6.1f  freeze %5.2f s per 10 s  %s" %
+                      (loss * 100, policy, row["fps"], row["pictures_fps"], row["messages"], row["freeze_s_per_10s"],
                        "; ".join(sample[:2])[:160]))
-    print("\n| datagram loss | policy | frames delivered (of 30 fps) | ffmpeg messages per 10 s | freeze per 10 s |")
-    print("|---|---|---|---|---|")
+    print("\n| datagram loss | policy | frames to the decoder (of 30 fps) | pictures out of it | "
+          "ffmpeg messages per 10 s | freeze per 10 s |")
+    print("|---|---|---|---|---|---|")
     for r in results:
-        print("| %.0f %% | %s | %.1f fps | %.1f | %.2f s |" % (r["loss"] * 100, r["policy"], r["fps"],
-                                                            r["messages_per_10s"], r["freeze_s_per_10s"]))
+        print("| %.0f %% | %s | %.1f fps | %.1f fps | %.1f | %.2f s |" %
+              (r["loss"] * 100, r["policy"], r["fps"], r["pictures_fps"], r["messages_per_10s"],
+               r["freeze_s_per_10s"]))
     if a.json:
         with open(a.json, "w") as f:
             json.dump(results, f, indent=1)
