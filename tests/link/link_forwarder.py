@@ -12,12 +12,16 @@ passes either way (the link is down, nobody closes anything).
 
 It prints one ready line ({"ready": true}) once its sockets are bound, and
 on SIGTERM writes what it did as JSON to --stats: datagrams received, sent,
-dropped by loss / burst / outage, reordered (sent after a later one), and
+dropped by loss / burst / outage, reordered (sent after a later one), those
+sent more than --window-ms after the first datagram that overtook them
+(the forwarder is a userspace process: on a loaded machine a stall can
+stretch its own jitter), and
 the outage's start and end on the monotonic clock (shared by every
 namespace), so a test can time the pictures after it.
 """
 
 import argparse
+import collections
 import heapq
 import json
 import random
@@ -37,7 +41,8 @@ class Link:
         self.rng = random.Random(a.seed)
         self.sel = selectors.DefaultSelector()
         self.counts = {"received": 0, "sent": 0, "lost": 0, "burst_lost": 0, "outage_lost": 0,
-                       "reordered": 0, "held_for_reorder": 0, "connections": 0, "stale_connections": 0}
+                       "reordered": 0, "held_for_reorder": 0, "connections": 0, "stale_connections": 0,
+                       "later_than_window": 0}
         self.queue = []  # (due, order, datagram)
         self.order = 0
         self.last_sent_order = -1
@@ -50,6 +55,7 @@ class Link:
         self.pairs = {}  # socket -> peer socket
         self.pending = {}  # socket -> bytes not yet written to it
         self.held = None  # a datagram held back to go after the next one
+        self.recent = collections.deque(maxlen=256)  # (order, time sent) of the last datagrams sent
 
         self.preview_in = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.preview_in.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
@@ -121,6 +127,12 @@ class Link:
             order = item[3] if len(item) > 3 else item[1]
             if order < self.last_sent_order:
                 self.counts["reordered"] += 1
+                # How long after the first datagram that overtook it: past
+                # the receiver's reorder window, it cannot be put back.
+                overtaken_at = min(t for o, t in self.recent if o > order)
+                if now - overtaken_at > self.a.window_ms / 1000.0:
+                    self.counts["later_than_window"] += 1
+            self.recent.append((order, now))
             self.last_sent_order = max(self.last_sent_order, order)
             try:
                 self.preview_out.sendto(item[2], (self.a.client, PREVIEW_PORT))
@@ -235,6 +247,9 @@ def main():
     ap.add_argument("--outage-at-s", type=float, default=0.0)
     ap.add_argument("--outage-s", type=float, default=0.0)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--window-ms", type=float, default=40.0,
+                    help="the receiver's reorder window: datagrams sent later than this after one that "
+                         "overtook them are counted (later_than_window), as the receiver must lose them")
     ap.add_argument("--stats", required=True)
     a = ap.parse_args()
     stop = {"now": False}

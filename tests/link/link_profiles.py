@@ -2,7 +2,9 @@
 ipcamsrc ! h264parse ! avdec_h264 in the viewer's namespace for a while
 and reports what a viewer got: frames per second delivered, decoder
 messages (warnings and errors on the bus, plus ffmpeg's own messages on
-the same H.264 as ipcamsrc pushed it), freeze time, and after an outage
+the same H.264 as ipcamsrc pushed it), freeze time (on the pictures'
+timestamps: the time without a new picture beyond one frame interval), and
+after an outage
 the time from the link's return to the next picture. What the link did
 (datagrams lost, reordered, ...) comes from the forwarder's counters.
 
@@ -64,9 +66,12 @@ def run_profile(name, link_args, seconds, stream, viewer_args=()):
     bus = [m for m in r["messages"] if m["from"] != "src"]
     first = decoded[0] if decoded else None
     watched = (r["start"] + seconds - first) if first else 0.0
+    # Freeze: on the camera's timeline (the pictures' PTS), the time no new
+    # picture was shown beyond one frame interval, gaps of two frames or more.
     freeze = 0.0
-    for a, b in zip(decoded, decoded[1:]):
-        if b - a > 2.0 / FPS:
+    shown = [t for t in r.get("decoded_pts", []) if t is not None]
+    for a, b in zip(shown, shown[1:]):
+        if b - a > 1.5 / FPS:
             freeze += b - a - 1.0 / FPS
     out = {"profile": name, "seconds": seconds, "pushed": len(pushed), "decoded": len(decoded),
            "fps": len(decoded) / watched if watched > 0 else 0.0, "bus_messages": bus, "ffmpeg_messages": ff,
@@ -111,11 +116,12 @@ def rtsp_across_outage(stream, seconds=10.0):
 def describe(o):
     st, link = o["stats"], o["link"]
     text = ("%-34s %5.1f fps (%d pushed, %d decoded in %.1f s), decoder messages %d + ffmpeg %d, freeze %.2f s; "
-            "ipcamsrc lost %d reordered %d late %d dropped-frames %d; link lost %d burst %d outage %d reordered %d" %
+            "ipcamsrc lost %d reordered %d late %d dropped-frames %d; link lost %d burst %d outage %d reordered %d "
+            "(%d past the window)" %
             (o["profile"], o["fps"], o["pushed"], o["decoded"], o["watched_s"], len(o["bus_messages"]),
              len(o["ffmpeg_messages"]), o["freeze_s"], st.get("lost", 0), st.get("reordered", 0), st.get("late", 0),
              st.get("dropped-frames", 0), link.get("lost", 0), link.get("burst_lost", 0),
-             link.get("outage_lost", 0), link.get("reordered", 0)))
+             link.get("outage_lost", 0), link.get("reordered", 0), link.get("later_than_window", 0)))
     if "pictures_after_outage_s" in o:
         text += "; pictures %.2f s after the link came back" % (o["pictures_after_outage_s"] or -1)
     return text
@@ -132,9 +138,13 @@ def check_ci(o, failures):
     name = o["profile"]
     if name.startswith("jitter") or name.startswith("5 % reordered"):
         need(link.get("reordered", 0) > 20, "the link reordered only %d datagrams" % link.get("reordered", 0))
-        need(st.get("lost", 1) == 0 and st.get("late", 1) == 0, "ipcamsrc counted lost %s late %s" %
-             (st.get("lost"), st.get("late")))
-        need(st.get("dropped-frames", 1) <= 1, "dropped-frames %s" % st.get("dropped-frames"))
+        # Nothing lost that the link delivered within the window; a stall of
+        # the forwarder itself (a loaded machine) is counted by it, not hidden.
+        beyond = link.get("later_than_window", 0)
+        need(st.get("late", 1) <= beyond and st.get("lost", 1) <= beyond,
+             "ipcamsrc counted lost %s late %s; the link sent %d past the window" %
+             (st.get("lost"), st.get("late"), beyond))
+        need(st.get("dropped-frames", 1) <= 1 + beyond, "dropped-frames %s" % st.get("dropped-frames"))
         need(o["fps"] >= 25.0, "only %.1f fps" % o["fps"])  # a loose floor: the counts above are the goal
     if "loss" in name and "outage" not in name:
         need(link.get("lost", 0) > 0, "the link lost nothing")

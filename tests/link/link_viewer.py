@@ -1,7 +1,7 @@
 """The viewer's end of the link rig, run inside the viewer's namespace:
 plays `ipcamsrc ! h264parse ! avdec_h264 ! fakesink` for a while and prints
 one JSON line with what a viewer got: frames ipcamsrc pushed and pictures
-decoded (with their monotonic arrival times), every warning or error on
+decoded (with their monotonic arrival times and PTS), every warning or error on
 the bus, ipcamsrc's stats, and the H.264 it pushed written to --record (so
 ffmpeg can be asked what it thinks of the same bytes).
 
@@ -42,7 +42,7 @@ def main():
     p = Gst.parse_launch("ipcamsrc name=src %s ! tee name=t ! queue ! h264parse ! avdec_h264 max-threads=1 name=dec "
                          "! fakesink name=sink sync=false%s" % (props, record))
     src, sink = p.get_by_name("src"), p.get_by_name("sink")
-    pushed, decoded, pts = [], [], []
+    pushed, decoded, pts, decoded_pts = [], [], [], []
     lock = threading.Lock()
 
     def on_src(pad, info):
@@ -53,8 +53,10 @@ def main():
         return Gst.PadProbeReturn.OK
 
     def on_sink(pad, info):
+        b = info.get_buffer()
         with lock:
             decoded.append(time.monotonic())
+            decoded_pts.append(b.pts / 1e9 if b.pts != Gst.CLOCK_TIME_NONE else None)
         return Gst.PadProbeReturn.OK
 
     src.get_static_pad("src").add_probe(Gst.PadProbeType.BUFFER, on_src)
@@ -82,7 +84,8 @@ def main():
     threading.Thread(target=lambda: (p.set_state(Gst.State.NULL), done.set()), daemon=True).start()
     stopped = done.wait(10)
     with lock:
-        out = {"start": start, "pushed": pushed, "decoded": decoded, "pts": pts, "messages": messages,
+        out = {"start": start, "pushed": pushed, "decoded": decoded, "pts": pts, "decoded_pts": decoded_pts,
+               "messages": messages,
                "stats": st, "stopped": stopped}
     print(json.dumps(out), flush=True)
     return 0
