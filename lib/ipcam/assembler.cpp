@@ -150,13 +150,12 @@ struct PreviewAssembler::State {
       highest = seq;
     else if (delta >= 0 && seq != highest && !ahead.holds(seq))
       stats.reordered++;  // fills a gap: put back in place
-    if (delta == 0) return Seq::kNext;
-    if (delta > 0) {
+    if (delta >= 0) {
       if (ahead.holds(seq)) {
         stats.duplicates++;
         return Seq::kDrop;
       }
-      return Seq::kAhead;
+      return delta == 0 ? Seq::kNext : Seq::kAhead;
     }
     uint64_t bit = uint64_t(1) << unsigned(-int(delta) - 1);
     if (done & bit) {
@@ -468,7 +467,10 @@ void PreviewAssembler::place(const PreviewDatagram &d, ByteView raw, const Frame
   }
   // The count bound: the oldest gaps give way so that `d` fits the window.
   const unsigned window = config_.reorder_datagrams;
-  if (uint16_t(d.seq - s_->next) >= window) release_until(window ? uint16_t(d.seq - window + 1) : d.seq, emit);
+  if (uint16_t(d.seq - s_->next) >= window) {
+    release_until(window ? uint16_t(d.seq - window + 1) : d.seq, emit);
+    drain(emit);  // what was held right behind the given-up gap
+  }
   if (d.seq == s_->next) {
     deliver(d, emit);
     s_->advance(true);
@@ -504,18 +506,25 @@ void PreviewAssembler::drain(const FrameCallback &emit) {
 
 // Everything held, in order, its gaps lost (end of stream, restart).
 void PreviewAssembler::release_held(const FrameCallback &emit) {
-  while (!s_->ahead.empty()) {
-    release_until(s_->ahead.lowest(s_->next), emit);
-    drain(emit);
-  }
+  while (!s_->ahead.empty()) release_lowest(emit);
 }
 
 void PreviewAssembler::expire(uint64_t now_us, const FrameCallback &emit) {
   s_->now_us = std::max(s_->now_us, now_us);
-  while (!s_->ahead.empty() && s_->now_us >= deadline_us()) {
-    release_until(s_->ahead.lowest(s_->next), emit);
-    drain(emit);
+  while (!s_->ahead.empty() && s_->now_us >= deadline_us()) release_lowest(emit);
+}
+
+// Gives up the gap before the lowest held datagram and assembles from there.
+void PreviewAssembler::release_lowest(const FrameCallback &emit) {
+  const uint16_t lowest = s_->ahead.lowest(s_->next);
+  if (!s_->ahead.holds(lowest)) {
+    // Nothing held lies within the window: cannot happen, but a window
+    // that could not empty would never end this loop.
+    s_->ahead.clear();
+    return;
   }
+  release_until(lowest, emit);
+  drain(emit);
 }
 
 uint64_t PreviewAssembler::deadline_us() const {

@@ -137,6 +137,7 @@ class PreviewAssembler {
   void place(const PreviewDatagram &d, ByteView raw, const FrameCallback &emit);
   void release_until(uint16_t seq, const FrameCallback &emit);
   void release_held(const FrameCallback &emit);
+  void release_lowest(const FrameCallback &emit);
   void drain(const FrameCallback &emit);
   struct State;
   AssemblerConfig config_;

@@ -217,3 +217,22 @@ TEST(AssemblerReorder, JitterLosesNothing) {
     EXPECT_GT(a.stats().reordered, 100u);
   }
 }
+
+// When the count bound gives up a gap, what was held right behind it is
+// assembled at once (found by the fuzzer: it stayed held behind `next`, and
+// the window could never empty).
+TEST(AssemblerReorder, CountBoundAssemblesWhatWasHeldBehindTheGap) {
+  PreviewAssembler a(window(8, 40));
+  Collector c;
+  Camera cam;
+  cam.piece = 100;
+  auto d = cam.frame(0, key_frame(1500));  // time + 16 pieces
+  a.push(d[0], c.emit);
+  for (size_t i = 2; i < 4; i++) a.push(d[i], c.emit);  // d[1] lost: 2 and 3 held
+  a.push(d[10], c.emit);  // 9 past the gap: it is given up, 2 and 3 assembled
+  EXPECT_EQ(a.stats().lost, 1u);
+  a.push(d[3], c.emit);  // a second copy: nothing held behind `next` any more
+  EXPECT_EQ(a.stats().duplicates, 1u);
+  a.expire(1000000, c.emit);
+  EXPECT_EQ(a.deadline_us(), UINT64_MAX);
+}
