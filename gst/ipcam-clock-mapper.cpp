@@ -11,6 +11,9 @@ constexpr int64_t kMs = 1000000;
 constexpr uint64_t kExtensionBase = uint64_t(1) << 32;
 }  // namespace
 
+// last_pts_ns_ stays: a new session must not start before the old one ended
+// (every consumer downstream, RTSP, WebRTC, publishing, recording, needs
+// timestamps that only grow across a reconnect).
 void CameraClockMapper::reset() {
   anchored_ = false;
   correction_ns_ = 0;
@@ -19,8 +22,9 @@ void CameraClockMapper::reset() {
 
 void CameraClockMapper::anchor(uint64_t camera_ms, uint64_t arrival_ns) {
   anchor_camera_ms_ = camera_ms;
-  // Never step backwards across a re-anchor: PTS must keep increasing.
-  anchor_arrival_ns_ = anchored_ ? std::max(arrival_ns, last_pts_ns_ + 1) : arrival_ns;
+  // Never step backwards across a re-anchor or a new session: PTS must
+  // keep increasing.
+  anchor_arrival_ns_ = mapped_any_ ? std::max(arrival_ns, last_pts_ns_ + 1) : arrival_ns;
   correction_ns_ = 0;
   window_start_ms_ = camera_ms;
   window_has_sample_ = false;
@@ -67,8 +71,9 @@ MappedTime CameraClockMapper::map(uint32_t camera_ms, uint64_t arrival_ns) {
 
   uint64_t pts = expected < 0 ? 0 : uint64_t(expected);
   // Equal camera times (or a step back) must still give increasing PTS.
-  if (anchored_ && !out.discont && pts <= last_pts_ns_) pts = last_pts_ns_ + 1;
+  if (mapped_any_ && pts <= last_pts_ns_) pts = last_pts_ns_ + 1;
   last_pts_ns_ = pts;
+  mapped_any_ = true;
   out.pts_ns = pts;
   return out;
 }

@@ -39,7 +39,8 @@ class CameraClockMapper {
 
   // One frame: its 32-bit camera time and the running time it arrived at.
   MappedTime map(uint32_t camera_ms, uint64_t arrival_ns);
-  // Forget the anchor (new session): the next frame anchors again.
+  // Forget the anchor (new session): the next frame anchors again, at its
+  // arrival, but never before the last PTS given out.
   void reset();
 
   bool anchored() const { return anchored_; }
@@ -61,6 +62,7 @@ class CameraClockMapper {
   int64_t window_min_offset_ns_ = 0;
   bool window_has_sample_ = false;
   uint64_t last_pts_ns_ = 0;
+  bool mapped_any_ = false;  // last_pts_ns_ is a PTS given out (kept across reset())
   uint64_t reanchors_ = 0;
 };
 

@@ -271,7 +271,6 @@ GstFlowReturn gst_ipcam_src_reconnect(GstIpcamSrc *self, const char *why) {
   bool busy_said = false;
   for (gint i = 0; attempts < 0 || i < attempts; i++) {
     if (!cancellable_sleep(st->cancellable, backoff)) return GST_FLOW_FLUSHING;
-    backoff = std::min(backoff * 2, ipcam::src::kReconnectBackoffCapMs);
     g_clear_error(&last_error);
     switch (try_connect(self, where, &last_error)) {
       case Attempt::kOk: {
@@ -303,6 +302,11 @@ GstFlowReturn gst_ipcam_src_reconnect(GstIpcamSrc *self, const char *why) {
                                where.c_str()),
                               ("%s", last_error->message));
         }
+        // An attempt that timed out has already waited `timeout` for a camera
+        // out of reach (a link that is down): a longer pause would only delay
+        // the pictures once the link is back. Refusals and closes back off.
+        if (!g_error_matches(last_error, IPCAM_ERROR, IPCAM_ERROR_TIMEOUT))
+          backoff = std::min(backoff * 2, ipcam::src::kReconnectBackoffCapMs);
         break;
     }
   }

@@ -77,6 +77,9 @@ class Locker {
 // The camera's ports, login and timeout default to endpoint.h's.
 inline constexpr guint kDefaultKeepaliveMs = 5000;
 inline constexpr guint kDefaultLatencyMs = 100;
+// Wi-Fi delays datagrams by tens of milliseconds and reorders them: the
+// assembler waits this long for a missing one (docs/preview.md).
+inline constexpr guint kDefaultReorderWindowMs = 40;
 inline constexpr gint kDefaultReconnectAttempts = 10;
 inline constexpr guint kDefaultReconnectBackoffMs = 500;
 inline constexpr guint kReconnectBackoffCapMs = 8000;
@@ -115,7 +118,10 @@ struct SrcSettings {
   GstIpcamTimePosition time_position = GST_IPCAM_TIME_POSITION_BEFORE;
   GstIpcamTimestampMode timestamp_mode = GST_IPCAM_TIMESTAMP_MODE_CAMERA;
   guint latency_ms = kDefaultLatencyMs;
-  GstIpcamLossPolicy loss_policy = GST_IPCAM_LOSS_POLICY_DROP_UNTIL_KEYFRAME;
+  // drop-damaged: on a lossy link it shows many more pictures than
+  // drop-until-keyframe, and decoders print nothing either way (docs/preview.md).
+  GstIpcamLossPolicy loss_policy = GST_IPCAM_LOSS_POLICY_DROP_DAMAGED;
+  guint reorder_window_ms = kDefaultReorderWindowMs;
   gint reconnect_attempts = kDefaultReconnectAttempts;
   guint reconnect_backoff_ms = kDefaultReconnectBackoffMs;
   gint buffer_size = 0;  // SO_RCVBUF of the preview socket; 0 = system default

@@ -55,6 +55,7 @@ enum {
   PROP_FIRMWARE_VERSION,
   PROP_STATS,
   PROP_LAST_ERROR,
+  PROP_REORDER_WINDOW,
 };
 
 static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE(
@@ -94,6 +95,9 @@ GType gst_ipcam_loss_policy_get_type(void) {
       {GST_IPCAM_LOSS_POLICY_DROP_UNTIL_KEYFRAME, "After a loss, drop frames until the next keyframe",
        "drop-until-keyframe"},
       {GST_IPCAM_LOSS_POLICY_PASS_CORRUPTED, "Pass damaged frames on, flagged CORRUPTED", "pass-corrupted"},
+      {GST_IPCAM_LOSS_POLICY_DROP_DAMAGED,
+       "Drop only the damaged frames; the next whole frame goes on (the decoder predicts from an older picture)",
+       "drop-damaged"},
       {0, nullptr, nullptr}};
   if (g_once_init_enter(&type)) g_once_init_leave(&type, g_enum_register_static("GstIpcamLossPolicy", values));
   return type;
@@ -135,6 +139,7 @@ static GstStructure *stats_structure(ipcam::src::SrcState *st) {
   return gst_structure_new("ipcam-stats", "frames", G_TYPE_UINT64, a.frames, "bytes", G_TYPE_UINT64, a.bytes,
                            "datagrams", G_TYPE_UINT64, a.datagrams, "lost", G_TYPE_UINT64, a.lost,
                            "duplicates", G_TYPE_UINT64, a.duplicates, "reordered", G_TYPE_UINT64, a.reordered,
+                           "late", G_TYPE_UINT64, a.late,
                            "malformed", G_TYPE_UINT64, a.malformed, "strays", G_TYPE_UINT64, a.strays,
                            "discontinuities", G_TYPE_UINT64,
                            a.discontinuities, "keyframes", G_TYPE_UINT64, a.keyframes, "dropped-frames",
@@ -175,6 +180,7 @@ static void gst_ipcam_src_set_property(GObject *object, guint prop_id, const GVa
     case PROP_TIMESTAMP_MODE: s.timestamp_mode = GstIpcamTimestampMode(g_value_get_enum(value)); break;
     case PROP_LATENCY: s.latency_ms = g_value_get_uint(value); break;
     case PROP_LOSS_POLICY: s.loss_policy = GstIpcamLossPolicy(g_value_get_enum(value)); break;
+    case PROP_REORDER_WINDOW: s.reorder_window_ms = g_value_get_uint(value); break;
     case PROP_RECONNECT_ATTEMPTS: s.reconnect_attempts = g_value_get_int(value); break;
     case PROP_RECONNECT_BACKOFF: s.reconnect_backoff_ms = g_value_get_uint(value); break;
     case PROP_BUFFER_SIZE: s.buffer_size = g_value_get_int(value); break;
@@ -216,6 +222,7 @@ static void gst_ipcam_src_get_property(GObject *object, guint prop_id, GValue *v
     case PROP_TIMESTAMP_MODE: g_value_set_enum(value, s.timestamp_mode); break;
     case PROP_LATENCY: g_value_set_uint(value, s.latency_ms); break;
     case PROP_LOSS_POLICY: g_value_set_enum(value, s.loss_policy); break;
+    case PROP_REORDER_WINDOW: g_value_set_uint(value, s.reorder_window_ms); break;
     case PROP_RECONNECT_ATTEMPTS: g_value_set_int(value, s.reconnect_attempts); break;
     case PROP_RECONNECT_BACKOFF: g_value_set_uint(value, s.reconnect_backoff_ms); break;
     case PROP_BUFFER_SIZE: g_value_set_int(value, s.buffer_size); break;
@@ -272,7 +279,12 @@ static gboolean gst_ipcam_src_start(GstBaseSrc *src) {
                                : ipcam::TimePosition::kBefore;
     config.loss_policy = st->settings.loss_policy == GST_IPCAM_LOSS_POLICY_PASS_CORRUPTED
                              ? ipcam::LossPolicy::kPassCorrupted
+                         : st->settings.loss_policy == GST_IPCAM_LOSS_POLICY_DROP_DAMAGED
+                             ? ipcam::LossPolicy::kDropDamaged
                              : ipcam::LossPolicy::kDropUntilKeyframe;
+    // 0 ms turns the window off: a gap is a loss at once.
+    config.reorder_ms = st->settings.reorder_window_ms;
+    if (config.reorder_ms == 0) config.reorder_datagrams = 0;
     st->assembler_stats = {};
     st->receiver_stats = {};
     st->reconnects = 0;
@@ -480,7 +492,14 @@ static void install_stream_properties(GObjectClass *oc) {
   g_object_class_install_property(
       oc, PROP_LOSS_POLICY,
       g_param_spec_enum("loss-policy", "Loss policy", "What to do with frames after a datagram was lost",
-                        gst_ipcam_loss_policy_get_type(), GST_IPCAM_LOSS_POLICY_DROP_UNTIL_KEYFRAME, kReadWrite));
+                        gst_ipcam_loss_policy_get_type(), GST_IPCAM_LOSS_POLICY_DROP_DAMAGED, kReadWrite));
+  g_object_class_install_property(
+      oc, PROP_REORDER_WINDOW,
+      g_param_spec_uint("reorder-window", "Reorder window",
+                        "How long, in milliseconds, a datagram that arrived ahead of a missing one waits for it "
+                        "before the missing one counts as lost (also bounded by 64 datagrams); 0 = a gap is a "
+                        "loss at once",
+                        0, 1000, ipcam::src::kDefaultReorderWindowMs, kReadWrite));
 }
 
 // What happens when the camera drops or falls silent.
@@ -512,7 +531,7 @@ static void install_readout_properties(GObjectClass *oc) {
       oc, PROP_STATS,
       g_param_spec_boxed("stats", "Statistics",
                          "Preview statistics (ipcam-stats: frames, bytes, datagrams, lost, duplicates, "
-                         "reordered, malformed, discontinuities, keyframes, dropped-frames, reconnects, "
+                         "reordered, late, malformed, discontinuities, keyframes, dropped-frames, reconnects, "
                          "foreign, kernel-drops)",
                          GST_TYPE_STRUCTURE, kReadOnly));
   /**

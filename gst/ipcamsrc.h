@@ -29,6 +29,7 @@ typedef enum {
 typedef enum {
   GST_IPCAM_LOSS_POLICY_DROP_UNTIL_KEYFRAME,
   GST_IPCAM_LOSS_POLICY_PASS_CORRUPTED,
+  GST_IPCAM_LOSS_POLICY_DROP_DAMAGED,
 } GstIpcamLossPolicy;
 
 GType gst_ipcam_time_position_get_type(void);

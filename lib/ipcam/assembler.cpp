@@ -4,6 +4,7 @@
 #include "ipcam/assembler.h"
 
 #include "ipcam/h264.h"
+#include "ipcam/reorder-window.h"
 
 #include <glib.h>
 
@@ -21,18 +22,25 @@ constexpr size_t kSizeHistory = 32;  // frames the capacity estimate looks back 
 }  // namespace
 
 struct PreviewAssembler::State {
-  State(const AssemblerConfig &c, AssemblerStats &s) : config(c), stats(s) { clear(); }
+  State(const AssemblerConfig &c, AssemblerStats &s) : config(c), stats(s), ahead(c.reorder_datagrams) {
+    clear();
+  }
   ~State() { g_free(buf); }
 
   const AssemblerConfig &config;
   AssemblerStats &stats;
 
-  // Sequence window: bit i of `seen` is set when (highest - i) arrived;
-  // `known` marks the bits that lie after the first datagram of the session.
+  // Sequence: `next` is the number whose turn it is; bit i of `done` is set
+  // when (next - 1 - i) was assembled, of `known` when it lies after the
+  // first datagram of the session (so a late one can be told from one that
+  // predates the session). `highest` is the highest number that arrived.
   bool have_seq;
+  uint16_t next;
   uint16_t highest;
-  uint64_t seen;
+  uint64_t done;
   uint64_t known;
+  ReorderWindow ahead;  // arrived before their turn
+  uint64_t now_us = 0;  // the latest time given; never goes back
 
   // The frame being assembled. `buf` survives a dropped frame for reuse.
   uint8_t *buf = nullptr;
@@ -61,15 +69,19 @@ struct PreviewAssembler::State {
   size_t sizes_pos;
 
   bool before() const { return config.time_position == TimePosition::kBefore; }
-  bool dropping() const { return config.loss_policy == LossPolicy::kDropUntilKeyframe; }
+  bool dropping() const { return config.loss_policy != LossPolicy::kPassCorrupted; }
+  // After a loss: only drop-until-keyframe waits; drop-damaged goes on with
+  // the next whole frame (a session still starts at a keyframe).
+  bool waits_after_loss() const { return config.loss_policy == LossPolicy::kDropUntilKeyframe; }
 
   void clear() {
     g_free(buf);
     buf = nullptr;
     size = cap = 0;
     have_seq = false;
-    highest = 0;
-    seen = known = 0;
+    next = highest = 0;
+    done = known = 0;
+    ahead.clear();
     on_probation = false;
     reset_frame();
     open = false;
@@ -102,7 +114,7 @@ struct PreviewAssembler::State {
   // be trusted to decode, and a frame that ended early may have had a tail.
   void loss_between_frames() {
     need_discont = true;
-    if (dropping()) wait_keyframe = true;
+    if (waits_after_loss()) wait_keyframe = true;
     ended_early = false;
   }
 
@@ -119,62 +131,69 @@ struct PreviewAssembler::State {
   bool on_probation = false;
   Bytes held;
 
-  enum class Seq { kAccept, kDrop, kProbation };
+  enum class Seq { kNext, kAhead, kDrop, kProbation };
 
   // A datagram's sequence number against the window.
   Seq track(uint16_t seq) {
-    if (have_seq) {
-      auto delta = int16_t(uint16_t(seq - highest));
-      if (delta >= int(kSeqWindow) || delta <= -int(kSeqWindow)) return Seq::kProbation;
+    if (!have_seq) {
+      have_seq = true;
+      next = highest = seq;
+      done = known = 0;
+      return Seq::kNext;
     }
-    return accept(seq) ? Seq::kAccept : Seq::kDrop;
+    // Modulo 65536: the wrap is +1. A window's worth past the highest that
+    // arrived, or behind what the window remembers, is a restart or a stray.
+    auto delta = int16_t(uint16_t(seq - next));
+    auto past_highest = int16_t(uint16_t(seq - highest));
+    if (past_highest >= int(kSeqWindow) || delta < -int(kSeqWindow)) return Seq::kProbation;
+    if (past_highest > 0)
+      highest = seq;
+    else if (delta >= 0 && seq != highest && !ahead.holds(seq))
+      stats.reordered++;  // fills a gap: put back in place
+    if (delta >= 0) {
+      if (ahead.holds(seq)) {
+        stats.duplicates++;
+        return Seq::kDrop;
+      }
+      return delta == 0 ? Seq::kNext : Seq::kAhead;
+    }
+    uint64_t bit = uint64_t(1) << unsigned(-int(delta) - 1);
+    if (done & bit) {
+      stats.duplicates++;
+      return Seq::kDrop;
+    }
+    done |= bit;  // a second copy is a duplicate
+    stats.reordered++;
+    // Its turn has passed: declared lost (it cost its frame), unless it
+    // predates the session.
+    if (known & bit) stats.late++;
+    return Seq::kDrop;
+  }
+
+  // `next` was assembled, or given up as lost.
+  void advance(bool assembled) {
+    done = done << 1 | (assembled ? 1 : 0);
+    known = known << 1 | 1;
+    next++;
+  }
+
+  // The datagram whose turn it is never came: the frame it belonged to is
+  // damaged.
+  void skip() {
+    stats.lost++;
+    damage();
+    advance(false);
   }
 
   // The sequence continues at `seq`: the camera restarted it, or more than
-  // a window's worth was lost (counted when it lies ahead).
+  // a window's worth was lost (counted when it lies ahead). Whatever was
+  // held belongs to the old sequence and is assembled first.
   void restart(uint16_t seq) {
-    auto delta = int16_t(uint16_t(seq - highest));
-    if (delta > 1) stats.lost += unsigned(delta) - 1;
-    highest = seq;
-    seen = known = 1;
+    auto delta = int16_t(uint16_t(seq - next));
+    if (delta > 0) stats.lost += unsigned(delta);
+    next = highest = seq;
+    done = known = 0;
     damage();
-  }
-
-  // Returns false when the datagram must be dropped (duplicate or late).
-  bool accept(uint16_t seq) {
-    if (!have_seq) {
-      have_seq = true;
-      highest = seq;
-      seen = known = 1;
-      return true;
-    }
-    auto delta = int16_t(uint16_t(seq - highest));  // modulo 65536: wrap is +1
-    if (delta > 0) {
-      unsigned d = unsigned(delta);
-      seen = (d >= kSeqWindow ? 0 : seen << d) | 1;
-      known = (d >= kSeqWindow ? ~uint64_t(0) : known << d | ((uint64_t(1) << d) - 1)) | 1;
-      highest = seq;
-      if (d > 1) {
-        stats.lost += d - 1;
-        damage();
-      }
-      return true;
-    }
-    unsigned back = unsigned(-int(delta));
-    if (back < kSeqWindow) {
-      uint64_t bit = uint64_t(1) << back;
-      if (seen & bit) {
-        stats.duplicates++;
-        return false;
-      }
-      seen |= bit;
-      stats.reordered++;
-      // Its absence was counted as a loss, unless it predates the session.
-      if ((known & bit) && stats.lost > 0) stats.lost--;
-      return false;
-    }
-    // track() holds everything farther away than the window.
-    return false;
   }
 
   size_t recent_max() const { return *std::max_element(sizes.begin(), sizes.end()); }
@@ -258,7 +277,8 @@ struct PreviewAssembler::State {
     }
     if (!h264::starts_with_start_code(ByteView(buf, size))) damaged = true;
     if (damaged && dropping()) {
-      need_discont = wait_keyframe = true;
+      need_discont = true;
+      if (waits_after_loss()) wait_keyframe = true;
       drop_frame();
       return;
     }
@@ -325,7 +345,7 @@ struct PreviewAssembler::State {
         if (!headless) {
           headless = true;
           need_discont = true;
-          if (dropping()) wait_keyframe = true;
+          if (waits_after_loss()) wait_keyframe = true;
         }
         return;
       }
@@ -351,7 +371,7 @@ struct PreviewAssembler::State {
       open = false;
       if (size > 0) {
         need_discont = true;
-        if (dropping()) wait_keyframe = true;
+        if (waits_after_loss()) wait_keyframe = true;
         drop_frame();
       } else {
         reset_frame();
@@ -400,8 +420,14 @@ bool part_of_stream(const PreviewDatagram &d) {
 
 }  // namespace
 
+void PreviewAssembler::push(ByteView datagram, uint64_t now_us, const FrameCallback &emit) {
+  s_->now_us = std::max(s_->now_us, now_us);
+  push(datagram, emit);
+}
+
 void PreviewAssembler::push(ByteView datagram, const FrameCallback &emit) {
   stats_.datagrams++;
+  if (!s_->ahead.empty()) expire(s_->now_us, emit);
   PreviewDatagram d;
   if (parse_datagram(datagram, d) != DatagramStatus::kOk || !part_of_stream(d)) {
     stats_.malformed++;
@@ -412,23 +438,98 @@ void PreviewAssembler::push(ByteView datagram, const FrameCallback &emit) {
     PreviewDatagram first;
     parse_datagram(s_->held, first);  // parsed once already
     if (d.seq == uint16_t(first.seq + 1)) {
+      release_held(emit);
       s_->restart(first.seq);
-      deliver(first, emit);
+      place(first, s_->held, emit);
     } else {
       stats_.strays++;
     }
   }
+  place(d, datagram, emit);
+}
+
+// Assembles `d` in its turn, holds it until then, or drops it.
+void PreviewAssembler::place(const PreviewDatagram &d, ByteView raw, const FrameCallback &emit) {
   switch (s_->track(d.seq)) {
     case State::Seq::kDrop:
       return;
     case State::Seq::kProbation:
-      s_->held.assign(datagram.begin(), datagram.end());
+      s_->held.assign(raw.begin(), raw.end());
       s_->on_probation = true;
       return;
-    case State::Seq::kAccept:
+    case State::Seq::kNext:
+      deliver(d, emit);
+      s_->advance(true);
+      drain(emit);
+      return;
+    case State::Seq::kAhead:
       break;
   }
-  deliver(d, emit);
+  // The count bound: the oldest gaps give way so that `d` fits the window.
+  const unsigned window = config_.reorder_datagrams;
+  if (uint16_t(d.seq - s_->next) >= window) {
+    release_until(window ? uint16_t(d.seq - window + 1) : d.seq, emit);
+    drain(emit);  // what was held right behind the given-up gap
+  }
+  if (d.seq == s_->next) {
+    deliver(d, emit);
+    s_->advance(true);
+    drain(emit);
+  } else {
+    s_->ahead.hold(d.seq, raw, s_->now_us);
+  }
+}
+
+// Up to `seq`: held datagrams are assembled, missing ones declared lost.
+void PreviewAssembler::release_until(uint16_t seq, const FrameCallback &emit) {
+  while (s_->next != seq) {
+    if (s_->ahead.holds(s_->next)) {
+      PreviewDatagram d;
+      parse_datagram(s_->ahead.take(s_->next), d);  // parsed once already
+      deliver(d, emit);
+      s_->advance(true);
+    } else {
+      s_->skip();
+    }
+  }
+}
+
+// Assembles the held datagrams that are next in turn.
+void PreviewAssembler::drain(const FrameCallback &emit) {
+  while (!s_->ahead.empty() && s_->ahead.holds(s_->next)) {
+    PreviewDatagram d;
+    parse_datagram(s_->ahead.take(s_->next), d);
+    deliver(d, emit);
+    s_->advance(true);
+  }
+}
+
+// Everything held, in order, its gaps lost (end of stream, restart).
+void PreviewAssembler::release_held(const FrameCallback &emit) {
+  while (!s_->ahead.empty()) release_lowest(emit);
+}
+
+void PreviewAssembler::expire(uint64_t now_us, const FrameCallback &emit) {
+  s_->now_us = std::max(s_->now_us, now_us);
+  while (!s_->ahead.empty() && s_->now_us >= deadline_us()) release_lowest(emit);
+}
+
+// Gives up the gap before the lowest held datagram and assembles from there.
+void PreviewAssembler::release_lowest(const FrameCallback &emit) {
+  const uint16_t lowest = s_->ahead.lowest(s_->next);
+  if (!s_->ahead.holds(lowest)) {
+    // Nothing held lies within the window: cannot happen, but a window
+    // that could not empty would never end this loop.
+    s_->ahead.clear();
+    return;
+  }
+  release_until(lowest, emit);
+  drain(emit);
+}
+
+uint64_t PreviewAssembler::deadline_us() const {
+  if (s_->ahead.empty()) return UINT64_MAX;
+  return s_->ahead.oldest_us() + uint64_t(config_.reorder_ms) * 1000;
 }
 
 void PreviewAssembler::deliver(const PreviewDatagram &d, const FrameCallback &emit) {
@@ -447,6 +548,9 @@ void PreviewAssembler::deliver(const PreviewDatagram &d, const FrameCallback &em
 
 void PreviewAssembler::reset() { s_->clear(); }
 
-void PreviewAssembler::flush(const FrameCallback &emit) { s_->flush(emit); }
+void PreviewAssembler::flush(const FrameCallback &emit) {
+  release_held(emit);
+  s_->flush(emit);
+}
 
 }  // namespace ipcam

@@ -18,6 +18,7 @@ enum class TimePosition { kBefore, kAfter };
 enum class LossPolicy {
   kDropUntilKeyframe,  // after any loss, emit nothing until a whole keyframe
   kPassCorrupted,      // emit damaged frames, flagged corrupted
+  kDropDamaged,        // drop damaged frames only; the next whole frame goes on (flagged discont)
 };
 
 struct AssemblerConfig {
@@ -32,6 +33,13 @@ struct AssemblerConfig {
   // time datagram.
   size_t data_payload_size = 0;
   bool early_end = true;
+  // Reorder window (docs/preview.md): a datagram that arrives ahead of a
+  // missing one is held until the missing one comes, and the missing one is
+  // declared lost only when `reorder_datagrams` later ones have arrived or
+  // the held ones have waited `reorder_ms` (time as given to push() and
+  // expire()). reorder_datagrams = 0: a gap is a loss at once.
+  unsigned reorder_datagrams = 64;
+  uint32_t reorder_ms = 40;
 };
 
 // One access unit. Move-only: it owns its g_malloc'd memory and frees it,
@@ -75,7 +83,8 @@ struct AssemblerStats {
   uint64_t keyframes = 0;       // keyframes emitted
   uint64_t lost = 0;            // datagrams never seen (sequence gaps)
   uint64_t duplicates = 0;      // datagrams seen twice (dropped)
-  uint64_t reordered = 0;       // late datagrams (counted lost, then not)
+  uint64_t reordered = 0;       // arrived after a higher sequence number (put back in place, or late)
+  uint64_t late = 0;            // reordered, but after the window had declared it lost (dropped)
   uint64_t malformed = 0;       // unparsable, empty data, or an unknown type: ignored
   uint64_t strays = 0;          // far from the sequence and not continued: ignored
   uint64_t ignored = 0;         // well-formed but of a type we skip (5, ...)
@@ -100,8 +109,18 @@ class PreviewAssembler {
   // does not parse never damages a frame (a lost piece shows as a sequence
   // gap); one far from the sequence is held until the next one says whether
   // the camera restarted (RFC 3550 A.1 probation), so a restart loses
-  // nothing and a stray costs nothing.
+  // nothing and a stray costs nothing. `now_us` is the arrival time on any
+  // monotonic clock (microseconds): it ages the reorder window. Without it
+  // time stands still (only the count bound of the window applies).
+  void push(ByteView datagram, uint64_t now_us, const FrameCallback &emit);
   void push(ByteView datagram, const FrameCallback &emit);
+
+  // Time passes without datagrams: gaps whose held successors have waited
+  // the window's time are declared lost and what follows them is assembled.
+  void expire(uint64_t now_us, const FrameCallback &emit);
+  // When expire() next has work (monotonic microseconds), or UINT64_MAX
+  // when nothing is held: a receiver waits no longer than this.
+  uint64_t deadline_us() const;
 
   // Forget all state (new preview session: the camera restarts its sequence
   // numbers). Stats are kept. The next frame emitted carries discont.
@@ -115,6 +134,11 @@ class PreviewAssembler {
 
  private:
   void deliver(const PreviewDatagram &d, const FrameCallback &emit);
+  void place(const PreviewDatagram &d, ByteView raw, const FrameCallback &emit);
+  void release_until(uint16_t seq, const FrameCallback &emit);
+  void release_held(const FrameCallback &emit);
+  void release_lowest(const FrameCallback &emit);
+  void drain(const FrameCallback &emit);
   struct State;
   AssemblerConfig config_;
   AssemblerStats stats_;

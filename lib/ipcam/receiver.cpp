@@ -50,8 +50,8 @@ struct PreviewReceiver::Impl {
   mmsghdr msgs[kBatch];
   iovec iov[kBatch];
   sockaddr_in from[kBatch];
-  // Room for the SO_RXQ_OVFL counter per datagram.
-  alignas(cmsghdr) uint8_t control[kBatch][CMSG_SPACE(sizeof(uint32_t))];
+  // Room for the SO_RXQ_OVFL counter and the kernel's receive time per datagram.
+  alignas(cmsghdr) uint8_t control[kBatch][CMSG_SPACE(sizeof(uint32_t)) + CMSG_SPACE(sizeof(timespec))];
 
   Impl() {
     slots = static_cast<uint8_t *>(g_malloc(kBatch * kSlotSize));
@@ -135,6 +135,9 @@ bool PreviewReceiver::bind(const std::string &bind_address, uint16_t port, int r
   }
   // The kernel's drop counter rides along as a cmsg; old kernels lack it.
   g_socket_set_option(socket, SOL_SOCKET, SO_RXQ_OVFL, 1, nullptr);
+  // So does each datagram's arrival time: the reorder window ages by when
+  // datagrams came, not by when a late streaming thread read them.
+  g_socket_set_option(socket, SOL_SOCKET, SO_TIMESTAMPNS, 1, nullptr);
   if (!bind_to_interface(socket, impl_->interface, error)) return false;
   // SO_REUSEADDR alone, set by hand: g_socket_bind's allow_reuse would add
   // SO_REUSEPORT, which spreads datagrams over the sockets of a group
@@ -248,12 +251,34 @@ bool PreviewReceiver::receive(PreviewAssembler &assembler,
   // under load); wait first when it found the queue empty (poll + read,
   // instead of a read that fails, a poll and a read).
   bool ready = !m.drained;
+  bool window_due = false;
+  // The reorder window's time is up: what it still misses is lost.
+  auto expire_window = [&] {
+    if (window_due) assembler.expire(uint64_t(g_get_monotonic_time()), emit);
+    return true;
+  };
   for (;;) {
     if (!ready) {
       m.hold_pollfd(cancellable);
-      gint64 wait_us = deadline < 0 ? -1 : std::max<gint64>(0, deadline - g_get_monotonic_time());
-      if (!g_socket_condition_timed_wait(m.socket, G_IO_IN, wait_us, cancellable, error)) {
-        g_prefix_error(error, "waiting for preview datagrams: ");
+      const gint64 now = g_get_monotonic_time();
+      gint64 wait_us = deadline < 0 ? -1 : std::max<gint64>(0, deadline - now);
+      // Held datagrams age out of the reorder window even when nothing
+      // arrives: wake for that too.
+      const uint64_t window_end = assembler.deadline_us();
+      const bool window_first =
+          window_end != UINT64_MAX && (wait_us < 0 || gint64(window_end) - now < wait_us);
+      if (window_first) wait_us = std::max<gint64>(0, gint64(window_end) - now);
+      g_autoptr(GError) wait_error = nullptr;
+      if (!g_socket_condition_timed_wait(m.socket, G_IO_IN, wait_us, cancellable, &wait_error)) {
+        if (window_first && g_error_matches(wait_error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT)) {
+          // Read what came meanwhile first (the missing datagram may be
+          // among it), then give up what is still missing.
+          window_due = true;
+          ready = true;
+          continue;
+        }
+        g_propagate_prefixed_error(error, static_cast<GError *>(g_steal_pointer(&wait_error)),
+                                   "waiting for preview datagrams: ");
         return false;
       }
       ready = true;
@@ -269,21 +294,32 @@ bool PreviewReceiver::receive(PreviewAssembler &assembler,
         return false;
       }
       m.drained = true;
-      if (accepted > 0) return true;
+      if (accepted > 0 || window_due) return expire_window();
       ready = false;
       continue;
     }
     batches++;
     stats_.batches++;
+    const uint64_t read_us = uint64_t(g_get_monotonic_time());
+    // Kernel stamps are wall-clock time: moved onto the monotonic clock.
+    const int64_t wall_minus_mono_us = g_get_real_time() - int64_t(read_us);
     bool filter = m.filter.load(std::memory_order_relaxed);
     uint32_t camera = m.camera.load(std::memory_order_relaxed);
     for (int i = 0; i < n; i++) {
       msghdr &h = m.msgs[i].msg_hdr;
+      uint64_t arrival_us = read_us;
       for (cmsghdr *c = CMSG_FIRSTHDR(&h); c; c = CMSG_NXTHDR(&h, c)) {
         if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL) {
           uint32_t drops;
           std::memcpy(&drops, CMSG_DATA(c), sizeof drops);
           stats_.kernel_drops = drops;  // cumulative for the socket
+        } else if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_TIMESTAMPNS) {
+          timespec ts;
+          std::memcpy(&ts, CMSG_DATA(c), sizeof ts);
+          const int64_t mono = int64_t(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000 - wall_minus_mono_us;
+          // A wall clock that was just set could put it anywhere: keep it
+          // within the last second before the read.
+          arrival_us = uint64_t(std::clamp<int64_t>(mono, int64_t(read_us) - 1000000, int64_t(read_us)));
         }
       }
       if (filter && m.from[i].sin_addr.s_addr != camera) {
@@ -294,18 +330,18 @@ bool PreviewReceiver::receive(PreviewAssembler &assembler,
       if (h.msg_flags & MSG_TRUNC) {
         // Cut at kSlotSize: an empty view makes the assembler count it
         // malformed; its missing sequence number then shows the loss.
-        assembler.push(ByteView{}, emit);
+        assembler.push(ByteView{}, arrival_us, emit);
       } else {
         assembler.push(ByteView(static_cast<const uint8_t *>(h.msg_iov->iov_base),
                                 m.msgs[i].msg_len),
-                       emit);
+                       arrival_us, emit);
       }
     }
     // A short batch means the queue was empty: return rather than spend a
     // syscall to learn it again.
     m.drained = unsigned(n) < kBatch;
     if (accepted > 0) {
-      if (m.drained || batches >= kMaxBatchesPerCall) return true;
+      if (m.drained || batches >= kMaxBatchesPerCall) return expire_window();
       continue;
     }
     ready = !m.drained;

@@ -55,7 +55,11 @@ class PreviewReceiver {
 
   // Waits up to `timeout_ms` (-1 = forever) for datagrams, then drains what
   // is queued (batches of up to 64) into `assembler`, which emits frames
-  // through `emit`. Returns true when at least one datagram was received.
+  // through `emit`, each datagram with its arrival time (the monotonic
+  // clock), and wakes early when the assembler's reorder window gives up a
+  // gap (assembler.deadline_us()), so a frame held behind a lost datagram
+  // comes out then, not with the next datagram. Returns true when at least
+  // one datagram was received or the window released what it held.
   // Returns false with G_IO_ERROR_TIMED_OUT on timeout, G_IO_ERROR_CANCELLED
   // when `cancellable` fires, other errors on socket failure.
   bool receive(PreviewAssembler &assembler, const PreviewAssembler::FrameCallback &emit,

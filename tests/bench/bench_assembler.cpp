@@ -4,7 +4,10 @@
 //     one memcpy per payload, one g_free per frame), the baseline;
 //   - BM_Assembler: PreviewAssembler::push, clean stream;
 //   - BM_AssemblerLoss: the same with 1 datagram in 100 missing
-//     (drop-until-keyframe: damaged frames are dropped, not emitted).
+//     (drop-until-keyframe: damaged frames are dropped, not emitted; the
+//     datagrams after each gap wait in the reorder window, 40 ms);
+//   - BM_AssemblerReorder: no loss, 1 datagram in 50 swapped with the next
+//     (put back in order: every frame comes out).
 // tests/bench/bench.py runs it with --benchmark_format=json and prints the
 // ratio of each to the floor (ns per datagram).
 #include "ipcam/assembler.h"
@@ -94,16 +97,23 @@ void BM_CopyFloor(benchmark::State &state) {
   count(state, s);
 }
 
-void run_assembler(benchmark::State &state, unsigned drop_every) {
+// Datagrams arrive 1 ms apart (the arrival time ages the reorder window).
+// `drop_every`: every Nth is lost; `swap_every`: every Nth changes places
+// with the one after it.
+void run_assembler(benchmark::State &state, unsigned drop_every, unsigned swap_every = 0) {
   const Stream &s = stream();
+  std::vector<const Bytes *> order;
+  for (size_t i = 0; i < s.datagrams.size(); i++) {
+    if (drop_every && i % drop_every == drop_every - 1) continue;
+    order.push_back(&s.datagrams[i]);
+  }
+  for (size_t i = swap_every / 2; swap_every && i + 1 < order.size(); i += swap_every) std::swap(order[i], order[i + 1]);
   uint64_t frames = 0;
   const PreviewAssembler::FrameCallback emit = [&frames](Frame &&) { frames++; };
   for (auto _ : state) {
     PreviewAssembler a;
-    for (size_t i = 0; i < s.datagrams.size(); i++) {
-      if (drop_every && i % drop_every == drop_every - 1) continue;
-      a.push(s.datagrams[i], emit);
-    }
+    uint64_t now_us = 0;
+    for (const Bytes *d : order) a.push(*d, now_us += 1000, emit);
     a.flush(emit);
   }
   state.counters["frames"] = benchmark::Counter(double(frames), benchmark::Counter::kAvgIterations);
@@ -112,10 +122,12 @@ void run_assembler(benchmark::State &state, unsigned drop_every) {
 
 void BM_Assembler(benchmark::State &state) { run_assembler(state, 0); }
 void BM_AssemblerLoss(benchmark::State &state) { run_assembler(state, 100); }
+void BM_AssemblerReorder(benchmark::State &state) { run_assembler(state, 0, 50); }
 
 }  // namespace
 
 BENCHMARK(BM_CopyFloor);
 BENCHMARK(BM_Assembler);
 BENCHMARK(BM_AssemblerLoss);
+BENCHMARK(BM_AssemblerReorder);
 BENCHMARK_MAIN();

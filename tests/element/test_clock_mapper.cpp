@@ -119,6 +119,24 @@ TEST(ClockMapper, ResetAnchorsAgain) {
   EXPECT_EQ(t.pts_ns, 500 * kMs);
 }
 
+// A reconnect must not take timestamps back, even when the frames before
+// it were stamped ahead of their arrival (an anchor frame that came late,
+// or a camera clock running fast) and the new session's first frame
+// arrives before the last PTS.
+TEST(ClockMapper, ResetNeverStepsBack) {
+  CameraClockMapper m;
+  m.map(100, 900 * kMs);  // a late anchor: the frames after it are stamped ahead
+  MappedTime last = m.map(100 + 30000, 30000 * kMs);
+  EXPECT_EQ(last.pts_ns, 30900 * kMs);
+  m.reset();
+  MappedTime t = m.map(5, 30500 * kMs);  // a new session, camera clock restarted
+  EXPECT_TRUE(t.discont);
+  EXPECT_GT(t.pts_ns, last.pts_ns);
+  MappedTime u = m.map(38, 30533 * kMs);
+  EXPECT_GT(u.pts_ns, t.pts_ns);
+  EXPECT_EQ(u.pts_ns - t.pts_ns, 33 * kMs);  // spacing is the camera's again
+}
+
 // A 640x360 Constrained Baseline SPS as x264 writes it, 30 fps VUI timing.
 TEST(H264Info, ReadsSizeAndFrameRate) {
   const uint8_t au[] = {0x00, 0x00, 0x00, 0x01, 0x09, 0x10, 0x00, 0x00, 0x00, 0x01, 0x67, 0x42, 0xc0, 0x1e,

@@ -45,6 +45,8 @@ class Pipeline:
             "ipcamsrc name=src ! h264parse ! avdec_h264 name=dec max-threads=1 ! fakesink name=sink sync=false")
         self.src = self.pipeline.get_by_name("src")
         self.src.set_property("preview-port", 0)
+        # The matrix checks drop-until-keyframe's rules unless a case says otherwise.
+        props.setdefault("loss_policy", "drop-until-keyframe")
         for k, v in props.items():
             self.src.set_property(k.replace("_", "-"), v)
         self.lock = threading.Lock()

@@ -12,16 +12,23 @@ using namespace ipcam;
 namespace {
 
 // Config byte: bit 0 time after, bit 1 pass-corrupted, bit 2 early end off,
-// bits 3-4 max frame size, bits 5-6 full data payload size (0 = learned).
+// bits 3-4 max frame size, bits 5-6 full data payload size (0 = learned),
+// bit 7: with bit 1 (pass-corrupted) the reorder window off, without it
+// drop-damaged (the window, when on: 64 datagrams or 40 ms, each record
+// arriving 5 ms after the one before).
 AssemblerConfig config_from(uint8_t c) {
   static constexpr size_t kMaxFrame[4] = {8u << 20, 256, 4096, 65536};
   static constexpr size_t kPayload[4] = {0, 64, 200, 1000};
   AssemblerConfig config;
   config.time_position = (c & 1) ? TimePosition::kAfter : TimePosition::kBefore;
-  config.loss_policy = (c & 2) ? LossPolicy::kPassCorrupted : LossPolicy::kDropUntilKeyframe;
+  // Bit 7 with bit 1 clear: drop-damaged (the window stays on).
+  config.loss_policy = (c & 2)      ? LossPolicy::kPassCorrupted
+                       : (c & 0x80) ? LossPolicy::kDropDamaged
+                                    : LossPolicy::kDropUntilKeyframe;
   config.early_end = !(c & 4);
   config.max_frame_size = kMaxFrame[(c >> 3) & 3];
   config.data_payload_size = kPayload[(c >> 5) & 3];
+  if ((c & 0x80) && (c & 2)) config.reorder_datagrams = 0;
   return config;
 }
 
@@ -58,6 +65,10 @@ struct Checker {
       FUZZ_CHECK(!f.corrupted);
       FUZZ_CHECK(!f.discont || f.keyframe);  // decoding restarts at a keyframe
     }
+    if (config.loss_policy == LossPolicy::kDropDamaged) {
+      FUZZ_CHECK(!f.corrupted);
+      FUZZ_CHECK(f.frame_index > 0 || f.keyframe);  // a session starts at a keyframe
+    }
     FUZZ_CHECK(!f.early || (config.early_end && config.time_position == TimePosition::kBefore));
     frames++;
     keyframes += f.keyframe;
@@ -78,7 +89,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   PreviewAssembler assembler(check.config);
   const PreviewAssembler::FrameCallback emit = [&](Frame &&f) { check.on_frame(std::move(f)); };
 
-  uint64_t pushed = 0, malformed = 0, data_bytes = 0, other_types = 0;
+  uint64_t pushed = 0, malformed = 0, data_bytes = 0, other_types = 0, now_us = 0;
   fuzz::RecordReader records(ByteView(data + 1, size - 1));
   ByteView record;
   while (records.next(record)) {
@@ -98,9 +109,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       data_bytes += d.payload.size();
     else if (d.type != datagram::kTime)
       other_types++;
-    assembler.push(record, emit);
+    now_us += 5000;
+    assembler.push(record, now_us, emit);
     pushed++;
+    FUZZ_CHECK(assembler.deadline_us() == UINT64_MAX || assembler.deadline_us() > now_us);
   }
+  // Time passes: the window gives up every gap and holds nothing more.
+  assembler.expire(now_us + 1000000, emit);
+  FUZZ_CHECK(assembler.deadline_us() == UINT64_MAX);
   assembler.flush(emit);
   assembler.flush(emit);  // a second flush has nothing left to emit
 
@@ -115,5 +131,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   FUZZ_CHECK(st.discontinuities == check.disconts);
   FUZZ_CHECK(st.duplicates + st.reordered + st.malformed + st.ignored + st.strays <= st.datagrams);
   FUZZ_CHECK(st.frames + st.dropped_frames <= st.datagrams);
+  FUZZ_CHECK(st.late <= st.reordered);
   return 0;
 }

@@ -16,14 +16,23 @@ inline void push_all(PreviewAssembler &a, Collector &c, const std::vector<Bytes>
   for (const Bytes &d : dgrams) a.push(d, c.emit);
 }
 
-inline AssemblerConfig no_early() {
+// Most rules are about what follows once a datagram is declared lost: with
+// the reorder window off, a gap is a loss at once. The window's own tests
+// (test_assembler_reorder.cpp) turn it on.
+inline AssemblerConfig no_window() {
   AssemblerConfig cfg;
+  cfg.reorder_datagrams = 0;
+  return cfg;
+}
+
+inline AssemblerConfig no_early() {
+  AssemblerConfig cfg = no_window();
   cfg.early_end = false;
   return cfg;
 }
 
 inline AssemblerConfig pass_corrupted() {
-  AssemblerConfig cfg;
+  AssemblerConfig cfg = no_window();
   cfg.loss_policy = LossPolicy::kPassCorrupted;
   return cfg;
 }
@@ -31,10 +40,10 @@ inline AssemblerConfig pass_corrupted() {
 // The setup most assembler tests share: an assembler, a collector for what
 // it emits, and the camera that writes the datagrams. Assembler uses the
 // default config; AssemblerNoEarly and AssemblerPassCorrupted the two most
-// tests vary.
+// tests vary, all with the reorder window off.
 class Assembler : public ::testing::Test {
  protected:
-  explicit Assembler(AssemblerConfig config = {}) : a(config) {}
+  explicit Assembler(AssemblerConfig config = no_window()) : a(config) {}
   // One frame as the camera sends it at `ms`.
   void send(uint32_t ms, const Bytes &frame) { push_all(a, c, cam.frame(ms, frame)); }
   void push(const std::vector<Bytes> &datagrams) { push_all(a, c, datagrams); }

@@ -84,13 +84,16 @@ TEST_F(Assembler, DuplicatesDroppedAndCountedNotLoss) {
   EXPECT_EQ(a.stats().discontinuities, 1u);
 }
 
-TEST_F(Assembler, ReorderCountedAndFrameDropped) {
+// With the window off, a datagram that comes after a later one is late: its
+// gap was a loss at once, so its frame is damaged and it is dropped.
+TEST_F(Assembler, WithoutWindowReorderIsLateAndFrameDropped) {
   send(0, key_frame(2500));
   auto d = cam.frame(33, delta_frame(3500));
   std::swap(d[2], d[3]);
   push(d);
   EXPECT_EQ(a.stats().reordered, 1u);
-  EXPECT_EQ(a.stats().lost, 0u);  // counted lost at the gap, then found
+  EXPECT_EQ(a.stats().late, 1u);
+  EXPECT_EQ(a.stats().lost, 1u);  // it cost its frame
   EXPECT_EQ(a.stats().duplicates, 0u);
   ASSERT_EQ(c.frames.size(), 1u);
   EXPECT_EQ(a.stats().dropped_frames, 0u);  // still open: ends at the next boundary
@@ -156,7 +159,7 @@ TEST_F(Assembler, Type5SequencedOtherTypesIgnored) {
   EXPECT_EQ(a.stats().malformed, 1u);
   EXPECT_EQ(a.stats().lost, 0u);
   // Dropping a type-5 datagram is a gap like any other.
-  PreviewAssembler b;
+  PreviewAssembler b(no_window());
   Collector cb;
   d.erase(d.begin() + 2);
   push_all(b, cb, d);
@@ -246,4 +249,31 @@ TEST_F(Assembler, FarBehindJumpResyncs) {
   ASSERT_NO_FATAL_FAILURE(expect_restart_at_keyframe(a, c, cam, 99, key_frame(1500, 9), 3));
   EXPECT_EQ(a.stats().duplicates, 0u);
   EXPECT_EQ(a.stats().reordered, 0u);
+}
+
+// drop-damaged: only the damaged frame goes; the next whole frame follows at
+// once, flagged discont (the decoder predicts it from an older picture).
+TEST(AssemblerDropDamaged, OnlyTheDamagedFrameIsDropped) {
+  AssemblerConfig cfg = no_window();
+  cfg.loss_policy = LossPolicy::kDropDamaged;
+  PreviewAssembler a(cfg);
+  Collector c;
+  Camera cam;
+  std::vector<Bytes> frames = {delta_frame(900, 9), key_frame(2500, 1), delta_frame(2500, 2),
+                               delta_frame(2500, 3), delta_frame(800, 4)};
+  for (size_t i = 0; i < frames.size(); i++) {
+    auto d = cam.frame(uint32_t(i * 33), frames[i]);
+    if (i == 2) d.erase(d.begin() + 2);  // one piece of frame 2 lost
+    push_all(a, c, d);
+  }
+  a.flush(c.emit);
+  ASSERT_EQ(c.frames.size(), 3u);  // a session starts at a keyframe: frame 0 waits
+  EXPECT_EQ(c.frames[0].data, frames[1]);
+  EXPECT_EQ(c.frames[1].data, frames[3]);
+  EXPECT_EQ(c.frames[2].data, frames[4]);
+  EXPECT_TRUE(c.frames[1].discont);
+  EXPECT_FALSE(c.frames[1].keyframe);
+  EXPECT_FALSE(c.frames[2].discont);
+  for (const Seen &s : c.frames) EXPECT_FALSE(s.corrupted);
+  EXPECT_EQ(a.stats().dropped_frames, 2u);
 }

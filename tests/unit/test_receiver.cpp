@@ -104,6 +104,36 @@ TEST(Receiver, FramesFromCameraArrive) {
   EXPECT_GE(rig.receiver.stats().batches, 1u);
 }
 
+// The reorder window: a datagram that overtook another is put back, and a
+// gap that never fills is given up by the window's time alone, with no
+// datagram after it (the receiver wakes for it), so the whole keyframe that
+// follows comes out.
+TEST(Receiver, ReorderWindowPutsBackAndGivesUpByItself) {
+  Rig rig;
+  Sender camera("127.0.0.1", rig.receiver.port());
+  Camera cam;
+  std::vector<Bytes> expected;
+  auto sent = frames_for(cam, 2, &expected);
+  std::swap(sent[1], sent[2]);  // the keyframe's second piece overtakes its first
+  camera.send_all(sent);
+  ASSERT_TRUE(rig.receive_frames(2));
+  EXPECT_EQ(rig.collector.frames[0].data, expected[0]);
+  EXPECT_EQ(rig.assembler.stats().reordered, 1u);
+  EXPECT_EQ(rig.assembler.stats().lost, 0u);
+  // A delta with its first piece lost, then a keyframe: the keyframe's
+  // pieces wait behind the gap until the window (40 ms) gives it up.
+  std::vector<Bytes> delta = cam.frame(66, delta_frame(2500, 5));
+  delta.erase(delta.begin() + 1);
+  camera.send_all(delta);
+  Bytes key = key_frame(1500, 6);
+  camera.send_all(cam.frame(99, key));
+  ASSERT_TRUE(rig.receive_frames(3));
+  EXPECT_EQ(rig.collector.frames[2].data, key);
+  EXPECT_TRUE(rig.collector.frames[2].discont);
+  EXPECT_EQ(rig.assembler.stats().lost, 1u);
+  EXPECT_EQ(rig.assembler.deadline_us(), UINT64_MAX);
+}
+
 TEST(Receiver, OtherSourceAddressNeverReachesTheAssembler) {
   Rig rig;
   // Linux routes all of 127/8 to loopback, so a second local address exists.
