@@ -583,6 +583,24 @@ def replays():
         print("the next nonce count: %d" % status, flush=True)
         if status != 200:
             fail("a fresh nonce count got %d" % status)
+        # A client answering a new challenge starts again at count 1 with a
+        # new cnonce, and libsoup hands the same nonce to challenges made in
+        # the same second: that is no replay.
+        status, _ = call("GET", "/api/status",
+                         digest("viewer", "s3cret", realm, nonce, "GET", "/api/status", 1, cnonce="an0ther"))
+        print("count 1 again with a new cnonce: %d" % status, flush=True)
+        if status != 200:
+            fail("a new cnonce at count 1 got %d" % status)
+        # Python's own Digest client, ten requests in a row, each answering
+        # a new challenge: every one passes.
+        passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
+        passwords.add_password(None, rig.control, "viewer", "s3cret")
+        opener = urllib.request.build_opener(urllib.request.HTTPDigestAuthHandler(passwords))
+        for _ in range(10):
+            with opener.open(rig.control + "api/status", timeout=30) as r:
+                if r.status != 200:
+                    fail("urllib's Digest client got %d" % r.status)
+        print("urllib's Digest client: 10 requests in a row answered", flush=True)
         # The nonce expires (its lifetime counts from its first use): the
         # next count is refused with a fresh nonce, which works.
         wait_until(lambda: time.monotonic() > first_use + lifetime + 0.5, lifetime + 5, 0.1)

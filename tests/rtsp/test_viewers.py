@@ -124,16 +124,21 @@ class ViewersTest(unittest.TestCase):
     def test_setup_without_describe_joins_the_one_camera(self):
         with Rig(linger=1) as rig:
             u = urllib.parse.urlsplit(rig.url)
-            # TCP interleaved and UDP, then gone without TEARDOWN.
+            # TCP interleaved and UDP, kept open while a normal client
+            # plays (a connection that closes takes its media with it at
+            # once), then gone without TEARDOWN.
+            held = []
             for transport in ("RTP/AVP/TCP;unicast;interleaved=0-1", "RTP/AVP;unicast;client_port=40000-40001"):
                 status, headers, s = rtsp_request(u.hostname, u.port, [
                     "SETUP %s/stream=0 RTSP/1.0" % rig.url, "CSeq: 1", "Transport: " + transport])
-                s.close()
+                held.append(s)
                 self.assertIn(status, (200, 454, 455, 459), headers)
                 if status == 200:
                     self.assertIn("timeout=15", headers.get("session", ""))  # --session-timeout's default
             # A normal client plays at once, and without a complaint.
             rc, err = rig.ffmpeg(seconds=2)
+            for s in held:
+                s.close()
             self.assertEqual(rc, 0, err)
             self.assertEqual(decoder_errors(err), [])
             self.assertEqual(rig.stop_server(), 0)

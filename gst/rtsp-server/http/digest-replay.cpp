@@ -26,14 +26,12 @@ DigestReplay::DigestReplay() {
   }
 }
 
-void DigestReplay::forget_old(gint64 now_us) {
-  for (auto it = nonces_.begin(); it != nonces_.end();)
-    it = now_us - it->second.first_us > lifetime_us_ ? nonces_.erase(it) : std::next(it);
-  while (nonces_.size() >= kMaxNonces) {
-    auto oldest = nonces_.begin();
-    for (auto it = nonces_.begin(); it != nonces_.end(); ++it)
+void DigestReplay::make_room(std::map<std::string, Use> &table) {
+  while (table.size() >= kMaxNonces) {
+    auto oldest = table.begin();
+    for (auto it = table.begin(); it != table.end(); ++it)
       if (it->second.first_us < oldest->second.first_us) oldest = it;
-    nonces_.erase(oldest);
+    table.erase(oldest);
   }
 }
 
@@ -52,17 +50,24 @@ bool DigestReplay::fresh(SoupServerMessage *msg, const std::string &ha1) {
     const gint64 now = g_get_monotonic_time();
     if (expected != response || count == 0) {
       ok = true;  // wrong: libsoup refuses it, and it spends nothing here
-    } else if (auto it = nonces_.find(nonce); it == nonces_.end()) {
-      forget_old(now);
-      nonces_[nonce] = Nonce{now, count};
-      ok = true;
-    } else if (now - it->second.first_us > lifetime_us_) {
+    } else if (auto n = nonces_.find(nonce); n != nonces_.end() && now - n->second.first_us > lifetime_us_) {
       g_message("control API: a request with an expired Digest nonce was refused (the client asks anew)");
-    } else if (count <= it->second.count) {
-      g_message("control API: a replayed Digest Authorization (nonce count %s used before) was refused", nc);
     } else {
-      it->second.count = count;
-      ok = true;
+      if (n == nonces_.end()) {
+        make_room(nonces_);
+        nonces_[nonce] = Use{now, 0};
+      }
+      const std::string key = std::string(nonce) + "\n" + cnonce;
+      if (auto u = uses_.find(key); u == uses_.end()) {
+        make_room(uses_);
+        uses_[key] = Use{now, count};
+        ok = true;
+      } else if (count <= u->second.count) {
+        g_message("control API: a replayed Digest Authorization (nonce count %s used before) was refused", nc);
+      } else {
+        u->second.count = count;
+        ok = true;
+      }
     }
   }
   soup_header_free_param_list(params);

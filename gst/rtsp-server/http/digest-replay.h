@@ -29,14 +29,17 @@ class DigestReplay {
   DigestReplay();
 
  private:
-  struct Nonce {
+  struct Use {
     gint64 first_us;
     guint64 count;  // the highest nonce count accepted
   };
-  void forget_old(gint64 now_us);
+  // Past kMaxNonces the oldest entry goes; an expired nonce stays (and
+  // stays refused) until then.
+  static void make_room(std::map<std::string, Use> &table);
 
   gint64 lifetime_us_ = kNonceLifetimeUs;
-  std::map<std::string, Nonce> nonces_;
+  std::map<std::string, Use> nonces_;  // nonce → its first use (count unused)
+  std::map<std::string, Use> uses_;    // nonce + cnonce → the highest count
 };
 
 }  // namespace ipcam::server
