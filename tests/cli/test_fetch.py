@@ -3,11 +3,11 @@ nothing partial left on failure or Ctrl+C, and --continue resuming."""
 
 import http.server
 import os
-import subprocess
 import threading
 import unittest
 
 from harness import *  # noqa: F401,F403
+from ipcamtest.terminal import stderr_on_a_terminal
 from ipcamtest.waiting import wait_until
 
 
@@ -151,27 +151,10 @@ class Fetch(CliTestCase):
 
     def fetch_with_stderr_on_a_terminal(self, env):
         """Runs a fetch with stderr on a pseudo-terminal; returns what it drew."""
-        import pty
-        master, slave = pty.openpty()
-        try:
-            proc = subprocess.Popen([IPCAM, "fetch", CAMERA_DIR + self.BIG, "--output", self.out,
-                                     *self.sim.options()], stdout=subprocess.PIPE, stderr=slave,
-                                    env=env, cwd=self.tmp)
-            os.close(slave)
-            drawn = b""
-            while True:
-                try:
-                    chunk = os.read(master, 4096)
-                except OSError:  # EIO: the terminal's last writer closed it
-                    break
-                if not chunk:
-                    break
-                drawn += chunk
-            proc.communicate(timeout=30)
-            self.assertEqual(proc.returncode, EXIT_OK)
-            return drawn.decode(errors="replace")
-        finally:
-            os.close(master)
+        code, drawn = stderr_on_a_terminal([IPCAM, "fetch", CAMERA_DIR + self.BIG, "--output", self.out,
+                                            *self.sim.options()], env, self.tmp)
+        self.assertEqual(code, EXIT_OK)
+        return drawn
 
     def test_progress_bar_only_on_a_terminal(self):
         env = tool_env()

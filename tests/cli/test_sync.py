@@ -9,13 +9,13 @@ import http.server
 import os
 import signal
 import struct
-import subprocess
 import threading
 import unittest
 
 from harness import *  # noqa: F401,F403
 from hostile.fakecam import (ALIVE_RESP, FILE_LIST_REQ, FIRMWARE, FIRMWARE_REQ, FakeCamera,
                              HttpFiles, file_list_part, message)
+from ipcamtest.terminal import stderr_on_a_terminal
 from ipcamtest.waiting import wait_until
 from test_fetch import StallingFileServer
 
@@ -281,26 +281,9 @@ class Sync(CliTestCase):
 
     def sync_on_a_terminal(self, sim, env):
         """Runs a sync with stderr on a pseudo-terminal; returns what it drew."""
-        import pty
-        master, slave = pty.openpty()
-        try:
-            proc = subprocess.Popen([IPCAM, "sync", self.out, *sim.options()], stdout=subprocess.PIPE,
-                                    stderr=slave, env=env, cwd=self.tmp)
-            os.close(slave)
-            drawn = b""
-            while True:
-                try:
-                    chunk = os.read(master, 4096)
-                except OSError:  # EIO: the terminal's last writer closed it
-                    break
-                if not chunk:
-                    break
-                drawn += chunk
-            proc.communicate(timeout=30)
-            self.assertEqual(proc.returncode, EXIT_OK)
-            return drawn.decode(errors="replace")
-        finally:
-            os.close(master)
+        code, drawn = stderr_on_a_terminal([IPCAM, "sync", self.out, *sim.options()], env, self.tmp)
+        self.assertEqual(code, EXIT_OK)
+        return drawn
 
     def test_progress_bar_only_on_a_terminal(self):
         sim = self.start_sim(store=self.make_store({self.BIG: self.files[self.BIG]}))
