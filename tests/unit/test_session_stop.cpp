@@ -47,6 +47,36 @@ bool waiting_in_poll(pid_t tid) {
   return number == SYS_ppoll;
 }
 
+// A thread that sends big requests on `s` until one fails; the camera reads
+// nothing, so one blocks. The constructor returns once the thread is blocked:
+// inside raw() and waiting in the kernel for room to send.
+class BlockedSender {
+ public:
+  explicit BlockedSender(ControlSession &s) : thread_([this, &s] { send(s); }) {
+    while (!(in_send_ && tid_ && waiting_in_poll(tid_))) std::this_thread::yield();
+  }
+  // Only after the session's close(): until then the send stays blocked.
+  void join() { thread_.join(); }
+
+ private:
+  void send(ControlSession &s) {
+    tid_ = pid_t(syscall(SYS_gettid));
+    Bytes big(60000, 0x55);
+    GError *e = nullptr;
+    for (;;) {
+      in_send_ = true;
+      bool ok = s.raw(0x7777, big, 0, &e).has_value();
+      in_send_ = false;
+      if (!ok) break;
+    }
+    g_clear_error(&e);
+  }
+
+  std::atomic<pid_t> tid_{0};
+  std::atomic<bool> in_send_{false};
+  std::thread thread_;  // last: it starts once the flags above exist
+};
+
 }  // namespace
 
 TEST(SessionStop, CloseEndsASendBlockedOnACameraThatStoppedReading) {
@@ -64,22 +94,7 @@ TEST(SessionStop, CloseEndsASendBlockedOnACameraThatStoppedReading) {
   ErrorGuard err;
   ASSERT_TRUE(s.connect(nullptr, err.out())) << err.message();
 
-  std::atomic<pid_t> sender_tid{0};
-  std::atomic<bool> in_send{false};
-  std::thread sender([&] {
-    sender_tid = pid_t(syscall(SYS_gettid));
-    Bytes big(60000, 0x55);
-    GError *e = nullptr;
-    for (;;) {
-      in_send = true;
-      bool ok = s.raw(0x7777, big, 0, &e).has_value();
-      in_send = false;
-      if (!ok) break;
-    }
-    g_clear_error(&e);
-  });
-  // Blocked: inside raw() and waiting in the kernel for room to send.
-  while (!(in_send && sender_tid && waiting_in_poll(sender_tid))) std::this_thread::yield();
+  BlockedSender sender(s);
   gint64 t0 = g_get_monotonic_time();
   s.close();
   double took = seconds_since(t0);
@@ -172,21 +187,7 @@ TEST(SessionStop, StopPreviewBeforeCloseNeverWaitsForABlockedSend) {
   ASSERT_TRUE(s.connect(nullptr, err.out())) << err.message();
   ASSERT_TRUE(s.start_preview(err.out())) << err.message();
 
-  std::atomic<pid_t> sender_tid{0};
-  std::atomic<bool> in_send{false};
-  std::thread sender([&] {
-    sender_tid = pid_t(syscall(SYS_gettid));
-    Bytes big(60000, 0x55);
-    GError *e = nullptr;
-    for (;;) {
-      in_send = true;
-      bool ok = s.raw(0x7777, big, 0, &e).has_value();
-      in_send = false;
-      if (!ok) break;
-    }
-    g_clear_error(&e);
-  });
-  while (!(in_send && sender_tid && waiting_in_poll(sender_tid))) std::this_thread::yield();
+  BlockedSender sender(s);
   s.close();
   sender.join();
   closed.set();
