@@ -1,6 +1,7 @@
 // The configuration block and the command map's small payloads: bytes built
 // by hand from docs/protocol.md, so that a codec bug cannot hide on both
 // sides of a round trip.
+#include "hand_bytes.h"
 #include "ipcam/camera-settings.h"
 #include "ipcam/error.h"
 
@@ -10,14 +11,9 @@
 #include <map>
 
 using namespace ipcam;
+using ipcam::test::B;
 
 namespace {
-
-Bytes B(std::initializer_list<int> v) {
-  Bytes b;
-  for (int x : v) b.push_back(uint8_t(x));
-  return b;
-}
 
 void put_le32(Bytes &b, uint32_t v) {
   for (int i = 0; i < 4; i++) b.push_back(uint8_t(v >> (8 * i)));

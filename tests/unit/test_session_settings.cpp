@@ -5,6 +5,7 @@
 // on close; the Wi-Fi requests that end the session on purpose.
 #include "session_fixture.h"
 
+#include "hand_bytes.h"
 #include "ipcam/camera-settings.h"
 
 #include <gtest/gtest.h>
@@ -20,13 +21,7 @@ using namespace ipcam::test;
 
 namespace {
 
-Bytes H(std::initializer_list<int> v) {
-  Bytes b;
-  for (int x : v) b.push_back(uint8_t(x));
-  return b;
-}
-
-Bytes le32(int32_t v) { return H({v & 0xff, (v >> 8) & 0xff, (v >> 16) & 0xff, (v >> 24) & 0xff}); }
+Bytes le32(int32_t v) { return B({v & 0xff, (v >> 8) & 0xff, (v >> 16) & 0xff, (v >> 24) & 0xff}); }
 
 // The ACT76 block with one field changed.
 Bytes block_with(size_t field, int32_t value) {
@@ -56,7 +51,7 @@ class SettingsSession : public ::testing::Test {
 
 TEST_F(SettingsSession, ConfigurationRequestAndBlock) {
   ServeLoggedIn(peer, [](Peer &p) {
-    expect_request(p, H({0xab, 0xcd, 0x00, 0x00, 0x00, 0x00, 0xa0, 0x34}));
+    expect_request(p, B({0xab, 0xcd, 0x00, 0x00, 0x00, 0x00, 0xa0, 0x34}));
     p.send(hand::act76_firmware_info_message());
   });
   ControlSession s(c);
@@ -82,7 +77,7 @@ TEST_F(SettingsSession, ABlockOfAnotherLengthIsAParseError) {
 
 TEST_F(SettingsSession, SetIndexSendsTheIndexAndReturnsTheResult) {
   ServeLoggedIn(peer, [](Peer &p) {
-    expect_request(p, H({0xab, 0xcd, 0x00, 0x04, 0x00, 0x00, 0xa0, 0x42, 0x05, 0x00, 0x00, 0x00}));
+    expect_request(p, B({0xab, 0xcd, 0x00, 0x04, 0x00, 0x00, 0xa0, 0x42, 0x05, 0x00, 0x00, 0x00}));
     p.send(control(0xA043, le32(-3)));
   });
   ControlSession s(c);
@@ -95,22 +90,22 @@ TEST_F(SettingsSession, SetIndexSendsTheIndexAndReturnsTheResult) {
 TEST_F(SettingsSession, SetSettingTakenRefusedIgnoredSent) {
   ServeLoggedIn(peer, [](Peer &p) {
     // exposure=2: result 0, block reads 2 → taken.
-    expect_request(p, H({0xab, 0xcd, 0x00, 0x04, 0x00, 0x00, 0xa0, 0x09, 0x02, 0x00, 0x00, 0x00}));
+    expect_request(p, B({0xab, 0xcd, 0x00, 0x04, 0x00, 0x00, 0xa0, 0x09, 0x02, 0x00, 0x00, 0x00}));
     p.send(control(0xA00A, le32(0)));
-    expect_request(p, H({0xab, 0xcd, 0x00, 0x00, 0x00, 0x00, 0xa0, 0x34}));
+    expect_request(p, B({0xab, 0xcd, 0x00, 0x00, 0x00, 0x00, 0xa0, 0x34}));
     p.send(control(0xA035, block_with(9, 2)));
     // led=7: result 4 → refused, the camera's number kept.
-    expect_request(p, H({0xab, 0xcd, 0x00, 0x04, 0x00, 0x00, 0xa0, 0x52, 0x07, 0x00, 0x00, 0x00}));
+    expect_request(p, B({0xab, 0xcd, 0x00, 0x04, 0x00, 0x00, 0xa0, 0x52, 0x07, 0x00, 0x00, 0x00}));
     p.send(control(0xA053, le32(4)));
     EXPECT_EQ(p.recv_type(), 0xA034u);
     p.send(control(0xA035, block_with(13, 1)));
     // language=9: result 0, block still 8 → ignored.
-    expect_request(p, H({0xab, 0xcd, 0x00, 0x04, 0x00, 0x00, 0xa0, 0x13, 0x09, 0x00, 0x00, 0x00}));
+    expect_request(p, B({0xab, 0xcd, 0x00, 0x04, 0x00, 0x00, 0xa0, 0x13, 0x09, 0x00, 0x00, 0x00}));
     p.send(control(0xA014, le32(0)));
     EXPECT_EQ(p.recv_type(), 0xA034u);
     p.send(hand::act76_firmware_info_message());
     // mirror=1 (write-only): no block read.
-    expect_request(p, H({0xab, 0xcd, 0x00, 0x04, 0x00, 0x00, 0xa0, 0x0f, 0x01, 0x00, 0x00, 0x00}));
+    expect_request(p, B({0xab, 0xcd, 0x00, 0x04, 0x00, 0x00, 0xa0, 0x0f, 0x01, 0x00, 0x00, 0x00}));
     p.send(control(0xA010, le32(0)));
     // Then the next request, with nothing in between.
     EXPECT_EQ(p.recv_type(), 0xA038u);
@@ -164,25 +159,25 @@ TEST_F(SettingsSession, UnknownAndReadOnlyNamesSendNothing) {
 
 TEST_F(SettingsSession, ClockCardAndResetBytes) {
   ServeLoggedIn(peer, [](Peer &p) {
-    Bytes clock = H({0xab, 0xcd, 0x00, 0x24, 0x00, 0x00, 0xa0, 0x11});
+    Bytes clock = B({0xab, 0xcd, 0x00, 0x24, 0x00, 0x00, 0xa0, 0x11});
     for (int v : {7, 45, 13, 29, 2, 2028, 2, 59, 1}) {
       Bytes f = le32(v);
       clock.insert(clock.end(), f.begin(), f.end());
     }
     expect_request(p, clock);
     p.send(control(0xA012, le32(0)));
-    expect_request(p, H({0xab, 0xcd, 0x00, 0x00, 0x00, 0x00, 0xa0, 0x2a}));
-    p.send(control(0xA02B, H({0x00, 0x00, 0x10, 0x00, 0x00, 0x00, 0x00, 0x00,     // 1 MiB remaining
+    expect_request(p, B({0xab, 0xcd, 0x00, 0x00, 0x00, 0x00, 0xa0, 0x2a}));
+    p.send(control(0xA02B, B({0x00, 0x00, 0x10, 0x00, 0x00, 0x00, 0x00, 0x00,     // 1 MiB remaining
                               0x00, 0x00, 0x00, 0x00, 0x08, 0x00, 0x00, 0x00})));  // 32 GiB total
-    Bytes del = H({0xab, 0xcd, 0x01, 0x00, 0x00, 0x00, 0xa0, 0x2c});
+    Bytes del = B({0xab, 0xcd, 0x01, 0x00, 0x00, 0x00, 0xa0, 0x2c});
     const char path[] = "/mnt/DCIM/100MEDIA/A0001.MP4";
     del.insert(del.end(), path, path + sizeof path - 1);
     del.resize(8 + 256, 0);
     expect_request(p, del);
     p.send(control(0xA02D, le32(0)));
-    expect_request(p, H({0xab, 0xcd, 0x00, 0x00, 0x00, 0x00, 0xa0, 0x1f}));
+    expect_request(p, B({0xab, 0xcd, 0x00, 0x00, 0x00, 0x00, 0xa0, 0x1f}));
     p.send(control(0xA020, le32(0)));
-    expect_request(p, H({0xab, 0xcd, 0x00, 0x00, 0x00, 0x00, 0xa0, 0x54}));
+    expect_request(p, B({0xab, 0xcd, 0x00, 0x00, 0x00, 0x00, 0xa0, 0x54}));
     p.send(control(0xA055, le32(0)));
   });
   ControlSession s(c);
@@ -203,7 +198,7 @@ TEST_F(SettingsSession, ANonZeroResultIsRefusedWithTheCamerasNumber) {
     EXPECT_EQ(p.recv_type(), 0xA02Cu);
     p.send(control(0xA02D, le32(-17)));
     EXPECT_EQ(p.recv_type(), 0xA01Fu);
-    p.send(control(0xA020, H({0x01})));  // too short for a result
+    p.send(control(0xA020, B({0x01})));  // too short for a result
   });
   ControlSession s(c);
   ASSERT_TRUE(s.connect(nullptr, err.out())) << err.message();
@@ -291,7 +286,7 @@ TEST_F(SettingsSession, AnEventReachesItsHandlerWhileRawCollectsEverything) {
 TEST_F(SettingsSession, StopPreviewIsSentOnCloseAfterAStart) {
   ServeLoggedIn(peer, [&](Peer &p) {
     EXPECT_EQ(p.recv_type(), 0x01FFu);
-    expect_request(p, H({0xab, 0xcd, 0x00, 0x08, 0x00, 0x00, 0x02, 0xff, 0, 0, 0, 0, 0, 0, 0, 0}));
+    expect_request(p, B({0xab, 0xcd, 0x00, 0x08, 0x00, 0x00, 0x02, 0xff, 0, 0, 0, 0, 0, 0, 0, 0}));
   });
   ControlSession s(c);
   ASSERT_TRUE(s.connect(nullptr, err.out())) << err.message();
@@ -329,7 +324,7 @@ TEST_F(SettingsSession, StopPreviewOnlyWhenThisSessionStartedItAndAsked) {
 
 TEST_F(SettingsSession, ExplicitStopPreviewBytes) {
   ServeLoggedIn(peer, [](Peer &p) {
-    expect_request(p, H({0xab, 0xcd, 0x00, 0x08, 0x00, 0x00, 0x02, 0xff, 0, 0, 0, 0, 0, 0, 0, 0}));
+    expect_request(p, B({0xab, 0xcd, 0x00, 0x08, 0x00, 0x00, 0x02, 0xff, 0, 0, 0, 0, 0, 0, 0, 0}));
   });
   ControlSession s(c);
   ASSERT_TRUE(s.connect(nullptr, err.out())) << err.message();
@@ -339,7 +334,7 @@ TEST_F(SettingsSession, ExplicitStopPreviewBytes) {
 TEST_F(SettingsSession, WifiPasswordEndsTheSessionWithoutALoss) {
   peer.run([](Peer &p) {
     ASSERT_TRUE(p.login());
-    Bytes expected = H({0xab, 0xcd, 0x00, 0xc0, 0x00, 0x00, 0xa0, 0x31});
+    Bytes expected = B({0xab, 0xcd, 0x00, 0xc0, 0x00, 0x00, 0xa0, 0x31});
     Bytes fields(192, 0);
     std::memcpy(fields.data(), "ACT76-0042", 10);
     std::memcpy(fields.data() + 64, "12345678", 8);
@@ -377,7 +372,7 @@ TEST_F(SettingsSession, WifiPasswordOutOfLimitsSendsNothingAndKeepsTheSession) {
 TEST_F(SettingsSession, WifiOffEndsTheSessionEvenIfTheCameraStaysSilent) {
   peer.run([](Peer &p) {
     ASSERT_TRUE(p.login());
-    expect_request(p, H({0xab, 0xcd, 0x00, 0x00, 0x00, 0x00, 0xa0, 0x30}));
+    expect_request(p, B({0xab, 0xcd, 0x00, 0x00, 0x00, 0x00, 0xa0, 0x30}));
     p.wait_eof();  // never hangs up itself: the client closes
   });
   ControlSession s(c);

@@ -1,4 +1,5 @@
 // Wire codec: bytes as protocol.md gives them, and every edge case.
+#include "hand_bytes.h"
 #include "ipcam/error.h"
 #include "ipcam/wire.h"
 
@@ -7,16 +8,7 @@
 #include <cstring>
 
 using namespace ipcam;
-
-namespace {
-
-Bytes B(std::initializer_list<int> v) {
-  Bytes b;
-  for (int x : v) b.push_back(uint8_t(x));
-  return b;
-}
-
-}  // namespace
+using ipcam::test::B;
 
 TEST(Control, TakePictureMatchesCapture) {
   EXPECT_EQ(encode_control(msg::kTakeStill), B({0xAB, 0xCD, 0x00, 0x00, 0x00, 0x00, 0xA0, 0x38}));
