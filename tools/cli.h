@@ -99,6 +99,9 @@ struct SessionCloser {
 using SessionPtr = std::unique_ptr<ControlSession, SessionCloser>;
 // A logged-in control session to the camera.
 SessionPtr open_session(Context &ctx, Failure &failure);
+// The same with the camera's firmware version read at once (info and
+// firmware both show it); null with `failure` set when either step fails.
+SessionPtr open_session_with_firmware(Context &ctx, std::string &firmware, Failure &failure);
 // Discovery configured from the global options.
 DiscoveryConfig discovery_config(const GlobalOptions &opt);
 

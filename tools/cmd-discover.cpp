@@ -105,12 +105,9 @@ int cmd_info(Context &ctx) {
   if (!ctx.args.empty()) return usage_error("info", "unexpected argument '" + ctx.args[0] + "'");
   if (!ctx.opt.server.empty()) return info_through_server(ctx);
   Failure failure;
-  auto session = open_session(ctx, failure);
+  std::string firmware;
+  auto session = open_session_with_firmware(ctx, firmware, failure);
   if (!session) return report(failure);
-  g_autoptr(GError) error = nullptr;
-  const auto version = session->firmware_version(&error);
-  if (!version) return report(failure_from(error, "reading the firmware version"));
-  const std::string &firmware = *version;
   std::string address = session->peer_address();
   session->close();
   std::string serial = serial_of(ctx, address);

@@ -11,20 +11,18 @@ namespace ipcam::cli {
 int cmd_firmware(Context &ctx) {
   if (!ctx.args.empty()) return usage_error("firmware", "unexpected argument '" + ctx.args[0] + "'");
   Failure failure;
-  auto session = open_session(ctx, failure);
+  std::string version;
+  auto session = open_session_with_firmware(ctx, version, failure);
   if (!session) return report(failure);
-  g_autoptr(GError) error = nullptr;
-  const auto version = session->firmware_version(&error);
-  if (!version) return report(failure_from(error, "reading the firmware version"));
   if (ctx.opt.json) {
     print_json(build_json([&](JsonBuilder *b) {
       json_builder_begin_object(b);
       json_builder_set_member_name(b, "firmware");
-      json_builder_add_string_value(b, version->c_str());
+      json_builder_add_string_value(b, version.c_str());
       json_builder_end_object(b);
     }));
   } else {
-    std::printf("%s\n", escape_control(*version).c_str());
+    std::printf("%s\n", escape_control(version).c_str());
     std::fflush(stdout);
   }
   return kExitOk;

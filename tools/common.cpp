@@ -231,6 +231,19 @@ SessionPtr open_session(Context &ctx, Failure &failure) {
   return session;
 }
 
+SessionPtr open_session_with_firmware(Context &ctx, std::string &firmware, Failure &failure) {
+  auto session = open_session(ctx, failure);
+  if (!session) return nullptr;
+  g_autoptr(GError) error = nullptr;
+  const auto version = session->firmware_version(&error);
+  if (!version) {
+    failure = failure_from(error, "reading the firmware version");
+    return nullptr;
+  }
+  firmware = *version;
+  return session;
+}
+
 bool interactive_stderr() {
   const char *ci = g_getenv("CI");
   if (ci && *ci) return false;
