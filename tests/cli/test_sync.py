@@ -151,7 +151,15 @@ class Sync(CliTestCase):
         self.assertEqual((summary["downloaded"], summary["up_to_date"], summary["failed"]), ([], 3, []))
         self.assertEqual(sim.sim.live_counter("http_files_served"), served)
 
-    def start_killable_sync(self, sim, server):
+    def start_killable_sync(self):
+        """A sync of a card that holds the big file alone, from an HTTP server
+        that stalls half-way through it; returns (sim, proc, err) once the
+        part file has grown."""
+        self.files = {self.BIG: self.files[self.BIG]}
+        store = self.make_store(self.files)
+        sim = self.start_sim(store=store)
+        server = StallingFileServer(store, 1024 * 1024)
+        self.addCleanup(server.close)
         opts = sim.options()
         opts[opts.index("--http-port") + 1] = str(server.port)
         proc, err = self.start_ipcam("sync", self.out, *opts)
@@ -159,7 +167,7 @@ class Sync(CliTestCase):
         # Sent is not yet written: wait on the part file's growth.
         self.assertTrue(wait_until(lambda: os.path.exists(part) and os.path.getsize(part) > 0, 20),
                         "nothing reached " + part)
-        return proc, err
+        return sim, proc, err
 
     def check_resumes(self, sim):
         self.assertNotIn(self.BIG, os.listdir(self.local_dir))  # never under its final name
@@ -169,27 +177,16 @@ class Sync(CliTestCase):
         self.assertEqual(sorted(os.listdir(self.local_dir)), sorted(self.files))
 
     def test_killed_mid_file_resumes(self):
-        # The big file alone, so the stalled server holds it half-way.
-        store = self.make_store({self.BIG: self.files[self.BIG]})
-        sim = self.start_sim(store=store)
-        server = StallingFileServer(store, 1024 * 1024)
-        self.addCleanup(server.close)
-        proc, _ = self.start_killable_sync(sim, server)
+        sim, proc, _ = self.start_killable_sync()
         proc.kill()
         proc.wait(15)
-        self.files = {self.BIG: self.files[self.BIG]}
         self.check_resumes(sim)
 
     def test_interrupted_keeps_the_part(self):
-        store = self.make_store({self.BIG: self.files[self.BIG]})
-        sim = self.start_sim(store=store)
-        server = StallingFileServer(store, 1024 * 1024)
-        self.addCleanup(server.close)
-        proc, err = self.start_killable_sync(sim, server)
+        sim, proc, err = self.start_killable_sync()
         proc.send_signal(signal.SIGINT)
         self.assertEqual(proc.wait(15), EXIT_INTERRUPTED)
         self.assertIn("run the same command again to resume", err.text())
-        self.files = {self.BIG: self.files[self.BIG]}
         self.check_resumes(sim)
 
     def test_delete_after_only_what_was_copied_whole(self):

@@ -11,14 +11,25 @@
 using namespace ipcam;
 using namespace ipcam::test;
 
+namespace {
+
+// Sends `frames` 33 ms apart as the camera cuts them, with one piece (the
+// third datagram) of frame number `lost` lost on the way.
+void send_losing_a_piece(PreviewAssembler &a, Collector &c, Camera &cam, const std::vector<Bytes> &frames,
+                         size_t lost) {
+  for (size_t i = 0; i < frames.size(); i++) {
+    auto d = cam.frame(uint32_t(i * 33), frames[i]);
+    if (i == lost) d.erase(d.begin() + 2);
+    push_all(a, c, d);
+  }
+}
+
+}  // namespace
+
 TEST_F(Assembler, LossDropsUntilKeyframe) {
   std::vector<Bytes> frames = {key_frame(2500, 1), delta_frame(2500, 2), delta_frame(2500, 3),
                                delta_frame(800, 4), key_frame(2600, 5), delta_frame(900, 6)};
-  for (size_t i = 0; i < frames.size(); i++) {
-    auto d = cam.frame(uint32_t(i * 33), frames[i]);
-    if (i == 2) d.erase(d.begin() + 2);  // one piece of frame 2 lost
-    push(d);
-  }
+  send_losing_a_piece(a, c, cam, frames, 2);
   ASSERT_EQ(c.frames.size(), 4u);
   EXPECT_EQ(c.frames[0].data, frames[0]);
   EXPECT_EQ(c.frames[1].data, frames[1]);
@@ -261,11 +272,7 @@ TEST(AssemblerDropDamaged, OnlyTheDamagedFrameIsDropped) {
   Camera cam;
   std::vector<Bytes> frames = {delta_frame(900, 9), key_frame(2500, 1), delta_frame(2500, 2),
                                delta_frame(2500, 3), delta_frame(800, 4)};
-  for (size_t i = 0; i < frames.size(); i++) {
-    auto d = cam.frame(uint32_t(i * 33), frames[i]);
-    if (i == 2) d.erase(d.begin() + 2);  // one piece of frame 2 lost
-    push_all(a, c, d);
-  }
+  send_losing_a_piece(a, c, cam, frames, 2);
   a.flush(c.emit);
   ASSERT_EQ(c.frames.size(), 3u);  // a session starts at a keyframe: frame 0 waits
   EXPECT_EQ(c.frames[0].data, frames[1]);
