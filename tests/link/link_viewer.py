@@ -45,22 +45,18 @@ def main():
     pushed, decoded, pts, decoded_pts = [], [], [], []
     lock = threading.Lock()
 
-    def on_src(pad, info):
-        b = info.get_buffer()
-        with lock:
-            pushed.append(time.monotonic())
-            pts.append(b.pts / 1e9 if b.pts != Gst.CLOCK_TIME_NONE else None)
-        return Gst.PadProbeReturn.OK
+    def noting(arrivals, stamps):
+        """A buffer probe that notes when each buffer passed and its PTS (s)."""
+        def probe(pad, info):
+            b = info.get_buffer()
+            with lock:
+                arrivals.append(time.monotonic())
+                stamps.append(b.pts / 1e9 if b.pts != Gst.CLOCK_TIME_NONE else None)
+            return Gst.PadProbeReturn.OK
+        return probe
 
-    def on_sink(pad, info):
-        b = info.get_buffer()
-        with lock:
-            decoded.append(time.monotonic())
-            decoded_pts.append(b.pts / 1e9 if b.pts != Gst.CLOCK_TIME_NONE else None)
-        return Gst.PadProbeReturn.OK
-
-    src.get_static_pad("src").add_probe(Gst.PadProbeType.BUFFER, on_src)
-    sink.get_static_pad("sink").add_probe(Gst.PadProbeType.BUFFER, on_sink)
+    src.get_static_pad("src").add_probe(Gst.PadProbeType.BUFFER, noting(pushed, pts))
+    sink.get_static_pad("sink").add_probe(Gst.PadProbeType.BUFFER, noting(decoded, decoded_pts))
     messages = []
     start = time.monotonic()
     p.set_state(Gst.State.PLAYING)
