@@ -569,7 +569,6 @@ def replays():
             return r.status, r.getheader("WWW-Authenticate") or ""
 
         status, challenge = call("GET", "/api/status")
-        first_use = time.monotonic()
         realm = re.search(r'realm="([^"]*)"', challenge).group(1)
         nonce = re.search(r'nonce="([^"]*)"', challenge).group(1)
         for n, (method, path) in enumerate((("GET", "/api/status"), ("POST", "/api/record/stop"))):
@@ -601,10 +600,21 @@ def replays():
                 if r.status != 200:
                     fail("urllib's Digest client got %d" % r.status)
         print("urllib's Digest client: 10 requests in a row answered", flush=True)
-        # The nonce expires (its lifetime counts from its first use): the
-        # next count is refused with a fresh nonce, which works.
-        wait_until(lambda: time.monotonic() > first_use + lifetime + 0.5, lifetime + 5, 0.1)
-        status, challenge = call("GET", "/api/status", digest("viewer", "s3cret", realm, nonce, "GET", "/api/status", 4))
+        # A page that keeps polling keeps its nonce past the lifetime: it
+        # expires only when left unused.
+        started = time.monotonic()
+        for k in range(6):
+            wait_until(lambda: time.monotonic() > started + k * lifetime / 4, lifetime + 5, 0.05)
+            status, _ = call("GET", "/api/status", digest("viewer", "s3cret", realm, nonce, "GET", "/api/status", 4 + k))
+            if status != 200:
+                fail("a nonce in use %.1f s after its first use got %d" % (time.monotonic() - started, status))
+        print("a nonce in use for %.1f s (lifetime %d s): every request answered" % (time.monotonic() - started, lifetime),
+              flush=True)
+        last_use = time.monotonic()
+        # The nonce expires once unused for its lifetime: the next count is
+        # refused with a fresh nonce, which works.
+        wait_until(lambda: time.monotonic() > last_use + lifetime + 0.5, lifetime + 5, 0.1)
+        status, challenge = call("GET", "/api/status", digest("viewer", "s3cret", realm, nonce, "GET", "/api/status", 10))
         fresh = re.search(r'nonce="([^"]*)"', challenge)
         print("after %d s, the next nonce count: %d" % (lifetime, status), flush=True)
         if status != 401 or not fresh or fresh.group(1) == nonce:

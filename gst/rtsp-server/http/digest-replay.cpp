@@ -53,10 +53,6 @@ bool DigestReplay::fresh(SoupServerMessage *msg, const std::string &ha1) {
     } else if (auto n = nonces_.find(nonce); n != nonces_.end() && now - n->second.first_us > lifetime_us_) {
       g_message("control API: a request with an expired Digest nonce was refused (the client asks anew)");
     } else {
-      if (n == nonces_.end()) {
-        make_room(nonces_);
-        nonces_[nonce] = Use{now, 0};
-      }
       const std::string key = std::string(nonce) + "\n" + cnonce;
       if (auto u = uses_.find(key); u == uses_.end()) {
         make_room(uses_);
@@ -67,6 +63,10 @@ bool DigestReplay::fresh(SoupServerMessage *msg, const std::string &ha1) {
       } else {
         u->second.count = count;
         ok = true;
+      }
+      if (ok) {
+        if (n == nonces_.end()) make_room(nonces_);
+        nonces_[nonce] = Use{now, 0};  // its last use: the idle time counts from here
       }
     }
   }

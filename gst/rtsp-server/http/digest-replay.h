@@ -2,9 +2,14 @@
 // accepts any nonce and any nonce count: an Authorization header copied off
 // the wire works again, for as long as one likes (POST /api/record/stop as
 // well as GET /api/status). Here a request's nonce count must be above every
-// count seen with its nonce, and a nonce is good for kNonceLifetimeUs from
-// its first use (IPCAM_DIGEST_NONCE_SECONDS in the environment shortens it,
-// for tests); past that the request is refused (401 with a fresh nonce).
+// count seen with its nonce and client nonce (cnonce: a client answering a
+// new challenge picks a new one, and libsoup hands the same nonce to
+// challenges made in the same second), and a nonce left unused for
+// kNonceLifetimeUs expires (IPCAM_DIGEST_NONCE_SECONDS in the environment
+// shortens it, for tests): the request is refused (401 with a fresh nonce).
+// Idle time, not age: a browser keeps one nonce for as long as its page
+// polls, and libsoup's challenge cannot say stale=true, so an age limit
+// would make it ask its user for the password again every so often.
 // Only requests whose response is right (the password known) count, so a
 // forged header cannot spend someone else's nonce.
 #pragma once
@@ -38,7 +43,7 @@ class DigestReplay {
   static void make_room(std::map<std::string, Use> &table);
 
   gint64 lifetime_us_ = kNonceLifetimeUs;
-  std::map<std::string, Use> nonces_;  // nonce → its first use (count unused)
+  std::map<std::string, Use> nonces_;  // nonce → its last use (in first_us; count unused)
   std::map<std::string, Use> uses_;    // nonce + cnonce → the highest count
 };
 
