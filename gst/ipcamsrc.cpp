@@ -414,7 +414,8 @@ static void install_discovery_properties(GObjectClass *oc) {
       oc, PROP_DISCOVERY_ADDRESS,
       g_param_spec_string("discovery-address", "Discovery address",
                           "Broadcast address discovery asks on when address is empty (empty = the "
-                          "broadcast address of every up IPv4 interface)",
+                          "broadcast address of every up IPv4 interface, and 127.0.0.1 where an "
+                          "emulator on this machine answers, unless interface is set)",
                           "", kReadWrite));
   g_object_class_install_property(
       oc, PROP_DISCOVERY_PORTS,
