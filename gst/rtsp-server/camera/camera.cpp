@@ -133,6 +133,13 @@ CameraStatus Camera::status() {
   s.recording = recording_;
   if (s.recording) s.recording_seconds = (g_get_monotonic_time() - recording_since_us_) / G_USEC_PER_SEC;
   for (const auto &p : publishers_) s.publish.push_back(p->status());
+  const HubCounters hub = hub_->counters();
+  s.counters.frames = hub.frames;
+  s.counters.bytes = hub.bytes;
+  s.counters.datagrams_lost = hub.datagrams_lost;
+  s.counters.frames_dropped = hub.frames_dropped;
+  s.counters.reconnects = hub.reconnects;
+  s.counters.connects = hub.connects;
   if (GstElement *src = hub_->running_source()) {
     GstStructure *stats = nullptr;
     g_object_get(src, "stats", &stats, nullptr);

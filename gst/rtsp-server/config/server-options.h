@@ -36,6 +36,15 @@ struct ServerOptions {
   unsigned max_connections_per_address = 32;  // from one client address
   bool wait_for_camera = false;
   bool verbose = false;
+  // ONVIF device and media services on the control port, and WS-Discovery
+  // (--onvif, [server] onvif=true).
+  bool onvif = false;
+  // With credentials, /metrics and the snapshot also take this bearer
+  // token (--metrics-token FILE: the file's first line); empty = none.
+  std::string metrics_token;  // never logged
+  // Host names the Host check accepts beside this machine's own
+  // (--allowed-host, repeatable): what Prometheus or Home Assistant use.
+  std::vector<std::string> allowed_hosts;  // lower case
 
   bool auth_enabled() const { return !rtsp_user.empty(); }
 };

@@ -55,6 +55,40 @@ void lay(const std::optional<T> &from, U &into) {
 
 }  // namespace
 
+bool parse_duration(const std::string &text, guint64 &seconds) {
+  if (text.empty() || !g_ascii_isdigit(text[0])) return false;
+  char *end = nullptr;
+  const guint64 n = g_ascii_strtoull(text.c_str(), &end, 10);
+  guint64 unit = 1;
+  if (*end == 'm') unit = 60;
+  else if (*end == 'h') unit = 3600;
+  else if (*end == 'd') unit = 86400;
+  else if (*end && *end != 's') return false;
+  if (*end && end[1]) return false;
+  if (n > G_MAXUINT64 / unit) return false;
+  seconds = n * unit;
+  return true;
+}
+
+bool parse_size(const std::string &text, guint64 &bytes) {
+  if (text.empty() || !g_ascii_isdigit(text[0])) return false;
+  char *end = nullptr;
+  const guint64 n = g_ascii_strtoull(text.c_str(), &end, 10);
+  int shift = 0;
+  switch (g_ascii_toupper(*end)) {
+    case '\0': break;
+    case 'K': shift = 10; break;
+    case 'M': shift = 20; break;
+    case 'G': shift = 30; break;
+    case 'T': shift = 40; break;
+    default: return false;
+  }
+  if (*end && end[1] && g_ascii_strcasecmp(end + 1, "B") && g_ascii_strcasecmp(end + 1, "iB")) return false;
+  if (shift && n > (G_MAXUINT64 >> shift)) return false;
+  bytes = n << shift;
+  return true;
+}
+
 Read ServerSettings::read(const std::string &k, const std::string &v, std::string &err) {
   gint64 n = 0;
   guint64 u = 0;
@@ -114,6 +148,17 @@ Read ServerSettings::read(const std::string &k, const std::string &v, std::strin
     return parse_bool(v, wait_for_camera, err);
   } else if (k == "verbose") {
     return parse_bool(v, verbose, err);
+  } else if (k == "onvif") {
+    return parse_bool(v, onvif, err);
+  } else if (k == "metrics-token") {
+    std::string token;
+    if (!read_password_file(v, token, err)) return Read::bad;
+    if (token.empty()) return bad("the token file is empty");
+    metrics_token = token;
+  } else if (k == "allowed-host") {
+    if (v.empty() || v.find_first_of(" /:@[]") != std::string::npos) return bad("expected a host name, e.g. nvr.lan");
+    g_autofree char *lower = g_ascii_strdown(v.c_str(), -1);
+    append(allowed_hosts, std::string(lower));
   } else {
     return Read::unknown;
   }
@@ -139,6 +184,9 @@ void ServerSettings::apply_to(ServerOptions &o) const {
   lay(session_timeout_s, o.session_timeout_s);
   lay(max_connections, o.max_connections);
   lay(max_connections_per_address, o.max_connections_per_address);
+  lay(onvif, o.onvif);
+  lay(metrics_token, o.metrics_token);
+  lay(allowed_hosts, o.allowed_hosts);
 }
 
 Read CameraSettings::read(const std::string &k, const std::string &v, std::string &err) {
@@ -174,6 +222,22 @@ Read CameraSettings::read(const std::string &k, const std::string &v, std::strin
     apply_settings = std::move(*spec);
   } else if (k == "sync-clock") {
     return parse_bool(v, sync_clock, err);
+  } else if (k == "archive") {
+    if (v.empty()) return (err = "give a folder"), Read::bad;
+    archive = v;
+  } else if (k == "archive-segment") {
+    guint64 s = 0;
+    if (!parse_duration(v, s) || s < 1 || s > 86400)
+      return (err = "expected a duration from 1s to 1d, e.g. 10m"), Read::bad;
+    archive_segment_s = unsigned(s);
+  } else if (k == "archive-keep") {
+    guint64 s = 0;
+    if (!parse_duration(v, s) || s < 1) return (err = "expected a duration, e.g. 7d, 12h or 30m"), Read::bad;
+    archive_keep_s = s;
+  } else if (k == "archive-max-bytes" || k == "archive-min-free") {
+    guint64 b = 0;
+    if (!parse_size(v, b) || b < 1) return (err = "expected a size: bytes, or e.g. 500M, 20G"), Read::bad;
+    (k == "archive-max-bytes" ? archive_max_bytes : archive_min_free_bytes) = b;
   } else {
     return Read::unknown;
   }
@@ -192,11 +256,17 @@ void CameraSettings::apply_to(CameraOptions &c) const {
   lay(publish, c.publish);
   if (apply_settings) c.apply_settings = *apply_settings;
   lay(sync_clock, c.sync_clock);
+  lay(archive, c.archive.dir);
+  lay(archive_segment_s, c.archive.segment_s);
+  lay(archive_keep_s, c.archive.keep_s);
+  lay(archive_max_bytes, c.archive.max_bytes);
+  lay(archive_min_free_bytes, c.archive.min_free_bytes);
 }
 
 bool is_camera_key(const std::string &k) {
   for (const char *c : {"address", "control-port", "preview-port", "http-port", "user", "password", "password-file",
-                        "interface", "timeout", "publish", "apply-settings", "sync-clock"})
+                        "interface", "timeout", "publish", "apply-settings", "sync-clock", "archive", "archive-segment",
+                        "archive-keep", "archive-max-bytes", "archive-min-free"})
     if (k == c) return true;
   return false;
 }

@@ -7,6 +7,8 @@
 
 #include "config/server-options.h"
 
+#include <glib.h>
+
 #include <optional>
 #include <string>
 #include <utility>
@@ -27,6 +29,9 @@ struct ServerSettings {
   std::optional<std::pair<uint16_t, uint16_t>> webrtc_ports;
   std::optional<unsigned> linger_s, session_timeout_s;
   std::optional<unsigned> max_connections, max_connections_per_address;
+  std::optional<bool> onvif;
+  std::optional<std::string> metrics_token;
+  std::optional<std::vector<std::string>> allowed_hosts;
 
   // `key` (a long option name) with its text value; `error` says why not.
   Read read(const std::string &key, const std::string &value, std::string &error);
@@ -40,10 +45,18 @@ struct CameraSettings {
   std::optional<std::vector<std::string>> publish;
   std::optional<ipcam::SettingsSpec> apply_settings;
   std::optional<bool> sync_clock;
+  std::optional<std::string> archive;
+  std::optional<unsigned> archive_segment_s;
+  std::optional<guint64> archive_keep_s, archive_max_bytes, archive_min_free_bytes;
 
   Read read(const std::string &key, const std::string &value, std::string &error);
   void apply_to(CameraOptions &c) const;
 };
+
+// "8s", "10m", "2h", "7d" (a bare number is seconds) into seconds.
+bool parse_duration(const std::string &text, guint64 &seconds);
+// "1048576", "500K", "500M", "20G", "1T" (powers of 1024) into bytes.
+bool parse_size(const std::string &text, guint64 &bytes);
 
 // The keys of a [camera NAME] group (and the per-camera options).
 bool is_camera_key(const std::string &key);

@@ -33,7 +33,20 @@ CameraHub::CameraHub(ipcam::CameraEndpoint endpoint, HubSettings settings, GMain
       main_context_(main_context),
       on_ended_(std::move(on_ended)) {}
 
-CameraHub::~CameraHub() { stop(); }
+CameraHub::~CameraHub() {
+  stop();
+  gst_caps_replace(&last_caps_, nullptr);
+}
+
+namespace {
+
+guint64 stat_field(const GstStructure *s, const char *field) {
+  guint64 v = 0;
+  if (s) gst_structure_get_uint64(s, field, &v);
+  return v;
+}
+
+}  // namespace
 
 void CameraHub::configure_source(GstElement *src) {
   const ipcam::CameraEndpoint &e = endpoint_;
@@ -99,6 +112,7 @@ void CameraHub::start_locked() {
     pipeline_ = pipeline;
     source_ = src;
     streamed_ = false;
+    counters_.connects++;
   }
   g_message("a client arrived: connecting to the camera");
   // ipcamsrc connects in its streaming thread: this returns at once, and a
@@ -126,12 +140,19 @@ void CameraHub::stop_locked(const std::string &why) {
   for (auto &f : orphans) f->fail(why);
   // Not under lock_: stopping waits for the streaming thread, which takes it.
   gst_element_set_state(pipeline, GST_STATE_NULL);
+  GstStructure *stats = nullptr;
+  g_object_get(src, "stats", &stats, nullptr);  // what this session counted, kept
   {
     std::lock_guard<std::mutex> l(lock_);
+    retired_counters_.datagrams_lost += stat_field(stats, "lost");
+    retired_counters_.frames_dropped += stat_field(stats, "dropped-frames");
+    retired_counters_.reconnects += stat_field(stats, "reconnects");
+    retirements_++;
     pipeline_ = source_ = nullptr;
     streamed_ = false;
     profile_level_id_.clear();
   }
+  if (stats) gst_structure_free(stats);
   gst_object_unref(src);
   gst_object_unref(pipeline);
   if (streamed) g_message("camera released");
@@ -167,6 +188,10 @@ GstFlowReturn CameraHub::on_sample(GstAppSink *sink, gpointer data) {
     feeds = self->feeds_;
     first = !self->streamed_;
     self->streamed_ = true;
+    self->counters_.frames++;
+    if (GstBuffer *b = gst_sample_get_buffer(sample)) self->counters_.bytes += gst_buffer_get_size(b);
+    GstCaps *caps = gst_sample_get_caps(sample);
+    if (caps && caps != self->last_caps_) gst_caps_replace(&self->last_caps_, caps);
   }
   if (first) g_message("streaming the camera's preview");
   for (auto &f : feeds) f->offer(sample);
@@ -253,6 +278,48 @@ std::string CameraHub::profile_level_id() {
 void CameraHub::set_profile_level_id(const std::string &id) {
   std::lock_guard<std::mutex> l(lock_);
   if (pipeline_) profile_level_id_ = id;
+}
+
+}  // namespace ipcam::server
+
+namespace ipcam::server {
+
+HubCounters CameraHub::counters() {
+  GstElement *src = nullptr;
+  uint64_t retirements = 0;
+  {
+    std::lock_guard<std::mutex> l(lock_);
+    retirements = retirements_;
+    if (source_) src = GST_ELEMENT(gst_object_ref(source_));
+  }
+  GstStructure *stats = nullptr;
+  if (src) {
+    g_object_get(src, "stats", &stats, nullptr);
+    gst_object_unref(src);
+  }
+  HubCounters c;
+  {
+    std::lock_guard<std::mutex> l(lock_);
+    c = retired_counters_;
+    c.frames = counters_.frames;
+    c.bytes = counters_.bytes;
+    c.connects = counters_.connects;
+    // The session stopped meanwhile: its stats are in retired_counters_ now.
+    if (retirements != retirements_ && stats) {
+      gst_structure_free(stats);
+      stats = nullptr;
+    }
+  }
+  c.datagrams_lost += stat_field(stats, "lost");
+  c.frames_dropped += stat_field(stats, "dropped-frames");
+  c.reconnects += stat_field(stats, "reconnects");
+  if (stats) gst_structure_free(stats);
+  return c;
+}
+
+GstCaps *CameraHub::last_caps() {
+  std::lock_guard<std::mutex> l(lock_);
+  return last_caps_ ? gst_caps_ref(last_caps_) : nullptr;
 }
 
 }  // namespace ipcam::server

@@ -39,6 +39,16 @@ struct HubSettings {
   std::function<void(GstElement *src)> configure;
 };
 
+// What the hub has received since it was made: counters that only grow,
+// across the camera's reconnects and releases (for /metrics).
+struct HubCounters {
+  uint64_t frames = 0, bytes = 0;  // access units from the camera
+  uint64_t datagrams_lost = 0;     // ipcamsrc's "lost"
+  uint64_t frames_dropped = 0;     // ipcamsrc's "dropped-frames": incomplete, never pushed
+  uint64_t reconnects = 0;         // ipcamsrc's reconnects after a drop
+  uint64_t connects = 0;           // camera pipelines started
+};
+
 class CameraHub {
  public:
   // Main context: told when the camera's stream ended by itself;
@@ -70,6 +80,11 @@ class CameraHub {
   // ("42c01e"), for the next viewers; empty until then and after a stop.
   std::string profile_level_id();
   void set_profile_level_id(const std::string &id);
+  HubCounters counters();
+  // The caps of the camera's stream (width, height, framerate once
+  // h264parse has read the SPS), kept after a stop: the last known, or
+  // nullptr before the first frame. A new reference.
+  GstCaps *last_caps();
 
  private:
   static GstFlowReturn on_sample(GstAppSink *sink, gpointer self);
@@ -98,6 +113,10 @@ class CameraHub {
   gint64 idle_since_us_ = 0;    // when the last viewer left
   bool streamed_ = false;       // a frame arrived from this camera session
   std::string profile_level_id_;
+  HubCounters counters_;          // frames and bytes counted here; the rest below
+  HubCounters retired_counters_;  // ipcamsrc's of the camera sessions gone
+  uint64_t retirements_ = 0;      // camera sessions whose stats went into retired_counters_
+  GstCaps *last_caps_ = nullptr;
 };
 
 }  // namespace ipcam::server
