@@ -1,6 +1,7 @@
 // ControlApi: see control-api.h.
 #include "http/control-api.h"
 
+#include "http/credentials.h"
 #include "http/reply.h"
 #include "http/temp-folder.h"
 #include "webrtc/whep-endpoint.h"
@@ -20,6 +21,57 @@ namespace {
 // first, or the next one of a kept-alive connection (docs/rtsp-server.md).
 constexpr gint64 kRequestWaitUs = 10 * G_USEC_PER_SEC;
 
+// With --rtsp-user, how a path takes its credentials.
+enum class AuthCheck {
+  scheme,   // the server's own scheme, Digest or Basic (--rtsp-auth), checked by the auth domain
+  whep,     // that, or the password as a Bearer token (WHEP players); a CORS preflight needs none
+  scraper,  // that, or Basic whatever --rtsp-auth says, or --metrics-token as a Bearer token:
+            // Prometheus and Home Assistant cannot answer a Digest challenge
+};
+
+struct PathRule {
+  const char *path;  // ending in '/': that prefix; '*': one path segment (a camera's name)
+  AuthCheck check;
+};
+
+// The paths that do not take the server's scheme alone; every other path does.
+const PathRule kPathRules[] = {
+    {"/whep/", AuthCheck::whep},
+    {"/metrics", AuthCheck::scraper},
+    {"/frame.jpeg", AuthCheck::scraper},
+    {"/api/frame.jpeg", AuthCheck::scraper},
+    {"/api/cameras/*/frame.jpeg", AuthCheck::scraper},
+};
+
+bool path_fits(const char *rule, const char *path) {
+  while (*rule) {
+    if (*rule == '*') {
+      const char *end = strchr(path, '/');
+      if (!end || end == path) return false;
+      path = end;
+      rule++;
+    } else if (*rule++ != *path++) {
+      return false;
+    } else if (!*rule && rule[-1] == '/') {
+      return true;  // a prefix
+    }
+  }
+  return !*path;
+}
+
+// From the path as the client sent it: the auth domain's filter and
+// guard() must agree on it.
+AuthCheck auth_check(SoupServerMessage *msg) {
+  const char *path = g_uri_get_path(soup_server_message_get_uri(msg));
+  for (const PathRule &rule : kPathRules)
+    if (path_fits(rule.path, path)) return rule.check;
+  return AuthCheck::scheme;
+}
+
+const char *authorization(SoupServerMessage *msg) {
+  return soup_message_headers_get_one(soup_server_message_get_request_headers(msg), "Authorization");
+}
+
 }  // namespace
 
 ControlApi::ControlApi(const ServerOptions &options, std::vector<Camera *> cameras, Camera *default_camera)
@@ -32,7 +84,7 @@ ControlApi::ControlApi(const ServerOptions &options, std::vector<Camera *> camer
   server_ = SOUP_SERVER(g_object_new(SOUP_TYPE_SERVER, "server-header", "ipcam-rtsp-server ", nullptr));
   soup_server_add_handler(server_, nullptr, on_request, this, nullptr);
   deadlines_ = std::make_unique<HttpDeadlines>(server_, kRequestWaitUs);
-  guard_.init(options_.bind, server_);
+  guard_.init(options_.bind, options_.allowed_hosts, server_);
   if (options_.auth_enabled()) add_auth();
 }
 
@@ -68,22 +120,27 @@ void ControlApi::add_auth() {
         +[](SoupAuthDomain *, SoupServerMessage *, const char *user, const char *password,
             gpointer data) -> gboolean {
           auto *self = static_cast<ControlApi *>(data);
-          return self->options_.rtsp_user == user && self->options_.rtsp_password == password;
+          return self->login_fits(user, password);
         },
         this, nullptr);
   }
   soup_auth_domain_add_path(domain, "/");
-  // WHEP: a CORS preflight carries no credentials, and WHEP players send
-  // the password as a Bearer token, which guard() checks.
+  // What the domain leaves to guard(): a Bearer token on WHEP and the
+  // scrapers' paths, a Basic login on the latter (see kPathRules).
   soup_auth_domain_set_filter(
       domain,
       +[](SoupAuthDomain *, SoupServerMessage *msg, gpointer) -> gboolean {
-        const char *path = g_uri_get_path(soup_server_message_get_uri(msg));
-        if (!g_str_has_prefix(path, "/whep/")) return TRUE;
-        if (!strcmp(soup_server_message_get_method(msg), "OPTIONS")) return FALSE;
-        const char *auth =
-            soup_message_headers_get_one(soup_server_message_get_request_headers(msg), "Authorization");
-        return !(auth && !g_ascii_strncasecmp(auth, "Bearer ", 7));
+        std::string token, user, password;
+        switch (auth_check(msg)) {
+          case AuthCheck::scheme:
+            return TRUE;
+          case AuthCheck::whep:
+            if (!strcmp(soup_server_message_get_method(msg), "OPTIONS")) return FALSE;
+            return !bearer_token(authorization(msg), token);
+          case AuthCheck::scraper:
+            return !bearer_token(authorization(msg), token) && !basic_login(authorization(msg), user, password);
+        }
+        return TRUE;
       },
       nullptr, nullptr);
   soup_server_add_auth_domain(server_, domain);
@@ -129,7 +186,7 @@ void ControlApi::on_request(SoupServer *, SoupServerMessage *msg, const char *pa
 }
 
 // Host on every request, Origin on those that change something, the
-// Bearer token of a WHEP player. Refusals are answered here.
+// credentials the auth domain left to us. Refusals are answered here.
 bool ControlApi::guard(SoupServerMessage *msg, const std::string &path) {
   const char *method = soup_server_message_get_method(msg);
   const bool changes = strcmp(method, "GET") && strcmp(method, "HEAD") && strcmp(method, "OPTIONS");
@@ -141,21 +198,47 @@ bool ControlApi::guard(SoupServerMessage *msg, const std::string &path) {
   if (!refused.empty()) {
     g_message("control API: %s %s refused: %s", method, path.c_str(), refused.c_str());
     error_reply(r, too_large.empty() ? SOUP_STATUS_FORBIDDEN : SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, refused.c_str());
-  } else if (whep && options_.auth_enabled() && strcmp(method, "OPTIONS")) {
-    const char *auth = soup_message_headers_get_one(soup_server_message_get_request_headers(msg), "Authorization");
-    // Only a Bearer request gets here unchecked (the auth domain took the others).
-    if (auth && !g_ascii_strncasecmp(auth, "Bearer ", 7) && options_.rtsp_password != auth + 7) {
-      error_reply(r, SOUP_STATUS_UNAUTHORIZED, "wrong Bearer token: it is the --rtsp-password");
-      r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"ipcam-rtsp-server\"");
-    } else {
-      return true;
-    }
-  } else {
+  } else if (credentials_fit(msg, r)) {
     return true;
   }
   if (whep) add_whep_cors(msg);
   send_reply(msg, r);
   return false;
+}
+
+// The auth domain let through, unchecked, a Bearer token (WHEP, the
+// scrapers' paths) or a Basic login (the scrapers' paths): checked here.
+// False with the 401 in `r`. Neither secret ever reaches the log.
+bool ControlApi::credentials_fit(SoupServerMessage *msg, Reply &r) const {
+  if (!options_.auth_enabled()) return true;
+  const AuthCheck check = auth_check(msg);
+  if (check == AuthCheck::scheme) return true;
+  if (check == AuthCheck::whep && !strcmp(soup_server_message_get_method(msg), "OPTIONS")) return true;
+  std::string token, user, password;
+  if (bearer_token(authorization(msg), token)) {
+    const std::string &expected = check == AuthCheck::whep ? options_.rtsp_password : options_.metrics_token;
+    if (!expected.empty() && same_secret(expected, token)) return true;
+    const char *why = check == AuthCheck::whep         ? "wrong Bearer token: it is the --rtsp-password"
+                      : options_.metrics_token.empty() ? "no --metrics-token is set: log in with Basic or Digest"
+                                                       : "wrong Bearer token: it is the first line of --metrics-token's file";
+    error_reply(r, SOUP_STATUS_UNAUTHORIZED, why);
+    r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"ipcam-rtsp-server\", error=\"invalid_token\"");
+    return false;
+  }
+  if (check == AuthCheck::scraper && basic_login(authorization(msg), user, password)) {
+    if (login_fits(user.c_str(), password.c_str())) return true;
+    error_reply(r, SOUP_STATUS_UNAUTHORIZED, "wrong user name or password");
+    r.headers.emplace_back("WWW-Authenticate", "Basic realm=\"ipcam-rtsp-server\", charset=\"UTF-8\"");
+    return false;
+  }
+  return true;  // the auth domain checked it
+}
+
+bool ControlApi::login_fits(const char *user, const char *password) const {
+  // Both compared, whichever is wrong: the timing tells nothing.
+  const bool user_fits = same_secret(options_.rtsp_user, user);
+  const bool password_fits = same_secret(options_.rtsp_password, password);
+  return user_fits && password_fits;
 }
 
 }  // namespace ipcam::server

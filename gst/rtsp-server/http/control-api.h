@@ -1,8 +1,11 @@
 // ControlApi: the HTTP server of the control port (libsoup 3), documented
 // in docs/rtsp-server.md: the page, WHEP at /whep/NAME, GET /api/cameras,
 // each camera's endpoints under /api/cameras/NAME/ and the default
-// camera's under /api/, routed by one table (routes.cpp). Auth, Host,
-// Origin and body size are checked here first.
+// camera's under /api/, routed by one table (routes.cpp), and GET
+// /metrics. Auth, Host, Origin and body size are checked here first: with
+// --rtsp-user, the server's scheme everywhere, and on the paths a
+// scraper or a still-image client fetches (/metrics, frame.jpeg) also a
+// Basic login or the --metrics-token, which they can send.
 #pragma once
 
 #include "camera/camera.h"
@@ -20,6 +23,8 @@
 #include <vector>
 
 namespace ipcam::server {
+
+struct Reply;
 
 class ControlApi {
  public:
@@ -42,6 +47,8 @@ class ControlApi {
                          gpointer self);
   bool guard(SoupServerMessage *msg, const std::string &path);  // false: refused and answered
   void add_auth();
+  bool credentials_fit(SoupServerMessage *msg, Reply &r) const;  // false: `r` is the 401
+  bool login_fits(const char *user, const char *password) const;
 
   const ServerOptions &options_;
   DigestReplay digest_replay_;

@@ -16,6 +16,7 @@
 #include "http/reply.h"
 #include "http/temp-folder.h"
 #include "http/web-page.h"
+#include "metrics/metrics-page.h"
 
 #include <sys/socket.h>
 
@@ -55,6 +56,8 @@ const Route kRoutes[] = {
     {"GET HEAD", "/index.html", page_index},
     {"GET HEAD", "/web/{file}", page_file},
     {"*", "/", root},  // a browser gets the page, anything else a redirect to /api/
+    // Prometheus's scrape
+    {"GET HEAD", "/metrics", serve_metrics},
     // The JSON API
     {"GET", "/api/cameras", list_cameras},
     {"GET", "/api/cameras/{camera}/", camera_status},

@@ -61,9 +61,10 @@ std::string WebGuard::check_body(SoupServerMessage *msg) {
   return "the request body is over " + std::to_string(kMaxRequestBody) + " bytes";
 }
 
-void WebGuard::init(const std::string &bind, SoupServer *server) {
+void WebGuard::init(const std::string &bind, const std::vector<std::string> &allowed, SoupServer *server) {
   g_signal_connect(server, "request-started", G_CALLBACK(on_request_started), nullptr);
   hosts_ = {"localhost", "127.0.0.1", "::1"};
+  hosts_.insert(allowed.begin(), allowed.end());
   g_autofree char *name = g_ascii_strdown(g_get_host_name(), -1);
   hosts_.insert(name);
   g_autoptr(GInetAddress) address = g_inet_address_new_from_string(bind.c_str());

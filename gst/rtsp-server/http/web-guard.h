@@ -1,7 +1,7 @@
 // WebGuard: what keeps a hostile web page in the user's own browser away
 // from the control port. Every request must name this server in its Host
-// (its addresses, "localhost", this machine's name: a DNS-rebound name is
-// refused), and every request that changes something must come from the
+// (its addresses, "localhost", this machine's name, the --allowed-host
+// names: a DNS-rebound name is refused), and every request that changes something must come from the
 // same origin or from no browser at all (no Origin header). It also ends
 // every connection with its answer (Connection: close): libsoup 3.2 leaks
 // a kept-alive connection its client closes.
@@ -11,6 +11,7 @@
 
 #include <set>
 #include <string>
+#include <vector>
 
 namespace ipcam::server {
 
@@ -22,8 +23,10 @@ inline constexpr goffset kMaxRequestBody = 64 * 1024;
 class WebGuard {
  public:
   // `bind` as given to --bind; an any-address accepts every address of
-  // this machine's interfaces. Watches the bodies of `server`'s requests.
-  void init(const std::string &bind, SoupServer *server);
+  // this machine's interfaces. `allowed`: more names (lower case), the
+  // ones a reverse proxy or a scraper reach the server by. Watches the
+  // bodies of `server`'s requests.
+  void init(const std::string &bind, const std::vector<std::string> &allowed, SoupServer *server);
   // Empty = fine, else why the request is refused (403).
   std::string check_host(SoupServerMessage *msg) const;
   std::string check_origin(SoupServerMessage *msg) const;
