@@ -16,6 +16,7 @@
 #include "media/publisher.h"
 #include "rtsp/rtsp-mount.h"
 #include "rtsp/rtsp-port.h"
+#include "snapshot/snapshot.h"
 #include "webrtc/whep-endpoint.h"
 
 #include <atomic>
@@ -46,6 +47,8 @@ class Camera {
 
   // The control API's requests: blocking, on a worker thread (camera-control.h).
   CameraControl &control() { return *control_; }
+  // GET .../frame.jpeg: blocking, on a worker thread (snapshot.h).
+  Snapshot &snapshot() { return *snapshot_; }
   bool set_recording(bool start, GError **error);
 
   // Main thread: the publications start, once the server serves.
@@ -68,6 +71,7 @@ class Camera {
   std::unique_ptr<RtspMount> mount_;
   std::unique_ptr<WhepEndpoint> whep_;
   std::unique_ptr<CameraControl> control_;
+  std::unique_ptr<Snapshot> snapshot_;
   std::vector<std::unique_ptr<Publisher>> publishers_;
   guint tick_ = 0;
   std::atomic<bool> recording_{false};
