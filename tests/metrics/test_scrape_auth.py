@@ -92,13 +92,15 @@ class ScrapeAuthTest(unittest.TestCase):
                     self.assertTrue(h["www-authenticate"].startswith("Digest "), path)
             self.assertEqual(rig.get("api/status", opener=digest)[0], 200)
 
-            # The snapshot's paths take them too (whatever they answer: not 401).
-            for path in SNAPSHOT_PATHS:
+            # The snapshot's paths take them too: a JPEG with either.
+            for path in SNAPSHOT_PATHS + [p + "?width=320" for p in SNAPSHOT_PATHS]:
                 self.assertEqual(get(base, path)[0], 401, path)
                 self.assertEqual(get(base, path, basic(USER, "nope"))[0], 401, path)
                 self.assertEqual(get(base, path, bearer("nope"))[0], 401, path)
-                self.assertNotEqual(get(base, path, basic(USER, PASSWORD))[0], 401, path)
-                self.assertNotEqual(get(base, path, bearer(self.token))[0], 401, path)
+                for auth in [basic(USER, PASSWORD), bearer(self.token)]:
+                    code, h, body = get(base, path, auth)
+                    self.assertEqual((code, h["content-type"], body[:2]), (200, "image/jpeg", b"\xff\xd8"), path)
+            self.assertEqual(get(base, "/api/cameras/cam/frame.jpeg/x", basic(USER, PASSWORD))[0], 401)
             self.assert_no_secret_logged(rig)
             self.assertEqual(rig.stop_server(), 0)
             self.assert_no_secret_logged(rig)
