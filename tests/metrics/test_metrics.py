@@ -163,7 +163,7 @@ class MetricsTest(unittest.TestCase):
             self.assertEqual(page.value("ipcam_camera_frames_received_total", camera="cam"), 0)
             self.assertEqual(page.value("ipcam_camera_sessions_total", camera="cam"), 0)
             for session in (1, 2):
-                viewer = rig.start_ffmpeg(seconds=2)
+                viewer = rig.start_ffmpeg(seconds=1)
                 page = watch.wait("a viewer and frames", lambda p: (
                     p.value("ipcam_camera_viewers", camera="cam", protocol="rtsp") == 1 and
                     p.value("ipcam_camera_connected", camera="cam") == 1))
@@ -216,8 +216,26 @@ class MetricsTest(unittest.TestCase):
                 p.value("ipcam_camera_publications_up", camera="cam") == 0))
             self.assertEqual(page.value("ipcam_camera_publications", camera="cam"), 1)
 
+    def test_reconnects_are_counted(self):
+        """The camera drops its session every 15 frames: each reconnect
+        counts, inside one camera session, and the frames count on."""
+        with Rig(sim_args=["--drop-after-frames", "15"], server_args=["--reconnect-backoff", "200"]) as rig:
+            watch = Monotonic(self, rig)
+            viewer = rig.start_ffmpeg(seconds=30)
+            try:
+                page = watch.wait("two reconnects", lambda p: (
+                    p.value("ipcam_camera_reconnects_total", camera="cam") >= 2 and
+                    p.value("ipcam_camera_frames_received_total", camera="cam") > 30))
+                self.assertEqual(page.value("ipcam_camera_sessions_total", camera="cam"), 1)
+                self.assertEqual(page.value("ipcam_camera_connected", camera="cam"), 1)
+                self.assertLessEqual(page.value("ipcam_camera_reconnects_total", camera="cam"),
+                                     rig.sim.live_counter("sessions_dropped_fault"))
+            finally:
+                viewer.kill()
+                viewer.communicate()
+
     def test_losses_are_counted(self):
-        """Datagrams the emulator drops show as lost, the frames they broke as dropped."""
+        """Datagrams the emulator drops show as lost, the frames they cost as dropped."""
         with Rig(sim_args=["--loss", "0.1"]) as rig:
             watch = Monotonic(self, rig)
             viewer = rig.start_ffmpeg(seconds=30)
@@ -228,7 +246,8 @@ class MetricsTest(unittest.TestCase):
                 lost = page.value("ipcam_camera_datagrams_lost_total", camera="cam")
                 # Read after the scrape: the emulator's own count can only be ahead.
                 self.assertLessEqual(lost, rig.sim.live_counter("datagrams_lost_total"))
-                self.assertLessEqual(page.value("ipcam_camera_frames_dropped_total", camera="cam"), lost)
+                # A loss costs at most the rest of its group of pictures (30 frames).
+                self.assertLessEqual(page.value("ipcam_camera_frames_dropped_total", camera="cam"), (lost + 1) * 30)
             finally:
                 viewer.kill()
                 viewer.communicate()

@@ -40,7 +40,8 @@ void camera_families(PrometheusText &out, const std::vector<CameraStatus> &cams)
              "Preview datagrams the camera sent that never arrived",
              [](const CameraStatus &c) { return c.counters.datagrams_lost; });
   per_camera(out, cams, "ipcam_camera_frames_dropped_total", "counter",
-             "Incomplete frames dropped (a datagram missing) before a viewer saw them",
+             "Frames received but never passed on: incomplete (a datagram missing), or waiting for the next "
+             "keyframe after one",
              [](const CameraStatus &c) { return c.counters.frames_dropped; });
   per_camera(out, cams, "ipcam_camera_reconnects_total", "counter",
              "Reconnects to the camera after its stream dropped",
