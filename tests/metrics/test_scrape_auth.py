@@ -138,6 +138,25 @@ class ScrapeAuthTest(unittest.TestCase):
             # Still its own names.
             self.assertEqual(get(rig.control, "/metrics", {"Host": "localhost:" + port})[0], 200)
 
+    def test_config_file(self):
+        """The same from the config file's [server] group: metrics-token, and allowed-host as a list."""
+        password_file = os.path.join(self.tmp.name, "password")
+        with open(password_file, "w") as f:
+            f.write(PASSWORD + "\n")
+        os.chmod(password_file, 0o600)
+        config = os.path.join(self.tmp.name, "server.conf")
+        with open(config, "w") as f:
+            f.write("[server]\nrtsp-user = %s\nrtsp-password-file = %s\nmetrics-token = %s\n"
+                    "allowed-host = nvr.example;ha.example\n" % (USER, password_file, self.token_file))
+        with Rig(server_args=["--config", config]) as rig:
+            port = rig.control.rstrip("/").rsplit(":", 1)[1]
+            for host in ["nvr.example:" + port, "ha.example:" + port]:
+                self.assertEqual(get(rig.control, "/metrics", dict(bearer(self.token), Host=host))[0], 200, host)
+                self.assertEqual(get(rig.control, "/metrics", dict(basic(USER, PASSWORD), Host=host))[0], 200, host)
+                self.assertEqual(get(rig.control, "/metrics", {"Host": host})[0], 401, host)
+            self.assertEqual(get(rig.control, "/metrics", dict(bearer(self.token), Host="evil.example"))[0], 403)
+            self.assert_no_secret_logged(rig)
+
 
 if __name__ == "__main__":
     unittest.main()

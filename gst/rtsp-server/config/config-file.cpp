@@ -74,7 +74,8 @@ bool ConfigFile::load(const std::string &path, std::string &error) {
         return false;
       }
       auto &into = camera.empty() ? server : cameras;
-      const bool list = !strcmp(*k, "publish") || !strcmp(*k, "broadcast") || !strcmp(*k, "discovery-port");
+      const bool list = !strcmp(*k, "publish") || !strcmp(*k, "broadcast") || !strcmp(*k, "discovery-port") ||
+                        !strcmp(*k, "allowed-host");
       if (list) {
         g_auto(GStrv) items = g_key_file_get_string_list(kf, groups[g], *k, nullptr, &e);
         if (!items) {
