@@ -11,13 +11,13 @@ namespace {
 
 using Operation = OnvifAnswer (*)(const OnvifCall &);
 
-struct Served {
+struct CameraView {
   Camera *camera;
   OnvifProfile::Video video;
 };
 
-std::vector<Served> served(const OnvifCall &call) {
-  std::vector<Served> out;
+std::vector<CameraView> served(const OnvifCall &call) {
+  std::vector<CameraView> out;
   for (Camera *c : call.cameras) out.push_back({c, c->onvif()->video()});
   return out;
 }
@@ -36,7 +36,7 @@ Camera *by_token(const OnvifCall &call, const char *argument, std::string (*toke
   return nullptr;
 }
 
-std::string video_source(const Served &s) {
+std::string video_source(const CameraView &s) {
   return "token=\"" + xml_text(OnvifProfile::source_token(s.camera->name())) + "\">" +
          element("tt:Framerate", std::to_string(s.video.fps)) + "<tt:Resolution>" +
          element("tt:Width", std::to_string(s.video.width)) + element("tt:Height", std::to_string(s.video.height)) +
@@ -44,7 +44,7 @@ std::string video_source(const Served &s) {
 }
 
 // The attributes and children of a tt:VideoSourceConfiguration.
-std::string source_config(const Served &s) {
+std::string source_config(const CameraView &s) {
   const std::string &name = s.camera->name();
   return "token=\"" + xml_text(OnvifProfile::source_config_token(name)) + "\">" + element("tt:Name", name) +
          element("tt:UseCount", "1") + element("tt:SourceToken", OnvifProfile::source_token(name)) +
@@ -54,7 +54,7 @@ std::string source_config(const Served &s) {
 
 // The attributes and children of a tt:VideoEncoderConfiguration, in the
 // schema's order (strict clients read it as a sequence).
-std::string encoder_config(const Served &s) {
+std::string encoder_config(const CameraView &s) {
   const std::string &name = s.camera->name();
   return "token=\"" + xml_text(OnvifProfile::encoder_token(name)) + "\">" + element("tt:Name", name + " H.264") +
          element("tt:UseCount", "1") + "<tt:Encoding>H264</tt:Encoding><tt:Resolution>" +
@@ -70,7 +70,7 @@ std::string encoder_config(const Served &s) {
          "<tt:SessionTimeout>PT60S</tt:SessionTimeout>";
 }
 
-std::string profile(const char *element_name, const Served &s) {
+std::string profile(const char *element_name, const CameraView &s) {
   const std::string &name = s.camera->name();
   return std::string("<") + element_name + " token=\"" + xml_text(OnvifProfile::profile_token(name)) +
          "\" fixed=\"true\">" + element("tt:Name", name) + "<tt:VideoSourceConfiguration " + source_config(s) +
@@ -80,7 +80,7 @@ std::string profile(const char *element_name, const Served &s) {
 
 OnvifAnswer profiles(const OnvifCall &call) {
   std::string body = "<trt:GetProfilesResponse>";
-  for (const Served &s : served(call)) body += profile("trt:Profiles", s);
+  for (const CameraView &s : served(call)) body += profile("trt:Profiles", s);
   return OnvifAnswer::of(body + "</trt:GetProfilesResponse>");
 }
 
@@ -94,13 +94,13 @@ OnvifAnswer one_profile(const OnvifCall &call) {
 
 OnvifAnswer video_sources(const OnvifCall &call) {
   std::string body = "<trt:GetVideoSourcesResponse>";
-  for (const Served &s : served(call)) body += "<trt:VideoSources " + video_source(s) + "</trt:VideoSources>";
+  for (const CameraView &s : served(call)) body += "<trt:VideoSources " + video_source(s) + "</trt:VideoSources>";
   return OnvifAnswer::of(body + "</trt:GetVideoSourcesResponse>");
 }
 
 OnvifAnswer source_configs(const OnvifCall &call) {
   std::string body = "<trt:GetVideoSourceConfigurationsResponse>";
-  for (const Served &s : served(call)) body += "<trt:Configurations " + source_config(s) + "</trt:Configurations>";
+  for (const CameraView &s : served(call)) body += "<trt:Configurations " + source_config(s) + "</trt:Configurations>";
   return OnvifAnswer::of(body + "</trt:GetVideoSourceConfigurationsResponse>");
 }
 
@@ -115,7 +115,7 @@ OnvifAnswer one_source_config(const OnvifCall &call) {
 
 OnvifAnswer encoder_configs(const OnvifCall &call) {
   std::string body = "<trt:GetVideoEncoderConfigurationsResponse>";
-  for (const Served &s : served(call)) body += "<trt:Configurations " + encoder_config(s) + "</trt:Configurations>";
+  for (const CameraView &s : served(call)) body += "<trt:Configurations " + encoder_config(s) + "</trt:Configurations>";
   return OnvifAnswer::of(body + "</trt:GetVideoEncoderConfigurationsResponse>");
 }
 
