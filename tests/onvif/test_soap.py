@@ -7,8 +7,11 @@ encoder configuration with the stream's size and frame rate, a stream URI
 that ffmpeg decodes with nothing to say, and the snapshot URI. Without
 --onvif the paths are unknown (404)."""
 
+import datetime
 import json
-import re
+import os
+import socket
+import tempfile
 import unittest
 import urllib.parse
 
@@ -17,7 +20,7 @@ from ipcamtest.ports import free_udp_port
 from ipcamtest.server import Server
 from ipcamtest.sim import IpcamSim
 from ipcamtest.waiting import wait_for
-from ipcamtest.onvif_soap import NS, call, fault, find, op, text
+from ipcamtest.onvif_soap import NS, call, envelope, fault, find, op, post, text
 from ipcamtest.rtsp_rig import Rig
 
 CAMERAS = {"a": ("127.0.0.2", 640, 360), "b": ("127.0.0.3", 320, 240)}
@@ -64,7 +67,6 @@ class OneCameraTest(unittest.TestCase):
         self.assertEqual(text(b, r + "HardwareId"), "ipcam-rtsp-server")
 
     def test_system_date_and_time(self):
-        import datetime
         b = answer(self.rig, DEVICE, op("tds", "GetSystemDateAndTime"))
         utc = find(b, "tds:GetSystemDateAndTimeResponse/tds:SystemDateAndTime/tt:UTCDateTime")
         t = datetime.datetime(*(int(text(utc, "tt:Date/tt:" + f)) for f in ("Year", "Month", "Day")),
@@ -110,7 +112,6 @@ class OneCameraTest(unittest.TestCase):
         self.assertEqual(scopes, ["onvif://www.onvif.org/type/video_encoder", "onvif://www.onvif.org/Profile/Streaming",
                                   "onvif://www.onvif.org/name/cam",
                                   "onvif://www.onvif.org/hardware/WiFi%20action%20camera"])
-        import socket
         b = answer(self.rig, DEVICE, op("tds", "GetHostname"))
         self.assertEqual(text(b, "tds:GetHostnameResponse/tds:HostnameInformation/tt:Name"), socket.gethostname())
         b = answer(self.rig, DEVICE, op("tds", "GetNetworkInterfaces"))
@@ -230,7 +231,24 @@ class SeveralCamerasTest(unittest.TestCase):
         self.assertEqual(size("a"), (640, 360))
 
 
-class OffTest(unittest.TestCase):
+class SwitchTest(unittest.TestCase):
+    def test_on_in_the_config_file(self):
+        folder = tempfile.TemporaryDirectory(prefix="ipcam-onvif-test-")
+        self.addCleanup(folder.cleanup)
+        path = os.path.join(folder.name, "server.conf")
+        rig = Rig()
+
+        def config_args():
+            with open(path, "w") as f:
+                f.write("[server]\nonvif=true\n\n[camera cam]\naddress=127.0.0.1\ncontrol-port=%d\nhttp-port=%d\n"
+                        "preview-port=%d\n" % (rig.sim.control_port, rig.sim.http_port, rig.preview_port))
+            return ["--config", path]
+
+        rig.camera_args = config_args
+        with rig:
+            b = answer(rig, MEDIA, op("trt", "GetProfiles"))
+            self.assertEqual([p.get("token") for p in b.findall("trt:GetProfilesResponse/trt:Profiles", NS)], ["cam"])
+
     def test_without_onvif_the_paths_are_unknown(self):
         with Rig() as rig:
             for path in (DEVICE, MEDIA):
@@ -240,7 +258,6 @@ class OffTest(unittest.TestCase):
 
 
 def call_raw(rig, path):
-    from ipcamtest.onvif_soap import envelope, post
     return post(rig.control, path, envelope(op("tds", "GetDeviceInformation")))
 
 
