@@ -81,6 +81,11 @@ class CredentialsTest(unittest.TestCase):
         # A digest with no nonce cannot be checked for replay.
         no_nonce = re.sub(r"<wsse:Nonce[^>]*>[^<]*</wsse:Nonce>", "", username_token(USER, PASSWORD))
         self.refused(no_nonce, "needs its Nonce and Created")
+        log = self.rig.server.stderr()
+        self.assertIn("ONVIF: GetDeviceInformation refused: the UsernameToken's Nonce was used before", log)
+        digest = re.search(r"PasswordDigest\">([^<]+)<", header).group(1)
+        self.assertNotIn(digest, log)
+        self.assertNotIn(PASSWORD, log)
 
     def test_username_token_text(self):
         status, _, b = call(self.rig.control, MEDIA, op("trt", "GetProfiles"),
