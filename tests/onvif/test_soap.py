@@ -87,7 +87,8 @@ class OneCameraTest(unittest.TestCase):
         self.assertIsNone(find(b, caps + "tt:Device"))
         self.assertEqual(text(b, caps + "tt:Media/tt:XAddr"), media_url)
         status, _, b = call(self.rig.control, DEVICE, op("tds", "GetCapabilities", "<tds:Category>PTZ</tds:Category>"))
-        self.assertEqual((status, fault(b)[:2]), (500, ("env:Receiver", ["ter:ActionNotSupported", "ter:NoSuchService"])))
+        self.assertEqual((status, fault(b)[:2]),
+                         (500, ("env:Receiver", ["ter:ActionNotSupported", "ter:NoSuchService"])))
 
         b = answer(self.rig, DEVICE, op("tds", "GetServices", "<tds:IncludeCapability>true</tds:IncludeCapability>"))
         services = {text(s, "tds:Namespace"): s for s in b.findall("tds:GetServicesResponse/tds:Service", NS)}
@@ -150,13 +151,15 @@ class OneCameraTest(unittest.TestCase):
         b = answer(self.rig, MEDIA, op("trt", "GetVideoEncoderConfiguration",
                                        "<trt:ConfigurationToken>%s</trt:ConfigurationToken>" % enc.get("token")))
         self.assertEqual(text(b, "trt:GetVideoEncoderConfigurationResponse/trt:Configuration/tt:Encoding"), "H264")
-        b = answer(self.rig, MEDIA, op("trt", "GetVideoSourceConfiguration", "<trt:ConfigurationToken>%s"
-                                       "</trt:ConfigurationToken>" % configs[0].get("token").replace("h264", "source_config")))
+        source_config = find(p, "tt:VideoSourceConfiguration").get("token")
+        b = answer(self.rig, MEDIA, op("trt", "GetVideoSourceConfiguration",
+                                       "<trt:ConfigurationToken>%s</trt:ConfigurationToken>" % source_config))
         self.assertEqual(text(b, "trt:GetVideoSourceConfigurationResponse/trt:Configuration/tt:SourceToken"),
                          sources[0].get("token"))
         b = answer(self.rig, MEDIA, op("trt", "GetProfile", "<trt:ProfileToken>cam</trt:ProfileToken>"))
         self.assertEqual(find(b, "trt:GetProfileResponse/trt:Profile").get("token"), "cam")
-        status, _, b = call(self.rig.control, MEDIA, op("trt", "GetProfile", "<trt:ProfileToken>nope</trt:ProfileToken>"))
+        status, _, b = call(self.rig.control, MEDIA,
+                            op("trt", "GetProfile", "<trt:ProfileToken>nope</trt:ProfileToken>"))
         self.assertEqual((status, fault(b)[:2]), (400, ("env:Sender", ["ter:InvalidArgVal", "ter:NoProfile"])))
         self.assertIn("there are cam", fault(b)[2])
 
@@ -169,7 +172,8 @@ class OneCameraTest(unittest.TestCase):
         for transport in ("tcp", "udp"):
             code, err = players.ffmpeg(self.rig.url, seconds=1, transport=transport, level="warning")
             self.assertEqual((code, err), (0, ""), transport)
-        status, _, b = call(self.rig.control, MEDIA, op("trt", "GetStreamUri", STREAM_SETUP % ("RTP-Multicast", "UDP", "cam")))
+        status, _, b = call(self.rig.control, MEDIA,
+                            op("trt", "GetStreamUri", STREAM_SETUP % ("RTP-Multicast", "UDP", "cam")))
         self.assertEqual((status, fault(b)[1]), (400, ["ter:InvalidArgVal", "ter:InvalidStreamSetup"]))
 
         b = answer(self.rig, MEDIA, op("trt", "GetSnapshotUri", "<trt:ProfileToken>cam</trt:ProfileToken>"))

@@ -33,7 +33,8 @@ def digest_header(challenge, method, uri, user=USER, password=PASSWORD, nc=1):
     ha2 = hashlib.md5(("%s:%s" % (method, uri)).encode()).hexdigest()
     response = hashlib.md5(("%s:%s:%08x:%s:auth:%s" % (ha1, params["nonce"], nc, cnonce, ha2)).encode()).hexdigest()
     return ('Digest username="%s", realm="%s", nonce="%s", uri="%s", qop=auth, nc=%08x, cnonce="%s", '
-            'response="%s", algorithm=MD5' % (user, params["realm"], params["nonce"], uri, nc, cnonce, response)), response
+            'response="%s", algorithm=MD5'
+            % (user, params["realm"], params["nonce"], uri, nc, cnonce, response)), response
 
 
 class CredentialsTest(unittest.TestCase):

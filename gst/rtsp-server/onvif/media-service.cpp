@@ -30,9 +30,9 @@ Camera *by_token(const OnvifCall &call, const char *argument, std::string (*toke
     if (token_of(c->name()) == token) return c;
   std::string known;
   for (Camera *c : call.cameras) known += (known.empty() ? "" : ", ") + token_of(c->name());
-  fault = OnvifAnswer::failed(SoapFault::sender("ter:InvalidArgVal",
-                                                "no " + std::string(argument) + " \"" + token + "\"; there are " + known,
-                                                argument == std::string("ProfileToken") ? "ter:NoProfile" : "ter:NoConfig"));
+  const char *which = argument == std::string("ProfileToken") ? "ter:NoProfile" : "ter:NoConfig";
+  const std::string why = "no " + std::string(argument) + " \"" + token + "\"; there are " + known;
+  fault = OnvifAnswer::failed(SoapFault::sender("ter:InvalidArgVal", why, which));
   return nullptr;
 }
 
