@@ -156,6 +156,11 @@ class OneCameraTest(unittest.TestCase):
                                        "<trt:ConfigurationToken>%s</trt:ConfigurationToken>" % source_config))
         self.assertEqual(text(b, "trt:GetVideoSourceConfigurationResponse/trt:Configuration/tt:SourceToken"),
                          sources[0].get("token"))
+        b = answer(self.rig, MEDIA, op("trt", "GetVideoEncoderConfigurationOptions",
+                                       "<trt:ProfileToken>cam</trt:ProfileToken>"))
+        h264 = find(b, "trt:GetVideoEncoderConfigurationOptionsResponse/trt:Options/tt:H264")
+        self.assertEqual((text(h264, "tt:ResolutionsAvailable/tt:Width"), text(h264, "tt:FrameRateRange/tt:Max"),
+                          text(h264, "tt:H264ProfilesSupported")), ("640", "30", "Baseline"))
         b = answer(self.rig, MEDIA, op("trt", "GetProfile", "<trt:ProfileToken>cam</trt:ProfileToken>"))
         self.assertEqual(find(b, "trt:GetProfileResponse/trt:Profile").get("token"), "cam")
         status, _, b = call(self.rig.control, MEDIA,

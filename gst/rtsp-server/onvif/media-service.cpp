@@ -128,6 +128,27 @@ OnvifAnswer one_encoder_config(const OnvifCall &call) {
                          "</trt:Configuration></trt:GetVideoEncoderConfigurationResponse>");
 }
 
+// What the encoder configuration can be: what it is (nothing here can
+// change it). By ConfigurationToken or ProfileToken; neither: the first camera.
+OnvifAnswer encoder_options(const OnvifCall &call) {
+  OnvifAnswer fault;
+  Camera *c = call.cameras.front();
+  if (call.argument("ConfigurationToken")) c = by_token(call, "ConfigurationToken", OnvifProfile::encoder_token, fault);
+  else if (call.argument("ProfileToken")) c = by_token(call, "ProfileToken", OnvifProfile::profile_token, fault);
+  if (!c) return fault;
+  const OnvifProfile::Video v = c->onvif()->video();
+  const std::string fps = std::to_string(v.fps);
+  return OnvifAnswer::of(
+      "<trt:GetVideoEncoderConfigurationOptionsResponse><trt:Options><tt:QualityRange><tt:Min>1</tt:Min>"
+      "<tt:Max>1</tt:Max></tt:QualityRange><tt:H264><tt:ResolutionsAvailable>" +
+      element("tt:Width", std::to_string(v.width)) + element("tt:Height", std::to_string(v.height)) +
+      "</tt:ResolutionsAvailable><tt:GovLengthRange>" + element("tt:Min", fps) + element("tt:Max", fps) +
+      "</tt:GovLengthRange><tt:FrameRateRange>" + element("tt:Min", fps) + element("tt:Max", fps) +
+      "</tt:FrameRateRange><tt:EncodingIntervalRange><tt:Min>1</tt:Min><tt:Max>1</tt:Max></tt:EncodingIntervalRange>"
+      "<tt:H264ProfilesSupported>Baseline</tt:H264ProfilesSupported></tt:H264></trt:Options>"
+      "</trt:GetVideoEncoderConfigurationOptionsResponse>");
+}
+
 std::string media_uri(const char *response, const std::string &uri) {
   return std::string("<") + response + "><trt:MediaUri>" + element("tt:Uri", uri) +
          "<tt:InvalidAfterConnect>false</tt:InvalidAfterConnect><tt:InvalidAfterReboot>false"
@@ -188,6 +209,7 @@ const Row kOperations[] = {
     {"GetVideoSourceConfiguration", one_source_config},
     {"GetVideoEncoderConfigurations", encoder_configs},
     {"GetVideoEncoderConfiguration", one_encoder_config},
+    {"GetVideoEncoderConfigurationOptions", encoder_options},
     {"GetStreamUri", stream_uri},
     {"GetSnapshotUri", snapshot_uri},
     {"GetServiceCapabilities", service_capabilities},
