@@ -27,6 +27,7 @@ enum class AuthCheck {
   whep,     // that, or the password as a Bearer token (WHEP players); a CORS preflight needs none
   scraper,  // that, or Basic whatever --rtsp-auth says, or --metrics-token as a Bearer token:
             // Prometheus and Home Assistant cannot answer a Digest challenge
+  own,      // checked by the service itself: ONVIF (WS-Security or HTTP Digest, onvif/onvif-auth.h)
 };
 
 struct PathRule {
@@ -41,6 +42,8 @@ const PathRule kPathRules[] = {
     {"/frame.jpeg", AuthCheck::scraper},
     {"/api/frame.jpeg", AuthCheck::scraper},
     {"/api/cameras/*/frame.jpeg", AuthCheck::scraper},
+    {"/onvif/device_service", AuthCheck::own},
+    {"/onvif/media_service", AuthCheck::own},
 };
 
 bool path_fits(const char *rule, const char *path) {
@@ -134,6 +137,8 @@ void ControlApi::add_auth() {
         switch (auth_check(msg)) {
           case AuthCheck::scheme:
             return TRUE;
+          case AuthCheck::own:
+            return FALSE;
           case AuthCheck::whep:
             if (!strcmp(soup_server_message_get_method(msg), "OPTIONS")) return FALSE;
             return !bearer_token(authorization(msg), token);
@@ -212,7 +217,7 @@ bool ControlApi::guard(SoupServerMessage *msg, const std::string &path) {
 bool ControlApi::credentials_fit(SoupServerMessage *msg, Reply &r) const {
   if (!options_.auth_enabled()) return true;
   const AuthCheck check = auth_check(msg);
-  if (check == AuthCheck::scheme) return true;
+  if (check == AuthCheck::scheme || check == AuthCheck::own) return true;
   if (check == AuthCheck::whep && !strcmp(soup_server_message_get_method(msg), "OPTIONS")) return true;
   std::string token, user, password;
   if (bearer_token(authorization(msg), token)) {

@@ -18,6 +18,7 @@
 #include "http/web-page.h"
 #include "metrics/metrics-page.h"
 #include "snapshot/jpeg-picture.h"
+#include "onvif/onvif-endpoint.h"
 
 #include <sys/socket.h>
 
@@ -48,6 +49,7 @@ void stop_recording(Request &r);
 void list_files(Request &r);
 void download_file(Request &r);
 void frame_jpeg(Request &r);
+void onvif(Request &r);
 
 const Route kRoutes[] = {
     // WHEP, at /whep/NAME and its sessions' /whep/NAME/ID (they answer their own methods)
@@ -60,6 +62,9 @@ const Route kRoutes[] = {
     {"*", "/", root},  // a browser gets the page, anything else a redirect to /api/
     // Prometheus's scrape
     {"GET HEAD", "/metrics", serve_metrics},
+    // ONVIF (--onvif): SOAP 1.2 by POST; the operation's namespace picks the service
+    {"*", "/onvif/device_service", onvif},
+    {"*", "/onvif/media_service", onvif},
     // The JSON API
     {"GET", "/api/cameras", list_cameras},
     {"GET", "/api/cameras/{camera}/", camera_status},
@@ -336,6 +341,12 @@ void frame_jpeg(Request &r) {
     }
     out.headers.emplace_back("Cache-Control", "no-store");
   });
+}
+
+// Without --onvif the paths are unknown, as any other.
+void onvif(Request &r) {
+  if (!r.served.default_camera->onvif()) return no_such_endpoint(r.served, r.msg, "/api/");
+  answer_onvif(r.served.cameras, r.served.default_camera, r.msg);
 }
 
 // ---------------------------------------------------------------- routing
