@@ -8,6 +8,7 @@
 #include "camera/camera.h"
 #include "config/server-options.h"
 #include "http/control-api.h"
+#include "onvif/ws-discovery.h"
 #include "rtsp/rtsp-port.h"
 
 #include <memory>
@@ -37,6 +38,7 @@ class Server {
   std::unique_ptr<RtspPort> rtsp_;
   std::vector<std::unique_ptr<Camera>> cameras_;
   std::unique_ptr<ControlApi> api_;
+  std::unique_ptr<WsDiscovery> discovery_;  // with --onvif
   GMainLoop *loop_ = nullptr;
   gint64 stop_started_us_ = 0;
 };
