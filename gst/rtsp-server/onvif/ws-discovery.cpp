@@ -93,8 +93,9 @@ bool WsDiscovery::choose_interfaces() {
     if (!index || std::any_of(interfaces_.begin(), interfaces_.end(), [&](auto &f) { return f.index == index; }))
       continue;
     Interface f{index, i->ifa_name, a, {}};
-    if ((i->ifa_flags & IFF_BROADCAST) && i->ifa_broadaddr)
-      f.broadcast = reinterpret_cast<sockaddr_in *>(i->ifa_broadaddr)->sin_addr;
+    // From the mask: an address added without `brd` has no broadcast of its own.
+    if (i->ifa_netmask)
+      f.broadcast.s_addr = a.s_addr | ~reinterpret_cast<sockaddr_in *>(i->ifa_netmask)->sin_addr.s_addr;
     interfaces_.push_back(f);
   }
   freeifaddrs(all);
@@ -206,7 +207,7 @@ void WsDiscovery::answer(const sockaddr_in &from, const Interface &iface, in_add
   // Nobody to answer: no port, a group, a broadcast (never sent to).
   if (from.sin_port == 0 || source == 0 || IN_MULTICAST(source) || source == INADDR_BROADCAST ||
       from.sin_addr.s_addr == iface.broadcast.s_addr) {
-    dropped(&Drops::malformed);
+    dropped(&Drops::unanswerable);
     return;
   }
   if (!allowed(from.sin_addr, g_get_monotonic_time())) {
@@ -261,8 +262,8 @@ void WsDiscovery::dropped(unsigned Drops::*kind) {
   if (drops_logged_us_ && now - drops_logged_us_ < G_USEC_PER_SEC) return;
   drops_logged_us_ = now;
   g_debug("ONVIF discovery: datagrams dropped so far: %u oversized, %u malformed, %u over the rate limit, "
-          "%u from an interface not served",
-          drops_.oversized, drops_.malformed, drops_.limited, drops_.foreign);
+          "%u from an interface not served, %u from an address not answered",
+          drops_.oversized, drops_.malformed, drops_.limited, drops_.foreign, drops_.unanswerable);
 }
 
 std::string WsDiscovery::xaddr(in_addr local) const {

@@ -50,7 +50,7 @@ class WsDiscovery {
     gint64 at_us = 0;
   };
   struct Drops {
-    unsigned oversized = 0, malformed = 0, limited = 0, foreign = 0;
+    unsigned oversized = 0, malformed = 0, limited = 0, foreign = 0, unanswerable = 0;
   };
 
   bool choose_interfaces();
