@@ -4,7 +4,8 @@ network only) and to hear Hello and Bye. Run inside a test's namespace:
 
     ws_probe.py probe [--types T] [--expect N] [--timeout S]   answers as JSON lines
     ws_probe.py listen --until Bye [--timeout S]               group messages as JSON lines
-    ws_probe.py junk --size N                                  one datagram to the group
+    ws_probe.py junk --size N | --doctype                      one datagram to the group
+    ws_probe.py probe --count N --source ADDR                  N probes at once (a flood)
 
 Each JSON line: {"from": address, "action": ..., "relates_to": ..., "address":
 endpoint, "xaddrs": [...], "types": ..., "scopes": [...]}.
@@ -77,6 +78,9 @@ def main():
     p.add_argument("--timeout", type=float, default=3)
     p.add_argument("--until")
     p.add_argument("--size", type=int, default=100)
+    p.add_argument("--doctype", action="store_true", help="a probe that declares nested entities")
+    p.add_argument("--count", type=int, default=1)
+    p.add_argument("--source", default="")
     a = p.parse_args()
     if a.what == "listen":
         sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -88,14 +92,21 @@ def main():
         collect(sock, a.timeout, 0, a.until)
         return 0
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    sock.bind(("", 0))
-    if a.what == "junk":
-        sock.sendto(b"<" * a.size, (GROUP, PORT))
-        return 0
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 1 << 20)
+    sock.bind((a.source, 0))
     types = "<d:Types>%s</d:Types>" % a.types if a.types else ""
-    message_id = "urn:uuid:%s" % uuid.uuid4()
-    sock.sendto((PROBE % (message_id, types)).encode(), (GROUP, PORT))
-    print(json.dumps({"message_id": message_id}), flush=True)
+    if a.what == "junk":
+        laughs = ('<?xml version="1.0"?><!DOCTYPE s:Envelope [<!ENTITY a "lol">'
+                  + "".join('<!ENTITY %s "%s">' % (chr(98 + i), ("&%s;" % chr(97 + i)) * 10) for i in range(9))
+                  + ']>')
+        data = (laughs + (PROBE % ("urn:uuid:%s" % uuid.uuid4(), "<d:Types>&j;</d:Types>")).split("?>", 1)[1]
+                if a.doctype else "<" * a.size)
+        sock.sendto(data.encode(), (GROUP, PORT))
+        return 0
+    for _ in range(a.count):
+        message_id = "urn:uuid:%s" % uuid.uuid4()
+        sock.sendto((PROBE % (message_id, types)).encode(), (GROUP, PORT))
+        print(json.dumps({"message_id": message_id}), flush=True)
     collect(sock, a.timeout, a.expect)
     return 0
 
