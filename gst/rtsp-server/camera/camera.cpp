@@ -54,6 +54,7 @@ Camera::Camera(const CameraOptions &options, const ServerOptions &server, const 
   mount_ = std::make_unique<RtspMount>(rtsp.server(), options_.mount, hub_, server.auth_enabled());
   whep_ = std::make_unique<WhepEndpoint>(webrtc_settings(server, options_), options_.mount, hub_);
   control_ = std::make_unique<CameraControl>(options_.endpoint, server.max_files, hub_, login_settings(options_));
+  if (server.onvif) onvif_ = std::make_unique<OnvifProfile>(server, hub_);
   // The hub lets go of the camera --linger seconds after its last viewer.
   tick_ = g_timeout_add(kTickMs, on_tick, this);
   serial_cancel_ = g_cancellable_new();

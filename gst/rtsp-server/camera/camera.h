@@ -14,6 +14,7 @@
 #include "config/server-options.h"
 #include "media/camera-hub.h"
 #include "media/publisher.h"
+#include "onvif/onvif-profile.h"
 #include "rtsp/rtsp-mount.h"
 #include "rtsp/rtsp-port.h"
 #include "webrtc/whep-endpoint.h"
@@ -41,6 +42,8 @@ class Camera {
   const std::string &name() const { return options_.name; }
   const std::string &rtsp_url() const { return rtsp_url_; }
   WhepEndpoint &whep() { return *whep_; }
+  // Its ONVIF profile; nullptr without --onvif.
+  OnvifProfile *onvif() { return onvif_.get(); }
   // Main thread.
   CameraStatus status();
 
@@ -68,6 +71,7 @@ class Camera {
   std::unique_ptr<RtspMount> mount_;
   std::unique_ptr<WhepEndpoint> whep_;
   std::unique_ptr<CameraControl> control_;
+  std::unique_ptr<OnvifProfile> onvif_;
   std::vector<std::unique_ptr<Publisher>> publishers_;
   guint tick_ = 0;
   std::atomic<bool> recording_{false};

@@ -79,6 +79,7 @@ void ControlApi::add_auth() {
       domain,
       +[](SoupAuthDomain *, SoupServerMessage *msg, gpointer) -> gboolean {
         const char *path = g_uri_get_path(soup_server_message_get_uri(msg));
+        if (g_str_has_prefix(path, "/onvif/")) return FALSE;  // onvif/onvif-auth.h checks these
         if (!g_str_has_prefix(path, "/whep/")) return TRUE;
         if (!strcmp(soup_server_message_get_method(msg), "OPTIONS")) return FALSE;
         const char *auth =

@@ -16,6 +16,7 @@
 #include "http/reply.h"
 #include "http/temp-folder.h"
 #include "http/web-page.h"
+#include "onvif/onvif-endpoint.h"
 
 #include <sys/socket.h>
 
@@ -45,6 +46,7 @@ void start_recording(Request &r);
 void stop_recording(Request &r);
 void list_files(Request &r);
 void download_file(Request &r);
+void onvif(Request &r);
 
 const Route kRoutes[] = {
     // WHEP, at /whep/NAME and its sessions' /whep/NAME/ID (they answer their own methods)
@@ -55,6 +57,9 @@ const Route kRoutes[] = {
     {"GET HEAD", "/index.html", page_index},
     {"GET HEAD", "/web/{file}", page_file},
     {"*", "/", root},  // a browser gets the page, anything else a redirect to /api/
+    // ONVIF (--onvif): SOAP 1.2 by POST; the operation's namespace picks the service
+    {"*", "/onvif/device_service", onvif},
+    {"*", "/onvif/media_service", onvif},
     // The JSON API
     {"GET", "/api/cameras", list_cameras},
     {"GET", "/api/cameras/{camera}/", camera_status},
@@ -305,6 +310,12 @@ void download_file(Request &r) {
     g_object_unref(client);
     if (!ok || !file_reply(out, local, "attachment", &error)) camera_error(out, error);
   });
+}
+
+// Without --onvif the paths are unknown, as any other.
+void onvif(Request &r) {
+  if (!r.served.default_camera->onvif()) return no_such_endpoint(r.served, r.msg, "/api/");
+  answer_onvif(r.served.cameras, r.served.default_camera, r.msg);
 }
 
 // ---------------------------------------------------------------- routing
