@@ -17,6 +17,7 @@
 // client that waits for a picture.
 #pragma once
 
+#include "media/gop-cache.h"
 #include "media/viewer-feed.h"
 
 #include "ipcam/endpoint.h"
@@ -126,8 +127,6 @@ class CameraHub {
  private:
   static GstFlowReturn on_sample(GstAppSink *sink, gpointer self);
   static gboolean on_bus(GstBus *bus, GstMessage *msg, gpointer self);
-  void cache_locked(GstSample *sample);
-  void clear_cache_locked();
   void start_locked();
   void stop_locked(const std::string &why);  // attached viewers fail with `why`
   void configure_source(GstElement *src);
@@ -158,9 +157,7 @@ class CameraHub {
   GstCaps *last_caps_ = nullptr;
   std::vector<std::shared_ptr<FrameTap>> taps_;
   int holds_ = 0;                    // clients waiting through hold()
-  std::vector<GstSample *> gop_;     // owned; starts at a keyframe, or empty
-  size_t gop_bytes_ = 0;
-  bool gop_open_ = false;            // false: waiting for a keyframe to cache from
+  GopCache gop_{kGopCacheFrames, kGopCacheBytes};
 };
 
 }  // namespace ipcam::server

@@ -29,7 +29,7 @@ void target_info(const GstVideoInfo &in, int width, GstVideoInfo &out) {
   GST_VIDEO_INFO_FPS_D(&out) = GST_VIDEO_INFO_FPS_D(&in);
 }
 
-// `in`'s picture converted (range, matrix, size) into a new buffer of `out`.
+// `in`'s picture, scaled and turned into RGB, in a new buffer of `out`.
 GstBuffer *convert(const GstVideoInfo &in, GstBuffer *picture, const GstVideoInfo &out, GError **error) {
   GstVideoFrame src, dst;
   if (!gst_video_frame_map(&src, const_cast<GstVideoInfo *>(&in), picture, GST_MAP_READ)) {
