@@ -55,6 +55,7 @@ Camera::Camera(const CameraOptions &options, const ServerOptions &server, const 
   whep_ = std::make_unique<WhepEndpoint>(webrtc_settings(server, options_), options_.mount, hub_);
   control_ = std::make_unique<CameraControl>(options_.endpoint, server.max_files, hub_, login_settings(options_));
   if (server.onvif) onvif_ = std::make_unique<OnvifProfile>(server, hub_);
+  snapshot_ = std::make_unique<Snapshot>(hub_, options_.endpoint.timeout_ms, g_main_context_default());
   // The hub lets go of the camera --linger seconds after its last viewer.
   tick_ = g_timeout_add(kTickMs, on_tick, this);
   serial_cancel_ = g_cancellable_new();
@@ -74,6 +75,7 @@ Camera::~Camera() {
   if (tick_) g_source_remove(tick_);
   publishers_.clear();
   whep_.reset();
+  snapshot_.reset();
   hub_->stop();
 }
 
@@ -92,6 +94,7 @@ void Camera::start() {
 void Camera::stop_serving() {
   for (auto &p : publishers_) p->stop();
   control_->shut_down();  // control API requests and downloads end now
+  snapshot_->stop();
   g_cancellable_cancel(serial_cancel_);
   whep_->close_all();
 }
@@ -141,6 +144,7 @@ CameraStatus Camera::status() {
   s.counters.frames_dropped = hub.frames_dropped;
   s.counters.reconnects = hub.reconnects;
   s.counters.connects = hub.connects;
+  s.counters.snapshots = snapshot_->served();
   if (GstElement *src = hub_->running_source()) {
     GstStructure *stats = nullptr;
     g_object_get(src, "stats", &stats, nullptr);

@@ -17,6 +17,7 @@
 #include "onvif/onvif-profile.h"
 #include "rtsp/rtsp-mount.h"
 #include "rtsp/rtsp-port.h"
+#include "snapshot/snapshot.h"
 #include "webrtc/whep-endpoint.h"
 
 #include <atomic>
@@ -49,6 +50,8 @@ class Camera {
 
   // The control API's requests: blocking, on a worker thread (camera-control.h).
   CameraControl &control() { return *control_; }
+  // GET .../frame.jpeg: blocking, on a worker thread (snapshot.h).
+  Snapshot &snapshot() { return *snapshot_; }
   bool set_recording(bool start, GError **error);
 
   // Main thread: the publications start, once the server serves.
@@ -72,6 +75,7 @@ class Camera {
   std::unique_ptr<WhepEndpoint> whep_;
   std::unique_ptr<CameraControl> control_;
   std::unique_ptr<OnvifProfile> onvif_;
+  std::unique_ptr<Snapshot> snapshot_;
   std::vector<std::unique_ptr<Publisher>> publishers_;
   guint tick_ = 0;
   std::atomic<bool> recording_{false};

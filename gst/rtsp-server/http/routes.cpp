@@ -17,6 +17,7 @@
 #include "http/temp-folder.h"
 #include "http/web-page.h"
 #include "onvif/onvif-endpoint.h"
+#include "snapshot/jpeg-picture.h"
 
 #include <sys/socket.h>
 
@@ -47,6 +48,7 @@ void stop_recording(Request &r);
 void list_files(Request &r);
 void download_file(Request &r);
 void onvif(Request &r);
+void frame_jpeg(Request &r);
 
 const Route kRoutes[] = {
     // WHEP, at /whep/NAME and its sessions' /whep/NAME/ID (they answer their own methods)
@@ -75,6 +77,7 @@ const Route kRoutes[] = {
     {"GET", "/api/cameras/{camera}/storage", get_storage},
     {"POST", "/api/cameras/{camera}/clock", set_clock},
     {"POST", "/api/cameras/{camera}/format", format_card},
+    {"GET HEAD", "/api/cameras/{camera}/frame.jpeg", frame_jpeg},
 };
 
 bool is_api(const Route &route) { return g_str_has_prefix(route.pattern, "/api/"); }
@@ -138,7 +141,7 @@ void no_such_endpoint(const Served &s, SoupServerMessage *msg, const std::string
                            "record/stop, GET " + prefix + "files, GET " + prefix +
                            "files/download?path=PATH, DELETE " + prefix + "files?path=PATH, GET and POST " + prefix +
                            "settings, GET " + prefix + "storage, POST " + prefix + "clock, POST " + prefix +
-                           "format?confirm=yes (also under /api/cameras/NAME/), and WHEP at " +
+                           "format?confirm=yes, GET " + prefix + "frame.jpeg?width=N (also under /api/cameras/NAME/), and WHEP at " +
                            s.default_camera->whep().path();
   send_error(msg, SOUP_STATUS_NOT_FOUND, text);
 }
@@ -316,6 +319,31 @@ void download_file(Request &r) {
 void onvif(Request &r) {
   if (!r.served.default_camera->onvif()) return no_such_endpoint(r.served, r.msg, "/api/");
   answer_onvif(r.served.cameras, r.served.default_camera, r.msg);
+}
+
+// The newest picture as JPEG, ?width=N pixels wide (height to keep the aspect).
+void frame_jpeg(Request &r) {
+  const char *w = r.query ? static_cast<const char *>(g_hash_table_lookup(r.query, "width")) : nullptr;
+  gint64 width = 0;
+  if (w && (!g_ascii_string_to_signed(w, 10, kMinJpegWidth, kMaxJpegWidth, &width, nullptr))) {
+    send_error(r.msg, SOUP_STATUS_BAD_REQUEST,
+               "width is a whole number of pixels from " + std::to_string(kMinJpegWidth) + " to " +
+                   std::to_string(kMaxJpegWidth) + " (the height keeps the aspect): GET /api/frame.jpeg?width=640");
+    return;
+  }
+  r.served.workers->run(r.msg, [camera = r.camera, width](Reply &out) {
+    guint status = SOUP_STATUS_OK;
+    std::string error;
+    GBytes *jpeg = camera->snapshot().take(int(width), status, error);
+    if (!jpeg) {
+      g_message("snapshot: %s", error.c_str());
+      error_reply(out, status, error.c_str());
+    } else {
+      out.content_type = "image/jpeg";
+      out.set_body(jpeg);
+    }
+    out.headers.emplace_back("Cache-Control", "no-store");
+  });
 }
 
 // ---------------------------------------------------------------- routing

@@ -88,7 +88,41 @@ void CameraHub::detach(const std::shared_ptr<ViewerFeed> &feed) {
   if (it == feeds_.end()) return;
   retired_drops_ += feed->dropped_gops();
   feeds_.erase(it);
-  if (feeds_.empty()) idle_since_us_ = g_get_monotonic_time();
+  if (feeds_.empty() && holds_ == 0) idle_since_us_ = g_get_monotonic_time();
+}
+
+void CameraHub::attach_tap(const std::shared_ptr<FrameTap> &tap) {
+  // Under lock_, as on_sample() adds to the cache under it: an access unit
+  // reaches the tap either from the cache here or from on_sample(), once.
+  std::lock_guard<std::mutex> l(lock_);
+  for (GstSample *s : gop_.samples()) tap->offer(s);
+  taps_.push_back(tap);
+}
+
+void CameraHub::detach_tap(const std::shared_ptr<FrameTap> &tap) {
+  std::lock_guard<std::mutex> l(lock_);
+  auto it = std::find(taps_.begin(), taps_.end(), tap);
+  if (it != taps_.end()) taps_.erase(it);
+}
+
+void CameraHub::hold() {
+  std::lock_guard<std::mutex> life(lifecycle_);  // as attach()
+  {
+    std::lock_guard<std::mutex> l(lock_);
+    holds_++;
+  }
+  if (!watch_) start_locked();
+}
+
+void CameraHub::let_go() {
+  std::lock_guard<std::mutex> l(lock_);
+  if (holds_ > 0) holds_--;
+  if (feeds_.empty() && holds_ == 0) idle_since_us_ = g_get_monotonic_time();
+}
+
+size_t CameraHub::gop_cache_frames() {
+  std::lock_guard<std::mutex> l(lock_);
+  return gop_.samples().size();
 }
 
 void CameraHub::start_locked() {
@@ -128,16 +162,19 @@ void CameraHub::stop_locked(const std::string &why) {
   GstElement *pipeline = nullptr, *src = nullptr;
   bool streamed = false;
   std::vector<std::shared_ptr<ViewerFeed>> orphans;
+  std::vector<std::shared_ptr<FrameTap>> taps;
   {
     std::lock_guard<std::mutex> l(lock_);
     pipeline = pipeline_;
     src = source_;
     streamed = streamed_;
     orphans = feeds_;
+    taps.swap(taps_);
   }
   // A viewer still attached would wait for ever (a media still preparing
   // blocks its client's request, and shutdown with it): it fails now.
   for (auto &f : orphans) f->fail(why);
+  for (auto &t : taps) t->fail(why);
   // Not under lock_: stopping waits for the streaming thread, which takes it.
   gst_element_set_state(pipeline, GST_STATE_NULL);
   GstStructure *stats = nullptr;
@@ -151,6 +188,8 @@ void CameraHub::stop_locked(const std::string &why) {
     pipeline_ = source_ = nullptr;
     streamed_ = false;
     profile_level_id_.clear();
+    // The next session's timestamps start again: its taps start afresh.
+    gop_.clear();
   }
   if (stats) gst_structure_free(stats);
   gst_object_unref(src);
@@ -168,7 +207,7 @@ void CameraHub::tick() {
   if (!watch_) return;
   {
     std::lock_guard<std::mutex> l(lock_);
-    if (!feeds_.empty() || g_get_monotonic_time() - idle_since_us_ < gint64(settings_.linger_s) * G_USEC_PER_SEC)
+    if (!feeds_.empty() || holds_ > 0 || g_get_monotonic_time() - idle_since_us_ < gint64(settings_.linger_s) * G_USEC_PER_SEC)
       return;
   }
   g_message("no client for %u s: releasing the camera", settings_.linger_s);
@@ -182,10 +221,13 @@ GstFlowReturn CameraHub::on_sample(GstAppSink *sink, gpointer data) {
   GstSample *sample = gst_app_sink_pull_sample(sink);
   if (!sample) return GST_FLOW_EOS;
   std::vector<std::shared_ptr<ViewerFeed>> feeds;
+  std::vector<std::shared_ptr<FrameTap>> taps;
   bool first = false;
   {
     std::lock_guard<std::mutex> l(self->lock_);
     feeds = self->feeds_;
+    taps = self->taps_;
+    self->gop_.add(sample);
     first = !self->streamed_;
     self->streamed_ = true;
     self->counters_.frames++;
@@ -195,6 +237,7 @@ GstFlowReturn CameraHub::on_sample(GstAppSink *sink, gpointer data) {
   }
   if (first) g_message("streaming the camera's preview");
   for (auto &f : feeds) f->offer(sample);
+  for (auto &t : taps) t->offer(sample);
   gst_sample_unref(sample);
   return GST_FLOW_OK;
 }

@@ -8,8 +8,16 @@
 // in front of every keyframe, once per access unit, so any viewer can open
 // at any keyframe. The camera's own messages (lost, reconnected, gave up)
 // are read on this pipeline's bus, on the main context.
+//
+// Besides viewers, taps (FrameTap: the snapshot decoder) get the access
+// units too; a tap opens on the group of pictures the hub keeps since the
+// last keyframe (bounded: a camera that never sends one keeps nothing), so
+// it can decode the newest picture at once instead of waiting for the next
+// keyframe. A tap alone does not keep the camera: hold() does, for a
+// client that waits for a picture.
 #pragma once
 
+#include "media/gop-cache.h"
 #include "media/viewer-feed.h"
 
 #include "ipcam/endpoint.h"
@@ -49,8 +57,25 @@ struct HubCounters {
   uint64_t connects = 0;           // camera pipelines started
 };
 
+// A consumer of the camera's access units that is not a viewer's media.
+class FrameTap {
+ public:
+  virtual ~FrameTap() = default;
+  // Streaming thread (or attach_tap()'s caller, for the cached group of
+  // pictures): one access unit. Short; never waits.
+  virtual void offer(GstSample *sample) = 0;
+  // The camera session ended (lost, released, server stopping): nothing
+  // more comes to this tap, which the hub has dropped. Any thread.
+  virtual void fail(const std::string &why) = 0;
+};
+
 class CameraHub {
  public:
+  // The cache of the access units since the last keyframe: past either
+  // bound it is dropped until the next keyframe.
+  static constexpr size_t kGopCacheFrames = 300;
+  static constexpr size_t kGopCacheBytes = 16u << 20;
+
   // Main context: told when the camera's stream ended by itself;
   // `streamed` = frames had flowed (else the camera could not be used).
   using EndedFn = std::function<void(bool streamed)>;
@@ -65,6 +90,19 @@ class CameraHub {
   // starts the camera pipeline.
   void attach(const std::shared_ptr<ViewerFeed> &feed);
   void detach(const std::shared_ptr<ViewerFeed> &feed);
+
+  // A tap is first offered the cached access units since the last
+  // keyframe, then every new one, until detach_tap() or the camera
+  // session ends. It does not start the camera. Any thread.
+  void attach_tap(const std::shared_ptr<FrameTap> &tap);
+  void detach_tap(const std::shared_ptr<FrameTap> &tap);
+  // A client that waits for the camera without being a viewer: starts the
+  // camera if it is not running and keeps it like a viewer until let_go()
+  // (then --linger applies). Any thread.
+  void hold();
+  void let_go();
+  // How many access units the cache holds now.
+  size_t gop_cache_frames();
 
   // Main context: stops the camera once no viewer was attached for --linger.
   void tick();
@@ -117,6 +155,9 @@ class CameraHub {
   HubCounters retired_counters_;  // ipcamsrc's of the camera sessions gone
   uint64_t retirements_ = 0;      // camera sessions whose stats went into retired_counters_
   GstCaps *last_caps_ = nullptr;
+  std::vector<std::shared_ptr<FrameTap>> taps_;
+  int holds_ = 0;                    // clients waiting through hold()
+  GopCache gop_{kGopCacheFrames, kGopCacheBytes};
 };
 
 }  // namespace ipcam::server
