@@ -1,6 +1,8 @@
 // Server: see server.h.
 #include "server.h"
 
+#include "onvif/onvif-call.h"
+
 #include <glib-unix.h>
 #include <gst/rtsp-server/rtsp-server.h>
 #include <json-glib/json-glib.h>
@@ -83,7 +85,7 @@ bool Server::listen() {
   if (o.onvif) {
     g_autoptr(GUri) control = g_uri_parse(api_->url().c_str(), G_URI_FLAGS_NONE, nullptr);
     discovery_ = std::make_unique<WsDiscovery>(o, control ? g_uri_get_port(control) : o.control_http_port,
-                                               basic_scopes(cameras[options_.default_camera]->name()));
+                                               onvif_scopes(cameras[options_.default_camera]));
   }
   return true;
 }

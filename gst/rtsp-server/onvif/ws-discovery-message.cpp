@@ -221,10 +221,4 @@ std::string endpoint_uuid(const std::string &name) {
   return uuid;
 }
 
-std::vector<std::string> basic_scopes(const std::string &name) {
-  g_autofree char *segment = g_uri_escape_string(name.c_str(), nullptr, FALSE);
-  return {"onvif://www.onvif.org/type/video_encoder", "onvif://www.onvif.org/Profile/Streaming",
-          std::string("onvif://www.onvif.org/name/") + segment, "onvif://www.onvif.org/hardware/ipcam"};
-}
-
 }  // namespace ipcam::server

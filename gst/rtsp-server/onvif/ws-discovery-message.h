@@ -15,7 +15,7 @@ namespace ipcam::server {
 // Who this device is on the wire: the same in every message.
 struct DiscoveryEndpoint {
   std::string uuid;                 // "urn:uuid:…", stable across restarts
-  std::vector<std::string> scopes;  // onvif://www.onvif.org/… URIs
+  std::vector<std::string> scopes;  // GetScopes' (onvif_scopes())
   unsigned metadata_version = 1;
   uint64_t instance_id = 0;  // AppSequence InstanceId: grows at each start
 };
@@ -42,8 +42,5 @@ std::string bye_message(const DiscoveryEndpoint &self, uint64_t message_number);
 // A name-based UUID (SHA-1, RFC 4122 version 5 layout) of `name`, in
 // urn:uuid form: the same name gives the same endpoint at every start.
 std::string endpoint_uuid(const std::string &name);
-
-// The scopes a probe can match when the device service gives none.
-std::vector<std::string> basic_scopes(const std::string &name);
 
 }  // namespace ipcam::server
