@@ -70,12 +70,14 @@ bool WsDiscovery::choose_interfaces() {
   in_addr wanted{};
   every_interface_ = bind == "0.0.0.0" || bind == "::" || bind.empty();
   const bool ipv4 = inet_pton(AF_INET, bind.c_str(), &wanted) == 1;
-  if (bind == "::1" || (ipv4 && (ntohl(wanted.s_addr) >> 24) == 127)) {
+  if (bind == "::1" || bind == "localhost" || (ipv4 && (ntohl(wanted.s_addr) >> 24) == 127)) {
     g_message("ONVIF discovery off: bound to loopback only; --bind an address of the camera network to be found");
     return false;
   }
   if (!every_interface_ && !ipv4) {
-    g_message("ONVIF discovery off: it is IPv4 only and --bind %s is not an IPv4 address", bind.c_str());
+    g_message("ONVIF discovery off: --bind %s is not an IPv4 address (discovery is IPv4 only: --bind an IPv4 "
+              "address of the camera network, or 0.0.0.0)",
+              bind.c_str());
     return false;
   }
   ifaddrs *all = nullptr;
