@@ -95,9 +95,10 @@ bool WsDiscovery::choose_interfaces() {
     if (!index || std::any_of(interfaces_.begin(), interfaces_.end(), [&](auto &f) { return f.index == index; }))
       continue;
     Interface f{index, i->ifa_name, a, {}};
-    // From the mask: an address added without `brd` has no broadcast of its own.
-    if (i->ifa_netmask)
-      f.broadcast.s_addr = a.s_addr | ~reinterpret_cast<sockaddr_in *>(i->ifa_netmask)->sin_addr.s_addr;
+    // From the mask: an address added without `brd` has no broadcast of its
+    // own; a /31 or /32 has none (its other address is the peer's).
+    const uint32_t mask = i->ifa_netmask ? ntohl(reinterpret_cast<sockaddr_in *>(i->ifa_netmask)->sin_addr.s_addr) : ~0u;
+    if (~mask > 1) f.broadcast.s_addr = htonl(ntohl(a.s_addr) | ~mask);
     interfaces_.push_back(f);
   }
   freeifaddrs(all);
