@@ -7,8 +7,11 @@ encoder configuration with the stream's size and frame rate, a stream URI
 that ffmpeg decodes with nothing to say, and the snapshot URI. Without
 --onvif the paths are unknown (404)."""
 
+import datetime
 import json
-import re
+import os
+import socket
+import tempfile
 import unittest
 import urllib.parse
 
@@ -17,7 +20,7 @@ from ipcamtest.ports import free_udp_port
 from ipcamtest.server import Server
 from ipcamtest.sim import IpcamSim
 from ipcamtest.waiting import wait_for
-from ipcamtest.onvif_soap import NS, call, fault, find, op, text
+from ipcamtest.onvif_soap import NS, call, envelope, fault, find, op, post, text
 from ipcamtest.rtsp_rig import Rig
 
 CAMERAS = {"a": ("127.0.0.2", 640, 360), "b": ("127.0.0.3", 320, 240)}
@@ -39,7 +42,12 @@ def answer(rig, path, body):
 class OneCameraTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.rig = Rig(server_args=["--onvif"]).__enter__()
+        # The emulator's serial, which its discovery answer carries: the
+        # server asks it there (its discovery ports) once it started.
+        cls.rig = Rig(server_args=["--onvif"], sim_args=["--serial", "ACT76-0042"])
+        cls.rig.camera_args = lambda: Rig.camera_args(cls.rig) + [
+            a for d in cls.rig.sim.discovery_ports for a in ("--discovery-port", d)]
+        cls.rig.__enter__()
         cls.port = int(urllib.parse.urlsplit(cls.rig.control).port)
 
     @classmethod
@@ -52,13 +60,13 @@ class OneCameraTest(unittest.TestCase):
         self.assertEqual(text(b, r + "Manufacturer"), "ipcam")
         self.assertEqual(text(b, r + "Model"), "WiFi action camera")
         self.assertEqual(text(b, r + "FirmwareVersion"), "v1.0 rc5")  # the emulator's, read at start
-        # The emulator is given by its address: the serial the server asks
-        # of it (its discovery answer), or the camera's name meanwhile.
-        self.assertIn(text(b, r + "SerialNumber"), ("cam", self.rig.status().get("serial", "cam")))
+        # Asked in the background; the camera's name until the answer came.
+        self.assertIn(text(b, r + "SerialNumber"), ("cam", "ACT76-0042"))
+        wait_for(lambda: text(answer(self.rig, DEVICE, op("tds", "GetDeviceInformation")),
+                              r + "SerialNumber") == "ACT76-0042", 10, "the serial")
         self.assertEqual(text(b, r + "HardwareId"), "ipcam-rtsp-server")
 
     def test_system_date_and_time(self):
-        import datetime
         b = answer(self.rig, DEVICE, op("tds", "GetSystemDateAndTime"))
         utc = find(b, "tds:GetSystemDateAndTimeResponse/tds:SystemDateAndTime/tt:UTCDateTime")
         t = datetime.datetime(*(int(text(utc, "tt:Date/tt:" + f)) for f in ("Year", "Month", "Day")),
@@ -79,7 +87,8 @@ class OneCameraTest(unittest.TestCase):
         self.assertIsNone(find(b, caps + "tt:Device"))
         self.assertEqual(text(b, caps + "tt:Media/tt:XAddr"), media_url)
         status, _, b = call(self.rig.control, DEVICE, op("tds", "GetCapabilities", "<tds:Category>PTZ</tds:Category>"))
-        self.assertEqual((status, fault(b)[:2]), (500, ("env:Receiver", ["ter:ActionNotSupported", "ter:NoSuchService"])))
+        self.assertEqual((status, fault(b)[:2]),
+                         (500, ("env:Receiver", ["ter:ActionNotSupported", "ter:NoSuchService"])))
 
         b = answer(self.rig, DEVICE, op("tds", "GetServices", "<tds:IncludeCapability>true</tds:IncludeCapability>"))
         services = {text(s, "tds:Namespace"): s for s in b.findall("tds:GetServicesResponse/tds:Service", NS)}
@@ -104,7 +113,6 @@ class OneCameraTest(unittest.TestCase):
         self.assertEqual(scopes, ["onvif://www.onvif.org/type/video_encoder", "onvif://www.onvif.org/Profile/Streaming",
                                   "onvif://www.onvif.org/name/cam",
                                   "onvif://www.onvif.org/hardware/WiFi%20action%20camera"])
-        import socket
         b = answer(self.rig, DEVICE, op("tds", "GetHostname"))
         self.assertEqual(text(b, "tds:GetHostnameResponse/tds:HostnameInformation/tt:Name"), socket.gethostname())
         b = answer(self.rig, DEVICE, op("tds", "GetNetworkInterfaces"))
@@ -143,13 +151,20 @@ class OneCameraTest(unittest.TestCase):
         b = answer(self.rig, MEDIA, op("trt", "GetVideoEncoderConfiguration",
                                        "<trt:ConfigurationToken>%s</trt:ConfigurationToken>" % enc.get("token")))
         self.assertEqual(text(b, "trt:GetVideoEncoderConfigurationResponse/trt:Configuration/tt:Encoding"), "H264")
-        b = answer(self.rig, MEDIA, op("trt", "GetVideoSourceConfiguration", "<trt:ConfigurationToken>%s"
-                                       "</trt:ConfigurationToken>" % configs[0].get("token").replace("h264", "source_config")))
+        source_config = find(p, "tt:VideoSourceConfiguration").get("token")
+        b = answer(self.rig, MEDIA, op("trt", "GetVideoSourceConfiguration",
+                                       "<trt:ConfigurationToken>%s</trt:ConfigurationToken>" % source_config))
         self.assertEqual(text(b, "trt:GetVideoSourceConfigurationResponse/trt:Configuration/tt:SourceToken"),
                          sources[0].get("token"))
+        b = answer(self.rig, MEDIA, op("trt", "GetVideoEncoderConfigurationOptions",
+                                       "<trt:ProfileToken>cam</trt:ProfileToken>"))
+        h264 = find(b, "trt:GetVideoEncoderConfigurationOptionsResponse/trt:Options/tt:H264")
+        self.assertEqual((text(h264, "tt:ResolutionsAvailable/tt:Width"), text(h264, "tt:FrameRateRange/tt:Max"),
+                          text(h264, "tt:H264ProfilesSupported")), ("640", "30", "Baseline"))
         b = answer(self.rig, MEDIA, op("trt", "GetProfile", "<trt:ProfileToken>cam</trt:ProfileToken>"))
         self.assertEqual(find(b, "trt:GetProfileResponse/trt:Profile").get("token"), "cam")
-        status, _, b = call(self.rig.control, MEDIA, op("trt", "GetProfile", "<trt:ProfileToken>nope</trt:ProfileToken>"))
+        status, _, b = call(self.rig.control, MEDIA,
+                            op("trt", "GetProfile", "<trt:ProfileToken>nope</trt:ProfileToken>"))
         self.assertEqual((status, fault(b)[:2]), (400, ("env:Sender", ["ter:InvalidArgVal", "ter:NoProfile"])))
         self.assertIn("there are cam", fault(b)[2])
 
@@ -162,7 +177,8 @@ class OneCameraTest(unittest.TestCase):
         for transport in ("tcp", "udp"):
             code, err = players.ffmpeg(self.rig.url, seconds=1, transport=transport, level="warning")
             self.assertEqual((code, err), (0, ""), transport)
-        status, _, b = call(self.rig.control, MEDIA, op("trt", "GetStreamUri", STREAM_SETUP % ("RTP-Multicast", "UDP", "cam")))
+        status, _, b = call(self.rig.control, MEDIA,
+                            op("trt", "GetStreamUri", STREAM_SETUP % ("RTP-Multicast", "UDP", "cam")))
         self.assertEqual((status, fault(b)[1]), (400, ["ter:InvalidArgVal", "ter:InvalidStreamSetup"]))
 
         b = answer(self.rig, MEDIA, op("trt", "GetSnapshotUri", "<trt:ProfileToken>cam</trt:ProfileToken>"))
@@ -180,9 +196,8 @@ class OneCameraTest(unittest.TestCase):
 
 class SeveralCamerasTest(unittest.TestCase):
     """Two emulators of their own sizes in one server: a profile each, the
-    device named after the default camera and carrying its serial, and an
-    encoder configuration that takes the stream's own size once it was
-    seen."""
+    device named after the default camera, and an encoder configuration
+    that takes the stream's own size once it was seen."""
 
     def test_a_profile_per_camera(self):
         port = free_udp_port()
@@ -194,8 +209,6 @@ class SeveralCamerasTest(unittest.TestCase):
             self.addCleanup(sim.stop)
             args += ["--camera", "%s=%s" % (name, address), "--control-port", "%s=%d" % (name, sim.control_port),
                      "--http-port", "%s=%d" % (name, sim.http_port)]
-            for d in sim.discovery_ports:  # where the server asks each camera its serial
-                args += ["--discovery-port", d]
         server = Server(args)
         self.addCleanup(server.close)
         self.assertIsNotNone(server.wait_ready(30), server.stderr())
@@ -210,9 +223,6 @@ class SeveralCamerasTest(unittest.TestCase):
         b = answer(rig, DEVICE, op("tds", "GetScopes"))
         self.assertIn("onvif://www.onvif.org/name/a",
                       [text(s, "tt:ScopeItem") for s in b.findall("tds:GetScopesResponse/tds:Scopes", NS)])
-        # The serial comes from the camera's discovery answer, asked in the background.
-        wait_for(lambda: text(answer(rig, DEVICE, op("tds", "GetDeviceInformation")),
-                              "tds:GetDeviceInformationResponse/tds:SerialNumber") == "CAM-a", 10, "CAM-a")
 
         def size(name):
             b = answer(rig, MEDIA, op("trt", "GetVideoEncoderConfiguration",
@@ -230,7 +240,24 @@ class SeveralCamerasTest(unittest.TestCase):
         self.assertEqual(size("a"), (640, 360))
 
 
-class OffTest(unittest.TestCase):
+class SwitchTest(unittest.TestCase):
+    def test_on_in_the_config_file(self):
+        folder = tempfile.TemporaryDirectory(prefix="ipcam-onvif-test-")
+        self.addCleanup(folder.cleanup)
+        path = os.path.join(folder.name, "server.conf")
+        rig = Rig()
+
+        def config_args():
+            with open(path, "w") as f:
+                f.write("[server]\nonvif=true\n\n[camera cam]\naddress=127.0.0.1\ncontrol-port=%d\nhttp-port=%d\n"
+                        "preview-port=%d\n" % (rig.sim.control_port, rig.sim.http_port, rig.preview_port))
+            return ["--config", path]
+
+        rig.camera_args = config_args
+        with rig:
+            b = answer(rig, MEDIA, op("trt", "GetProfiles"))
+            self.assertEqual([p.get("token") for p in b.findall("trt:GetProfilesResponse/trt:Profiles", NS)], ["cam"])
+
     def test_without_onvif_the_paths_are_unknown(self):
         with Rig() as rig:
             for path in (DEVICE, MEDIA):
@@ -240,7 +267,6 @@ class OffTest(unittest.TestCase):
 
 
 def call_raw(rig, path):
-    from ipcamtest.onvif_soap import envelope, post
     return post(rig.control, path, envelope(op("tds", "GetDeviceInformation")))
 
 

@@ -33,7 +33,8 @@ def digest_header(challenge, method, uri, user=USER, password=PASSWORD, nc=1):
     ha2 = hashlib.md5(("%s:%s" % (method, uri)).encode()).hexdigest()
     response = hashlib.md5(("%s:%s:%08x:%s:auth:%s" % (ha1, params["nonce"], nc, cnonce, ha2)).encode()).hexdigest()
     return ('Digest username="%s", realm="%s", nonce="%s", uri="%s", qop=auth, nc=%08x, cnonce="%s", '
-            'response="%s", algorithm=MD5' % (user, params["realm"], params["nonce"], uri, nc, cnonce, response)), response
+            'response="%s", algorithm=MD5'
+            % (user, params["realm"], params["nonce"], uri, nc, cnonce, response)), response
 
 
 class CredentialsTest(unittest.TestCase):
@@ -81,6 +82,11 @@ class CredentialsTest(unittest.TestCase):
         # A digest with no nonce cannot be checked for replay.
         no_nonce = re.sub(r"<wsse:Nonce[^>]*>[^<]*</wsse:Nonce>", "", username_token(USER, PASSWORD))
         self.refused(no_nonce, "needs its Nonce and Created")
+        log = self.rig.server.stderr()
+        self.assertIn("ONVIF: GetDeviceInformation refused: the UsernameToken's Nonce was used before", log)
+        digest = re.search(r"PasswordDigest\">([^<]+)<", header).group(1)
+        self.assertNotIn(digest, log)
+        self.assertNotIn(PASSWORD, log)
 
     def test_username_token_text(self):
         status, _, b = call(self.rig.control, MEDIA, op("trt", "GetProfiles"),

@@ -79,7 +79,8 @@ void ControlApi::add_auth() {
       domain,
       +[](SoupAuthDomain *, SoupServerMessage *msg, gpointer) -> gboolean {
         const char *path = g_uri_get_path(soup_server_message_get_uri(msg));
-        if (g_str_has_prefix(path, "/onvif/")) return FALSE;  // onvif/onvif-auth.h checks these
+        // The ONVIF services check their callers themselves (onvif/onvif-auth.h).
+        if (!strcmp(path, "/onvif/device_service") || !strcmp(path, "/onvif/media_service")) return FALSE;
         if (!g_str_has_prefix(path, "/whep/")) return TRUE;
         if (!strcmp(soup_server_message_get_method(msg), "OPTIONS")) return FALSE;
         const char *auth =

@@ -11,13 +11,13 @@ namespace {
 
 using Operation = OnvifAnswer (*)(const OnvifCall &);
 
-struct Served {
+struct CameraView {
   Camera *camera;
   OnvifProfile::Video video;
 };
 
-std::vector<Served> served(const OnvifCall &call) {
-  std::vector<Served> out;
+std::vector<CameraView> served(const OnvifCall &call) {
+  std::vector<CameraView> out;
   for (Camera *c : call.cameras) out.push_back({c, c->onvif()->video()});
   return out;
 }
@@ -30,13 +30,13 @@ Camera *by_token(const OnvifCall &call, const char *argument, std::string (*toke
     if (token_of(c->name()) == token) return c;
   std::string known;
   for (Camera *c : call.cameras) known += (known.empty() ? "" : ", ") + token_of(c->name());
-  fault = OnvifAnswer::failed(SoapFault::sender("ter:InvalidArgVal",
-                                                "no " + std::string(argument) + " \"" + token + "\"; there are " + known,
-                                                argument == std::string("ProfileToken") ? "ter:NoProfile" : "ter:NoConfig"));
+  const char *which = argument == std::string("ProfileToken") ? "ter:NoProfile" : "ter:NoConfig";
+  const std::string why = "no " + std::string(argument) + " \"" + token + "\"; there are " + known;
+  fault = OnvifAnswer::failed(SoapFault::sender("ter:InvalidArgVal", why, which));
   return nullptr;
 }
 
-std::string video_source(const Served &s) {
+std::string video_source(const CameraView &s) {
   return "token=\"" + xml_text(OnvifProfile::source_token(s.camera->name())) + "\">" +
          element("tt:Framerate", std::to_string(s.video.fps)) + "<tt:Resolution>" +
          element("tt:Width", std::to_string(s.video.width)) + element("tt:Height", std::to_string(s.video.height)) +
@@ -44,7 +44,7 @@ std::string video_source(const Served &s) {
 }
 
 // The attributes and children of a tt:VideoSourceConfiguration.
-std::string source_config(const Served &s) {
+std::string source_config(const CameraView &s) {
   const std::string &name = s.camera->name();
   return "token=\"" + xml_text(OnvifProfile::source_config_token(name)) + "\">" + element("tt:Name", name) +
          element("tt:UseCount", "1") + element("tt:SourceToken", OnvifProfile::source_token(name)) +
@@ -54,7 +54,7 @@ std::string source_config(const Served &s) {
 
 // The attributes and children of a tt:VideoEncoderConfiguration, in the
 // schema's order (strict clients read it as a sequence).
-std::string encoder_config(const Served &s) {
+std::string encoder_config(const CameraView &s) {
   const std::string &name = s.camera->name();
   return "token=\"" + xml_text(OnvifProfile::encoder_token(name)) + "\">" + element("tt:Name", name + " H.264") +
          element("tt:UseCount", "1") + "<tt:Encoding>H264</tt:Encoding><tt:Resolution>" +
@@ -70,7 +70,7 @@ std::string encoder_config(const Served &s) {
          "<tt:SessionTimeout>PT60S</tt:SessionTimeout>";
 }
 
-std::string profile(const char *element_name, const Served &s) {
+std::string profile(const char *element_name, const CameraView &s) {
   const std::string &name = s.camera->name();
   return std::string("<") + element_name + " token=\"" + xml_text(OnvifProfile::profile_token(name)) +
          "\" fixed=\"true\">" + element("tt:Name", name) + "<tt:VideoSourceConfiguration " + source_config(s) +
@@ -80,7 +80,7 @@ std::string profile(const char *element_name, const Served &s) {
 
 OnvifAnswer profiles(const OnvifCall &call) {
   std::string body = "<trt:GetProfilesResponse>";
-  for (const Served &s : served(call)) body += profile("trt:Profiles", s);
+  for (const CameraView &s : served(call)) body += profile("trt:Profiles", s);
   return OnvifAnswer::of(body + "</trt:GetProfilesResponse>");
 }
 
@@ -94,13 +94,13 @@ OnvifAnswer one_profile(const OnvifCall &call) {
 
 OnvifAnswer video_sources(const OnvifCall &call) {
   std::string body = "<trt:GetVideoSourcesResponse>";
-  for (const Served &s : served(call)) body += "<trt:VideoSources " + video_source(s) + "</trt:VideoSources>";
+  for (const CameraView &s : served(call)) body += "<trt:VideoSources " + video_source(s) + "</trt:VideoSources>";
   return OnvifAnswer::of(body + "</trt:GetVideoSourcesResponse>");
 }
 
 OnvifAnswer source_configs(const OnvifCall &call) {
   std::string body = "<trt:GetVideoSourceConfigurationsResponse>";
-  for (const Served &s : served(call)) body += "<trt:Configurations " + source_config(s) + "</trt:Configurations>";
+  for (const CameraView &s : served(call)) body += "<trt:Configurations " + source_config(s) + "</trt:Configurations>";
   return OnvifAnswer::of(body + "</trt:GetVideoSourceConfigurationsResponse>");
 }
 
@@ -115,7 +115,7 @@ OnvifAnswer one_source_config(const OnvifCall &call) {
 
 OnvifAnswer encoder_configs(const OnvifCall &call) {
   std::string body = "<trt:GetVideoEncoderConfigurationsResponse>";
-  for (const Served &s : served(call)) body += "<trt:Configurations " + encoder_config(s) + "</trt:Configurations>";
+  for (const CameraView &s : served(call)) body += "<trt:Configurations " + encoder_config(s) + "</trt:Configurations>";
   return OnvifAnswer::of(body + "</trt:GetVideoEncoderConfigurationsResponse>");
 }
 
@@ -126,6 +126,27 @@ OnvifAnswer one_encoder_config(const OnvifCall &call) {
   return OnvifAnswer::of("<trt:GetVideoEncoderConfigurationResponse><trt:Configuration " +
                          encoder_config({c, c->onvif()->video()}) +
                          "</trt:Configuration></trt:GetVideoEncoderConfigurationResponse>");
+}
+
+// What the encoder configuration can be: what it is (nothing here can
+// change it). By ConfigurationToken or ProfileToken; neither: the first camera.
+OnvifAnswer encoder_options(const OnvifCall &call) {
+  OnvifAnswer fault;
+  Camera *c = call.cameras.front();
+  if (call.argument("ConfigurationToken")) c = by_token(call, "ConfigurationToken", OnvifProfile::encoder_token, fault);
+  else if (call.argument("ProfileToken")) c = by_token(call, "ProfileToken", OnvifProfile::profile_token, fault);
+  if (!c) return fault;
+  const OnvifProfile::Video v = c->onvif()->video();
+  const std::string fps = std::to_string(v.fps);
+  return OnvifAnswer::of(
+      "<trt:GetVideoEncoderConfigurationOptionsResponse><trt:Options><tt:QualityRange><tt:Min>1</tt:Min>"
+      "<tt:Max>1</tt:Max></tt:QualityRange><tt:H264><tt:ResolutionsAvailable>" +
+      element("tt:Width", std::to_string(v.width)) + element("tt:Height", std::to_string(v.height)) +
+      "</tt:ResolutionsAvailable><tt:GovLengthRange>" + element("tt:Min", fps) + element("tt:Max", fps) +
+      "</tt:GovLengthRange><tt:FrameRateRange>" + element("tt:Min", fps) + element("tt:Max", fps) +
+      "</tt:FrameRateRange><tt:EncodingIntervalRange><tt:Min>1</tt:Min><tt:Max>1</tt:Max></tt:EncodingIntervalRange>"
+      "<tt:H264ProfilesSupported>Baseline</tt:H264ProfilesSupported></tt:H264></trt:Options>"
+      "</trt:GetVideoEncoderConfigurationOptionsResponse>");
 }
 
 std::string media_uri(const char *response, const std::string &uri) {
@@ -188,6 +209,7 @@ const Row kOperations[] = {
     {"GetVideoSourceConfiguration", one_source_config},
     {"GetVideoEncoderConfigurations", encoder_configs},
     {"GetVideoEncoderConfiguration", one_encoder_config},
+    {"GetVideoEncoderConfigurationOptions", encoder_options},
     {"GetStreamUri", stream_uri},
     {"GetSnapshotUri", snapshot_uri},
     {"GetServiceCapabilities", service_capabilities},

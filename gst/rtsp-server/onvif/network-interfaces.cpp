@@ -76,7 +76,8 @@ std::string network_interfaces_xml(const std::string &local_address) {
   for (const Interface &i : interfaces(local_address)) {
     xml += "<tds:NetworkInterfaces token=\"" + xml_text(i.name) + "\">";
     xml += element("tt:Enabled", i.up ? "true" : "false");
-    xml += "<tt:Info>" + element("tt:Name", i.name) + element("tt:HwAddress", i.mac.empty() ? "00:00:00:00:00:00" : i.mac);
+    xml += "<tt:Info>" + element("tt:Name", i.name) +
+           element("tt:HwAddress", i.mac.empty() ? "00:00:00:00:00:00" : i.mac);
     const std::string mtu = mtu_of(i.name);
     if (!mtu.empty()) xml += element("tt:MTU", mtu);
     xml += "</tt:Info><tt:IPv4><tt:Enabled>true</tt:Enabled><tt:Config>";

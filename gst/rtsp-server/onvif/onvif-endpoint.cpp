@@ -15,7 +15,7 @@ namespace {
 constexpr char kSoapType[] = "application/soap+xml; charset=utf-8";
 
 void send_envelope(SoupServerMessage *msg, guint status, const std::string &xml) {
-  if (status != SOUP_STATUS_UNAUTHORIZED) soup_server_message_set_status(msg, status, nullptr);
+  soup_server_message_set_status(msg, status, nullptr);
   soup_server_message_set_response(msg, kSoapType, SOUP_MEMORY_COPY, xml.data(), xml.size());
 }
 
@@ -64,11 +64,11 @@ void answer_onvif(const std::vector<Camera *> &cameras, Camera *default_camera, 
     case OnvifAuth::Verdict::kAllowed: break;
     case OnvifAuth::Verdict::kRefused:
       g_message("ONVIF: %s refused: %s", request.name().c_str(), why.c_str());
-      return send_fault(msg, SoapFault::sender("ter:NotAuthorized", why, "ter:SenderNotAuthorized"));
+      return send_fault(msg, SoapFault::sender("ter:NotAuthorized", why));
     case OnvifAuth::Verdict::kChallenge:
-      auth.challenge(msg);
-      return send_envelope(msg, SOUP_STATUS_UNAUTHORIZED,
-                           fault_envelope(SoapFault::sender("ter:NotAuthorized", why, "ter:SenderNotAuthorized")));
+      send_envelope(msg, SOUP_STATUS_UNAUTHORIZED,
+                    fault_envelope(SoapFault::sender("ter:NotAuthorized", why)));
+      return auth.challenge(msg);
   }
   OnvifCall call{msg, request, cameras, default_camera, options, {}, {}, 0};
   local_address(msg, call.local_address, call.control_port);

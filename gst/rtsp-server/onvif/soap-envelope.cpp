@@ -108,7 +108,8 @@ bool SoapRequest::parse(const char *data, size_t size, SoapFault &fault) {
     return false;
   }
   if (!is_element(root, kSoap12Ns, "Envelope")) {
-    fault = SoapFault::sender("", "not a SOAP 1.2 envelope (an env:Envelope in http://www.w3.org/2003/05/soap-envelope)");
+    fault = SoapFault::sender(
+        "", "not a SOAP 1.2 envelope (an env:Envelope in http://www.w3.org/2003/05/soap-envelope)");
     return false;
   }
   header_ = child_element(root, kSoap12Ns, "Header");
