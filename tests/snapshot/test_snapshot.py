@@ -35,14 +35,20 @@ def fetch(base, path, method="GET", timeout=30):
 
 
 def decode(jpeg):
-    """The JPEG through ffmpeg: (width, height, its luma as gray bytes, ffmpeg's warnings)."""
-    probe = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "stream=width,height", "-of", "json", "-"],
-                           input=jpeg, capture_output=True, timeout=30)
+    """The JPEG through ffmpeg: (width, height, its luma plane, what ffmpeg
+    -v warning said decoding it)."""
+    probe = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "stream=width,height,pix_fmt", "-of", "json",
+                            "-"], input=jpeg, capture_output=True, timeout=30)
     stream = json.loads(probe.stdout)["streams"][0]
     w, h = stream["width"], stream["height"]
-    out = subprocess.run(["ffmpeg", "-nostdin", "-v", "warning", "-f", "jpeg_pipe", "-i", "-", "-f", "rawvideo",
-                          "-pix_fmt", "gray", "-"], input=jpeg, capture_output=True, timeout=30)
-    return w, h, out.stdout[:w * h], out.stderr.decode(errors="replace")
+    check = subprocess.run(["ffmpeg", "-nostdin", "-v", "warning", "-f", "jpeg_pipe", "-i", "-", "-f", "null", "-"],
+                           input=jpeg, capture_output=True, timeout=30)
+    # The decoder's own planar format, unconverted (a conversion would be
+    # swscale's, not the JPEG's): the luma plane comes first.
+    assert stream["pix_fmt"] in ("yuvj420p", "yuvj422p", "yuvj444p", "gray"), stream
+    raw = subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-f", "jpeg_pipe", "-i", "-", "-f", "rawvideo", "-"],
+                         input=jpeg, capture_output=True, timeout=30)
+    return w, h, raw.stdout[:w * h], check.stderr.decode(errors="replace")
 
 
 def painted(w, luma):
