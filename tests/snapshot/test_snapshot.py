@@ -35,14 +35,20 @@ def fetch(base, path, method="GET", timeout=30):
 
 
 def decode(jpeg):
-    """The JPEG through ffmpeg: (width, height, its luma as gray bytes, ffmpeg's warnings)."""
-    probe = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "stream=width,height", "-of", "json", "-"],
-                           input=jpeg, capture_output=True, timeout=30)
+    """The JPEG through ffmpeg: (width, height, its luma plane, what ffmpeg
+    -v warning said decoding it)."""
+    probe = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "stream=width,height,pix_fmt", "-of", "json",
+                            "-"], input=jpeg, capture_output=True, timeout=30)
     stream = json.loads(probe.stdout)["streams"][0]
     w, h = stream["width"], stream["height"]
-    out = subprocess.run(["ffmpeg", "-nostdin", "-v", "warning", "-f", "jpeg_pipe", "-i", "-", "-f", "rawvideo",
-                          "-pix_fmt", "gray", "-"], input=jpeg, capture_output=True, timeout=30)
-    return w, h, out.stdout[:w * h], out.stderr.decode(errors="replace")
+    check = subprocess.run(["ffmpeg", "-nostdin", "-v", "warning", "-f", "jpeg_pipe", "-i", "-", "-f", "null", "-"],
+                           input=jpeg, capture_output=True, timeout=30)
+    # The decoder's own planar format, unconverted (a conversion would be
+    # swscale's, not the JPEG's): the luma plane comes first.
+    assert stream["pix_fmt"] in ("yuvj420p", "yuvj422p", "yuvj444p", "gray"), stream
+    raw = subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-f", "jpeg_pipe", "-i", "-", "-f", "rawvideo", "-"],
+                         input=jpeg, capture_output=True, timeout=30)
+    return w, h, raw.stdout[:w * h], check.stderr.decode(errors="replace")
 
 
 def painted(w, luma):
@@ -147,23 +153,39 @@ class SnapshotTest(unittest.TestCase):
             code, headers, body, seconds = fetch(rig.control, "api/frame.jpeg")
             self.assertEqual(code, 503, body)
             self.assertEqual(headers["content-type"], "application/json")
+            print("unreachable camera: %.2f s, %s" % (seconds, body.decode()), flush=True)
             self.assertIn("camera", json.loads(body)["error"])
             self.assertLess(seconds, 1.0 + 1.0)  # the camera's timeout, and a margin for a loaded machine
             self.assertFalse(rig.status()["camera"]["connected"])
 
-    def test_stop_answers_a_waiting_snapshot(self):
-        with Rig(server_args=["--timeout", "20000", "--reconnect-attempts", "0"]) as rig:
-            rig.sim.stop()
+    def test_silent_camera_times_out_and_a_stop_answers_a_waiting_snapshot(self):
+        # A camera that takes the connection and never answers: the snapshot waits.
+        with Rig(sim_args=["--silent"], server_args=["--wait-for-camera", "--timeout", "2000",
+                                                     "--reconnect-attempts", "0"]) as rig:
+            code, _, body, seconds = fetch(rig.control, "api/frame.jpeg")
+            print("silent camera: %.2f s, %s" % (seconds, body.decode()), flush=True)
+            self.assertEqual(code, 503, body)
+            self.assertIn("camera", json.loads(body)["error"])
+            self.assertLess(seconds, 2.0 + 1.0)  # the camera's timeout, and a margin for a loaded machine
+            rig.wait_for(lambda: not rig.status()["camera"]["connected"], 10, "camera let go")
             answer = {}
-            t = threading.Thread(target=lambda: answer.update(r=fetch(rig.control, "api/frame.jpeg")))
+
+            def ask():
+                answer["r"] = fetch(rig.control, "api/frame.jpeg")
+                answer["at"] = time.monotonic()
+
+            t = threading.Thread(target=ask)
             t.start()
-            rig.wait_for(lambda: "connecting to the camera" in rig.server.stderr(), 10, "snapshot waiting")
+            rig.wait_for(lambda: rig.server.stderr().count("connecting to the camera") == 2, 10, "snapshot waiting")
             stopped = time.monotonic()
             self.assertEqual(rig.stop_server(), 0)
             t.join(10)
             code, _, body, _ = answer["r"]
             self.assertEqual(code, 503, body)
             self.assertIn("stopping", json.loads(body)["error"])
+            print("stop to answer: %.3f s, server exit %.3f s" % (answer["at"] - stopped, rig.shutdown_seconds),
+                  flush=True)
+            self.assertLessEqual(answer["at"] - stopped, 0.5)
             self.assertLess(rig.shutdown_seconds, 2)
 
 

@@ -95,6 +95,10 @@ void CameraHub::attach_tap(const std::shared_ptr<FrameTap> &tap) {
   // Under lock_, as on_sample() adds to the cache under it: an access unit
   // reaches the tap either from the cache here or from on_sample(), once.
   std::lock_guard<std::mutex> l(lock_);
+  if (!pipeline_) {  // the session ended as the tap came: taps live within one
+    tap->fail(last_end_.empty() ? "the camera stopped" : last_end_);
+    return;
+  }
   for (GstSample *s : gop_.samples()) tap->offer(s);
   taps_.push_back(tap);
 }
@@ -187,6 +191,7 @@ void CameraHub::stop_locked(const std::string &why) {
     retirements_++;
     pipeline_ = source_ = nullptr;
     streamed_ = false;
+    last_end_ = why;
     profile_level_id_.clear();
     // The next session's timestamps start again: its taps start afresh.
     gop_.clear();

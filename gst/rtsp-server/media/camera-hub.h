@@ -93,7 +93,8 @@ class CameraHub {
 
   // A tap is first offered the cached access units since the last
   // keyframe, then every new one, until detach_tap() or the camera
-  // session ends. It does not start the camera. Any thread.
+  // session ends; failed at once when the camera is not running. It does
+  // not start the camera (see hold()). Any thread.
   void attach_tap(const std::shared_ptr<FrameTap> &tap);
   void detach_tap(const std::shared_ptr<FrameTap> &tap);
   // A client that waits for the camera without being a viewer: starts the
@@ -157,6 +158,7 @@ class CameraHub {
   GstCaps *last_caps_ = nullptr;
   std::vector<std::shared_ptr<FrameTap>> taps_;
   int holds_ = 0;                    // clients waiting through hold()
+  std::string last_end_;             // why the last camera session ended
   GopCache gop_{kGopCacheFrames, kGopCacheBytes};
 };
 
