@@ -15,7 +15,9 @@ three namespaces is touched, so no multicast ever leaves the machine.
 
 import json
 import os
+import signal
 import subprocess
+import sys
 
 from ipcamtest import server as server_mod
 from ipcamtest.waiting import read_line
@@ -57,6 +59,9 @@ class OnvifNet:
             ip("-n", self.ns[far], "route", "add", "224.0.0.0/4", "dev", peer)
 
     def __enter__(self):
+        # meson's timeout sends SIGTERM: unwind, so the namespaces go too.
+        if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
+            signal.signal(signal.SIGTERM, lambda *_: sys.exit("stopped by SIGTERM"))
         try:
             self._network()
         except BaseException:
