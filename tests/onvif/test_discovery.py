@@ -50,7 +50,8 @@ class DiscoveryTest(unittest.TestCase):
             self.assertEqual(len(found["found"]), 1, found)
             first = found["found"][0]
             self.assertEqual(first["xaddrs"], [device_service(8080)])
-            self.assertRegex(first["urn"], r"^urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+            self.assertRegex(first["urn"],
+                             r"^urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
             # The second client, independent of the first.
             p = net.run("client", ["node", os.path.join(HERE, "node_onvif_client.js"), "probe"], env=env)
             self.assertEqual(p.returncode, 0, p.stderr.decode(errors="replace"))
@@ -129,7 +130,8 @@ class DiscoveryTest(unittest.TestCase):
             net.run("client", ["ip", "addr", "add", "10.78.1.3/24", "dev", "cli0"])
             p = ws_probe(net, "client", "--source", "10.78.1.3", "--expect", 1, timeout=5)
             self.assertEqual([a["xaddrs"] for a in answers(p)], [[device_service(8087)]])
-            self.assertRegex(server.stderr(), r"ONVIF discovery: datagrams dropped so far: \d+ oversized, [1-9]\d* malformed")
+            self.assertRegex(server.stderr(),
+                             r"ONVIF discovery: datagrams dropped so far: \d+ oversized, [1-9]\d* malformed")
             self.assertIsNone(server.proc.poll())
             self.assertEqual(server.stop()[0], 0)
 

@@ -25,8 +25,9 @@ DiscoveryEndpoint device() {
 // A probe as the npm onvif package writes it: default namespaces, Types'
 // prefix declared on the Envelope.
 std::string npm_probe(const std::string &types, const std::string &scopes = "<Scopes />") {
-  return "<Envelope xmlns=\"http://www.w3.org/2003/05/soap-envelope\" xmlns:dn=\"http://www.onvif.org/ver10/network/wsdl\">"
-         "<Header><wsa:MessageID xmlns:wsa=\"http://schemas.xmlsoap.org/ws/2004/08/addressing\">urn:uuid:42</wsa:MessageID>"
+  return "<Envelope xmlns=\"http://www.w3.org/2003/05/soap-envelope\""
+         " xmlns:dn=\"http://www.onvif.org/ver10/network/wsdl\"><Header>"
+         "<wsa:MessageID xmlns:wsa=\"http://schemas.xmlsoap.org/ws/2004/08/addressing\">urn:uuid:42</wsa:MessageID>"
          "<wsa:Action xmlns:wsa=\"http://schemas.xmlsoap.org/ws/2004/08/addressing\">"
          "http://schemas.xmlsoap.org/ws/2005/04/discovery/Probe</wsa:Action></Header><Body>"
          "<Probe xmlns=\"http://schemas.xmlsoap.org/ws/2005/04/discovery\">" +

@@ -53,7 +53,8 @@ bool take(double &tokens, gint64 &at_us, gint64 now_us, double burst, double per
 
 WsDiscovery::WsDiscovery(const ServerOptions &options, uint16_t control_port, std::vector<std::string> scopes)
     : options_(options), control_port_(control_port), datagram_(kMaxDatagram) {
-  self_.uuid = endpoint_uuid("ipcam-rtsp-server ONVIF device " + machine_id() + " port " + std::to_string(control_port));
+  self_.uuid =
+      endpoint_uuid("ipcam-rtsp-server ONVIF device " + machine_id() + " port " + std::to_string(control_port));
   self_.scopes = std::move(scopes);
   self_.instance_id = g_get_real_time() / G_USEC_PER_SEC;
   all_.tokens = kAllBurst;
@@ -87,7 +88,7 @@ bool WsDiscovery::choose_interfaces() {
   }
   for (ifaddrs *i = all; i; i = i->ifa_next) {
     if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET || !(i->ifa_flags & IFF_UP) ||
-        (i->ifa_flags & IFF_LOOPBACK))
+        (i->ifa_flags & IFF_LOOPBACK) || !(i->ifa_flags & IFF_MULTICAST))
       continue;
     const in_addr a = reinterpret_cast<sockaddr_in *>(i->ifa_addr)->sin_addr;
     if (!every_interface_ && a.s_addr != wanted.s_addr) continue;
@@ -97,7 +98,8 @@ bool WsDiscovery::choose_interfaces() {
     Interface f{index, i->ifa_name, a, {}};
     // From the mask: an address added without `brd` has no broadcast of its
     // own; a /31 or /32 has none (its other address is the peer's).
-    const uint32_t mask = i->ifa_netmask ? ntohl(reinterpret_cast<sockaddr_in *>(i->ifa_netmask)->sin_addr.s_addr) : ~0u;
+    const auto *netmask = reinterpret_cast<sockaddr_in *>(i->ifa_netmask);
+    const uint32_t mask = netmask ? ntohl(netmask->sin_addr.s_addr) : ~0u;
     if (~mask > 1) f.broadcast.s_addr = htonl(ntohl(a.s_addr) | ~mask);
     interfaces_.push_back(f);
   }
@@ -122,22 +124,32 @@ bool WsDiscovery::open_socket() {
             setsockopt(fd_, IPPROTO_IP, IP_MULTICAST_ALL, &off, sizeof off) == 0 &&
             setsockopt(fd_, IPPROTO_IP, IP_MULTICAST_TTL, &ttl, sizeof ttl) == 0 &&
             bind(fd_, reinterpret_cast<sockaddr *>(&any), sizeof any) == 0;
-  for (size_t i = 0; ok && i < interfaces_.size(); i++) {
-    ip_mreqn join{};
-    inet_pton(AF_INET, kGroup, &join.imr_multiaddr);
-    join.imr_ifindex = static_cast<int>(interfaces_[i].index);
-    ok = setsockopt(fd_, IPPROTO_IP, IP_ADD_MEMBERSHIP, &join, sizeof join) == 0;
-  }
   if (!ok) {
     g_warning("ONVIF discovery off: cannot listen on UDP port %u: %s", kPort, g_strerror(errno));
     if (fd_ >= 0) close(fd_);
     fd_ = -1;
+    return false;
   }
-  return ok;
+  // An interface that cannot join is left out; the others are still served.
+  std::erase_if(interfaces_, [this](const Interface &f) {
+    ip_mreqn join{};
+    inet_pton(AF_INET, kGroup, &join.imr_multiaddr);
+    join.imr_ifindex = static_cast<int>(f.index);
+    if (setsockopt(fd_, IPPROTO_IP, IP_ADD_MEMBERSHIP, &join, sizeof join) == 0) return false;
+    g_warning("ONVIF discovery: not on %s: cannot join %s there: %s", f.name.c_str(), kGroup, g_strerror(errno));
+    return true;
+  });
+  return true;
 }
 
 void WsDiscovery::start() {
   if (fd_ >= 0 || !choose_interfaces() || !open_socket()) return;
+  if (interfaces_.empty()) {
+    g_message("ONVIF discovery off: no served interface could join the multicast group");
+    close(fd_);
+    fd_ = -1;
+    return;
+  }
   watch_ = g_unix_fd_add(fd_, G_IO_IN, on_readable, this);
   std::string names;
   sockaddr_in group{};
