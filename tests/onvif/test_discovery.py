@@ -95,23 +95,33 @@ class DiscoveryTest(unittest.TestCase):
             for s in servers:
                 self.assertEqual(s.stop()[0], 0)
 
-    def test_hello_at_start_and_bye_at_stop(self):
+    def test_hello_at_start_and_bye_at_stop_on_served_interfaces(self):
         with OnvifNet() as net:
-            listener = net.popen("client", [PYTHON, PROBE, "listen", "--timeout", 60])
+            listeners = {ns: net.popen(ns, [PYTHON, PROBE, "listen", "--timeout", 60]) for ns in ("client", "other")}
+            heard = lambda ns: json.loads(listeners[ns].stdout.readline())  # noqa: E731
             try:
-                self.assertEqual(json.loads(listener.stdout.readline()), {"listening": True})
+                for ns in listeners:
+                    self.assertEqual(heard(ns), {"listening": True})
                 for sig in (signal.SIGTERM, signal.SIGINT):
                     server = net.server(["--bind", CAMERA, "--onvif"], control_port=8086)
-                    hello = json.loads(listener.stdout.readline())
+                    hello = heard("client")
                     self.assertEqual((hello["action"], hello["xaddrs"]), ("Hello", [device_service(8086)]))
                     code, seconds = server.stop(sig)
                     self.assertEqual(code, 0)
                     self.assertLessEqual(seconds, 0.5, "the stop, Bye included")
-                    bye = json.loads(listener.stdout.readline())
+                    bye = heard("client")
                     self.assertEqual((bye["action"], bye["address"]), ("Bye", hello["address"]))
+                # The other network heard none of that: the first it hears is a
+                # server bound everywhere, with its address there.
+                server = net.server(["--bind", "0.0.0.0", "--onvif"], control_port=8087)
+                hello = heard("other")
+                self.assertEqual((hello["action"], hello["xaddrs"]), ("Hello", [device_service(8087, CAMERA_OTHER)]))
+                self.assertEqual(server.stop()[0], 0)
+                self.assertEqual(heard("other")["action"], "Bye")
             finally:
-                listener.kill()
-                listener.communicate()
+                for listener in listeners.values():
+                    listener.kill()
+                    listener.communicate()
 
     def test_junk_and_floods_do_not_stop_it(self):
         with OnvifNet() as net:

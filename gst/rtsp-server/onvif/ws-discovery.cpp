@@ -41,6 +41,14 @@ std::string address_text(in_addr a) {
   return text;
 }
 
+sockaddr_in group_address() {
+  sockaddr_in group{};
+  group.sin_family = AF_INET;
+  group.sin_port = htons(kPort);
+  inet_pton(AF_INET, kGroup, &group.sin_addr);
+  return group;
+}
+
 bool take(double &tokens, gint64 &at_us, gint64 now_us, double burst, double per_second) {
   tokens = std::min(burst, tokens + (now_us - at_us) * per_second / G_USEC_PER_SEC);
   at_us = now_us;
@@ -152,10 +160,7 @@ void WsDiscovery::start() {
   }
   watch_ = g_unix_fd_add(fd_, G_IO_IN, on_readable, this);
   std::string names;
-  sockaddr_in group{};
-  group.sin_family = AF_INET;
-  group.sin_port = htons(kPort);
-  inet_pton(AF_INET, kGroup, &group.sin_addr);
+  const sockaddr_in group = group_address();
   for (const Interface &f : interfaces_) {
     names += (names.empty() ? "" : ", ") + f.name + " (" + address_text(f.address) + ")";
     send(group, f, f.address, hello_message(self_, xaddr(f.address), ++message_number_));
@@ -165,10 +170,7 @@ void WsDiscovery::start() {
 
 void WsDiscovery::stop() {
   if (fd_ < 0) return;
-  sockaddr_in group{};
-  group.sin_family = AF_INET;
-  group.sin_port = htons(kPort);
-  inet_pton(AF_INET, kGroup, &group.sin_addr);
+  const sockaddr_in group = group_address();
   for (const Interface &f : interfaces_) send(group, f, f.address, bye_message(self_, ++message_number_));
   g_source_remove(watch_);
   watch_ = 0;
