@@ -11,6 +11,7 @@ import signal
 import time
 import unittest
 
+from ipcamtest.waiting import LineWatcher
 from onvif_netns import CAMERA, CAMERA_OTHER, OnvifNet
 from onvif_npm import node_env
 
@@ -98,7 +99,12 @@ class DiscoveryTest(unittest.TestCase):
     def test_hello_at_start_and_bye_at_stop_on_served_interfaces(self):
         with OnvifNet() as net:
             listeners = {ns: net.popen(ns, [PYTHON, PROBE, "listen", "--timeout", 60]) for ns in ("client", "other")}
-            heard = lambda ns: json.loads(listeners[ns].stdout.readline())  # noqa: E731
+            watchers = {ns: LineWatcher(listener.stdout) for ns, listener in listeners.items()}
+
+            def heard(ns):
+                """The next message `ns` hears (None after 10 s without one)."""
+                return json.loads(watchers[ns].wait_for("{", timeout=10) or "null")
+
             try:
                 for ns in listeners:
                     self.assertEqual(heard(ns), {"listening": True})
@@ -121,7 +127,8 @@ class DiscoveryTest(unittest.TestCase):
             finally:
                 for listener in listeners.values():
                     listener.kill()
-                    listener.communicate()
+                    listener.wait()
+                    listener.stderr.close()
 
     def test_junk_and_floods_do_not_stop_it(self):
         with OnvifNet() as net:
