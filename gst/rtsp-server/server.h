@@ -1,8 +1,9 @@
 // Server: everything ipcam-rtsp-server serves, once its cameras were
 // checked: the RTSP port with one Camera (mount, WHEP, publications,
-// control) per camera, and the control port (page, API, WHEP). It prints
-// the ready line, runs until SIGINT or SIGTERM, and stops in order:
-// publications and requests, browsers, RTSP clients, then the cameras.
+// control) per camera, the control port (page, API, WHEP, ONVIF) and, with
+// --onvif, WS-Discovery. It prints the ready line, runs until SIGINT or
+// SIGTERM, and stops in order: WS-Discovery's Bye, publications and
+// requests, browsers, RTSP clients, then the cameras.
 #pragma once
 
 #include "camera/camera.h"
