@@ -5,7 +5,10 @@ ipcam_install_deps() {
   while read -r pkg; do
     [ -z "$pkg" ] && continue
     case "$pkg" in \#*) continue ;; esac
-    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" && continue
+    # Or an installed package provides it (another vendor's nodejs provides npm, and conflicts with it).
+    dpkg-query -W -f='${Status} ${Provides}\n' 2>/dev/null | grep "^install ok installed" |
+      grep -qE "[ ,]$pkg( |,|\$)" || missing+=("$pkg")
   done < "$list"
   [ ${#missing[@]} -eq 0 ] && return 0
   echo "installing missing packages: ${missing[*]}" >&2

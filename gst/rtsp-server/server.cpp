@@ -1,6 +1,8 @@
 // Server: see server.h.
 #include "server.h"
 
+#include "onvif/onvif-call.h"
+
 #include <glib-unix.h>
 #include <gst/rtsp-server/rtsp-server.h>
 #include <json-glib/json-glib.h>
@@ -54,6 +56,7 @@ std::string ready_line(const std::string &url, const std::string &control, const
 Server::Server(const Options &options, const std::vector<CheckedCamera> &found) : options_(options), found_(found) {}
 
 Server::~Server() {
+  discovery_.reset();
   api_.reset();
   cameras_.clear();
   if (loop_) g_main_loop_unref(loop_);
@@ -79,6 +82,11 @@ bool Server::listen() {
                o.control_http_port, error->message);
     return false;
   }
+  if (o.onvif) {
+    g_autoptr(GUri) control = g_uri_parse(api_->url().c_str(), G_URI_FLAGS_NONE, nullptr);
+    discovery_ = std::make_unique<WsDiscovery>(o, control ? g_uri_get_port(control) : o.control_http_port,
+                                               onvif_scopes(cameras[options_.default_camera]));
+  }
   return true;
 }
 
@@ -99,6 +107,7 @@ void Server::serve() {
   }
   g_message("web page and control API %s", api_->url().c_str());
   for (auto &c : cameras_) c->start();
+  if (discovery_) discovery_->start();
   loop_ = g_main_loop_new(nullptr, FALSE);
   g_unix_signal_add(SIGINT, on_signal, this);
   g_unix_signal_add(SIGTERM, on_signal, this);
@@ -126,6 +135,7 @@ gboolean Server::on_signal(gpointer data) {
   if (self->stop_started_us_) return G_SOURCE_CONTINUE;  // already on the way out
   g_message("stopping: closing clients and releasing the cameras");
   self->stop_started_us_ = g_get_monotonic_time();
+  if (self->discovery_) self->discovery_->stop();  // Bye first: the rest may take its time
   for (auto &c : self->cameras_) c->stop_serving();
   self->rtsp_->close_all_clients();
   for (auto &c : self->cameras_) c->release();

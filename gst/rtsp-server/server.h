@@ -1,13 +1,15 @@
 // Server: everything ipcam-rtsp-server serves, once its cameras were
 // checked: the RTSP port with one Camera (mount, WHEP, publications,
-// control) per camera, and the control port (page, API, WHEP). It prints
-// the ready line, runs until SIGINT or SIGTERM, and stops in order:
-// publications and requests, browsers, RTSP clients, then the cameras.
+// control) per camera, the control port (page, API, WHEP, ONVIF) and, with
+// --onvif, WS-Discovery. It prints the ready line, runs until SIGINT or
+// SIGTERM, and stops in order: WS-Discovery's Bye, publications and
+// requests, browsers, RTSP clients, then the cameras.
 #pragma once
 
 #include "camera/camera.h"
 #include "config/server-options.h"
 #include "http/control-api.h"
+#include "onvif/ws-discovery.h"
 #include "rtsp/rtsp-port.h"
 
 #include <memory>
@@ -37,6 +39,7 @@ class Server {
   std::unique_ptr<RtspPort> rtsp_;
   std::vector<std::unique_ptr<Camera>> cameras_;
   std::unique_ptr<ControlApi> api_;
+  std::unique_ptr<WsDiscovery> discovery_;  // with --onvif
   GMainLoop *loop_ = nullptr;
   gint64 stop_started_us_ = 0;
 };

@@ -95,7 +95,11 @@ void CameraHub::attach_tap(const std::shared_ptr<FrameTap> &tap) {
   // Under lock_, as on_sample() adds to the cache under it: an access unit
   // reaches the tap either from the cache here or from on_sample(), once.
   std::lock_guard<std::mutex> l(lock_);
-  for (GstSample *s : gop_) tap->offer(s);
+  if (!pipeline_) {  // the session ended as the tap came: taps live within one
+    tap->fail(last_end_.empty() ? "the camera stopped" : last_end_);
+    return;
+  }
+  for (GstSample *s : gop_.samples()) tap->offer(s);
   taps_.push_back(tap);
 }
 
@@ -122,34 +126,7 @@ void CameraHub::let_go() {
 
 size_t CameraHub::gop_cache_frames() {
   std::lock_guard<std::mutex> l(lock_);
-  return gop_.size();
-}
-
-void CameraHub::clear_cache_locked() {
-  for (GstSample *s : gop_) gst_sample_unref(s);
-  gop_.clear();
-  gop_bytes_ = 0;
-}
-
-// Streaming thread, under lock_: keeps the access units since the last
-// keyframe, within its bounds.
-void CameraHub::cache_locked(GstSample *sample) {
-  GstBuffer *b = gst_sample_get_buffer(sample);
-  if (!b) return;
-  const size_t size = gst_buffer_get_size(b);
-  if (!GST_BUFFER_FLAG_IS_SET(b, GST_BUFFER_FLAG_DELTA_UNIT)) {
-    clear_cache_locked();
-    gop_open_ = true;
-  }
-  if (!gop_open_) return;
-  if (gop_.size() >= kGopCacheFrames || gop_bytes_ + size > kGopCacheBytes) {
-    // Too long a group of pictures: nothing until the next keyframe.
-    clear_cache_locked();
-    gop_open_ = false;
-    return;
-  }
-  gop_.push_back(gst_sample_ref(sample));
-  gop_bytes_ += size;
+  return gop_.samples().size();
 }
 
 void CameraHub::start_locked() {
@@ -214,10 +191,10 @@ void CameraHub::stop_locked(const std::string &why) {
     retirements_++;
     pipeline_ = source_ = nullptr;
     streamed_ = false;
+    last_end_ = why;
     profile_level_id_.clear();
     // The next session's timestamps start again: its taps start afresh.
-    clear_cache_locked();
-    gop_open_ = false;
+    gop_.clear();
   }
   if (stats) gst_structure_free(stats);
   gst_object_unref(src);
@@ -255,7 +232,7 @@ GstFlowReturn CameraHub::on_sample(GstAppSink *sink, gpointer data) {
     std::lock_guard<std::mutex> l(self->lock_);
     feeds = self->feeds_;
     taps = self->taps_;
-    self->cache_locked(sample);
+    self->gop_.add(sample);
     first = !self->streamed_;
     self->streamed_ = true;
     self->counters_.frames++;

@@ -17,6 +17,7 @@
 // client that waits for a picture.
 #pragma once
 
+#include "media/gop-cache.h"
 #include "media/viewer-feed.h"
 
 #include "ipcam/endpoint.h"
@@ -92,7 +93,8 @@ class CameraHub {
 
   // A tap is first offered the cached access units since the last
   // keyframe, then every new one, until detach_tap() or the camera
-  // session ends. It does not start the camera. Any thread.
+  // session ends; failed at once when the camera is not running. It does
+  // not start the camera (see hold()). Any thread.
   void attach_tap(const std::shared_ptr<FrameTap> &tap);
   void detach_tap(const std::shared_ptr<FrameTap> &tap);
   // A client that waits for the camera without being a viewer: starts the
@@ -126,8 +128,6 @@ class CameraHub {
  private:
   static GstFlowReturn on_sample(GstAppSink *sink, gpointer self);
   static gboolean on_bus(GstBus *bus, GstMessage *msg, gpointer self);
-  void cache_locked(GstSample *sample);
-  void clear_cache_locked();
   void start_locked();
   void stop_locked(const std::string &why);  // attached viewers fail with `why`
   void configure_source(GstElement *src);
@@ -158,9 +158,8 @@ class CameraHub {
   GstCaps *last_caps_ = nullptr;
   std::vector<std::shared_ptr<FrameTap>> taps_;
   int holds_ = 0;                    // clients waiting through hold()
-  std::vector<GstSample *> gop_;     // owned; starts at a keyframe, or empty
-  size_t gop_bytes_ = 0;
-  bool gop_open_ = false;            // false: waiting for a keyframe to cache from
+  std::string last_end_;             // why the last camera session ended
+  GopCache gop_{kGopCacheFrames, kGopCacheBytes};
 };
 
 }  // namespace ipcam::server

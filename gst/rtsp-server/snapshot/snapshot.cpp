@@ -1,8 +1,6 @@
 // Snapshot: see snapshot.h.
 #include "snapshot/snapshot.h"
 
-#include "snapshot/jpeg-picture.h"
-
 #include <libsoup/soup.h>
 
 #include <utility>
@@ -107,7 +105,7 @@ GBytes *Snapshot::take(int width, guint &status, std::string &error) {
     return nullptr;
   }
   g_autoptr(GError) err = nullptr;
-  GBytes *jpeg = encode_jpeg(picture, width, &err);
+  GBytes *jpeg = encoder_.encode(picture, width, &err);
   gst_sample_unref(picture);
   if (!jpeg) {
     status = SOUP_STATUS_INTERNAL_SERVER_ERROR;

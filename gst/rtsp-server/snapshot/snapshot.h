@@ -11,6 +11,7 @@
 #pragma once
 
 #include "media/camera-hub.h"
+#include "snapshot/jpeg-picture.h"
 #include "snapshot/picture-decoder.h"
 
 #include <glib.h>
@@ -57,6 +58,7 @@ class Snapshot {
   GSource *idle_check_ = nullptr;  // while decoder_ is open
   bool stopping_ = false;
   std::atomic<uint64_t> served_{0};
+  JpegEncoder encoder_;
 };
 
 }  // namespace ipcam::server
