@@ -11,12 +11,13 @@ both and their ratios. Then the server's CPU while those snapshots are
 asked, beside the CPU of decoding the same stream once (avdec_h264
 max-threads=1 on the access units the viewer received).
 
-    bench_snapshot.py [--short] [--requests N]
+    bench_snapshot.py [--short] [--full] [--requests N]
 
 Prints a markdown table (the one in docs/benchmarks.md). Fails only when
 the bench is broken (a request that failed, a viewer that got nothing),
 never on a figure. --short (meson test bench-snapshot): 20 requests, no
-CPU part. Run
+CPU part; --full (after --short: `meson test -C build bench-snapshot -v
+--test-args=--full`) the whole run. Run
 with the bench suite's env (IPCAM_SIM, IPCAM_RTSP_SERVER, PYTHONPATH,
 GST_PLUGIN_PATH_1_0)."""
 
@@ -188,8 +189,11 @@ def table(r):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--short", action="store_true", help="20 requests")
+    ap.add_argument("--full", action="store_true", help="the whole run, even after --short")
     ap.add_argument("--requests", type=int, default=None, help="how many (default 100, --short 20)")
     a = ap.parse_args()
+    if a.full:
+        a.short = False
 
     def log(text):
         print(text, file=sys.stderr, flush=True)

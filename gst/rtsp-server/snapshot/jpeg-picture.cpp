@@ -26,14 +26,20 @@ struct RangeTables {
   }
 };
 
-void stretch_range(GstVideoFrame &frame) {
+// `from`'s planes through the tables into `to`'s (the same size and
+// format; the same frame to stretch in place).
+void stretch_range(const GstVideoFrame &from, GstVideoFrame &to) {
   static const RangeTables tables;
-  for (guint plane = 0; plane < GST_VIDEO_FRAME_N_PLANES(&frame); plane++) {
+  for (guint plane = 0; plane < GST_VIDEO_FRAME_N_PLANES(&to); plane++) {
     const auto &table = plane == 0 ? tables.luma : tables.chroma;
-    auto *row = static_cast<guint8 *>(GST_VIDEO_FRAME_PLANE_DATA(&frame, plane));
-    const int width = GST_VIDEO_FRAME_COMP_WIDTH(&frame, plane), height = GST_VIDEO_FRAME_COMP_HEIGHT(&frame, plane);
-    for (int y = 0; y < height; y++, row += GST_VIDEO_FRAME_PLANE_STRIDE(&frame, plane))
-      for (int x = 0; x < width; x++) row[x] = table[row[x]];
+    auto *in = static_cast<const guint8 *>(GST_VIDEO_FRAME_PLANE_DATA(&from, plane));
+    auto *out = static_cast<guint8 *>(GST_VIDEO_FRAME_PLANE_DATA(&to, plane));
+    const int width = GST_VIDEO_FRAME_COMP_WIDTH(&to, plane), height = GST_VIDEO_FRAME_COMP_HEIGHT(&to, plane);
+    for (int y = 0; y < height; y++) {
+      const guint8 *row_in = in + y * GST_VIDEO_FRAME_PLANE_STRIDE(&from, plane);
+      guint8 *row_out = out + y * GST_VIDEO_FRAME_PLANE_STRIDE(&to, plane);
+      for (int x = 0; x < width; x++) row_out[x] = table[row_in[x]];
+    }
   }
 }
 
@@ -66,13 +72,20 @@ GstBuffer *convert(const GstVideoInfo &in, GstBuffer *picture, const GstVideoInf
   }
   GstBuffer *converted = gst_buffer_new_allocate(nullptr, GST_VIDEO_INFO_SIZE(&out), nullptr);
   gst_video_frame_map(&dst, const_cast<GstVideoInfo *>(&out), converted, GST_MAP_WRITE);
+  if (stretch && GST_VIDEO_INFO_WIDTH(&in) == GST_VIDEO_INFO_WIDTH(&out) &&
+      GST_VIDEO_INFO_HEIGHT(&in) == GST_VIDEO_INFO_HEIGHT(&out)) {
+    stretch_range(src, dst);  // the camera's size: one pass, no converter
+    gst_video_frame_unmap(&dst);
+    gst_video_frame_unmap(&src);
+    return converted;
+  }
   GstStructure *config = gst_structure_new("config", GST_VIDEO_CONVERTER_OPT_THREADS, G_TYPE_UINT, 1u, nullptr);
   GstVideoConverter *c =
       gst_video_converter_new(const_cast<GstVideoInfo *>(&in), const_cast<GstVideoInfo *>(&out), config);
   if (c) {
     gst_video_converter_frame(c, &src, &dst);
     gst_video_converter_free(c);
-    if (stretch) stretch_range(dst);
+    if (stretch) stretch_range(dst, dst);
   }
   gst_video_frame_unmap(&dst);
   gst_video_frame_unmap(&src);

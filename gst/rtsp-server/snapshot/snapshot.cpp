@@ -99,9 +99,11 @@ GBytes *Snapshot::take(int width, guint &status, std::string &error) {
   const gint64 deadline = g_get_monotonic_time() + gint64(timeout_ms_) * 1000;
   GstSample *picture = d->newest(deadline, error);
   if (!picture) {
-    if (error.empty())
-      error = "the camera sent no picture within " + std::to_string(timeout_ms_ / 1000.0).substr(0, 4) +
-              " s (its timeout)";
+    if (error.empty()) {
+      g_autofree char *text = g_strdup_printf("the camera sent no picture within %.1f s (its --timeout)",
+                                              timeout_ms_ / 1000.0);
+      error = text;
+    }
     return nullptr;
   }
   g_autoptr(GError) err = nullptr;
