@@ -8,6 +8,7 @@
 // one more line in the route table (http/routes.cpp).
 #pragma once
 
+#include "archive/archive.h"
 #include "camera/camera-check.h"
 #include "camera/camera-control.h"
 #include "camera/camera-status.h"
@@ -41,6 +42,7 @@ class Camera {
   const std::string &name() const { return options_.name; }
   const std::string &rtsp_url() const { return rtsp_url_; }
   WhepEndpoint &whep() { return *whep_; }
+  Archive *archive() { return archive_.get(); }  // null without --archive
   // Main thread.
   CameraStatus status();
 
@@ -69,6 +71,7 @@ class Camera {
   std::unique_ptr<WhepEndpoint> whep_;
   std::unique_ptr<CameraControl> control_;
   std::vector<std::unique_ptr<Publisher>> publishers_;
+  std::unique_ptr<Archive> archive_;  // --archive: MP4 segments on disk
   guint tick_ = 0;
   std::atomic<bool> recording_{false};
   std::atomic<gint64> recording_since_us_{0};
