@@ -34,8 +34,14 @@ gint64 retry_interval() {
   return s > 0 && s <= 3600 ? gint64(s) * G_USEC_PER_SEC : kRetryUs;
 }
 
-std::string mib(uint64_t bytes) {
-  g_autofree char *text = g_format_size_full(bytes, G_FORMAT_SIZE_IEC_UNITS);
+// "1.5 GiB", in ASCII (the log may not be UTF-8).
+std::string size_text(uint64_t bytes) {
+  const char *units[] = {"bytes", "KiB", "MiB", "GiB", "TiB"};
+  double v = double(bytes);
+  int u = 0;
+  while (v >= 1024 && u < 4) v /= 1024, u++;
+  char text[32];
+  g_snprintf(text, sizeof text, u ? "%.1f %s" : "%.0f %s", v, units[u]);
   return text;
 }
 
@@ -111,12 +117,13 @@ bool Archive::disk_ready(std::string &why) {
   }
   const uint64_t free_bytes = uint64_t(fs.f_bavail) * fs.f_frsize;
   if (options_.min_free_bytes && free_bytes < options_.min_free_bytes) {
-    why = "the disk of " + root + " has " + mib(free_bytes) + " free, less than --archive-min-free (" +
-          mib(options_.min_free_bytes) + ")";
+    // No figure of the moment in the text: the same failure is logged once.
+    why = "the disk of " + root + " has less free space than --archive-min-free (" +
+          size_text(options_.min_free_bytes) + ")";
     return false;
   }
   if (free_bytes < kFullBytes) {
-    why = "the disk of " + root + " is full (" + mib(free_bytes) + " free)";
+    why = "the disk of " + root + " is full (less than " + size_text(kFullBytes) + " free)";
     return false;
   }
   return true;
@@ -146,21 +153,28 @@ void Archive::begin() {
     const std::string current = w->current();
     if (!current.empty() && !repair_segment(folder_.absolute(current), error)) g_warning("archive: %s", error.c_str());
     if (w == writer_.get()) write_failed(why);
-    else retire(nullptr);
+    else ended(w);  // its last segment could not be closed: cut back above
   };
-  events.ended = [this](SegmentWriter *w) {
-    auto it = std::find_if(finishing_.begin(), finishing_.end(), [w](const auto &f) { return f.get() == w; });
-    if (it != finishing_.end()) {
-      ended_.push_back(std::move(*it));
-      finishing_.erase(it);
-    }
-    refresh();
-  };
+  events.ended = [this](SegmentWriter *w) { ended(w); };
   writer_ = std::make_unique<SegmentWriter>(folder_, options_.segment_s, hub_, main_context_, std::move(events));
   frames_seen_ = hub_->counters().frames;
   frames_moved_us_ = g_get_monotonic_time();
+  {
+    std::lock_guard<std::mutex> l(lock_);
+    state_ = "waiting";  // for the camera's next keyframe
+  }
   std::string error;
   if (!writer_->start(error)) fail(error);
+}
+
+// A finishing writer is done: dropped at the next tick (not inside its own bus callback).
+void Archive::ended(SegmentWriter *w) {
+  auto it = std::find_if(finishing_.begin(), finishing_.end(), [w](const auto &f) { return f.get() == w; });
+  if (it != finishing_.end()) {
+    ended_.push_back(std::move(*it));
+    finishing_.erase(it);
+  }
+  refresh();
 }
 
 // The run ends properly (EOS); `writer` may be null.
@@ -223,10 +237,13 @@ void Archive::tick() {
     } else if (!writer_->current().empty() && now - frames_moved_us_ > kStallSeconds * G_USEC_PER_SEC) {
       // The camera went quiet (ipcamsrc is reconnecting): this segment
       // ends here, and the next one starts with the camera's next keyframe.
-      g_message("archive: the camera sent nothing for %lld s: segment closed", static_cast<long long>(kStallSeconds));
+      const std::string why = "the camera sent nothing for " + std::to_string(kStallSeconds) + " s";
+      g_message("archive: %s: segment closed", why.c_str());
       auto old = std::move(writer_);
       begin();
       retire(std::move(old));
+      std::lock_guard<std::mutex> l(lock_);
+      if (state_ == "waiting") error_ = why;
     }
   }
   if (writer_ && writer_->dropped_gops() > drops_logged_) {

@@ -64,6 +64,7 @@ class Archive {
   void write_failed(const std::string &why);
   void fail(const std::string &why);
   void retire(std::unique_ptr<SegmentWriter> writer);
+  void ended(SegmentWriter *writer);
   bool disk_ready(std::string &why);
 
   const ArchiveOptions options_;
