@@ -45,12 +45,18 @@ std::string size_text(uint64_t bytes) {
   return text;
 }
 
+// DIR/NAME, absolute (a relative DIR is the working folder's at start).
+std::string archive_root(const std::string &dir, const std::string &camera) {
+  g_autofree char *root = g_canonicalize_filename((dir + "/" + camera).c_str(), nullptr);
+  return root;
+}
+
 }  // namespace
 
 Archive::Archive(const std::string &camera, const ArchiveOptions &options, std::shared_ptr<CameraHub> hub,
                  GMainContext *main_context)
     : options_(options),
-      folder_(options.dir + "/" + camera),
+      folder_(archive_root(options.dir, camera)),
       hub_(std::move(hub)),
       main_context_(main_context),
       retry_us_(retry_interval()) {}
