@@ -17,11 +17,12 @@ namespace ipcam::server {
 
 namespace {
 
-constexpr guint kTickMs = 250;
+// Stall, free space and retry checks; each costs a little main-loop time.
+constexpr guint kTickMs = 1000;
 constexpr gint64 kRetryUs = 30 * G_USEC_PER_SEC;
 constexpr gint64 kFirstCameraDelayUs = 1 * G_USEC_PER_SEC;
 constexpr gint64 kMaxCameraDelayUs = 30 * G_USEC_PER_SEC;
-constexpr gint64 kRefreshUs = 2 * G_USEC_PER_SEC;
+constexpr gint64 kRefreshUs = 5 * G_USEC_PER_SEC;
 // Less free than this and a segment could not even hold its first fragments.
 constexpr uint64_t kFullBytes = 1 << 20;
 // The longest stop() waits for the last segment to close.
