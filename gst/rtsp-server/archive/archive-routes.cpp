@@ -68,8 +68,7 @@ void add_segment(JsonBuilder *b, const ArchiveFolder &folder, const SegmentEntry
     g_autoptr(GDateTime) end = g_date_time_add(start, GTimeSpan(std::llround(scan.seconds * 1000)) * 1000);
     json_builder_add_string_value(b, iso8601(end, true).c_str());
   }
-  json_builder_set_member_name(b, "seconds");
-  json_builder_add_double_value(b, std::round(scan.seconds * 1000) / 1000);
+  add_int(b, "duration_ms", std::llround(scan.seconds * 1000));
   add_int(b, "bytes", gint64(e.bytes));
   add_int(b, "frames", gint64(scan.frames));
   json_builder_end_object(b);
@@ -84,7 +83,7 @@ void send_error(SoupServerMessage *msg, guint status, const std::string &text) {
 }  // namespace
 
 // {"dir", "state", "error", "dropped_gops", "segments": [{"path", "start",
-// "end" (null while written), "seconds", "bytes", "frames"}]}, oldest first.
+// "end" (null while written), "duration_ms", "bytes", "frames"}]}, oldest first.
 void list_archive(Request &r) {
   Archive *archive = r.camera->archive();
   if (!archive) {
