@@ -44,6 +44,27 @@ class CameraLost(unittest.TestCase):
             with open(rig.path(new), "rb") as f:
                 self.assertIn(b"mfra", f.read()[-200:])
 
+    def test_given_up_and_back(self):
+        # ipcamsrc gives the camera up at once: the hub ends the camera's
+        # session, and the archive asks for the camera again, 1 s, 2 s, ...
+        with ArchiveRig(["--archive-segment", "60s", "--reconnect-attempts", "0"]) as rig:
+            first = wait_for(lambda: [s for s in rig.archive()["segments"] if s["frames"] >= 30], 20,
+                             "a fragment written")[0]
+            rig.stop_camera()
+            status = rig.wait_state("waiting", 20)
+            self.assertIn("camera", status["error"])
+            closed = wait_for(lambda: [s for s in rig.closed() if s["path"] == first["path"]], 20,
+                              "the segment closed")[0]
+            self.assertEqual(complaints(rig.path(closed)), (0, ""))
+            self.assertIn("archive: " + status["error"], rig.server.stderr())
+            rig.start_camera()
+            new = wait_for(lambda: [s for s in rig.archive()["segments"][1:] if s["frames"] > 0], 40,
+                           "a new segment")[0]
+            self.assertEqual(rig.status()["state"], "writing")
+            self.assertTrue(packet_flags(rig.path(new))[0].startswith("K"))
+            self.assertGreaterEqual((datetime.datetime.fromisoformat(new["start"]) -
+                                     datetime.datetime.fromisoformat(closed["end"])).total_seconds(), 1.0)
+
 
 if __name__ == "__main__":
     unittest.main()
