@@ -21,14 +21,18 @@ bool is_segment_file(const std::string &f) {
   if ((f[8] != '+' && f[8] != '-') || !digits(f, 9, 4)) return false;
   const size_t tail = f.size() - 4;  // where ".mp4" starts
   if (tail == 13) return true;
-  // "-N", N from 2, no leading zero
-  return f[13] == '-' && tail > 14 && f[14] != '0' && digits(f, 14, tail - 14) && tail - 14 <= 6;
+  // "-N", N from 2 (as segment_path() writes it: no leading zero)
+  if (f[13] != '-' || tail <= 14 || tail - 14 > 6 || f[14] == '0' || !digits(f, 14, tail - 14)) return false;
+  return !(tail == 15 && f[14] == '1');
 }
 
 }  // namespace
 
-std::string segment_path(gint64 unix_us, unsigned serial) {
-  g_autoptr(GDateTime) t = g_date_time_new_from_unix_local(unix_us / G_USEC_PER_SEC);
+std::string segment_path(gint64 unix_us, unsigned serial, GTimeZone *zone) {
+  g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc(unix_us / G_USEC_PER_SEC);
+  if (!utc) return {};
+  g_autoptr(GTimeZone) local = zone ? g_time_zone_ref(zone) : g_time_zone_new_local();
+  g_autoptr(GDateTime) t = g_date_time_to_timezone(utc, local);
   if (!t) return {};
   g_autofree char *name = g_date_time_format(t, "%Y-%m-%d/%H-%M-%S%z");
   std::string path = name;

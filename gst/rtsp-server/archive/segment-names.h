@@ -15,10 +15,10 @@
 
 namespace ipcam::server {
 
-// The folder and file name of a segment that starts at `unix_us` (local
-// time), relative to DIR/NAME: "2026-12-07/14-03-09+0100.mp4". `serial`
-// above 1 adds "-N".
-std::string segment_path(gint64 unix_us, unsigned serial = 1);
+// The folder and file name of a segment that starts at `unix_us` (in
+// `zone`, default local time), relative to DIR/NAME:
+// "2026-12-07/14-03-09+0100.mp4". `serial` above 1 adds "-N".
+std::string segment_path(gint64 unix_us, unsigned serial = 1, GTimeZone *zone = nullptr);
 
 // Whether `day` is a day folder's name (YYYY-MM-DD).
 bool is_day_folder(const std::string &day);
