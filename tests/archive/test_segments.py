@@ -6,6 +6,7 @@ import datetime
 import os
 import unittest
 import urllib.parse
+import urllib.request
 
 from archive_rig import ArchiveRig, complaints, frame_tags, packet_flags
 
@@ -75,8 +76,13 @@ class Segments(unittest.TestCase):
 
     def test_download(self):
         s = self.segments[0]
-        status, body = self.rig.get("api/cameras/cam/archive/download?path=" + urllib.parse.quote(s["path"], safe=""))
+        url = self.rig.control + "api/cameras/cam/archive/download?path=" + urllib.parse.quote(s["path"], safe="")
+        with urllib.request.urlopen(url, timeout=30) as r:
+            status, body, headers = r.status, r.read(), r.headers
         self.assertEqual(status, 200)
+        self.assertEqual(headers["Content-Type"], "video/mp4")
+        self.assertEqual(headers["Content-Disposition"],
+                         'attachment; filename="cam-%s-%s"' % (s["path"][:10], s["path"][11:]))
         with open(self.rig.path(s), "rb") as f:
             self.assertEqual(body, f.read())
         # The default camera's short path, and '+' left unescaped (a space once decoded).

@@ -132,6 +132,8 @@ void download_archive(Request &r) {
   g_autoptr(GError) error = nullptr;
   if (path.empty()) error_reply(reply, SOUP_STATUS_NOT_FOUND, ("no segment " + relative + " in the archive").c_str());
   else if (!file_reply(reply, path, "attachment", &error)) error_reply(reply, SOUP_STATUS_NOT_FOUND, error->message);
+  // Saved as CAMERA-DAY-TIME.mp4: segments of several cameras and days side by side.
+  if (!path.empty() && !error) reply.filename = r.camera->name() + "-" + relative.substr(0, 10) + "-" + relative.substr(11);
   send_reply(r.msg, reply);
 }
 
