@@ -130,6 +130,30 @@ TEST_F(SegmentFile, SizesThatCannotBeAreNotFollowed) {
   EXPECT_FALSE(scan_segment(path()).readable);
 }
 
+// Cut at every length, and every byte of the first fragment's moof
+// spoilt: never a read past a box, never more frames than were whole.
+TEST_F(SegmentFile, EveryCutAndEverySpoiltByte) {
+  const Bytes b = cat({head(), fragment(3), fragment(2), box("mfra", {})});
+  const size_t first_end = head().size() + fragment(3).size();
+  uint64_t last_frames = 0;
+  for (size_t n = 0; n <= b.size(); n++) {
+    write(Bytes(b.begin(), b.begin() + n));
+    const SegmentScan s = scan_segment(path());
+    EXPECT_LE(s.whole_bytes, n);
+    EXPECT_GE(s.frames, last_frames) << n;
+    EXPECT_EQ(s.frames, n >= first_end + fragment(2).size() ? 5u : n >= first_end ? 3u : 0u) << n;
+    last_frames = s.frames;
+  }
+  const Bytes moof = fragment(3);
+  for (size_t i = 0; i < moof.size(); i++)
+    for (uint8_t v : {0x00, 0x07, 0xFF}) {
+      Bytes spoilt = b;
+      spoilt[head().size() + i] = v;
+      write(spoilt);
+      EXPECT_LE(scan_segment(path()).frames, 5u);
+    }
+}
+
 TEST(SegmentNames, LocalTimeWithItsOffsetStaysUniqueWhenTheClockGoesBack) {
   // Central Europe, 2026-10-25: 03:00 summer time is 02:00 again.
   GTimeZone *tz = g_time_zone_new_identifier("CET-1CEST,M3.5.0,M10.5.0/3");

@@ -76,7 +76,7 @@ void read_moov(const std::vector<uint8_t> &moov, Track &t) {
   if (const uint8_t *trak = find_child(b, e, "trak", &end)) {
     const uint8_t *mdia_end = nullptr, *mdhd_end = nullptr;
     if (const uint8_t *mdia = find_child(trak, end, "mdia", &mdia_end))
-      if (const uint8_t *mdhd = find_child(mdia, mdia_end, "mdhd", &mdhd_end)) {
+      if (const uint8_t *mdhd = find_child(mdia, mdia_end, "mdhd", &mdhd_end); mdhd && mdhd_end - mdhd >= 4) {
         const size_t at = mdhd[0] == 1 ? 20 : 12;  // after version/flags and the two dates
         if (mdhd_end - mdhd >= ptrdiff_t(at + 4)) t.timescale = be32(mdhd + at);
       }
@@ -100,7 +100,7 @@ bool read_moof(const std::vector<uint8_t> &moof, const Track &track, Fragment &f
   if (!traf) return false;
   uint32_t default_duration = track.default_duration, default_flags = 0;
   const uint8_t *end = nullptr;
-  if (const uint8_t *tfhd = find_child(traf, traf_end, "tfhd", &end)) {
+  if (const uint8_t *tfhd = find_child(traf, traf_end, "tfhd", &end); tfhd && end - tfhd >= 8) {
     const uint32_t flags = be32(tfhd) & 0xFFFFFF;
     const uint8_t *p = tfhd + 8;  // after version/flags and track_ID
     if (flags & 0x01) p += 8;
@@ -117,9 +117,9 @@ bool read_moof(const std::vector<uint8_t> &moof, const Track &track, Fragment &f
   if (flags & 0x01) p += 4;
   uint32_t first_flags = default_flags;
   bool first_flags_set = false;
-  if (flags & 0x04) first_flags = be32(p), p += 4, first_flags_set = true;
+  if ((flags & 0x04) && end - p >= 4) first_flags = be32(p), p += 4, first_flags_set = true;
   const size_t per = 4 * (!!(flags & 0x100) + !!(flags & 0x200) + !!(flags & 0x400) + !!(flags & 0x800));
-  if (uint64_t(end - p) < uint64_t(count) * per) return false;
+  if (p > end || uint64_t(end - p) < uint64_t(count) * per) return false;
   for (uint32_t i = 0; i < count; i++) {
     const uint8_t *q = p + i * per;
     uint32_t duration = default_duration, sample_flags = default_flags;
