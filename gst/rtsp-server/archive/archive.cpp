@@ -168,6 +168,10 @@ void Archive::begin() {
   frames_moved_us_ = g_get_monotonic_time();
   {
     std::lock_guard<std::mutex> l(lock_);
+    if (state_ == "failed") {
+      g_message("archive: the disk takes segments again");
+      error_.clear();  // a camera's reason stays until the first frame
+    }
     state_ = "waiting";  // for the camera's next keyframe
   }
   std::string error;
