@@ -71,8 +71,12 @@ class Segments(unittest.TestCase):
         self.assertEqual(status["dir"], os.path.join(self.rig.dir, "cam"))
         self.assertGreaterEqual(status["segments"], 4)
         self.assertGreater(status["bytes"], 0)
-        # The camera's own recording is another thing.
-        self.assertIn("recording", self.rig.get_json("api/cameras/cam/status"))
+        # No viewer, a linger of 1 s long past: the archive keeps the camera
+        # connected, as one of its viewers. The camera's own recording is another thing.
+        whole = self.rig.get_json("api/cameras/cam/status")
+        self.assertTrue(whole["camera"]["connected"])
+        self.assertEqual(whole["viewers"], 1)
+        self.assertFalse(whole["recording"])
 
     def test_download(self):
         s = self.segments[0]
