@@ -11,6 +11,9 @@ import urllib.request
 from archive_rig import ArchiveRig, complaints, frame_tags, packet_flags
 
 
+CET = "CET-1CEST,M3.5.0,M10.5.0/3"
+
+
 def parse_iso(text):
     return datetime.datetime.fromisoformat(text)
 
@@ -18,7 +21,8 @@ def parse_iso(text):
 class Segments(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.rig = ArchiveRig(["--archive-segment", "2s"]).__enter__()
+        # Names in the server's local time, here Central Europe's (an offset of +0100 or +0200).
+        cls.rig = ArchiveRig(["--archive-segment", "2s"], env=dict(os.environ, TZ=CET)).__enter__()
         cls.segments = cls.rig.wait_closed(4, 30)
 
     @classmethod
@@ -53,7 +57,7 @@ class Segments(unittest.TestCase):
         self.assertTrue(all(s["end"] for s in segments[:-1]))
         for s in segments:
             start = parse_iso(s["start"])
-            self.assertIsNotNone(start.utcoffset())
+            self.assertIn(start.utcoffset(), (datetime.timedelta(hours=1), datetime.timedelta(hours=2)))
             local = start.strftime("%Y-%m-%d/%H-%M-%S%z")
             self.assertTrue(s["path"] == local + ".mp4" or s["path"].startswith(local + "-"), (s["path"], local))
             self.assertEqual(s["bytes"], os.path.getsize(self.rig.path(s)))
