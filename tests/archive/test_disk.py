@@ -43,6 +43,32 @@ class Disk(unittest.TestCase):
             rig.wait_state("writing", 20)
             wait_for(lambda: rig.archive()["segments"][-1]["frames"] > 0, 20, "a segment written again")
 
+    def test_no_room_for_a_new_file_and_back(self):
+        # A file system out of inodes: bytes are free, but the next segment
+        # cannot be made. The sink's error is the status's, with its reason.
+        with tempfile.TemporaryDirectory(prefix="ipcam-archive-inodes-") as mnt, \
+                ArchiveRig(["--archive-segment", "1s"], dir=mnt, env=RETRY,
+                           wrapper=in_namespace("mount -t tmpfs -o size=8m,nr_inodes=6 tmpfs " + mnt)) as rig:
+            status = rig.wait_state("failed", 30)
+            self.assertEqual(rig.server.stderr().count(status["error"]), 1)
+            self.assertIn("No space left on device", status["error"])
+            self.assertIn(os.path.join(mnt, "cam"), status["error"])
+            code, err = players.ffmpeg(rig.url, 1)
+            self.assertEqual((code, players.decoder_errors(err)), (0, []))
+            # What was written plays: the segment cut by the failure is cut
+            # back to its last whole fragment (or gone when it had none).
+            # A retry may be writing a new one already, in the inode freed so.
+            closed = [s for s in rig.archive()["segments"] if s["end"]]
+            self.assertGreaterEqual(len(closed), 2)
+            for s in closed:
+                self.assertEqual(complaints(rig.path(s)), (0, ""), s)
+            segments = rig.archive()["segments"]
+            # Room again: the oldest go (as retention would), writing resumes.
+            for s in segments[:-1]:
+                os.unlink(rig.path(s))
+            rig.wait_state("writing", 20)
+            wait_for(lambda: rig.archive()["segments"][-1]["frames"] > 0, 20, "a segment written again")
+
     def test_min_free(self):
         with ArchiveRig(["--archive-min-free", "1000T"], env=RETRY) as rig:
             status = rig.wait_state("failed", 20)

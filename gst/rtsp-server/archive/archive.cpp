@@ -156,9 +156,12 @@ void Archive::begin() {
     if (w == writer_.get()) camera_lost(why);
   };
   events.write_failed = [this](SegmentWriter *w, const std::string &why) {
-    std::string error;
-    const std::string current = w->current();
-    if (!current.empty() && !repair_segment(folder_.absolute(current), error)) g_warning("archive: %s", error.c_str());
+    // Stopped at once: the segment being written, and the one before it if
+    // it was still being closed, are cut back to their last whole fragment.
+    for (const auto &relative : w->recent()) {
+      std::string error;
+      if (!repair_segment(folder_.absolute(relative), error)) g_warning("archive: %s", error.c_str());
+    }
     if (w == writer_.get()) write_failed(why);
     else ended(w);  // its last segment could not be closed: cut back above
   };

@@ -8,6 +8,7 @@
 #include <glib/gstdio.h>
 
 #include <cerrno>
+#include <cstring>
 #include <utility>
 
 namespace ipcam::server {
@@ -26,6 +27,20 @@ GstElement *make(const char *factory, const char *name, std::string &error) {
 }
 
 GstStructure *properties(const char *text) { return gst_structure_from_string(text, nullptr); }
+
+// filesink says "Could not open file ... for writing." and keeps the
+// reason (errno's text) in the debug string: the status needs both.
+std::string error_with_reason(GstMessage *msg) {
+  GError *err = nullptr;
+  gchar *debug = nullptr;
+  gst_message_parse_error(msg, &err, &debug);
+  std::string text = err ? err->message : "unknown problem";
+  const char *reason = debug ? strstr(debug, "system error: ") : nullptr;
+  if (reason) text += std::string(" (") + (reason + strlen("system error: ")) + ")";
+  g_clear_error(&err);
+  g_free(debug);
+  return text;
+}
 
 }  // namespace
 
@@ -111,6 +126,8 @@ std::string SegmentWriter::name_segment(GstElement *splitmux, GstSample *first) 
   if (g_mkdir_with_parents(day.c_str(), 0750) != 0)
     naming_error_ = "cannot make the folder " + day + ": " + g_strerror(errno);
   current_ = relative;
+  recent_.push_back(relative);
+  if (recent_.size() > 2) recent_.erase(recent_.begin());
   opened_++;
   return folder_.absolute(relative);
 }
@@ -130,8 +147,7 @@ gboolean SegmentWriter::on_bus(GstBus *, GstMessage *msg, gpointer data) {
       }
       {
         std::lock_guard<std::mutex> l(self->lock_);
-        if (!self->naming_error_.empty()) text = self->naming_error_;
-        else if (!self->current_.empty()) text += " (" + self->folder_.absolute(self->current_) + ")";
+        text = self->naming_error_.empty() ? error_with_reason(msg) : self->naming_error_;
       }
       self->abort();
       if (self->events_.write_failed) self->events_.write_failed(self, text);
@@ -214,6 +230,11 @@ void SegmentWriter::drop_pipeline() {
 std::string SegmentWriter::current() {
   std::lock_guard<std::mutex> l(lock_);
   return current_;
+}
+
+std::vector<std::string> SegmentWriter::recent() {
+  std::lock_guard<std::mutex> l(lock_);
+  return recent_;
 }
 
 uint64_t SegmentWriter::segments_opened() {

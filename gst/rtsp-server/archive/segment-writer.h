@@ -29,6 +29,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 namespace ipcam::server {
 
@@ -69,6 +70,9 @@ class SegmentWriter {
   // The relative path of the segment being written; empty before the
   // first frame and once finished. Any thread.
   std::string current();
+  // The segments this run opened last (at most two, the newest last): after
+  // a failed write, the one still being closed may have been cut too.
+  std::vector<std::string> recent();
   uint64_t dropped_gops() const { return feed_ ? feed_->dropped_gops() : 0; }
   uint64_t segments_opened();
 
@@ -95,6 +99,7 @@ class SegmentWriter {
 
   std::mutex lock_;  // the streaming thread names segments
   std::string current_;
+  std::vector<std::string> recent_;
   std::string naming_error_;  // why the last name's folder could not be made
   uint64_t opened_ = 0;
 };
