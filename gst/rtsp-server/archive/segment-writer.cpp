@@ -119,7 +119,9 @@ std::string SegmentWriter::name_segment(GstElement *splitmux, GstSample *first) 
   std::string relative;
   for (unsigned serial = 1;; serial++) {
     relative = segment_path(unix_us, serial);
-    if (!g_file_test(folder_.absolute(relative).c_str(), G_FILE_TEST_EXISTS)) break;
+    // A name taken by anything, a dangling link included, is not written through.
+    if (!g_file_test(folder_.absolute(relative).c_str(), GFileTest(G_FILE_TEST_EXISTS | G_FILE_TEST_IS_SYMLINK)))
+      break;
   }
   const std::string day = folder_.absolute(relative.substr(0, relative.find('/')));
   std::lock_guard<std::mutex> l(lock_);
