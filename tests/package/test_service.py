@@ -20,12 +20,14 @@ import shutil
 import subprocess
 import tempfile
 import unittest
+import urllib.request
 
 import gi
 
 from ipcamtest.ports import free_udp_port
 from ipcamtest.server import Server
 from ipcamtest.sim import IpcamSim
+from ipcamtest.waiting import wait_for
 
 gi.require_version("GLib", "2.0")
 from gi.repository import GLib  # noqa: E402
@@ -97,6 +99,8 @@ class ServiceUnitTest(unittest.TestCase):
         self.assertEqual(s.get("RestrictAddressFamilies", "").split(),
                          ["AF_INET", "AF_INET6", "AF_UNIX", "AF_NETLINK"])
         self.assertEqual(s.get("LoadCredential"), "camera-password:/etc/ipcam/camera-password")
+        # The one folder it may write: the archive's (docs/archive.md).
+        self.assertEqual(s.get("StateDirectory"), "ipcam-rtsp-server")
 
     def test_example_config_names_the_credential(self):
         """password-file= of the shipped config is the literal path where
@@ -122,6 +126,12 @@ class ServiceUnitTest(unittest.TestCase):
         kf.set_integer(camera, "control-port", sim.control_port)
         kf.set_integer(camera, "http-port", sim.http_port)
         kf.set_integer(camera, "preview-port", preview_port)
+        # The archive where StateDirectory= puts it: a folder of the service's user.
+        self.assertEqual(kf.get_string(camera, "archive"), "/var/lib/" + self.service["StateDirectory"])
+        self.state = os.path.join(self.tmp, "state")
+        os.mkdir(self.state, 0o700)
+        os.chown(self.state, self.uid, self.gid)
+        kf.set_string(camera, "archive", self.state)
         name = os.path.basename(kf.get_string(camera, "password-file"))
         kf.set_string(camera, "password-file", os.path.join(credentials, name))
         path = os.path.join(self.tmp, "ipcam-rtsp-server.conf")
@@ -176,6 +186,11 @@ class ServiceUnitTest(unittest.TestCase):
         stream = json.loads(probe.stdout)["streams"][0]
         self.assertEqual((stream["codec_name"], stream["width"], stream["height"]), ("h264", 640, 360))
         self.assertGreaterEqual(self.sim.live_counter("logins_accepted"), 1)
+        # The service's user archives the camera into its state folder.
+        wait_for(lambda: any(f.endswith(".mp4") for _, _, fs in os.walk(self.state) for f in fs), 20,
+                 "a segment in the state folder")
+        self.assertEqual(json.loads(urllib.request.urlopen(json.loads(line)["control"] + "api/status",
+                                                           timeout=10).read())["archive"]["state"], "writing")
 
         code, seconds = self.server.stop(signal.SIGTERM, timeout=10)
         self.assertEqual(code, 0)

@@ -24,6 +24,7 @@ struct ArchiveStatus {
   std::string error;
   uint64_t segments = 0;  // on disk, the one being written included
   uint64_t bytes = 0;
+  uint64_t dropped_gops = 0;  // groups of pictures lost because the disk fell behind
 };
 
 // Counters for /metrics (metrics/): they only grow while the server runs,

@@ -56,6 +56,8 @@ Camera::Camera(const CameraOptions &options, const ServerOptions &server, const 
   control_ = std::make_unique<CameraControl>(options_.endpoint, server.max_files, hub_, login_settings(options_));
   snapshot_ = std::make_unique<Snapshot>(hub_, options_.endpoint.timeout_ms, g_main_context_default());
   if (server.onvif) onvif_ = std::make_unique<OnvifProfile>(server, hub_);
+  if (options_.archive.enabled())
+    archive_ = std::make_unique<Archive>(options_.name, options_.archive, hub_, g_main_context_default());
   // The hub lets go of the camera --linger seconds after its last viewer.
   tick_ = g_timeout_add(kTickMs, on_tick, this);
   serial_cancel_ = g_cancellable_new();
@@ -74,6 +76,7 @@ Camera::~Camera() {
   g_object_unref(serial_cancel_);
   if (tick_) g_source_remove(tick_);
   publishers_.clear();
+  archive_.reset();
   whep_.reset();
   snapshot_.reset();
   hub_->stop();
@@ -89,10 +92,12 @@ void Camera::start() {
     publishers_.push_back(std::make_unique<Publisher>(url, hub_, g_main_context_default()));
     publishers_.back()->start();
   }
+  if (archive_) archive_->start();
 }
 
 void Camera::stop_serving() {
   for (auto &p : publishers_) p->stop();
+  if (archive_) archive_->stop();
   control_->shut_down();  // control API requests and downloads end now
   snapshot_->stop();
   g_cancellable_cancel(serial_cancel_);
@@ -101,6 +106,7 @@ void Camera::stop_serving() {
 
 void Camera::release() {
   for (auto &p : publishers_) p->stop();
+  if (archive_) archive_->stop();
   if (tick_) {
     g_source_remove(tick_);
     tick_ = 0;
@@ -137,6 +143,7 @@ CameraStatus Camera::status() {
   s.recording = recording_;
   if (s.recording) s.recording_seconds = (g_get_monotonic_time() - recording_since_us_) / G_USEC_PER_SEC;
   for (const auto &p : publishers_) s.publish.push_back(p->status());
+  if (archive_) s.archive = archive_->status();
   const HubCounters hub = hub_->counters();
   s.counters.frames = hub.frames;
   s.counters.bytes = hub.bytes;

@@ -8,6 +8,7 @@
 // one more line in the route table (http/routes.cpp).
 #pragma once
 
+#include "archive/archive.h"
 #include "camera/camera-check.h"
 #include "camera/camera-control.h"
 #include "camera/camera-status.h"
@@ -45,6 +46,7 @@ class Camera {
   WhepEndpoint &whep() { return *whep_; }
   // Its ONVIF profile; nullptr without --onvif.
   OnvifProfile *onvif() { return onvif_.get(); }
+  Archive *archive() { return archive_.get(); }  // null without --archive
   // Main thread.
   CameraStatus status();
 
@@ -77,6 +79,7 @@ class Camera {
   std::unique_ptr<Snapshot> snapshot_;
   std::unique_ptr<OnvifProfile> onvif_;
   std::vector<std::unique_ptr<Publisher>> publishers_;
+  std::unique_ptr<Archive> archive_;  // --archive: MP4 segments on disk
   guint tick_ = 0;
   std::atomic<bool> recording_{false};
   std::atomic<gint64> recording_since_us_{0};

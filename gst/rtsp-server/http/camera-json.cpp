@@ -75,6 +75,20 @@ void add_stats(JsonBuilder *b, const GstStructure *stats) {
   json_builder_end_object(b);
 }
 
+// "archive": {"dir", "state", "error", "segments", "bytes", "dropped_gops"}:
+// the server's own recording (archive/); "recording" is the camera's.
+void add_archive(JsonBuilder *b, const ArchiveStatus &a) {
+  json_builder_set_member_name(b, "archive");
+  json_builder_begin_object(b);
+  add_string(b, "dir", a.dir);
+  add_string(b, "state", a.state);
+  add_string(b, "error", a.error);
+  add_int(b, "segments", gint64(a.segments));
+  add_int(b, "bytes", gint64(a.bytes));
+  add_int(b, "dropped_gops", gint64(a.dropped_gops));
+  json_builder_end_object(b);
+}
+
 }  // namespace
 
 GBytes *status_document(const CameraStatus &s, const std::string &base_url) {
@@ -95,6 +109,7 @@ GBytes *status_document(const CameraStatus &s, const std::string &base_url) {
   add_string(b, "whep", whep_url(base_url, s.whep_path));
   add_bool(b, "recording", s.recording);
   if (s.recording) add_int(b, "recording_seconds", s.recording_seconds);  // since this server started it
+  add_archive(b, s.archive);
   add_stats(b, s.stats.get());
   json_builder_end_object(b);
   return json_bytes(b);

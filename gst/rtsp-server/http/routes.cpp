@@ -10,6 +10,8 @@
 // another method is answered 405, one that none knows 404.
 #include "http/routes.h"
 
+#include "archive/archive-routes.h"
+
 #include "http/camera-json.h"
 #include "http/json.h"
 #include "http/route-request.h"
@@ -81,6 +83,8 @@ const Route kRoutes[] = {
     {"POST", "/api/cameras/{camera}/clock", set_clock},
     {"POST", "/api/cameras/{camera}/format", format_card},
     {"GET HEAD", "/api/cameras/{camera}/frame.jpeg", frame_jpeg},
+    {"GET", "/api/cameras/{camera}/archive", list_archive},
+    {"GET", "/api/cameras/{camera}/archive/download", download_archive},
 };
 
 bool is_api(const Route &route) { return g_str_has_prefix(route.pattern, "/api/"); }
