@@ -136,6 +136,7 @@ gboolean Server::on_signal(gpointer data) {
   g_message("stopping: closing clients and releasing the cameras");
   self->stop_started_us_ = g_get_monotonic_time();
   if (self->discovery_) self->discovery_->stop();  // Bye first: the rest may take its time
+  for (auto &c : self->cameras_) c->begin_stop();
   for (auto &c : self->cameras_) c->stop_serving();
   self->rtsp_->close_all_clients();
   for (auto &c : self->cameras_) c->release();

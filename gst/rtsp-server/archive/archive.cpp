@@ -86,6 +86,10 @@ void Archive::start() {
   begin();
 }
 
+void Archive::begin_stop() {
+  if (writer_) writer_->finish();
+}
+
 void Archive::stop() {
   if (!tick_) return;
   g_source_destroy(tick_);

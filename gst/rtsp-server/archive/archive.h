@@ -47,6 +47,10 @@ class Archive {
   // Main context: closes the segment being written (bounded wait, well
   // under half a second) and lets go of the camera.
   void stop();
+  // Main context, at a server stop: sends the EOS that closes the segment
+  // being written, without waiting; stop() then waits. The server calls it
+  // for every camera first, so that their segments close side by side.
+  void begin_stop();
 
   // Main context.
   ArchiveStatus status();

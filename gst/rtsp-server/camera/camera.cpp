@@ -95,6 +95,10 @@ void Camera::start() {
   if (archive_) archive_->start();
 }
 
+void Camera::begin_stop() {
+  if (archive_) archive_->begin_stop();
+}
+
 void Camera::stop_serving() {
   for (auto &p : publishers_) p->stop();
   if (archive_) archive_->stop();

@@ -58,6 +58,9 @@ class Camera {
 
   // Main thread: the publications start, once the server serves.
   void start();
+  // Main thread, at a stop, for every camera before stop_serving(): what
+  // takes a moment to end (the archive's last segment) begins to.
+  void begin_stop();
   // Main thread, at a stop: publications, requests and browser viewers end.
   void stop_serving();
   // Main thread: closes this mount's clients and releases the camera;
