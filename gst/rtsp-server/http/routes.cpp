@@ -148,7 +148,8 @@ void no_such_endpoint(const Served &s, SoupServerMessage *msg, const std::string
                            "record/stop, GET " + prefix + "files, GET " + prefix +
                            "files/download?path=PATH, DELETE " + prefix + "files?path=PATH, GET and POST " + prefix +
                            "settings, GET " + prefix + "storage, POST " + prefix + "clock, POST " + prefix +
-                           "format?confirm=yes, GET " + prefix + "frame.jpeg?width=N (also under /api/cameras/NAME/), and WHEP at " +
+                           "format?confirm=yes, GET " + prefix + "frame.jpeg?width=N, GET " + prefix + "archive, GET " + prefix +
+                           "archive/download?path=DAY/FILE (each also under /api/cameras/NAME/), GET /metrics, and WHEP at " +
                            s.default_camera->whep().path();
   send_error(msg, SOUP_STATUS_NOT_FOUND, text);
 }
