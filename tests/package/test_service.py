@@ -25,7 +25,7 @@ import urllib.request
 import gi
 
 from ipcamtest.ports import free_udp_port
-from ipcamtest.server import Server
+from ipcamtest.server import SERVER, Server
 from ipcamtest.sim import IpcamSim
 from ipcamtest.waiting import wait_for
 
@@ -145,6 +145,28 @@ class ServiceUnitTest(unittest.TestCase):
         self.assertIn("/etc/ipcam/ipcam-rtsp-server.conf", argv)
         return [config if a == "/etc/ipcam/ipcam-rtsp-server.conf" else a for a in argv[1:]]
 
+    def build_for_the_service_user(self):
+        """The build's server, libipcam and plugin, copied into the test's
+        folder (the service user's): a checkout under /root (mode 700) is
+        out of that user's reach. LD_LIBRARY_PATH comes before the binary's
+        RUNPATH. Returns (program, library folder, plugin folder)."""
+        root = os.path.join(self.tmp, "build")
+        folders = [os.path.join(root, d) for d in ("bin", "lib", "plugins")]
+        for d in folders:
+            os.makedirs(d)
+        shutil.copy(SERVER, folders[0])
+        lib = os.path.join(os.path.dirname(SERVER), "..", "..", "lib")
+        for name in os.listdir(lib):
+            if name.startswith("libipcam.so") and os.path.isfile(os.path.join(lib, name)):
+                shutil.copy(os.path.join(lib, name), folders[1])  # the link's target, as a file
+        plugin_dir = os.environ["IPCAM_PLUGIN_DIR"]
+        for name in os.listdir(plugin_dir):
+            if name.endswith(".so"):
+                shutil.copy(os.path.join(plugin_dir, name), folders[2])
+        for path in [root] + folders + [os.path.join(d, f) for d in folders for f in os.listdir(d)]:
+            os.chown(path, self.uid, self.gid)
+        return os.path.join(folders[0], os.path.basename(SERVER)), folders[1], folders[2]
+
     def test_exec_start_as_nobody_serves_h264(self):
         preview_port = free_udp_port()
         self.sim = IpcamSim("--h264", SAMPLE, "--preview-port", preview_port, "--password", CAMERA_PASSWORD)
@@ -161,11 +183,13 @@ class ServiceUnitTest(unittest.TestCase):
         for p in (credentials, password_file, config):
             os.chown(p, self.uid, self.gid)
 
+        program, libraries, plugins = self.build_for_the_service_user()
         env = {"PATH": "/usr/bin:/bin", "HOME": "/", "LANG": "C.UTF-8",
                "CREDENTIALS_DIRECTORY": credentials,
-               "GST_PLUGIN_PATH_1_0": os.environ["IPCAM_PLUGIN_DIR"],
+               "LD_LIBRARY_PATH": libraries,
+               "GST_PLUGIN_PATH_1_0": plugins,
                "GST_REGISTRY_1_0": os.path.join(self.tmp, "registry.bin")}
-        self.server = Server(self.exec_start(config), env=env,
+        self.server = Server(self.exec_start(config), program=program, env=env,
                              wrapper=["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "--"])
         self.server.wait_ready(30)
         line = self.server.ready_line
