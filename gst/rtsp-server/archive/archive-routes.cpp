@@ -4,6 +4,7 @@
 #include "archive/archive.h"
 #include "archive/segment-file.h"
 #include "archive/segment-names.h"
+#include "http/json.h"
 #include "http/reply.h"
 
 #include <cmath>
@@ -43,16 +44,6 @@ SegmentScan cached_scan(const std::string &path, const SegmentEntry &e) {
   if (c.entries.size() > 100000) c.entries.clear();
   c.entries[path] = {e.bytes, e.modified_unix, scan};
   return scan;
-}
-
-void add_string(JsonBuilder *b, const char *name, const std::string &v) {
-  json_builder_set_member_name(b, name);
-  json_builder_add_string_value(b, v.c_str());
-}
-
-void add_int(JsonBuilder *b, const char *name, gint64 v) {
-  json_builder_set_member_name(b, name);
-  json_builder_add_int_value(b, v);
 }
 
 void add_segment(JsonBuilder *b, const ArchiveFolder &folder, const SegmentEntry &e, bool writing) {

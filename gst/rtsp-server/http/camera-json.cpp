@@ -11,21 +11,6 @@ namespace ipcam::server {
 
 namespace {
 
-void add_string(JsonBuilder *b, const char *name, const std::string &value) {
-  json_builder_set_member_name(b, name);
-  json_builder_add_string_value(b, value.c_str());
-}
-
-void add_int(JsonBuilder *b, const char *name, gint64 value) {
-  json_builder_set_member_name(b, name);
-  json_builder_add_int_value(b, value);
-}
-
-void add_bool(JsonBuilder *b, const char *name, bool value) {
-  json_builder_set_member_name(b, name);
-  json_builder_add_boolean_value(b, value);
-}
-
 // "publish": [{"url", "state", "error", "attempts"[, "next_attempt_in_ms", "next_attempt"]}]
 void add_publish(JsonBuilder *b, const std::vector<Publisher::Status> &publish) {
   json_builder_set_member_name(b, "publish");

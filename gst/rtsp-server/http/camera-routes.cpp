@@ -74,16 +74,6 @@ JsonNode *body_json(Request &r, bool empty_ok) {
   return json_node_copy(json_parser_get_root(parser));
 }
 
-void add_int(JsonBuilder *b, const char *name, gint64 v) {
-  json_builder_set_member_name(b, name);
-  json_builder_add_int_value(b, v);
-}
-
-void add_string(JsonBuilder *b, const char *name, const std::string &v) {
-  json_builder_set_member_name(b, name);
-  json_builder_add_string_value(b, v.c_str());
-}
-
 // {"firmware", "layout", "settings": {name: index}, "labels": {name: text}},
 // and for the page: "writable" (the names POST takes) and "menus" (where a
 // model's menu is known: {name: {index: text}}).

@@ -31,4 +31,19 @@ void add_value(JsonBuilder *b, const GValue *v) {
   }
 }
 
+void add_string(JsonBuilder *b, const char *name, const std::string &value) {
+  json_builder_set_member_name(b, name);
+  json_builder_add_string_value(b, value.c_str());
+}
+
+void add_int(JsonBuilder *b, const char *name, gint64 value) {
+  json_builder_set_member_name(b, name);
+  json_builder_add_int_value(b, value);
+}
+
+void add_bool(JsonBuilder *b, const char *name, bool value) {
+  json_builder_set_member_name(b, name);
+  json_builder_add_boolean_value(b, value);
+}
+
 }  // namespace ipcam::server
