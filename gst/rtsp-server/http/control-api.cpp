@@ -103,19 +103,7 @@ ControlApi::~ControlApi() {
 void ControlApi::add_auth() {
   SoupAuthDomain *domain;
   if (options_.rtsp_digest) {
-    domain = soup_auth_domain_digest_new("realm", "ipcam-rtsp-server", nullptr);
-    soup_auth_domain_digest_set_auth_callback(
-        domain,
-        +[](SoupAuthDomain *d, SoupServerMessage *msg, const char *user, gpointer data) -> char * {
-          auto *self = static_cast<ControlApi *>(data);
-          if (self->options_.rtsp_user != user) return nullptr;
-          char *ha1 = soup_auth_domain_digest_encode_password(user, soup_auth_domain_get_realm(d),
-                                                              self->options_.rtsp_password.c_str());
-          if (self->digest_replay_.fresh(msg, ha1)) return ha1;  // no replay, no expired nonce
-          g_free(ha1);
-          return nullptr;
-        },
-        this, nullptr);
+    domain = new_digest_domain(options_.rtsp_user, options_.rtsp_password, digest_replay_);
   } else {
     domain = soup_auth_domain_basic_new("realm", "ipcam-rtsp-server", nullptr);
     soup_auth_domain_basic_set_auth_callback(

@@ -74,4 +74,31 @@ bool DigestReplay::fresh(SoupServerMessage *msg, const std::string &ha1) {
   return ok;
 }
 
+namespace {
+
+struct DigestLogin {
+  const std::string &user;
+  const std::string &password;
+  DigestReplay &replay;
+};
+
+}  // namespace
+
+SoupAuthDomain *new_digest_domain(const std::string &user, const std::string &password, DigestReplay &replay) {
+  SoupAuthDomain *domain = soup_auth_domain_digest_new("realm", "ipcam-rtsp-server", nullptr);
+  soup_auth_domain_digest_set_auth_callback(
+      domain,
+      +[](SoupAuthDomain *d, SoupServerMessage *msg, const char *given, gpointer data) -> char * {
+        auto *login = static_cast<DigestLogin *>(data);
+        if (login->user != given) return nullptr;
+        char *ha1 = soup_auth_domain_digest_encode_password(given, soup_auth_domain_get_realm(d),
+                                                            login->password.c_str());
+        if (login->replay.fresh(msg, ha1)) return ha1;  // no replay, no expired nonce
+        g_free(ha1);
+        return nullptr;
+      },
+      new DigestLogin{user, password, replay}, +[](gpointer data) { delete static_cast<DigestLogin *>(data); });
+  return domain;
+}
+
 }  // namespace ipcam::server

@@ -47,4 +47,10 @@ class DigestReplay {
   std::map<std::string, Use> uses_;    // nonce + cnonce → the highest count
 };
 
+// libsoup's Digest domain for the server's one login (`user`, `password`:
+// --rtsp-user and --rtsp-password) with `replay`'s check on top: the
+// control API's and the ONVIF services'. The three outlive the domain,
+// which is a new reference.
+SoupAuthDomain *new_digest_domain(const std::string &user, const std::string &password, DigestReplay &replay);
+
 }  // namespace ipcam::server

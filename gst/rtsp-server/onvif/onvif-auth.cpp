@@ -17,19 +17,7 @@ constexpr const char *kPreAuth[] = {
 
 OnvifAuth::OnvifAuth(const ServerOptions &options) : options_(options) {
   if (!options_.auth_enabled()) return;
-  digest_ = soup_auth_domain_digest_new("realm", "ipcam-rtsp-server", nullptr);
-  soup_auth_domain_digest_set_auth_callback(
-      digest_,
-      +[](SoupAuthDomain *d, SoupServerMessage *msg, const char *user, gpointer data) -> char * {
-        auto *self = static_cast<OnvifAuth *>(data);
-        if (self->options_.rtsp_user != user) return nullptr;
-        char *ha1 = soup_auth_domain_digest_encode_password(user, soup_auth_domain_get_realm(d),
-                                                            self->options_.rtsp_password.c_str());
-        if (self->digest_replay_.fresh(msg, ha1)) return ha1;
-        g_free(ha1);
-        return nullptr;
-      },
-      this, nullptr);
+  digest_ = new_digest_domain(options_.rtsp_user, options_.rtsp_password, digest_replay_);
 }
 
 OnvifAuth::~OnvifAuth() {
