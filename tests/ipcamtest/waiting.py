@@ -5,8 +5,22 @@ prints on stderr. Tests wait for what they need to see, never sleep and hope."""
 import os
 import queue
 import selectors
+import subprocess
 import threading
 import time
+
+
+def end_process(proc, timeout=10):
+    """Asks `proc` to end (SIGTERM) if it still runs, gives it `timeout` s,
+    then kills it; it is reaped either way."""
+    if proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def wait_until(predicate, timeout=20.0, interval=0.01):

@@ -25,7 +25,7 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, ".."))
-from ipcamtest.waiting import read_line  # noqa: E402
+from ipcamtest.waiting import end_process, read_line  # noqa: E402
 
 CAM, LINK_CAM, LINK_VIEW, VIEW = "10.77.1.2", "10.77.1.1", "10.77.2.1", "10.77.2.2"
 
@@ -100,13 +100,7 @@ class LinkRig:
 
     def close(self):
         for proc in reversed(self.procs):
-            if proc.poll() is None:
-                proc.terminate()
-                try:
-                    proc.wait(10)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
+            end_process(proc)
             proc.stdout.close()
         self.procs = []
         for path, attr in ((getattr(self, "link_stats_path", None), "link_stats"),

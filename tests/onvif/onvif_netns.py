@@ -20,7 +20,7 @@ import subprocess
 import sys
 
 from ipcamtest import server as server_mod
-from ipcamtest.waiting import read_line
+from ipcamtest.waiting import end_process, read_line
 
 CAMERA, CLIENT = "10.78.1.2", "10.78.1.1"
 CAMERA_OTHER, OTHER = "10.78.2.2", "10.78.2.1"
@@ -106,13 +106,7 @@ class OnvifNet:
             s.close()
         self.servers = []
         for proc in self.sims:
-            if proc.poll() is None:
-                proc.terminate()
-                try:
-                    proc.wait(10)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
+            end_process(proc)
             proc.stdout.close()
         self.sims = []
         for n in self.ns.values():

@@ -15,7 +15,7 @@ import threading
 
 from ipcamtest import players
 from ipcamtest.ports import free_tcp_port
-from ipcamtest.waiting import wait_for
+from ipcamtest.waiting import end_process, wait_for
 
 NGINX_MODULE = "/usr/lib/nginx/modules/ngx_rtmp_module.so"
 
@@ -75,13 +75,8 @@ class Nginx:
         return self
 
     def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        if self.proc:
+            end_process(self.proc, 5)
         self.proc = None
         if getattr(self, "stderr", None):
             self.stderr.close()

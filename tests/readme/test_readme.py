@@ -31,7 +31,7 @@ import unittest
 from ipcamtest.ports import free_udp_port
 from ipcamtest.server import Server
 from ipcamtest.sim import IpcamSim
-from ipcamtest.waiting import LineWatcher
+from ipcamtest.waiting import LineWatcher, end_process
 
 ROOT = os.environ.get("IPCAM_SOURCE_ROOT", "")
 README = os.path.join(ROOT, "README.md")
@@ -94,13 +94,7 @@ class Xvfb:
         self.display = ":" + number.decode().strip()
 
     def close(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        end_process(self.proc)
         self.proc.stderr.close()
 
 
